@@ -1,0 +1,69 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "jpkid",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "jpki-sim", targets: ["jpki-sim"]),
+        .library(name: "MyNumberCard", targets: ["MyNumberCard"]),
+        .library(name: "CardSimulator", targets: ["CardSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Layer 1: ISO 7816-4 APDUs and the abstract card transport.
+        .target(name: "ISO7816"),
+
+        // Layer 2: the card applications (JPKI, card text, JUKI) and certificates.
+        .target(
+            name: "MyNumberCard",
+            dependencies: [
+                "ISO7816",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // Layer 3 (test double): a simulated My Number card and its vpcd link.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "CardSimulator",
+            dependencies: [
+                "ISO7816",
+                "COpenSSL",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "jpki-sim",
+            dependencies: [
+                "CardSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
+        .testTarget(
+            name: "MyNumberCardTests",
+            dependencies: ["MyNumberCard", "CardSimulator", "ISO7816"]
+        ),
+        .testTarget(
+            name: "CardSimulatorTests",
+            dependencies: ["CardSimulator", "MyNumberCard", "ISO7816"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

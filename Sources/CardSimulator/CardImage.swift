@@ -1,0 +1,51 @@
+import Foundation
+
+/// Everything a simulated card holds: its ATR and, per application, files, PINs and keys.
+///
+/// It is what the persistent state file stores, so a sequence of runs shares one card. PINs are
+/// kept as salted SHA-256 digests, never as their values.
+public struct CardImage: Codable, Sendable, Equatable {
+    public var atr: Data
+    public var applications: [Application]
+
+    public struct Application: Codable, Sendable, Equatable {
+        public var name: String
+        public var aid: Data
+        public var files: [File]
+        public var pins: [PINRecord]
+        public var keys: [Key]
+    }
+
+    public struct File: Codable, Sendable, Equatable {
+        public var fid: UInt16
+        public var content: Data
+        /// The PIN EF that must be verified before reading, or nil when the file is free.
+        public var readPIN: UInt16?
+    }
+
+    public struct PINRecord: Codable, Sendable, Equatable {
+        public var fid: UInt16
+        public var salt: Data
+        public var digest: Data
+        public var maxTries: Int
+        public var remaining: Int
+    }
+
+    public struct Key: Codable, Sendable, Equatable {
+        public var fid: UInt16
+        /// The PIN EF whose verification allows signing.
+        public var pinFID: UInt16
+        /// PKCS#1 DER of the RSA private key.
+        public var der: Data
+    }
+
+    /// The content of file `fid` in the application named `application`.
+    public func file(_ fid: UInt16, in application: String = "jpki") -> Data? {
+        applications.first { $0.name == application }?.files.first { $0.fid == fid }?.content
+    }
+
+    /// The remaining tries of PIN `fid` in `application`.
+    public func remainingTries(_ fid: UInt16, in application: String) -> Int? {
+        applications.first { $0.name == application }?.pins.first { $0.fid == fid }?.remaining
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+
+/// How a simulated card is set up: PINs, tries left, certificates, token, holder data.
+///
+/// Named presets (``preset(named:)``) cover the cases tests and demos need; a JSON file can set
+/// any field, and absent fields keep the default card's values.
+public struct Scenario: Codable, Sendable, Equatable {
+    /// What EF 0006 and the application list say the card is.
+    public enum Token: String, Codable, Sendable, CaseIterable {
+        /// `JPKIAPICCTOKEN2`.
+        case myNumberCard = "my-number-card"
+        /// `JPKIAPICCTOKEN`: an old basic resident register card (no card-text application).
+        case jukiCard = "juki-card"
+        /// The JPKI AID selects but there is no token file.
+        case nonJPKI = "non-jpki"
+        /// No JPKI application at all (SELECT answers `6A 82`).
+        case noJPKIApplication = "no-jpki-application"
+    }
+
+    /// The fictional holder written into the sign certificate and the card-text application.
+    public struct Holder: Codable, Sendable, Equatable {
+        public var name = "デジタル　花子"
+        public var address = "東京都千代田区霞が関二丁目一番二号"
+        /// Gregorian `YYYY-MM-DD`.
+        public var birthDate = "1990-01-02"
+        /// ISO 5218: 1 male, 2 female, 3 unknown.
+        public var sex = "2"
+        public var myNumber = "123456789018"
+        public init() {}
+    }
+
+    public var name = "default"
+    public var token = Token.myNumberCard
+    public var authPIN = "1234"
+    public var signPIN = "ABC123"
+    public var cardTextPIN = "1234"
+    public var jukiPIN = "1234"
+    /// Tries left per PIN: keys `auth`, `sign`, `card-text`, `juki`.
+    public var triesLeft: [String: Int] = [:]
+    /// False for a child's card: no sign certificate, no sign key, no sign PIN.
+    public var signCertificate = true
+    /// Last valid day (Japan time) of the auth certificate, `YYYY-MM-DD`; default 5 years ahead.
+    public var authExpiry: String?
+    /// Last valid day of the sign certificate; default: the auth certificate's.
+    public var signExpiry: String?
+    /// First valid day of both certificates; default: 30 days ago.
+    public var issued: String?
+    public var holder = Holder()
+    /// The ATR in hex; default a contactless My Number card ATR from pcsc-tools' list.
+    public var atr = "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F"
+
+    public init() {}
+
+    /// The maximum tries of each PIN.
+    public static let maxTries = ["auth": 3, "sign": 5, "card-text": 3, "juki": 3]
+
+    public func tries(_ pin: String) -> Int { triesLeft[pin] ?? Self.maxTries[pin] ?? 3 }
+
+    /// The names accepted by ``preset(named:)``.
+    public static let presetNames = [
+        "default", "child", "juki-card", "non-jpki", "no-jpki", "auth-blocked", "sign-blocked",
+        "auth-final-try", "sign-final-try", "renewable", "expired", "not-yet-valid",
+    ]
+
+    /// A named scenario relative to `now`.
+    public static func preset(named name: String, now: Date = Date()) throws(SimulatorError) -> Scenario {
+        var s = Scenario()
+        s.name = name
+        let today = SimDate(now)
+        switch name {
+        case "default": break
+        case "child": s.signCertificate = false
+        case "juki-card": s.token = .jukiCard
+        case "non-jpki": s.token = .nonJPKI
+        case "no-jpki": s.token = .noJPKIApplication
+        case "auth-blocked": s.triesLeft["auth"] = 0
+        case "sign-blocked": s.triesLeft["sign"] = 0
+        case "auth-final-try": s.triesLeft["auth"] = 1
+        case "sign-final-try": s.triesLeft["sign"] = 1
+        case "renewable": s.authExpiry = today.adding(days: 45).description
+        case "expired":
+            s.issued = today.adding(days: -5 * 365).description
+            s.authExpiry = today.adding(days: -10).description
+        case "not-yet-valid": s.issued = today.adding(days: 3).description
+        default:
+            throw .invalidScenario(
+                "unknown scenario '\(name)'; known: \(presetNames.joined(separator: ", "))")
+        }
+        return s
+    }
+
+    /// Loads a JSON scenario file; fields it leaves out keep their defaults.
+    public static func load(from url: URL) throws(SimulatorError) -> Scenario {
+        do {
+            return try JSONDecoder().decode(Scenario.self, from: Data(contentsOf: url))
+        } catch let error as DecodingError {
+            throw .invalidScenario("\(url.path): \(Self.describe(error))")
+        } catch {
+            throw .invalidScenario("\(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
+            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
+        @unknown default:
+            return "invalid JSON"
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, token, authPIN, signPIN, cardTextPIN, jukiPIN, triesLeft, signCertificate
+        case authExpiry, signExpiry, issued, holder, atr
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Scenario()
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
+        token = try c.decodeIfPresent(Token.self, forKey: .token) ?? d.token
+        authPIN = try c.decodeIfPresent(String.self, forKey: .authPIN) ?? d.authPIN
+        signPIN = try c.decodeIfPresent(String.self, forKey: .signPIN) ?? d.signPIN
+        cardTextPIN = try c.decodeIfPresent(String.self, forKey: .cardTextPIN) ?? d.cardTextPIN
+        jukiPIN = try c.decodeIfPresent(String.self, forKey: .jukiPIN) ?? d.jukiPIN
+        triesLeft = try c.decodeIfPresent([String: Int].self, forKey: .triesLeft) ?? d.triesLeft
+        signCertificate = try c.decodeIfPresent(Bool.self, forKey: .signCertificate) ?? d.signCertificate
+        authExpiry = try c.decodeIfPresent(String.self, forKey: .authExpiry)
+        signExpiry = try c.decodeIfPresent(String.self, forKey: .signExpiry)
+        issued = try c.decodeIfPresent(String.self, forKey: .issued)
+        holder = try c.decodeIfPresent(Holder.self, forKey: .holder) ?? d.holder
+        atr = try c.decodeIfPresent(String.self, forKey: .atr) ?? d.atr
+    }
+
+    /// Checks the values a card cannot be built from.
+    public func validate() throws(SimulatorError) {
+        for key in triesLeft.keys {
+            guard let max = Self.maxTries[key] else {
+                throw .invalidScenario("triesLeft has unknown PIN '\(key)'; use auth, sign, card-text, juki")
+            }
+            guard (0...max).contains(triesLeft[key]!) else {
+                throw .invalidScenario("triesLeft.\(key) must be 0...\(max)")
+            }
+        }
+        for (field, value) in [("authExpiry", authExpiry), ("signExpiry", signExpiry), ("issued", issued)] {
+            if let value, SimDate(iso: value) == nil {
+                throw .invalidScenario("\(field) '\(value)' is not a YYYY-MM-DD date")
+            }
+        }
+        guard SimDate(iso: holder.birthDate) != nil else {
+            throw .invalidScenario("holder.birthDate '\(holder.birthDate)' is not a YYYY-MM-DD date")
+        }
+        guard let atrBytes = [UInt8](hex: atr), (2...33).contains(atrBytes.count) else {
+            throw .invalidScenario("atr must be 2 to 33 bytes of hex")
+        }
+        for (field, value) in [("authPIN", authPIN), ("cardTextPIN", cardTextPIN), ("jukiPIN", jukiPIN), ("signPIN", signPIN)] {
+            guard !value.isEmpty, value.utf8.count <= 16, value.allSatisfy(\.isASCII) else {
+                throw .invalidScenario("\(field) must be 1 to 16 ASCII characters")
+            }
+        }
+    }
+}
+
+/// A Gregorian date in Japan time, for the simulator's own date arithmetic.
+struct SimDate: CustomStringConvertible {
+    let year: Int, month: Int, day: Int
+    static let calendar: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(secondsFromGMT: 9 * 3600)!
+        return c
+    }()
+
+    init(_ date: Date) {
+        let p = Self.calendar.dateComponents([.year, .month, .day], from: date)
+        (year, month, day) = (p.year!, p.month!, p.day!)
+    }
+
+    init?(iso: String) {
+        let parts = iso.split(separator: "-")
+        guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            let date = Self.calendar.date(from: DateComponents(year: y, month: m, day: d)),
+            Self.calendar.component(.day, from: date) == d
+        else { return nil }
+        (year, month, day) = (y, m, d)
+    }
+
+    var startOfDay: Date { Self.calendar.date(from: DateComponents(year: year, month: month, day: day))! }
+    /// 23:59:59 Japan time: how JPKI certificates end their validity.
+    var endOfDay: Date { startOfDay.addingTimeInterval(86_399) }
+    func adding(days: Int) -> SimDate { SimDate(Self.calendar.date(byAdding: .day, value: days, to: startOfDay)!) }
+    func adding(years: Int) -> SimDate { SimDate(Self.calendar.date(byAdding: .year, value: years, to: startOfDay)!) }
+
+    var description: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+}
+
+extension [UInt8] {
+    /// Parses hex with optional spaces or colons.
+    init?(hex: String) {
+        let digits = hex.filter { !$0.isWhitespace && $0 != ":" }
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = digits.startIndex
+        while index < digits.endIndex {
+            let next = digits.index(index, offsetBy: 2)
+            guard let byte = UInt8(digits[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self = bytes
+    }
+}

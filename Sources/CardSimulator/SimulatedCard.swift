@@ -1,0 +1,301 @@
+import Foundation
+import ISO7816
+import Synchronization
+
+/// A simulated My Number card: a file system, PIN retry counters and RSA keys that answer
+/// command APDUs as the real card does (see the reference, sections 1–6).
+///
+/// Thread-safe; one APDU is processed at a time. Tests reach it in-process through
+/// ``SimulatedCardTransport``; `jpki-sim` puts it behind pcscd with ``VPCDLink``.
+public final class SimulatedCard: Sendable {
+    /// Fault injection for tests.
+    public struct Faults: Sendable, Equatable {
+        /// Wait this long before answering each APDU.
+        public var delayPerAPDU: Duration = .zero
+        /// The card is pulled after this many APDUs in this insertion (one-shot).
+        public var removeAfterAPDUs: Int?
+        /// The response to the APDU with this 1-based number (since insertion) has a flipped bit.
+        public var corruptResponseAt: Int?
+        /// The response to the APDU with this 1-based number (since insertion) loses its last bytes.
+        public var truncateResponseAt: Int?
+        public init() {}
+    }
+
+    /// One served APDU as the trace keeps it: never a PIN.
+    public struct TraceEntry: Sendable, Equatable, Codable {
+        public let index: Int
+        /// The command in hex, VERIFY data replaced by its length.
+        public let command: String
+        public let ins: UInt8
+        public let dataLength: Int
+        public let statusWord: UInt16
+        public let responseLength: Int
+    }
+
+    private struct State {
+        var image: CardImage
+        var keys: [UInt16: CardKey] = [:]
+        var currentApplication: Int?
+        var currentFile: UInt16?
+        var verified: Set<UInt16> = []
+        var trace: [TraceEntry] = []
+        var served = 0
+        var sinceInsertion = 0
+        var faults = Faults()
+        var removed = false
+    }
+
+    private let state: Mutex<State>
+    private let stateFile: URL?
+
+    /// Creates a card from an image; with `stateFile`, every counter change is saved there.
+    public init(image: CardImage, stateFile: URL? = nil) throws {
+        var state = State(image: image)
+        for application in image.applications {
+            for key in application.keys {
+                state.keys[key.fid] = try CardKey(derRepresentation: key.der)
+            }
+        }
+        self.state = Mutex(state)
+        self.stateFile = stateFile
+    }
+
+    /// Loads the card saved in `url`, or builds one from `scenario` and saves it there.
+    public static func persistent(at url: URL, scenario: Scenario) throws -> SimulatedCard {
+        if FileManager.default.fileExists(atPath: url.path) {
+            do {
+                let image = try JSONDecoder().decode(CardImage.self, from: Data(contentsOf: url))
+                return try SimulatedCard(image: image, stateFile: url)
+            } catch let error as SimulatorError {
+                throw error
+            } catch {
+                throw SimulatorError.stateFile("\(url.path) could not be read: \(error.localizedDescription)")
+            }
+        }
+        let card = try SimulatedCard(image: try CardBuilder.build(scenario), stateFile: url)
+        try card.save()
+        return card
+    }
+
+    // MARK: - Inspection and control
+
+    /// The card's current content.
+    public var image: CardImage { state.withLock { $0.image } }
+    public var atr: [UInt8] { state.withLock { Array($0.image.atr) } }
+    /// APDUs served since creation.
+    public var apduCount: Int { state.withLock { $0.served } }
+    public var trace: [TraceEntry] { state.withLock { $0.trace } }
+    public var isRemoved: Bool { state.withLock { $0.removed } }
+
+    public var faults: Faults {
+        get { state.withLock { $0.faults } }
+        set { state.withLock { $0.faults = newValue } }
+    }
+
+    public func clearTrace() { state.withLock { $0.trace.removeAll() } }
+
+    /// Power-on / reset: nothing selected, no PIN verified.
+    public func reset() {
+        state.withLock { s in
+            s.currentApplication = nil
+            s.currentFile = nil
+            s.verified = []
+            s.sinceInsertion = 0
+        }
+    }
+
+    /// Pulls the card: further APDUs fail until ``insert()``.
+    public func remove() { state.withLock { $0.removed = true } }
+
+    /// Puts the card back (powered up afresh).
+    public func insert() {
+        state.withLock { $0.removed = false }
+        reset()
+    }
+
+    // MARK: - APDU processing
+
+    /// What ``process(_:)`` tells its caller besides the response bytes.
+    public enum Outcome: Sendable, Equatable {
+        case response([UInt8])
+        /// The card is (now) removed: the link must drop.
+        case removed
+    }
+
+    /// Answers one command APDU, applying fault injection, tracing and persistence.
+    public func process(_ command: [UInt8]) -> Outcome {
+        let result = state.withLock { s -> (Outcome, Bool) in
+            if s.removed { return (.removed, false) }
+            if let limit = s.faults.removeAfterAPDUs, s.sinceInsertion >= limit {
+                s.removed = true
+                s.faults.removeAfterAPDUs = nil
+                return (.removed, false)
+            }
+            s.served += 1
+            s.sinceInsertion += 1
+            let before = s.image
+            var response = Self.respond(to: command, state: &s)
+            let parsed = try? CommandAPDU(bytes: command)
+            s.trace.append(
+                TraceEntry(
+                    index: s.served,
+                    command: parsed?.redactedDescription ?? "\(command.count) unparsable byte(s)",
+                    ins: command.count > 1 ? command[1] : 0, dataLength: parsed?.data.count ?? 0,
+                    statusWord: response.count >= 2
+                        ? UInt16(response[response.count - 2]) << 8 | UInt16(response[response.count - 1]) : 0,
+                    responseLength: response.count))
+            if s.faults.corruptResponseAt == s.sinceInsertion, !response.isEmpty {
+                response[0] ^= 0x01
+            }
+            if s.faults.truncateResponseAt == s.sinceInsertion {
+                response = Array(response.prefix(max(0, response.count - 3)))
+            }
+            return (.response(response), s.image != before)
+        }
+        if result.1 { try? save() }
+        return result.0
+    }
+
+    /// The configured per-APDU delay.
+    public var delay: Duration { state.withLock { $0.faults.delayPerAPDU } }
+
+    /// Writes the card to its state file (0600, atomically).
+    public func save() throws {
+        guard let stateFile else { return }
+        let image = self.image
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(image)
+            try data.write(to: stateFile, options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: stateFile.path)
+        } catch {
+            throw SimulatorError.stateFile("\(stateFile.path) could not be written: \(error.localizedDescription)")
+        }
+    }
+
+    private static func respond(to bytes: [UInt8], state s: inout State) -> [UInt8] {
+        let command: CommandAPDU
+        do {
+            command = try CommandAPDU(bytes: bytes)
+        } catch {
+            return StatusWord.wrongLength.bytes
+        }
+        switch (command.cla, command.ins) {
+        case (0x00, 0xA4): return select(command, &s)
+        case (0x00, 0xB0): return readBinary(command, &s)
+        case (0x00, 0x20): return verify(command, &s)
+        case (0x80, 0x2A): return computeSignature(command, &s)
+        case (0x00, _), (0x80, _): return StatusWord.instructionNotSupported.bytes
+        default: return StatusWord.classNotSupported.bytes
+        }
+    }
+
+    private static func select(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
+        switch c.p1 {
+        case 0x04:
+            guard let index = s.image.applications.firstIndex(where: { Array($0.aid) == c.data }) else {
+                return StatusWord.fileNotFound.bytes
+            }
+            if s.currentApplication != index { s.verified = [] }
+            s.currentApplication = index
+            s.currentFile = nil
+            return StatusWord.success.bytes
+        case 0x00 where c.data == [0x3F, 0x00] || c.data.isEmpty:
+            s.currentApplication = nil
+            s.currentFile = nil
+            s.verified = []
+            return StatusWord.success.bytes
+        case 0x02:
+            guard c.data.count == 2 else { return StatusWord.wrongLength.bytes }
+            let fid = UInt16(c.data[0]) << 8 | UInt16(c.data[1])
+            guard let app = s.currentApplication, Self.exists(fid, in: s.image.applications[app]) else {
+                return StatusWord.fileNotFound.bytes
+            }
+            s.currentFile = fid
+            return StatusWord.success.bytes
+        default:
+            return StatusWord.incorrectParameters.bytes
+        }
+    }
+
+    private static func exists(_ fid: UInt16, in app: CardImage.Application) -> Bool {
+        app.files.contains { $0.fid == fid } || app.pins.contains { $0.fid == fid }
+            || app.keys.contains { $0.fid == fid }
+    }
+
+    private static func readBinary(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
+        guard let le = c.expectedLength, c.data.isEmpty else { return StatusWord.wrongLength.bytes }
+        guard let app = s.currentApplication else { return StatusWord.commandNotAllowed.bytes }
+        let offset: Int
+        if c.p1 & 0x80 != 0 {
+            let sfi = UInt16(c.p1 & 0x1F)
+            guard Self.exists(sfi, in: s.image.applications[app]) else { return StatusWord.fileNotFound.bytes }
+            s.currentFile = sfi
+            offset = Int(c.p2)
+        } else {
+            offset = Int(c.p1) << 8 | Int(c.p2)
+        }
+        guard let fid = s.currentFile else { return StatusWord.commandNotAllowed.bytes }
+        guard let file = s.image.applications[app].files.first(where: { $0.fid == fid }) else {
+            // PIN and key EFs are never readable.
+            return StatusWord.securityStatusNotSatisfied.bytes
+        }
+        if let pin = file.readPIN, !s.verified.contains(pin) {
+            return StatusWord.securityStatusNotSatisfied.bytes
+        }
+        guard offset < file.content.count else { return StatusWord.wrongParameters.bytes }
+        let end = min(offset + le, file.content.count)
+        let data = Array(file.content[offset..<end])
+        return data + (data.count < le ? StatusWord.endOfFileReached : StatusWord.success).bytes
+    }
+
+    private static func verify(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
+        guard c.p1 == 0x00, c.p2 & 0x80 != 0 else { return StatusWord.incorrectParameters.bytes }
+        guard let app = s.currentApplication else { return StatusWord.referencedDataNotFound.bytes }
+        let fid: UInt16
+        if c.p2 & 0x1F != 0 {
+            fid = UInt16(c.p2 & 0x1F)
+        } else if let current = s.currentFile {
+            fid = current
+        } else {
+            return StatusWord.referencedDataNotFound.bytes
+        }
+        guard let index = s.image.applications[app].pins.firstIndex(where: { $0.fid == fid }) else {
+            return StatusWord.referencedDataNotFound.bytes
+        }
+        let record = s.image.applications[app].pins[index]
+        if c.data.isEmpty {
+            if s.verified.contains(fid) { return StatusWord.success.bytes }
+            if record.remaining == 0 { return StatusWord.referenceDataNotUsable.bytes }
+            return StatusWord.verificationFailed(triesLeft: record.remaining).bytes
+        }
+        if record.remaining == 0 { return StatusWord.referenceDataNotUsable.bytes }
+        if CardBuilder.pinDigest(salt: record.salt, pin: c.data) == record.digest {
+            s.image.applications[app].pins[index].remaining = record.maxTries
+            s.verified.insert(fid)
+            return StatusWord.success.bytes
+        }
+        let left = record.remaining - 1
+        s.image.applications[app].pins[index].remaining = left
+        s.verified.remove(fid)
+        return StatusWord.verificationFailed(triesLeft: left).bytes
+    }
+
+    private static func computeSignature(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
+        guard c.p1 == 0x00, c.p2 == 0x80 else { return StatusWord.incorrectParameters.bytes }
+        guard let app = s.currentApplication, let fid = s.currentFile,
+            let key = s.image.applications[app].keys.first(where: { $0.fid == fid }),
+            let signer = s.keys[fid]
+        else { return StatusWord.conditionsNotSatisfied.bytes }
+        guard s.verified.contains(key.pinFID) else { return StatusWord.securityStatusNotSatisfied.bytes }
+        guard !c.data.isEmpty, let signature = signer.sign(c.data) else {
+            return StatusWord.incorrectData.bytes
+        }
+        return signature + StatusWord.success.bytes
+    }
+}
+
+extension StatusWord {
+    var bytes: [UInt8] { [sw1, sw2] }
+}

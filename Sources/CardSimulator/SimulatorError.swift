@@ -1,0 +1,36 @@
+import ISO7816
+
+/// Errors of the simulated card and its tools.
+public enum SimulatorError: CodedError, Equatable {
+    case invalidKey
+    case invalidScenario(String)
+    case stateFile(String)
+    case vpcd(String)
+
+    public var code: String {
+        switch self {
+        case .invalidKey: "sim_invalid_key"
+        case .invalidScenario: "sim_invalid_scenario"
+        case .stateFile: "sim_state_file"
+        case .vpcd: "vpcd_error"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidKey: "a key of the test PKI could not be loaded"
+        case .invalidScenario(let why): "invalid scenario: \(why)"
+        case .stateFile(let why): "state file: \(why)"
+        case .vpcd(let why): "vpcd link: \(why)"
+        }
+    }
+}
+
+/// Transport-level failures of the in-process simulated card.
+public enum SimulatedTransportError: CodedError, Equatable {
+    /// The simulated card was removed (fault injection or ``SimulatedCard/remove()``).
+    case cardRemoved
+
+    public var code: String { "card_removed" }
+    public var message: String { "the card was removed from the reader" }
+}

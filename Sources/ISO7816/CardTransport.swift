@@ -1,0 +1,53 @@
+/// Carries command APDUs to one card and brings back its responses.
+///
+/// Card applications depend only on this protocol; PC/SC and the simulated card implement it.
+/// Implementations throw ``CodedError`` values (for example `card_removed`).
+public protocol CardTransport: Sendable {
+    /// Sends one command and returns the card's response, exactly as received.
+    func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU
+
+    /// Whether commands with extended Lc/Le may be sent.
+    var supportsExtendedLength: Bool { get }
+
+    /// Runs `body` so that no other client's APDUs interleave with it (PC/SC transactions).
+    /// The default runs `body` directly.
+    func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T
+}
+
+extension CardTransport {
+    public var supportsExtendedLength: Bool { false }
+
+    public func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await body()
+    }
+
+    /// Sends a command and completes the T=0 procedure bytes: `61 xx` is followed by GET RESPONSE
+    /// until all data has arrived, and `6C xx` resends the command once with the exact Le.
+    ///
+    /// A command carrying reference data (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER) is
+    /// never sent a second time: a PIN try must only be spent on purpose.
+    public func exchange(_ command: CommandAPDU) async throws -> ResponseAPDU {
+        var response = try await transmit(command)
+        if case .wrongLe(let exact) = response.statusWord.meaning,
+            command.expectedLength != nil,
+            !CommandAPDU.secretInstructions.contains(command.ins)
+        {
+            let resend = try CommandAPDU(
+                cla: command.cla, ins: command.ins, p1: command.p1, p2: command.p2,
+                data: command.data, expectedLength: exact)
+            response = try await transmit(resend)
+        }
+        var collected = response.data
+        var rounds = 0
+        while case .bytesRemaining(let count) = response.statusWord.meaning {
+            rounds += 1
+            // 65 536 bytes in 256-byte pieces is the most any APDU can return.
+            guard rounds <= 256 else { break }
+            let getResponse = try CommandAPDU(
+                cla: 0x00, ins: 0xC0, p1: 0, p2: 0, expectedLength: count)
+            response = try await transmit(getResponse)
+            collected += response.data
+        }
+        return ResponseAPDU(data: collected, statusWord: response.statusWord)
+    }
+}

@@ -1,0 +1,90 @@
+import ISO7816
+
+/// Errors from the card-application layer, each with a stable code.
+///
+/// Messages name the PIN *kind* and counts, never a PIN value or personal data.
+public enum CardError: CodedError, Equatable {
+    /// The PIN breaks its format; nothing was sent to the card.
+    case pinFormat(PINKind, String)
+    /// The card refused the PIN; `triesLeft` tries remain.
+    case wrongPIN(PINKind, triesLeft: Int)
+    /// The PIN is blocked; it must be reset at the municipal office.
+    case pinBlocked(PINKind)
+    /// The PIN is not set or its file does not exist on this card.
+    case pinNotAvailable(PINKind)
+    /// The operation needs a PIN that was not verified.
+    case pinRequired(String)
+    /// This card does not carry the application.
+    case applicationNotFound(CardApplication)
+    /// A file the operation needs is missing.
+    case fileNotFound(UInt16)
+    /// The signature certificate was never issued (a child's card) or has been removed.
+    case certificateNotIssued
+    /// Not a card this layer can serve (no JPKI application or an unknown token).
+    case unsupportedCard(String)
+    /// The card answered a status word the operation cannot go on from.
+    case unexpectedStatus(operation: String, StatusWord)
+    /// The card's answer is not what the protocol allows.
+    case malformedResponse(String)
+    /// The digest does not fit the algorithm, or the input is unusable.
+    case invalidDigest(String)
+    /// The certificate bytes could not be parsed.
+    case invalidCertificate(String)
+
+    public var code: String {
+        switch self {
+        case .pinFormat: "pin_format"
+        case .wrongPIN: "wrong_pin"
+        case .pinBlocked: "pin_blocked"
+        case .pinNotAvailable: "pin_not_available"
+        case .pinRequired: "pin_required"
+        case .applicationNotFound: "application_not_found"
+        case .fileNotFound: "file_not_found"
+        case .certificateNotIssued: "certificate_not_issued"
+        case .unsupportedCard: "unsupported_card"
+        case .unexpectedStatus: "card_error"
+        case .malformedResponse: "malformed_response"
+        case .invalidDigest: "invalid_digest"
+        case .invalidCertificate: "invalid_certificate"
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .pinFormat(let kind, let rule):
+            "the \(kind.displayName) does not match its format: \(rule); nothing was sent to the card"
+        case .wrongPIN(let kind, let left):
+            "wrong \(kind.displayName); \(left) of \(kind.maxTries) tries left"
+        case .pinBlocked(let kind):
+            "the \(kind.displayName) is blocked; it must be reset at the municipal office"
+        case .pinNotAvailable(let kind):
+            "the \(kind.displayName) is not set on this card"
+        case .pinRequired(let what):
+            "\(what) needs its PIN to be verified first"
+        case .applicationNotFound(let app):
+            "the card has no \(app.displayName)"
+        case .fileNotFound(let fid):
+            "the card has no file \(fid.hex4)"
+        case .certificateNotIssued:
+            "the card carries no digital signature certificate (not issued)"
+        case .unsupportedCard(let why):
+            "unsupported card: \(why)"
+        case .unexpectedStatus(let operation, let sw):
+            "\(operation) failed with status \(sw)"
+        case .malformedResponse(let why):
+            "malformed card response: \(why)"
+        case .invalidDigest(let why):
+            "invalid digest: \(why)"
+        case .invalidCertificate(let why):
+            "invalid certificate: \(why)"
+        }
+    }
+}
+
+extension UInt16 {
+    /// Four upper-case hex digits, e.g. `"000A"`.
+    var hex4: String {
+        let hex = String(self, radix: 16, uppercase: true)
+        return String(repeating: "0", count: Swift.max(0, 4 - hex.count)) + hex
+    }
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import CardSimulator
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Set by SIGTERM/SIGINT; the link loop watches it.
+let stopRequested = Atomic<Bool>(false)
+
+@main
+struct JPKISim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jpki-sim",
+        abstract: "A simulated My Number card (JPKI) for tests and demos.",
+        discussion: """
+            Without --vpcd it prints the card's certificates or state and exits. With --vpcd it \
+            connects to vsmartcard's vpcd driver inside pcscd, so every PC/SC client sees the card in \
+            reader "Virtual PCD 00 00". Stopping the simulator removes the card.
+
+            Scenarios: \(Scenario.presetNames.joined(separator: ", ")).
+            Default card: auth, card-text and JUKI PIN 1234, sign PIN ABC123, all counters full.
+            """)
+
+    @Option(help: "A named scenario.")
+    var scenario = "default"
+
+    @Option(help: "A JSON scenario file (fields as in README); overrides --scenario.")
+    var config: String?
+
+    @Option(help: "Persist the card in this file so a sequence of runs shares one card.")
+    var state: String?
+
+    @Option(help: "Connect to vpcd at HOST:PORT, e.g. 127.0.0.1:35963.")
+    var vpcd: String?
+
+    @Option(name: .customLong("auth-pin"), help: "The card's auth PIN.")
+    var authPIN: String?
+    @Option(name: .customLong("sign-pin"), help: "The card's sign PIN.")
+    var signPIN: String?
+    @Option(name: .customLong("card-text-pin"), help: "The card's card-text PIN.")
+    var cardTextPIN: String?
+    @Option(name: .customLong("juki-pin"), help: "The card's JUKI PIN.")
+    var jukiPIN: String?
+
+    @Option(name: .customLong("tries"), help: "Tries left for a PIN, as PIN=N (auth, sign, card-text, juki). Repeatable.")
+    var tries: [String] = []
+
+    @Flag(name: .customLong("no-sign-certificate"), help: "A child's card: no sign certificate.")
+    var noSignCertificate = false
+
+    @Option(help: "Token: my-number-card, juki-card, non-jpki, no-jpki-application.")
+    var token: String?
+
+    @Option(name: .customLong("auth-expiry"), help: "Last valid day of the auth certificate (YYYY-MM-DD, Japan).")
+    var authExpiry: String?
+    @Option(name: .customLong("sign-expiry"), help: "Last valid day of the sign certificate (YYYY-MM-DD, Japan).")
+    var signExpiry: String?
+
+    @Option(name: .customLong("delay-ms"), help: "Fault: delay each APDU by this many milliseconds.")
+    var delayMilliseconds: Int?
+    @Option(name: .customLong("remove-after"), help: "Fault: pull the card after N APDUs of an insertion (once).")
+    var removeAfter: Int?
+    @Option(name: .customLong("reinsert-after-ms"), help: "After a fault removal, re-insert after this long; -1 never.")
+    var reinsertAfterMilliseconds = 1000
+    @Option(name: .customLong("corrupt-response"), help: "Fault: flip a bit in the response to APDU number N.")
+    var corruptResponse: Int?
+    @Option(name: .customLong("truncate-response"), help: "Fault: truncate the response to APDU number N.")
+    var truncateResponse: Int?
+
+    @Option(help: "Append each APDU (never PIN bytes) to this file as a JSON line.")
+    var trace: String?
+
+    @Option(name: .customLong("export-certificate"), help: "Print a certificate as PEM and exit: auth, auth-ca, sign, sign-ca.")
+    var exportCertificate: String?
+
+    @Flag(help: "Print the card's PIN counters and certificate files as JSON and exit.")
+    var dump = false
+
+    mutating func run() throws {
+        var scenario = try config.map { try Scenario.load(from: URL(fileURLWithPath: $0)) }
+            ?? Scenario.preset(named: self.scenario)
+        if let authPIN { scenario.authPIN = authPIN }
+        if let signPIN { scenario.signPIN = signPIN }
+        if let cardTextPIN { scenario.cardTextPIN = cardTextPIN }
+        if let jukiPIN { scenario.jukiPIN = jukiPIN }
+        for entry in tries {
+            let parts = entry.split(separator: "=")
+            guard parts.count == 2, let n = Int(parts[1]) else {
+                throw ValidationError("--tries takes PIN=N, e.g. auth=2")
+            }
+            scenario.triesLeft[String(parts[0])] = n
+        }
+        if noSignCertificate { scenario.signCertificate = false }
+        if let token {
+            guard let value = Scenario.Token(rawValue: token) else {
+                throw ValidationError("unknown --token '\(token)'")
+            }
+            scenario.token = value
+        }
+        if let authExpiry { scenario.authExpiry = authExpiry }
+        if let signExpiry { scenario.signExpiry = signExpiry }
+        try scenario.validate()
+
+        let card =
+            try state.map { try SimulatedCard.persistent(at: URL(fileURLWithPath: $0), scenario: scenario) }
+            ?? SimulatedCard(image: try CardBuilder.build(scenario))
+
+        var faults = SimulatedCard.Faults()
+        if let delayMilliseconds { faults.delayPerAPDU = .milliseconds(delayMilliseconds) }
+        faults.removeAfterAPDUs = removeAfter
+        faults.corruptResponseAt = corruptResponse
+        faults.truncateResponseAt = truncateResponse
+        card.faults = faults
+
+        if let exportCertificate {
+            let fid: UInt16
+            switch exportCertificate {
+            case "auth": fid = 0x000A
+            case "auth-ca": fid = 0x000B
+            case "sign": fid = 0x0001
+            case "sign-ca": fid = 0x0002
+            default: throw ValidationError("--export-certificate takes auth, auth-ca, sign or sign-ca")
+            }
+            guard let der = card.image.file(fid) else {
+                throw ValidationError("this card has no \(exportCertificate) certificate")
+            }
+            let body = der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+            print("-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----")
+            return
+        }
+        if dump {
+            print(Self.summary(card.image))
+            return
+        }
+        guard let vpcd else {
+            throw ValidationError("nothing to do: give --vpcd HOST:PORT, --export-certificate or --dump")
+        }
+        let (host, port) = try VPCDLink.parseAddress(vpcd)
+        let traceHandle = try trace.map { path -> FileHandle in
+            if !FileManager.default.fileExists(atPath: path) {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            handle.seekToEndOfFile()
+            return handle
+        }
+        let traceWriter = traceHandle.map { TraceWriter(handle: $0) }
+        let link = VPCDLink(
+            card: card, host: host, port: port,
+            reinsertAfter: reinsertAfterMilliseconds < 0 ? nil : .milliseconds(reinsertAfterMilliseconds),
+            log: { Self.log($0) },
+            onAPDU: { traceWriter?.write($0) })
+
+        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGPIPE, SIG_IGN)
+        let watcher = Thread {
+            while !stopRequested.load(ordering: .relaxed) { usleep(100_000) }
+            link.stop()
+        }
+        watcher.start()
+        Self.log("scenario '\(scenario.name)', ATR \(card.atr.map { String(format: "%02X", $0) }.joined(separator: " "))")
+        link.run()
+        Self.log("stopped after serving \(card.apduCount) APDU(s)")
+    }
+
+    static func log(_ message: String) {
+        FileHandle.standardError.write(Data("jpki-sim: \(message)\n".utf8))
+    }
+
+    /// PIN counters and file sizes; no PIN values (the image holds only salted digests anyway).
+    static func summary(_ image: CardImage) -> String {
+        var lines: [String] = []
+        for app in image.applications {
+            let pins = app.pins.map { "\"\(String(format: "%04X", $0.fid))\": {\"remaining\": \($0.remaining), \"max\": \($0.maxTries)}" }
+            let files = app.files.map { "\"\(String(format: "%04X", $0.fid))\": \($0.content.count)" }
+            lines.append(
+                "  \"\(app.name)\": {\"pins\": {\(pins.joined(separator: ", "))}, \"files\": {\(files.joined(separator: ", "))}}")
+        }
+        return "{\n\(lines.joined(separator: ",\n"))\n}"
+    }
+}
+
+/// Appends trace entries as JSON lines.
+final class TraceWriter: Sendable {
+    private let handle: Mutex<FileHandle>
+    init(handle: FileHandle) { self.handle = Mutex(handle) }
+    func write(_ entry: SimulatedCard.TraceEntry) {
+        guard let data = try? JSONEncoder().encode(entry) else { return }
+        handle.withLock { $0.write(data + Data("\n".utf8)) }
+    }
+}
