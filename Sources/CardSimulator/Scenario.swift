@@ -154,7 +154,9 @@ public struct Scenario: Codable, Sendable, Equatable {
         guard let atrBytes = [UInt8](hex: atr), (2...33).contains(atrBytes.count) else {
             throw .invalidScenario("atr must be 2 to 33 bytes of hex")
         }
-        for (field, value) in [("authPIN", authPIN), ("cardTextPIN", cardTextPIN), ("jukiPIN", jukiPIN), ("signPIN", signPIN)] {
+        for (field, value) in [
+            ("authPIN", authPIN), ("cardTextPIN", cardTextPIN), ("jukiPIN", jukiPIN), ("signPIN", signPIN),
+        ] {
             guard !value.isEmpty, value.utf8.count <= 16, value.allSatisfy(\.isASCII) else {
                 throw .invalidScenario("\(field) must be 1 to 16 ASCII characters")
             }

@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 
 /// Hash algorithms the card's PKCS#1 v1.5 signature can carry.
 public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {

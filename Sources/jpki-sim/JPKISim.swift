@@ -45,7 +45,8 @@ struct JPKISim: ParsableCommand {
     @Option(name: .customLong("juki-pin"), help: "The card's JUKI PIN.")
     var jukiPIN: String?
 
-    @Option(name: .customLong("tries"), help: "Tries left for a PIN, as PIN=N (auth, sign, card-text, juki). Repeatable.")
+    @Option(
+        name: .customLong("tries"), help: "Tries left for a PIN, as PIN=N (auth, sign, card-text, juki). Repeatable.")
     var tries: [String] = []
 
     @Flag(name: .customLong("no-sign-certificate"), help: "A child's card: no sign certificate.")
@@ -73,14 +74,17 @@ struct JPKISim: ParsableCommand {
     @Option(help: "Append each APDU (never PIN bytes) to this file as a JSON line.")
     var trace: String?
 
-    @Option(name: .customLong("export-certificate"), help: "Print a certificate as PEM and exit: auth, auth-ca, sign, sign-ca.")
+    @Option(
+        name: .customLong("export-certificate"),
+        help: "Print a certificate as PEM and exit: auth, auth-ca, sign, sign-ca.")
     var exportCertificate: String?
 
     @Flag(help: "Print the card's PIN counters and certificate files as JSON and exit.")
     var dump = false
 
     mutating func run() throws {
-        var scenario = try config.map { try Scenario.load(from: URL(fileURLWithPath: $0)) }
+        var scenario =
+            try config.map { try Scenario.load(from: URL(fileURLWithPath: $0)) }
             ?? Scenario.preset(named: self.scenario)
         if let authPIN { scenario.authPIN = authPIN }
         if let signPIN { scenario.signPIN = signPIN }
@@ -162,7 +166,8 @@ struct JPKISim: ParsableCommand {
             link.stop()
         }
         watcher.start()
-        Self.log("scenario '\(scenario.name)', ATR \(card.atr.map { String(format: "%02X", $0) }.joined(separator: " "))")
+        Self.log(
+            "scenario '\(scenario.name)', ATR \(card.atr.map { String(format: "%02X", $0) }.joined(separator: " "))")
         link.run()
         Self.log("stopped after serving \(card.apduCount) APDU(s)")
     }
@@ -175,10 +180,13 @@ struct JPKISim: ParsableCommand {
     static func summary(_ image: CardImage) -> String {
         var lines: [String] = []
         for app in image.applications {
-            let pins = app.pins.map { "\"\(String(format: "%04X", $0.fid))\": {\"remaining\": \($0.remaining), \"max\": \($0.maxTries)}" }
+            let pins = app.pins.map {
+                "\"\(String(format: "%04X", $0.fid))\": {\"remaining\": \($0.remaining), \"max\": \($0.maxTries)}"
+            }
             let files = app.files.map { "\"\(String(format: "%04X", $0.fid))\": \($0.content.count)" }
             lines.append(
-                "  \"\(app.name)\": {\"pins\": {\(pins.joined(separator: ", "))}, \"files\": {\(files.joined(separator: ", "))}}")
+                "  \"\(app.name)\": {\"pins\": {\(pins.joined(separator: ", "))}, \"files\": {\(files.joined(separator: ", "))}}"
+            )
         }
         return "{\n\(lines.joined(separator: ",\n"))\n}"
     }

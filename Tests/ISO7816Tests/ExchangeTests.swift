@@ -31,7 +31,8 @@ struct ExchangeTests {
             default: [4, 5, 0x90, 0x00]
             }
         }
-        let r = try await t.exchange(try CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0, p2: 0x80, data: [9], expectedLength: 256))
+        let r = try await t.exchange(
+            try CommandAPDU(cla: 0x80, ins: 0x2A, p1: 0, p2: 0x80, data: [9], expectedLength: 256))
         #expect(r.data == [1, 2, 3, 4, 5])
         #expect(r.statusWord.isSuccess)
         #expect(t.sent.map(\.ins) == [0x2A, 0xC0, 0xC0])

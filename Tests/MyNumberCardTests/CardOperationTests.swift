@@ -169,10 +169,12 @@ struct SigningTests {
     @Test func digestInfoEncodings() throws {
         let info = try DigestInfo(algorithm: .sha256, digest: [UInt8](repeating: 0xAA, count: 32))
         #expect(info.encoded.count == 51)
-        #expect(Array(info.encoded.prefix(19)) == [
-            0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
-            0x20,
-        ])
+        #expect(
+            Array(info.encoded.prefix(19)) == [
+                0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+                0x04,
+                0x20,
+            ])
         #expect(DigestInfo(algorithm: .sha512, hashing: []).encoded.count == 83)
         #expect(DigestInfo(algorithm: .sha384, hashing: []).encoded.prefix(2) == [0x30, 0x41])
         #expect(DigestInfo(algorithm: .sha1, hashing: []).encoded.count == 35)

@@ -45,13 +45,16 @@ struct RenewalRuleTests {
 
 @Suite("Certificate fields and status")
 struct CertificateInfoTests {
-    func certificate(_ configure: (inout Scenario) -> Void = { _ in }, slot: UInt16 = 0x000A) throws -> CertificateInfo {
+    func certificate(_ configure: (inout Scenario) -> Void = { _ in }, slot: UInt16 = 0x000A) throws -> CertificateInfo
+    {
         let image = try Fixtures.image("default", configure: configure)
         return try CertificateInfo(der: Array(image.file(slot)!))
     }
 
     @Test func fieldsOfTheAuthCertificate() throws {
-        let info = try certificate { $0.authExpiry = "2030-07-07"; $0.issued = "2025-07-01" }
+        let info = try certificate {
+            $0.authExpiry = "2030-07-07"; $0.issued = "2025-07-01"
+        }
         #expect(info.issuer.contains("OU=JPKI for user authentication"))
         #expect(info.issuer.contains("O=JPKI"))
         #expect(info.subject.hasPrefix("CN="))
@@ -65,7 +68,9 @@ struct CertificateInfoTests {
     }
 
     @Test func statusOverTime() throws {
-        let info = try certificate { $0.authExpiry = "2030-07-07"; $0.issued = "2025-07-01" }
+        let info = try certificate {
+            $0.authExpiry = "2030-07-07"; $0.issued = "2025-07-01"
+        }
         func at(_ iso: String, _ hour: Int = 12) -> Date {
             JapanDate(iso: iso)!.startInstant.addingTimeInterval(Double(hour) * 3600)
         }

@@ -10,7 +10,9 @@ import Synchronization
 enum Fixtures {
     private static let images = Mutex<[String: CardImage]>([:])
 
-    static func image(_ scenario: String = "default", configure: (inout Scenario) -> Void = { _ in }) throws -> CardImage {
+    static func image(_ scenario: String = "default", configure: (inout Scenario) -> Void = { _ in }) throws
+        -> CardImage
+    {
         var s = try Scenario.preset(named: scenario)
         configure(&s)
         let key = scenario + String(describing: s)

@@ -71,14 +71,15 @@ struct PINStatusWordTests {
         return (MyNumberCard(transport: transport), transport)
     }
 
-    @Test(arguments: [
-        (0x63C3, PINStatus.State.remaining(3)),
-        (0x63C1, .remaining(1)),
-        (0x63C0, .blocked),
-        (0x6984, .blocked),
-        (0x6983, .blocked),
-        (0x9000, .verified),
-    ] as [(UInt16, PINStatus.State)])
+    @Test(
+        arguments: [
+            (0x63C3, PINStatus.State.remaining(3)),
+            (0x63C1, .remaining(1)),
+            (0x63C0, .blocked),
+            (0x6984, .blocked),
+            (0x6983, .blocked),
+            (0x9000, .verified),
+        ] as [(UInt16, PINStatus.State)])
     func statusWordMapsToState(_ sw: UInt16, _ state: PINStatus.State) async throws {
         let (card, transport) = card(answering: sw)
         let status = try await card.pinStatus(.auth)
@@ -104,12 +105,13 @@ struct PINStatusWordTests {
         await #expect(throws: CardError.self) { try await card.pinStatus(.juki) }
     }
 
-    @Test(arguments: [
-        (0x9000, VerifyOutcome.verified),
-        (0x63C2, .wrongPIN(triesLeft: 2)),
-        (0x63C0, .blocked),
-        (0x6984, .blocked),
-    ] as [(UInt16, VerifyOutcome)])
+    @Test(
+        arguments: [
+            (0x9000, VerifyOutcome.verified),
+            (0x63C2, .wrongPIN(triesLeft: 2)),
+            (0x63C0, .blocked),
+            (0x6984, .blocked),
+        ] as [(UInt16, VerifyOutcome)])
     func verifyOutcomes(_ sw: UInt16, _ outcome: VerifyOutcome) async throws {
         let (card, transport) = card(answering: sw)
         #expect(try await card.verify(try PIN("1234", for: .auth)) == outcome)

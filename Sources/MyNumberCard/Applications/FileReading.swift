@@ -21,7 +21,8 @@ extension MyNumberCard {
     /// card allows it (else SELECT EF + READ BINARY), then the rest in as few chunks as the
     /// transport allows.
     func readFile(_ fid: UInt16, length: ContentLength) async throws -> [UInt8] {
-        let chunk = transport.supportsExtendedLength ? max(1, options.readChunkSize) : min(256, max(1, options.readChunkSize))
+        let chunk =
+            transport.supportsExtendedLength ? max(1, options.readChunkSize) : min(256, max(1, options.readChunkSize))
         let firstLength: Int
         switch length {
         case .der: firstLength = chunk
@@ -35,7 +36,8 @@ extension MyNumberCard {
         case .der: total = try Self.derTotalLength(data)
         }
         guard total <= Self.maxOffset + 1 else {
-            throw CardError.malformedResponse("file \(fid.hex4) claims \(total) bytes, beyond what READ BINARY can address")
+            throw CardError.malformedResponse(
+                "file \(fid.hex4) claims \(total) bytes, beyond what READ BINARY can address")
         }
         while data.count < total {
             let ask = min(chunk, total - data.count)

@@ -54,7 +54,8 @@ public struct JapanDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// The next calendar day.
     public var nextDay: JapanDate {
         if day < Self.daysIn(year: year, month: month) { return JapanDate(year: year, month: month, day: day + 1)! }
-        return month == 12 ? JapanDate(year: year + 1, month: 1, day: 1)! : JapanDate(year: year, month: month + 1, day: 1)!
+        return month == 12
+            ? JapanDate(year: year + 1, month: 1, day: 1)! : JapanDate(year: year, month: month + 1, day: 1)!
     }
 
     /// The first instant of this day in Japan.
@@ -80,7 +81,8 @@ public struct JapanDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public init(from decoder: any Decoder) throws {
         let string = try decoder.singleValueContainer().decode(String.self)
         guard let date = JapanDate(iso: string) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date"))
         }
         self = date
     }
@@ -107,6 +109,7 @@ public enum RenewalRule {
         if let threeMonthsBefore = JapanDate(year: year, month: month, day: expiry.day) {
             return threeMonthsBefore.nextDay
         }
-        return month == 12 ? JapanDate(year: year + 1, month: 1, day: 1)! : JapanDate(year: year, month: month + 1, day: 1)!
+        return month == 12
+            ? JapanDate(year: year + 1, month: 1, day: 1)! : JapanDate(year: year, month: month + 1, day: 1)!
     }
 }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages jpkid builds and tests with. Idempotent; needs root (or sudo).
+set -euo pipefail
+packages=(pcscd vsmartcard-vpcd libpcsclite-dev libssl-dev opensc openssl pkg-config procps)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
