@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "jpki-sim", targets: ["jpki-sim"]),
         .library(name: "MyNumberCard", targets: ["MyNumberCard"]),
         .library(name: "CardSimulator", targets: ["CardSimulator"]),
+        .library(name: "PCSC", targets: ["PCSC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
@@ -47,6 +48,14 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Layer 3: the PC/SC transport and reader monitor over pcsc-lite.
+        .systemLibrary(
+            name: "CPCSCLite",
+            pkgConfig: "libpcsclite",
+            providers: [.apt(["libpcsclite-dev"])]
+        ),
+        .target(name: "PCSC", dependencies: ["ISO7816", "CPCSCLite"]),
+
         .executableTarget(
             name: "jpki-sim",
             dependencies: [
@@ -56,6 +65,10 @@ let package = Package(
         ),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
+        .testTarget(
+            name: "PCSCTests",
+            dependencies: ["PCSC", "CPCSCLite", "MyNumberCard", "CardSimulator", "ISO7816"]
+        ),
         .testTarget(
             name: "MyNumberCardTests",
             dependencies: ["MyNumberCard", "CardSimulator", "ISO7816"]

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build
-scripts/with-simulated-card.sh "$@" -- sh -c '
+scripts/pcsc-harness.sh run "$@" -- sh -c '
     opensc-tool --list-readers
     pkcs15-tool --list-pins --list-certificates
 '

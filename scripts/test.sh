@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
-swift test
+JPKID_PCSC_TESTS=1 swift test   # the PCSC integration suite drives scripts/pcsc-harness.sh
 for t in Tests/conformance/*.sh; do
     echo "== $t"
-    scripts/with-simulated-card.sh -- "$t"
+    scripts/pcsc-harness.sh run -- "$t"
 done

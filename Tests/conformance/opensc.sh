@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Conformance: OpenSC, a client nobody here wrote, reads and uses the simulated card through the
-# real pcscd. Run inside scripts/with-simulated-card.sh (default scenario).
+# real pcscd. Run inside `scripts/pcsc-harness.sh run` (default scenario).
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 sim=${JPKI_SIM:-$here/.build/debug/jpki-sim}

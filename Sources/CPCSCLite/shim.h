@@ -1,0 +1,12 @@
+#ifndef JPKID_CPCSCLITE_SHIM_H
+#define JPKID_CPCSCLITE_SHIM_H
+// pcsc-lite for Swift. On 64-bit Linux DWORD and LONG are 8 bytes and SCARD_READERSTATE is not
+// packed; Swift imports the structs with the C layout, so nothing here redefines them.
+#include <winscard.h>
+#include <reader.h>
+
+// SCARD_PCI_T0 / SCARD_PCI_T1 are macros over extern globals: Swift cannot import them.
+static inline const SCARD_IO_REQUEST *jpkid_pci_t0(void) { return SCARD_PCI_T0; }
+static inline const SCARD_IO_REQUEST *jpkid_pci_t1(void) { return SCARD_PCI_T1; }
+static inline const SCARD_IO_REQUEST *jpkid_pci_raw(void) { return SCARD_PCI_RAW; }
+#endif

@@ -1,0 +1,156 @@
+import CPCSCLite
+import Foundation
+import ISO7816
+import Synchronization
+
+/// A connected card (`SCardConnect`), usable as the card layer's ``CardTransport``.
+///
+/// Transmits use the negotiated protocol; `61 xx` / `6C xx` of T=0 are completed by the card
+/// layer's `exchange`, which never resends a VERIFY. ``withTransaction(_:)`` wraps a multi-APDU
+/// operation in `SCardBeginTransaction` / `SCardEndTransaction` so no other PC/SC client's
+/// APDUs come between.
+public final class PCSCCard: CardTransport, Sendable {
+    public let context: PCSCContext
+    public let reader: String
+    let handle: SCARDHANDLE
+    private let activeProtocol: Mutex<PCSCProtocol>
+    private let disconnected = Atomic<Bool>(false)
+    public let supportsExtendedLength: Bool
+
+    init(context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: PCSCProtocol) {
+        self.context = context
+        self.handle = handle
+        self.reader = reader
+        self.activeProtocol = Mutex(`protocol`)
+        self.supportsExtendedLength = false
+    }
+
+    public var `protocol`: PCSCProtocol { activeProtocol.withLock { $0 } }
+
+    public func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU {
+        let handle = self.handle
+        let bytes = command.encoded()
+        let proto = self.protocol
+        let response = try await context.queue.run { () throws -> [UInt8] in
+            let pci: UnsafePointer<SCARD_IO_REQUEST>
+            switch proto {
+            case .t0: pci = jpkid_pci_t0()
+            case .t1: pci = jpkid_pci_t1()
+            default: pci = jpkid_pci_raw()
+            }
+            var buffer = [UInt8](repeating: 0, count: 65_538)
+            var length = DWORD(buffer.count)
+            try PCSCError.check(
+                SCardTransmit(handle, pci, bytes, DWORD(bytes.count), nil, &buffer, &length), "SCardTransmit")
+            return Array(buffer.prefix(Int(length)))
+        }
+        if response.count < 2, try await !cardIsPresent() {
+            // Some drivers (vpcd among them) answer an APDU to a card that just left with an
+            // empty response instead of SCARD_W_REMOVED_CARD.
+            throw PCSCError(status: SCARD_W_REMOVED_CARD, operation: "SCardTransmit")
+        }
+        return try ResponseAPDU(bytes: response)
+    }
+
+    /// Whether the reader still holds this card. A driver learns of a removal only on its next
+    /// presence poll, so this waits up to `settle` for the reader's state to change.
+    private func cardIsPresent(settle: Duration = .seconds(1)) async throws -> Bool {
+        let context = self.context.handle
+        let reader = self.reader
+        let milliseconds = DWORD(settle.components.seconds * 1000)
+        return try await self.context.queue.run {
+            let name = strdup(reader)!
+            defer { free(name) }
+            var state = SCARD_READERSTATE()
+            state.szReader = UnsafePointer(name)
+            state.dwCurrentState = DWORD(SCARD_STATE_UNAWARE)
+            var status = SCardGetStatusChange(context, 0, &state, 1)
+            if status == SCARD_S_SUCCESS, state.dwEventState & DWORD(SCARD_STATE_PRESENT) != 0 {
+                // Present right now: wait for the driver's next poll to change that.
+                state.dwCurrentState = state.dwEventState & ~DWORD(SCARD_STATE_CHANGED)
+                status = SCardGetStatusChange(context, milliseconds, &state, 1)
+            }
+            if status == SCARD_E_TIMEOUT { return true }
+            if status == SCARD_E_UNKNOWN_READER || status == SCARD_E_READER_UNAVAILABLE { return false }
+            try PCSCError.check(status, "SCardGetStatusChange")
+            return state.dwEventState & DWORD(SCARD_STATE_PRESENT) != 0
+                && state.dwEventState & DWORD(SCARD_STATE_MUTE) == 0
+        }
+    }
+
+    public func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        let handle = self.handle
+        try await context.queue.run {
+            try PCSCError.check(SCardBeginTransaction(handle), "SCardBeginTransaction")
+        }
+        do {
+            let result = try await body()
+            try? await endTransaction()
+            return result
+        } catch {
+            try? await endTransaction()
+            throw error
+        }
+    }
+
+    private func endTransaction() async throws {
+        let handle = self.handle
+        try await context.queue.run {
+            try PCSCError.check(SCardEndTransaction(handle, DWORD(SCARD_LEAVE_CARD)), "SCardEndTransaction")
+        }
+    }
+
+    /// What `SCardStatus` reports.
+    public struct Status: Sendable, Equatable {
+        public let reader: String
+        public let state: UInt
+        public let `protocol`: PCSCProtocol
+        public let atr: [UInt8]
+    }
+
+    public func status() async throws -> Status {
+        let handle = self.handle
+        return try await context.queue.run {
+            var nameLength = DWORD(256)
+            var name = [CChar](repeating: 0, count: 256)
+            var state: DWORD = 0
+            var proto: DWORD = 0
+            var atr = [UInt8](repeating: 0, count: Int(MAX_ATR_SIZE))
+            var atrLength = DWORD(atr.count)
+            try PCSCError.check(
+                SCardStatus(handle, &name, &nameLength, &state, &proto, &atr, &atrLength), "SCardStatus")
+            let reader = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return Status(
+                reader: reader, state: UInt(state), protocol: PCSCProtocol(rawValue: proto),
+                atr: Array(atr.prefix(Int(atrLength))))
+        }
+    }
+
+    /// Re-establishes the connection after `card_reset` (`leave`) or resets the card (`reset`).
+    public func reconnect(resetCard: Bool = false) async throws {
+        let handle = self.handle
+        let active = try await context.queue.run {
+            var active: DWORD = 0
+            try PCSCError.check(
+                SCardReconnect(
+                    handle, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1),
+                    DWORD(resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD), &active),
+                "SCardReconnect")
+            return active
+        }
+        activeProtocol.withLock { $0 = PCSCProtocol(rawValue: active) }
+    }
+
+    /// Disconnects; `resetCard` clears the card's security state (verified PINs).
+    public func disconnect(resetCard: Bool = false) async {
+        guard !disconnected.exchange(true, ordering: .relaxed) else { return }
+        let handle = self.handle
+        _ = try? await context.queue.run {
+            SCardDisconnect(handle, DWORD(resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD))
+        }
+    }
+
+    deinit {
+        if !disconnected.load(ordering: .relaxed) { SCardDisconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
+    }
+}
