@@ -9,12 +9,17 @@ let package = Package(
         .library(name: "MyNumberCard", targets: ["MyNumberCard"]),
         .library(name: "CardSimulator", targets: ["CardSimulator"]),
         .library(name: "PCSC", targets: ["PCSC"]),
+        .executable(name: "jpkid", targets: ["jpkid"]),
+        .executable(name: "jpkictl", targets: ["jpkictl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Layer 1: ISO 7816-4 APDUs and the abstract card transport.
@@ -56,6 +61,39 @@ let package = Package(
         ),
         .target(name: "PCSC", dependencies: ["ISO7816", "CPCSCLite"]),
 
+        // Layer 4: the daemon (reader monitor, per-reader sessions, the socket API) and clients.
+        .target(name: "JPKIAPI", dependencies: ["MyNumberCard"]),
+        .target(
+            name: "JPKIDaemon",
+            dependencies: [
+                "JPKIAPI", "MyNumberCard", "PCSC", "CardSimulator", "ISO7816",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "jpkid",
+            dependencies: [
+                "JPKIDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(name: "JPKIClient", dependencies: ["JPKIAPI"]),
+        .executableTarget(
+            name: "jpkictl",
+            dependencies: [
+                "JPKIClient", "JPKIAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .executableTarget(
             name: "jpki-sim",
             dependencies: [
@@ -65,6 +103,10 @@ let package = Package(
         ),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
+        .testTarget(
+            name: "JPKIDaemonTests",
+            dependencies: ["JPKIDaemon", "JPKIAPI", "JPKIClient", "MyNumberCard", "CardSimulator"]
+        ),
         .testTarget(
             name: "PCSCTests",
             dependencies: ["PCSC", "CPCSCLite", "MyNumberCard", "CardSimulator", "ISO7816"]

@@ -108,12 +108,21 @@ public final class MyNumberCard: Sendable {
     /// Verifies the key's PIN, then signs the DigestInfo with the card's key. Returns the
     /// 256-byte PKCS#1 v1.5 signature. A wrong PIN throws ``CardError/wrongPIN(_:triesLeft:)``.
     public func sign(_ digestInfo: DigestInfo, with key: SigningKey, pin: PIN) async throws -> [UInt8] {
+        try await sign(digestInfo, with: key, pin: pin, readingCertificate: false).signature
+    }
+
+    /// Like ``sign(_:with:pin:)``, and reads the key's certificate in the same verified session
+    /// (the signature certificate can only be read after its PIN), so the PIN is sent once.
+    public func sign(_ digestInfo: DigestInfo, with key: SigningKey, pin: PIN, readingCertificate: Bool) async throws
+        -> (signature: [UInt8], certificate: [UInt8]?)
+    {
         guard pin.kind == key.pinKind else {
             throw CardError.pinFormat(pin.kind, "the \(key.rawValue) key needs the \(key.pinKind.displayName)")
         }
         return try await exclusive {
             try await self.select(.jpki)
             try await self.requireVerified(pin)
+            let certificate = readingCertificate ? try await self.readDERFile(key.certificateSlot.fileID) : nil
             try await self.selectFile(key.fileID)
             let response = try await self.transport.exchange(CardCommands.computeSignature(digestInfo))
             switch response.statusWord.meaning {
@@ -122,7 +131,7 @@ public final class MyNumberCard: Sendable {
                     throw CardError.malformedResponse(
                         "a signature of \(response.data.count) bytes, expected 256 (RSA-2048)")
                 }
-                return response.data
+                return (response.data, certificate)
             case .securityStatusNotSatisfied:
                 throw CardError.pinRequired("signing with the \(key.rawValue) key")
             case .fileNotFound:

@@ -1,0 +1,274 @@
+import Foundation
+import MyNumberCard
+
+// The JSON shapes of jpkid's v1 API, shared by the daemon and its clients.
+// Dates are ISO 8601 instants (UTC); `expiryDate` / `renewableFrom` are dates in Japan time.
+
+/// `GET /v1/health`.
+public struct HealthView: Codable, Sendable, Equatable {
+    public var version: String
+    public var uptimeSeconds: Int
+    /// `connected` or `unavailable`.
+    public var pcsc: String
+    public var readers: Int
+
+    public init(version: String, uptimeSeconds: Int, pcsc: String, readers: Int) {
+        self.version = version
+        self.uptimeSeconds = uptimeSeconds
+        self.pcsc = pcsc
+        self.readers = readers
+    }
+}
+
+/// The state of one reader.
+public enum ReaderState: String, Codable, Sendable {
+    case empty, reading, ready, error
+    case unsupportedCard = "unsupported_card"
+}
+
+/// One reader, as `GET /v1/readers` lists it and `GET /v1/readers/{id}` shows it.
+public struct ReaderView: Codable, Sendable, Equatable {
+    /// A short id, stable for a reader name.
+    public var id: String
+    public var name: String
+    public var state: ReaderState
+    public var card: CardView?
+    /// Why `state` is `error`.
+    public var error: ErrorDetail?
+
+    public init(id: String, name: String, state: ReaderState, card: CardView?, error: ErrorDetail?) {
+        self.id = id
+        self.name = name
+        self.state = state
+        self.card = card
+        self.error = error
+    }
+}
+
+public struct ReaderList: Codable, Sendable, Equatable {
+    public var readers: [ReaderView]
+    public init(readers: [ReaderView]) { self.readers = readers }
+}
+
+/// What the daemon read from a card (PIN-free data only).
+public struct CardView: Codable, Sendable, Equatable {
+    /// `my_number_card`, `juki_card`, `other_jpki_token`, `non_jpki_card`, `no_jpki_application`.
+    public var kind: String
+    public var atr: String
+    public var tokenLabel: String?
+    /// When the card was last read.
+    public var readAt: Date
+    /// Keyed `auth`, `auth-ca`, `sign-ca`.
+    public var certificates: [String: CertificateView]
+    /// Keyed `auth`, `sign`, `card-text`, `juki`.
+    public var pins: [String: PINView]
+
+    public init(
+        kind: String, atr: String, tokenLabel: String?, readAt: Date, certificates: [String: CertificateView],
+        pins: [String: PINView]
+    ) {
+        self.kind = kind
+        self.atr = atr
+        self.tokenLabel = tokenLabel
+        self.readAt = readAt
+        self.certificates = certificates
+        self.pins = pins
+    }
+}
+
+public struct CertificateView: Codable, Sendable, Equatable {
+    public var subject: String
+    public var issuer: String
+    public var serialNumber: String
+    public var sha256Fingerprint: String
+    public var notBefore: Date
+    public var notAfter: Date
+    /// `YYYY-MM-DD`, Japan time.
+    public var expiryDate: String
+    /// `YYYY-MM-DD`, Japan time: the first day of the renewal window.
+    public var renewableFrom: String
+    /// `valid`, `renewable`, `expired`, `not_yet_valid`.
+    public var status: String
+    public var daysUntilExpiry: Int
+
+    public init(_ info: CertificateInfo, now: Date) {
+        subject = info.subject
+        issuer = info.issuer
+        serialNumber = info.serialNumber
+        sha256Fingerprint = info.sha256Fingerprint
+        notBefore = info.notBefore
+        notAfter = info.notAfter
+        expiryDate = info.expiryDate.description
+        renewableFrom = info.renewableFrom.description
+        status = info.status(at: now).rawValue
+        daysUntilExpiry = info.daysUntilExpiry(from: now)
+    }
+}
+
+public struct PINView: Codable, Sendable, Equatable {
+    /// Tries left; nil when the card has no such PIN.
+    public var remaining: Int?
+    public var max: Int
+    public var blocked: Bool
+    public var verified: Bool
+    public var available: Bool
+
+    public init(_ status: PINStatus) {
+        remaining = status.remaining
+        max = status.maxTries
+        blocked = status.isBlocked
+        verified = status.isVerified
+        available = status.state != .notAvailable
+    }
+}
+
+/// `POST .../pins/{kind}/verify` body.
+public struct VerifyRequest: Codable, Sendable {
+    public var pin: String
+    public var confirmFinalAttempt: Bool?
+    public init(pin: String, confirmFinalAttempt: Bool? = nil) {
+        self.pin = pin
+        self.confirmFinalAttempt = confirmFinalAttempt
+    }
+}
+
+/// The answer to a VERIFY: `verified` (200), or an error `wrong_pin` / `pin_blocked`.
+public struct VerifyResponse: Codable, Sendable, Equatable {
+    public var result: String
+    public var pin: PINView
+    public init(result: String, pin: PINView) {
+        self.result = result
+        self.pin = pin
+    }
+}
+
+/// `POST .../sign` body. Exactly one of `digest` (base64) and `data` (base64).
+public struct SignRequest: Codable, Sendable {
+    public var key: String
+    public var pin: String
+    public var digestAlgorithm: String?
+    public var digest: String?
+    public var data: String?
+    public var confirmFinalAttempt: Bool?
+
+    public init(
+        key: String, pin: String, digestAlgorithm: String? = nil, digest: String? = nil, data: String? = nil,
+        confirmFinalAttempt: Bool? = nil
+    ) {
+        self.key = key
+        self.pin = pin
+        self.digestAlgorithm = digestAlgorithm
+        self.digest = digest
+        self.data = data
+        self.confirmFinalAttempt = confirmFinalAttempt
+    }
+}
+
+public struct SignResponse: Codable, Sendable, Equatable {
+    /// Base64 PKCS#1 v1.5 signature (256 bytes).
+    public var signature: String
+    public var digestAlgorithm: String
+    /// The certificate of the key that signed, PEM.
+    public var certificate: String
+    public init(signature: String, digestAlgorithm: String, certificate: String) {
+        self.signature = signature
+        self.digestAlgorithm = digestAlgorithm
+        self.certificate = certificate
+    }
+}
+
+/// `POST .../certificates/sign` body.
+public struct PINRequest: Codable, Sendable {
+    public var pin: String
+    public var confirmFinalAttempt: Bool?
+    public init(pin: String, confirmFinalAttempt: Bool? = nil) {
+        self.pin = pin
+        self.confirmFinalAttempt = confirmFinalAttempt
+    }
+}
+
+/// The signature certificate and its decoded fields. Personal data: served only here.
+public struct SignCertificateResponse: Codable, Sendable, Equatable {
+    public var certificate: String
+    public var details: CertificateView
+    public var holder: Holder
+
+    public struct Holder: Codable, Sendable, Equatable {
+        public var name: String?
+        public var address: String?
+        public var birthDate: String?
+        public var sex: String?
+        public init(name: String?, address: String?, birthDate: String?, sex: String?) {
+            self.name = name
+            self.address = address
+            self.birthDate = birthDate
+            self.sex = sex
+        }
+    }
+
+    public init(certificate: String, details: CertificateView, holder: Holder) {
+        self.certificate = certificate
+        self.details = details
+        self.holder = holder
+    }
+}
+
+/// Every error: `{"error": {"code": "...", "message": "..."}}`.
+public struct ErrorBody: Codable, Sendable, Equatable {
+    public var error: ErrorDetail
+    public init(error: ErrorDetail) { self.error = error }
+}
+
+public struct ErrorDetail: Codable, Sendable, Equatable {
+    public var code: String
+    public var message: String
+    /// Tries left, for `wrong_pin` and `final_attempt`.
+    public var remaining: Int?
+    public init(code: String, message: String, remaining: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.remaining = remaining
+    }
+}
+
+/// A server-sent event's data. No PINs, no personal data.
+public struct EventView: Codable, Sendable, Equatable {
+    /// `reader-added`, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,
+    /// `pin-verified`, `pin-failed`, `pin-blocked`, `pcsc-unavailable`, `pcsc-restored`.
+    public var type: String
+    public var time: Date
+    public var reader: String?
+    public var readerName: String?
+    public var pin: String?
+    public var remaining: Int?
+    public var kind: String?
+
+    public init(
+        type: String, time: Date = Date(), reader: String? = nil, readerName: String? = nil, pin: String? = nil,
+        remaining: Int? = nil, kind: String? = nil
+    ) {
+        self.type = type
+        self.time = time
+        self.reader = reader
+        self.readerName = readerName
+        self.pin = pin
+        self.remaining = remaining
+        self.kind = kind
+    }
+}
+
+/// JSON coding with ISO 8601 dates, as the API uses.
+public enum APIJSON {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

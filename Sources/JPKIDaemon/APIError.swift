@@ -1,0 +1,67 @@
+import CardSimulator
+import ISO7816
+import JPKIAPI
+import MyNumberCard
+import NIOHTTP1
+import PCSC
+
+/// An error as the API returns it: a stable code, an HTTP status, a message without secrets.
+public struct APIError: CodedError, Equatable {
+    public let code: String
+    public let message: String
+    public let status: HTTPResponseStatus
+    /// Tries left, for `wrong_pin` and `final_attempt`.
+    public let remaining: Int?
+
+    public init(_ code: String, _ message: String, status: HTTPResponseStatus, remaining: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.status = status
+        self.remaining = remaining
+    }
+
+    public var detail: ErrorDetail { ErrorDetail(code: code, message: message, remaining: remaining) }
+
+    static func badRequest(_ message: String) -> APIError { APIError("bad_request", message, status: .badRequest) }
+    static func notFound(_ message: String) -> APIError { APIError("not_found", message, status: .notFound) }
+    static let forbidden = APIError("forbidden", "this user may not make this request", status: .forbidden)
+    static let noCard = APIError("no_card", "there is no card in the reader", status: .conflict)
+
+    /// Maps an error from any layer to its API form.
+    public static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as CardError:
+            let status: HTTPResponseStatus =
+                switch error {
+                case .pinFormat, .invalidDigest: .unprocessableEntity
+                case .wrongPIN: .unauthorized
+                case .pinBlocked: .locked
+                case .pinNotAvailable, .pinRequired, .unsupportedCard, .applicationNotFound: .conflict
+                case .certificateNotIssued, .fileNotFound: .notFound
+                case .unexpectedStatus, .malformedResponse, .invalidCertificate: .badGateway
+                }
+            var remaining: Int?
+            if case .wrongPIN(_, let left) = error { remaining = left }
+            return APIError(error.code, error.message, status: status, remaining: remaining)
+        case let error as PCSCError:
+            if error.isServiceLost {
+                return APIError("pcsc_unavailable", error.message, status: .serviceUnavailable)
+            }
+            let status: HTTPResponseStatus =
+                switch error.code {
+                case "card_removed", "no_card", "card_reset", "invalid_handle": .conflict
+                case "timeout", "card_unresponsive": .gatewayTimeout
+                case "sharing_violation": .conflict
+                default: .badGateway
+                }
+            return APIError(error.code == "invalid_handle" ? "card_removed" : error.code, error.message, status: status)
+        case let error as any CodedError:
+            let status: HTTPResponseStatus = error.code == "card_removed" ? .conflict : .badGateway
+            return APIError(error.code, error.message, status: status)
+        default:
+            return APIError("internal_error", "internal error", status: .internalServerError)
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import JPKIAPI
+import Logging
+import MyNumberCard
+import NIOCore
+import NIOHTTP1
+
+/// A request as the router sees it.
+public struct APIRequest: Sendable {
+    public var method: HTTPMethod
+    public var path: String
+    public var query: [String: String]
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    public var peer: PeerCredentials
+}
+
+/// What the router answers.
+public enum APIResponse: Sendable {
+    case body(HTTPResponseStatus, contentType: String, [UInt8])
+    /// A server-sent event stream.
+    case events(AsyncStream<EventView>)
+
+    static func json(_ value: some Encodable, status: HTTPResponseStatus = .ok) -> APIResponse {
+        let data = (try? APIJSON.encoder().encode(value)) ?? Data("{}".utf8)
+        return .body(status, contentType: "application/json", Array(data) + [0x0A])
+    }
+
+    static func error(_ error: APIError) -> APIResponse {
+        json(ErrorBody(error: error.detail), status: error.status)
+    }
+}
+
+/// The v1 API: routing, access control, JSON in and out.
+public struct APIHandler: Sendable {
+    let registry: ReaderRegistry
+    let events: EventBus
+    let policy: PolicyStore
+    let logger: Logger
+    let startedAt: Date
+    public static let version = "0.1.0"
+
+    public init(registry: ReaderRegistry, events: EventBus, policy: PolicyStore, logger: Logger) {
+        self.registry = registry
+        self.events = events
+        self.policy = policy
+        self.logger = logger
+        self.startedAt = Date()
+    }
+
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        let response: APIResponse
+        do {
+            response = try await route(request)
+        } catch {
+            response = .error(APIError.from(error))
+        }
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)", "path": "\(request.path)", "uid": "\(request.peer.uid)",
+        ]
+        if case .body(let status, _, _) = response { metadata["status"] = "\(status.code)" }
+        logger.info("request", metadata: metadata)
+        return response
+    }
+
+    private func route(_ request: APIRequest) async throws -> APIResponse {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard parts.first == "v1" else { throw APIError.notFound("no such path: \(request.path)") }
+        let rest = Array(parts.dropFirst())
+        switch rest.first {
+        case "health" where rest.count == 1:
+            try require(request, .status, methods: [.GET])
+            return .json(
+                HealthView(
+                    version: Self.version, uptimeSeconds: Int(Date().timeIntervalSince(startedAt)),
+                    pcsc: await registry.pcscAvailable ? "connected" : "unavailable",
+                    readers: await registry.readerCount))
+        case "events" where rest.count == 1:
+            try require(request, .status, methods: [.GET])
+            return .events(events.subscribe())
+        case "readers" where rest.count == 1:
+            try require(request, .status, methods: [.GET])
+            var views: [ReaderView] = []
+            for session in await registry.allSessions() { views.append(await session.view()) }
+            return .json(ReaderList(readers: views))
+        case "readers" where rest.count >= 2:
+            let session = try await registry.session(id: rest[1])
+            return try await readerRoute(request, session, Array(rest.dropFirst(2)))
+        case "card":
+            // Authorise before telling whether there is a card.
+            try require(request, .status, methods: [.GET, .POST])
+            let session = try await registry.soleCardSession()
+            return try await readerRoute(request, session, Array(rest.dropFirst(1)))
+        default:
+            throw APIError.notFound("no such path: \(request.path)")
+        }
+    }
+
+    private func readerRoute(_ request: APIRequest, _ session: ReaderSession, _ rest: [String]) async throws
+        -> APIResponse
+    {
+        switch rest.count {
+        case 0:
+            try require(request, .status, methods: [.GET])
+            if try flag(request, "refresh") { return .json(try await session.refresh()) }
+            return .json(await session.view())
+        case 2 where rest[0] == "certificates" && rest[1] == "sign":
+            try require(request, .operate, methods: [.POST])
+            let body = try decode(PINRequest.self, request, allowed: ["pin", "confirmFinalAttempt"])
+            return .json(
+                try await session.signCertificate(pin: body.pin, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
+            )
+        case 2 where rest[0] == "certificates":
+            try require(request, .status, methods: [.GET])
+            guard let slot = CertificateSlot(rawValue: rest[1]), slot != .sign else {
+                throw APIError.notFound("no certificate '\(rest[1])'; use auth, auth-ca or sign-ca")
+            }
+            let info = try await session.certificate(slot)
+            switch request.query["format"] ?? "pem" {
+            case "pem": return .body(.ok, contentType: "application/x-pem-file", Array(info.pem.utf8))
+            case "der": return .body(.ok, contentType: "application/pkix-cert", info.der)
+            case let other: throw APIError.badRequest("format '\(other)' is not pem or der")
+            }
+        case 3 where rest[0] == "pins" && rest[2] == "verify":
+            try require(request, .operate, methods: [.POST])
+            guard let kind = PINKind(rawValue: rest[1]) else {
+                throw APIError.notFound("no PIN '\(rest[1])'; use auth, sign, card-text or juki")
+            }
+            let body = try decode(VerifyRequest.self, request, allowed: ["pin", "confirmFinalAttempt"])
+            return .json(
+                try await session.verify(kind, pin: body.pin, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
+        case 1 where rest[0] == "sign":
+            try require(request, .operate, methods: [.POST])
+            let body = try decode(
+                SignRequest.self, request,
+                allowed: ["key", "pin", "digestAlgorithm", "digest", "data", "confirmFinalAttempt"])
+            guard let key = SigningKey(rawValue: body.key) else {
+                throw APIError("bad_request", "key must be \"auth\" or \"sign\"", status: .unprocessableEntity)
+            }
+            let digestInfo = try Self.digestInfo(body)
+            return .json(
+                try await session.sign(
+                    key: key, pin: body.pin, digestInfo: digestInfo,
+                    confirmFinalAttempt: body.confirmFinalAttempt ?? false))
+        default:
+            throw APIError.notFound("no such path: \(request.path)")
+        }
+    }
+
+    static func digestInfo(_ body: SignRequest) throws -> DigestInfo {
+        let name = body.digestAlgorithm ?? "sha256"
+        guard let algorithm = DigestAlgorithm(rawValue: name) else {
+            throw APIError(
+                "bad_request", "digestAlgorithm must be sha1, sha256, sha384 or sha512", status: .unprocessableEntity)
+        }
+        switch (body.digest, body.data) {
+        case (let digest?, nil):
+            guard let bytes = Data(base64Encoded: digest) else { throw APIError.badRequest("digest is not base64") }
+            return try DigestInfo(algorithm: algorithm, digest: Array(bytes))
+        case (nil, let data?):
+            guard let bytes = Data(base64Encoded: data) else { throw APIError.badRequest("data is not base64") }
+            return DigestInfo(algorithm: algorithm, hashing: bytes)
+        default:
+            throw APIError.badRequest("give exactly one of digest and data (base64)")
+        }
+    }
+
+    private func require(_ request: APIRequest, _ level: AccessLevel, methods: [HTTPMethod]) throws {
+        guard methods.contains(request.method) else {
+            throw APIError(
+                "method_not_allowed",
+                "\(request.method.rawValue) is not allowed here; use "
+                    + methods.map(\.rawValue).joined(separator: " or "), status: .methodNotAllowed)
+        }
+        guard policy.current.allows(request.peer, level) else {
+            logger.warning(
+                "forbidden",
+                metadata: ["uid": "\(request.peer.uid)", "gid": "\(request.peer.gid)", "path": "\(request.path)"])
+            throw APIError.forbidden
+        }
+    }
+
+    private func flag(_ request: APIRequest, _ name: String) throws -> Bool {
+        switch request.query[name] {
+        case nil, "false", "0": return false
+        case "", "true", "1": return true
+        case let other?: throw APIError.badRequest("\(name)=\(other) is not true or false")
+        }
+    }
+
+    /// Decodes a JSON body strictly: an object, only `allowed` keys, the right types.
+    private func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest, allowed: Set<String>) throws -> T {
+        // The body must be JSON whatever Content-Type says (curl -d sends a form type).
+        guard !request.body.isEmpty else { throw APIError.badRequest("a JSON body is required") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
+            throw APIError.badRequest("the body is not a JSON object")
+        }
+        if let unknown = object.keys.filter({ !allowed.contains($0) }).sorted().first {
+            throw APIError.badRequest("unknown field '\(unknown)'")
+        }
+        do {
+            return try APIJSON.decoder().decode(T.self, from: Data(request.body))
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw APIError.badRequest("missing field '\(key.stringValue)'")
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw APIError.badRequest("field '\(field)' has the wrong type")
+        } catch {
+            throw APIError.badRequest("the body does not match the request")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The access policy in force; SIGHUP replaces it.
+public final class PolicyStore: Sendable {
+    private let value: Mutex<AccessPolicy>
+    public init(_ policy: AccessPolicy) { value = Mutex(policy) }
+    public var current: AccessPolicy { value.withLock { $0 } }
+    public func replace(with policy: AccessPolicy) { value.withLock { $0 = policy } }
+}
+
+/// The peer of a Unix-socket connection, from `SO_PEERCRED`.
+public struct PeerCredentials: Sendable, Equatable {
+    public var pid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
+}
+
+/// What a request needs.
+public enum AccessLevel: Sendable {
+    /// Reading status, certificates and events.
+    case status
+    /// PIN verification, signing, the sign certificate.
+    case operate
+}
+
+/// Who may do what: root always; members of the status group read; members of the operator
+/// group read and operate. Membership is the peer's primary group or the user's group list.
+public struct AccessPolicy: Sendable {
+    public var statusGroup: String?
+    public var operatorGroup: String?
+
+    public init(statusGroup: String?, operatorGroup: String?) {
+        self.statusGroup = statusGroup
+        self.operatorGroup = operatorGroup
+    }
+
+    public func allows(_ peer: PeerCredentials, _ level: AccessLevel) -> Bool {
+        if peer.uid == 0 { return true }
+        let groups = [operatorGroup] + (level == .status ? [statusGroup] : [])
+        return groups.compactMap { $0 }.contains { Self.isMember(peer, of: $0) }
+    }
+
+    static func gid(of group: String) -> gid_t? {
+        if let numeric = gid_t(group) { return numeric }
+        guard let entry = getgrnam(group) else { return nil }
+        return entry.pointee.gr_gid
+    }
+
+    static func isMember(_ peer: PeerCredentials, of group: String) -> Bool {
+        guard let gid = gid(of: group) else { return false }
+        if peer.gid == gid { return true }
+        guard let user = getpwuid(peer.uid), let name = user.pointee.pw_name else { return false }
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(name, user.pointee.pw_gid, &groups, &count) < 0 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            guard getgrouplist(name, user.pointee.pw_gid, &groups, &count) >= 0 else { return false }
+        }
+        return groups.prefix(Int(count)).contains(gid)
+    }
+}

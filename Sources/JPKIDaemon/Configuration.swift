@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+
+/// jpkid's settings: a small JSON file, overridden by command-line flags.
+public struct Configuration: Codable, Sendable, Equatable {
+    public var socket = "/run/jpkid/jpkid.sock"
+    /// Members may read status, certificates and events.
+    public var statusGroup: String? = "jpkid-status"
+    /// Members may also verify PINs, sign and read the sign certificate.
+    public var operatorGroup: String? = "jpkid-operator"
+    /// Group owning a socket jpkid binds itself (default: the status group). Operators need it too.
+    public var socketGroup: String?
+    /// Only readers whose name contains this are used.
+    public var readerFilter: String?
+    /// trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes = 64 * 1024
+
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case socket, statusGroup, operatorGroup, socketGroup, readerFilter, logLevel, maxBodyBytes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Configuration()
+        socket = try c.decodeIfPresent(String.self, forKey: .socket) ?? d.socket
+        statusGroup = try c.decodeIfPresent(String.self, forKey: .statusGroup) ?? d.statusGroup
+        operatorGroup = try c.decodeIfPresent(String.self, forKey: .operatorGroup) ?? d.operatorGroup
+        socketGroup = try c.decodeIfPresent(String.self, forKey: .socketGroup)
+        readerFilter = try c.decodeIfPresent(String.self, forKey: .readerFilter)
+        logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+    }
+
+    /// Loads `path`; a missing file at the default path is the defaults.
+    public static func load(path: String?, required: Bool) throws -> Configuration {
+        guard let path else { return Configuration() }
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required { throw ConfigurationError("configuration file \(path) does not exist") }
+            return Configuration()
+        }
+        do {
+            let configuration = try JSONDecoder().decode(
+                Configuration.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            try configuration.validate()
+            return configuration
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ConfigurationError(
+                "\(path): '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+        } catch {
+            throw ConfigurationError("\(path) is not valid JSON")
+        }
+    }
+
+    public func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ConfigurationError(
+                "logLevel '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard (1024...(16 << 20)).contains(maxBodyBytes) else {
+            throw ConfigurationError("maxBodyBytes must be between 1024 and 16777216")
+        }
+        guard socket.hasPrefix("/") else { throw ConfigurationError("socket must be an absolute path") }
+    }
+
+    public var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+    public var policy: AccessPolicy { AccessPolicy(statusGroup: statusGroup, operatorGroup: operatorGroup) }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

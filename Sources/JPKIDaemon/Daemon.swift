@@ -1,0 +1,107 @@
+import Foundation
+import JPKIAPI
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// jpkid as a service: the reader registry fed by a card source, the socket API, systemd
+/// notifications, and configuration reload on SIGHUP.
+public final class Daemon: Service, Sendable {
+    let source: any CardSource
+    let binding: HTTPServer.Binding
+    let configurationPath: String?
+    let initial: Configuration
+    let logger: Logger
+    public let events = EventBus()
+    public let registry: ReaderRegistry
+    let policy: PolicyStore
+    let notify: SDNotify
+
+    public init(
+        configuration: Configuration, configurationPath: String?, source: any CardSource,
+        binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify()
+    ) {
+        self.initial = configuration
+        self.configurationPath = configurationPath
+        self.source = source
+        self.binding = binding
+        self.logger = logger
+        self.notify = notify
+        self.policy = PolicyStore(configuration.policy)
+        self.registry = ReaderRegistry(source: source, events: events, logger: logger)
+    }
+
+    public func run() async throws {
+        let handler = APIHandler(registry: registry, events: events, policy: policy, logger: logger)
+        let server = HTTPServer(handler: handler, bodyLimit: initial.maxBodyBytes, logger: logger)
+        let registry = self.registry
+        let events = self.events
+        let notify = self.notify
+        let logger = self.logger
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await cancelWhenGracefulShutdown { await registry.run() } }
+                let binding = self.binding
+                group.addTask {
+                    try await server.run(binding) {
+                        logger.notice("listening", metadata: ["socket": "\(Self.describe(binding))"])
+                        notify.ready(status: "listening")
+                    }
+                }
+                group.addTask { await cancelWhenGracefulShutdown { await self.reportStatus() } }
+                if let interval = SDNotify.watchdogInterval() {
+                    group.addTask {
+                        try? await cancelWhenGracefulShutdown {
+                            while !Task.isCancelled {
+                                notify.watchdog()
+                                try await Task.sleep(for: interval / 2)
+                            }
+                        }
+                    }
+                }
+                group.addTask { await cancelWhenGracefulShutdown { await self.reloadOnHangup() } }
+            }
+        } onGracefulShutdown: {
+            notify.stopping()
+            logger.notice("stopping")
+            events.finishAll()
+        }
+        logger.notice("stopped")
+    }
+
+    static func describe(_ binding: HTTPServer.Binding) -> String {
+        switch binding {
+        case .path(let path, _): path
+        case .inherited(let fd): "inherited fd \(fd)"
+        }
+    }
+
+    /// Keeps systemd's STATUS= line current.
+    private func reportStatus() async {
+        for await _ in events.subscribe() {
+            var ready = 0
+            let sessions = await registry.allSessions()
+            for session in sessions where await session.view(detailed: false).state == .ready { ready += 1 }
+            let pcsc = await registry.pcscAvailable ? "" : ", pcscd unavailable"
+            notify.status("\(sessions.count) reader(s), \(ready) card(s) ready\(pcsc)")
+        }
+    }
+
+    private func reloadOnHangup() async {
+        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+            notify.reloading()
+            do {
+                let configuration = try Configuration.load(path: configurationPath, required: true)
+                policy.replace(with: configuration.policy)
+                JournalLogHandler.level.withLock { $0 = configuration.level }
+                if configuration.socket != initial.socket || configuration.readerFilter != initial.readerFilter {
+                    logger.notice("socket and readerFilter changes take effect on restart")
+                }
+                logger.notice("configuration reloaded")
+            } catch {
+                logger.error("configuration reload failed; keeping the old one", metadata: ["error": "\(error)"])
+            }
+            notify.ready(status: "configuration reloaded")
+        }
+    }
+}

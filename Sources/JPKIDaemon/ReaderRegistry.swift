@@ -1,0 +1,84 @@
+import Foundation
+import JPKIAPI
+import Logging
+import PCSC
+
+/// All readers the daemon knows, fed by a ``CardSource``'s events.
+public actor ReaderRegistry {
+    private let source: any CardSource
+    private let events: EventBus
+    private let logger: Logger
+    private var sessions: [String: ReaderSession] = [:]
+    private var order: [String] = []
+    private(set) var pcscAvailable = true
+
+    public init(source: any CardSource, events: EventBus, logger: Logger) {
+        self.source = source
+        self.events = events
+        self.logger = logger
+    }
+
+    /// Consumes reader events until cancelled.
+    public func run() async {
+        for await event in source.events() {
+            await handle(event)
+        }
+    }
+
+    func handle(_ event: ReaderEvent) async {
+        switch event {
+        case .readerAdded(let name):
+            guard sessions[name] == nil else { return }
+            let session = ReaderSession(name: name, source: source, events: events, logger: logger)
+            sessions[name] = session
+            order.append(name)
+            events.publish(EventView(type: "reader-added", reader: session.id, readerName: name))
+            logger.info("reader added", metadata: ["reader": "\(session.id)", "name": "\(name)"])
+        case .readerRemoved(let name):
+            guard let session = sessions.removeValue(forKey: name) else { return }
+            order.removeAll { $0 == name }
+            await session.readerRemoved()
+            events.publish(EventView(type: "reader-removed", reader: session.id, readerName: name))
+            logger.info("reader removed", metadata: ["reader": "\(session.id)"])
+        case .cardInserted(let name, let atr):
+            guard let session = sessions[name] else { return }
+            // Read in the background: the registry keeps taking events meanwhile.
+            Task { await session.cardInserted(atr: atr) }
+        case .cardRemoved(let name):
+            await sessions[name]?.cardRemoved()
+        case .readerUnavailable(let name):
+            logger.warning("reader unavailable", metadata: ["reader": "\(ReaderSession.id(for: name))"])
+        case .pcscUnavailable(let code):
+            pcscAvailable = false
+            events.publish(EventView(type: "pcsc-unavailable"))
+            logger.error("pcscd unavailable", metadata: ["code": "\(code)"])
+        case .pcscRestored:
+            pcscAvailable = true
+            events.publish(EventView(type: "pcsc-restored"))
+            logger.notice("pcscd available again")
+        }
+    }
+
+    public var readerCount: Int { sessions.count }
+
+    public func allSessions() -> [ReaderSession] { order.compactMap { sessions[$0] } }
+
+    public func session(id: String) throws -> ReaderSession {
+        guard let session = sessions.values.first(where: { $0.id == id }) else {
+            throw APIError("unknown_reader", "no reader with id '\(id)'", status: .notFound)
+        }
+        return session
+    }
+
+    /// The one reader holding a card (the kiosk case behind `/v1/card/...`).
+    public func soleCardSession() async throws -> ReaderSession {
+        var holding: [ReaderSession] = []
+        for session in allSessions() where await session.hasCard { holding.append(session) }
+        guard holding.count <= 1 else {
+            throw APIError(
+                "ambiguous_card", "\(holding.count) readers hold a card; use /v1/readers/{id}", status: .conflict)
+        }
+        guard let session = holding.first else { throw APIError.noCard }
+        return session
+    }
+}

@@ -1,0 +1,301 @@
+import Crypto
+import Foundation
+import ISO7816
+import JPKIAPI
+import Logging
+import MyNumberCard
+
+/// One reader and the card in it.
+///
+/// On insertion it reads the card summary once and serves status from that cache (`readAt`);
+/// `refresh` reads again; PIN counters are read again after every PIN or signing operation.
+/// Card I/O happens while the actor is suspended, so status requests never wait behind it.
+/// PIN operations are serialised per reader (one at a time, guard check and VERIFY together).
+public actor ReaderSession {
+    public nonisolated let id: String
+    public nonisolated let name: String
+    private let source: any CardSource
+    private let events: EventBus
+    private let logger: Logger
+    private let pinOperations = AsyncLock()
+
+    private var state: ReaderState = .empty
+    private var connection: (any CardConnection)?
+    private var card: MyNumberCard?
+    private var atr: [UInt8] = []
+    private var snapshot: Snapshot?
+    private var lastError: ErrorDetail?
+    /// Bumped on every insertion and removal, so a read of a card that left is discarded.
+    private var generation = 0
+
+    struct Snapshot {
+        var summary: CardSummary
+        var certificates: [CertificateSlot: CertificateInfo]
+        var readAt: Date
+    }
+
+    init(name: String, source: any CardSource, events: EventBus, logger: Logger) {
+        self.id = Self.id(for: name)
+        self.name = name
+        self.source = source
+        self.events = events
+        var logger = logger
+        logger[metadataKey: "reader"] = "\(Self.id(for: name))"
+        self.logger = logger
+    }
+
+    /// A short id stable for a reader name: `r` and six hex digits of its SHA-256.
+    public static func id(for name: String) -> String {
+        "r" + SHA256.hash(data: Data(name.utf8)).prefix(3).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public var hasCard: Bool { state != .empty }
+
+    // MARK: - Card presence
+
+    func cardInserted(atr: [UInt8]) async {
+        generation += 1
+        let current = generation
+        await closeConnection()
+        self.atr = atr
+        state = .reading
+        snapshot = nil
+        lastError = nil
+        events.publish(EventView(type: "card-inserted", reader: id, readerName: name))
+        logger.info("card inserted", metadata: ["atr": "\(atr.hexString)"])
+        do {
+            let connection = try await source.connect(reader: name)
+            guard current == generation else {
+                await connection.close()
+                return
+            }
+            self.connection = connection
+            self.card = MyNumberCard(transport: connection.transport)
+            try await readCard(generation: current)
+        } catch {
+            guard current == generation else { return }
+            fail(error)
+        }
+    }
+
+    func cardRemoved() async {
+        generation += 1
+        let hadCard = state != .empty
+        state = .empty
+        snapshot = nil
+        lastError = nil
+        await closeConnection()
+        if hadCard {
+            events.publish(EventView(type: "card-removed", reader: id, readerName: name))
+            logger.info("card removed")
+        }
+    }
+
+    func readerRemoved() async {
+        await cardRemoved()
+    }
+
+    private func closeConnection() async {
+        let old = connection
+        connection = nil
+        card = nil
+        await old?.close()
+    }
+
+    private func readCard(generation current: Int) async throws {
+        guard let card else { throw APIError.noCard }
+        state = .reading
+        let summary = try await card.readSummary()
+        guard current == generation else { return }
+        var certificates: [CertificateSlot: CertificateInfo] = [:]
+        for (slot, der) in summary.certificates {
+            certificates[slot] = try CertificateInfo(der: der)
+        }
+        snapshot = Snapshot(summary: summary, certificates: certificates, readAt: Date())
+        lastError = nil
+        state = summary.kind.isSupported ? .ready : .unsupportedCard
+        events.publish(EventView(type: "card-ready", reader: id, readerName: name, kind: summary.kind.code))
+        logger.info(
+            "card read",
+            metadata: [
+                "kind": "\(summary.kind.code)",
+                "pins": "\(summary.pins.map { "\($0.kind.rawValue)=\($0.remaining.map(String.init) ?? "-")" })",
+            ])
+    }
+
+    private func fail(_ error: any Error) {
+        let api = APIError.from(error)
+        if api.code == "card_removed" || api.code == "no_card" {
+            state = .empty
+        } else {
+            state = .error
+            lastError = api.detail
+        }
+        logger.warning("card read failed", metadata: ["code": "\(api.code)"])
+    }
+
+    // MARK: - Views
+
+    public func view(now: Date = Date(), detailed: Bool = true) -> ReaderView {
+        ReaderView(id: id, name: name, state: state, card: cardView(now: now, detailed: detailed), error: lastError)
+    }
+
+    private func cardView(now: Date, detailed: Bool) -> CardView? {
+        guard state != .empty else { return nil }
+        guard let snapshot else {
+            return CardView(
+                kind: "unknown", atr: atr.hexString, tokenLabel: nil, readAt: Date(timeIntervalSince1970: 0),
+                certificates: [:], pins: [:])
+        }
+        var certificates: [String: CertificateView] = [:]
+        for (slot, info) in snapshot.certificates {
+            certificates[slot.rawValue] = CertificateView(info, now: now)
+        }
+        var pins: [String: PINView] = [:]
+        for pin in snapshot.summary.pins { pins[pin.kind.rawValue] = PINView(pin) }
+        return CardView(
+            kind: snapshot.summary.kind.code, atr: atr.hexString, tokenLabel: snapshot.summary.tokenLabel,
+            readAt: snapshot.readAt, certificates: certificates, pins: pins)
+    }
+
+    /// Reads the whole card again.
+    public func refresh() async throws -> ReaderView {
+        guard state != .empty else { throw APIError.noCard }
+        do {
+            try await readCard(generation: generation)
+        } catch {
+            fail(error)
+            throw APIError.from(error)
+        }
+        return view()
+    }
+
+    /// DER of a PIN-free certificate from the cache.
+    public func certificate(_ slot: CertificateSlot) throws -> CertificateInfo {
+        guard state != .empty else { throw APIError.noCard }
+        guard let snapshot else { throw APIError("card_not_ready", "the card is still being read", status: .conflict) }
+        guard let info = snapshot.certificates[slot] else {
+            throw APIError("certificate_not_found", "the card has no \(slot.rawValue) certificate", status: .notFound)
+        }
+        return info
+    }
+
+    // MARK: - PIN operations
+
+    /// Checks a PIN's format, reads its counter (spends nothing), applies the final-try guard,
+    /// runs `body` (which sends VERIFY once), then clears the card's security state and reads
+    /// every counter again.
+    private func withPIN<T: Sendable>(
+        _ kind: PINKind, _ value: String, confirmFinalAttempt: Bool,
+        _ body: @Sendable (MyNumberCard, PIN) async throws -> T
+    ) async throws -> T {
+        let pin = try PIN(value, for: kind)
+        await pinOperations.lock()
+        defer { pinOperations.unlock() }
+        guard let card, let connection, state == .ready else {
+            throw state == .empty || card == nil
+                ? APIError.noCard
+                : APIError(
+                    "card_not_ready", "the card is \(state.rawValue)", status: .conflict)
+        }
+        let status = try await card.pinStatus(kind)
+        switch status.state {
+        case .blocked:
+            updatePIN(status)
+            throw CardError.pinBlocked(kind)
+        case .notAvailable:
+            throw CardError.pinNotAvailable(kind)
+        case .remaining(1) where !confirmFinalAttempt:
+            updatePIN(status)
+            throw APIError(
+                "final_attempt",
+                "the \(kind.displayName) has one try left; a wrong PIN blocks it. Send confirmFinalAttempt: true to go on",
+                status: .conflict, remaining: 1)
+        default:
+            break
+        }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(card, pin))
+        } catch {
+            result = .failure(error)
+        }
+        await connection.resetSecurityState()
+        await rereadCounters(card)
+        switch result {
+        case .success:
+            events.publish(EventView(type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.maxTries))
+            logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
+        case .failure(CardError.wrongPIN(_, let left)):
+            events.publish(EventView(type: "pin-failed", reader: id, pin: kind.rawValue, remaining: left))
+            logger.notice("wrong pin", metadata: ["pin": "\(kind.rawValue)", "remaining": "\(left)"])
+        case .failure(CardError.pinBlocked):
+            events.publish(EventView(type: "pin-blocked", reader: id, pin: kind.rawValue, remaining: 0))
+            logger.warning("pin blocked", metadata: ["pin": "\(kind.rawValue)"])
+        case .failure(let error):
+            logger.warning(
+                "pin operation failed", metadata: ["pin": "\(kind.rawValue)", "code": "\(APIError.from(error).code)"])
+        }
+        return try result.get()
+    }
+
+    private func rereadCounters(_ card: MyNumberCard) async {
+        guard let statuses = try? await card.pinStatuses(), var snapshot else { return }
+        snapshot.summary = CardSummary(
+            kind: snapshot.summary.kind, tokenLabel: snapshot.summary.tokenLabel,
+            certificates: snapshot.summary.certificates, pins: statuses)
+        self.snapshot = snapshot
+    }
+
+    private func updatePIN(_ status: PINStatus) {
+        guard var snapshot else { return }
+        let pins = snapshot.summary.pins.map { $0.kind == status.kind ? status : $0 }
+        snapshot.summary = CardSummary(
+            kind: snapshot.summary.kind, tokenLabel: snapshot.summary.tokenLabel,
+            certificates: snapshot.summary.certificates, pins: pins)
+        self.snapshot = snapshot
+    }
+
+    private func pinView(_ kind: PINKind) -> PINView {
+        snapshot?.summary.pin(kind).map(PINView.init) ?? PINView(PINStatus(kind: kind, state: .notAvailable))
+    }
+
+    public func verify(_ kind: PINKind, pin: String, confirmFinalAttempt: Bool) async throws -> VerifyResponse {
+        _ = try await withPIN(kind, pin, confirmFinalAttempt: confirmFinalAttempt) { card, pin in
+            switch try await card.verify(pin) {
+            case .verified: return VerifyOutcome.verified
+            case .wrongPIN(let left): throw CardError.wrongPIN(kind, triesLeft: left)
+            case .blocked: throw CardError.pinBlocked(kind)
+            }
+        }
+        return VerifyResponse(result: "verified", pin: pinView(kind))
+    }
+
+    public func sign(
+        key: SigningKey, pin: String, digestInfo: DigestInfo, confirmFinalAttempt: Bool
+    ) async throws -> SignResponse {
+        let cached = key == .auth ? snapshot?.certificates[.auth]?.der : nil
+        let (signature, certificate) = try await withPIN(key.pinKind, pin, confirmFinalAttempt: confirmFinalAttempt) {
+            card, pin in
+            try await card.sign(digestInfo, with: key, pin: pin, readingCertificate: cached == nil)
+        }
+        guard let der = certificate ?? cached else { throw CardError.certificateNotIssued }
+        let info = try CertificateInfo(der: der)
+        return SignResponse(
+            signature: Data(signature).base64EncodedString(), digestAlgorithm: digestInfo.algorithm.rawValue,
+            certificate: info.pem)
+    }
+
+    public func signCertificate(pin: String, confirmFinalAttempt: Bool) async throws -> SignCertificateResponse {
+        let der = try await withPIN(.sign, pin, confirmFinalAttempt: confirmFinalAttempt) { card, pin in
+            try await card.readSignCertificate(pin: pin)
+        }
+        let info = try CertificateInfo(der: der)
+        let holder = try SignCertificatePersonalData(certificateDER: der)
+        return SignCertificateResponse(
+            certificate: info.pem, details: CertificateView(info, now: Date()),
+            holder: .init(
+                name: holder.name, address: holder.address, birthDate: holder.birthDate?.description,
+                sex: holder.sex))
+    }
+}

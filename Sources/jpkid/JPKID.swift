@@ -1,0 +1,95 @@
+import ArgumentParser
+import CardSimulator
+import Foundation
+import JPKIDaemon
+import Logging
+import ServiceLifecycle
+
+@main
+struct JPKID: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jpkid",
+        abstract: "The My Number card (JPKI) daemon: PC/SC readers served over a Unix-socket JSON API.",
+        discussion: """
+            With --simulate it serves an in-process simulated card instead of pcscd's readers \
+            (scenarios: \(Scenario.presetNames.joined(separator: ", "))).
+            Started by systemd with a socket (jpkid.socket) it takes that socket; otherwise it binds \
+            --socket itself. SIGTERM/SIGINT stop it gracefully; SIGHUP reloads the configuration file.
+            """)
+
+    @Option(help: "Configuration file (JSON).")
+    var config: String?
+
+    @Option(help: "Socket path (default /run/jpkid/jpkid.sock).")
+    var socket: String?
+
+    @Option(name: .customLong("status-group"), help: "Group allowed to read status.")
+    var statusGroup: String?
+
+    @Option(name: .customLong("operator-group"), help: "Group allowed to verify PINs and sign.")
+    var operatorGroup: String?
+
+    @Option(name: .customLong("socket-group"), help: "Group owning the socket (default: the status group).")
+    var socketGroup: String?
+
+    @Option(name: .customLong("reader-filter"), help: "Use only readers whose name contains this.")
+    var readerFilter: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    @Flag(help: "Serve a simulated reader and card in-process (no pcscd).")
+    var simulate = false
+
+    @Argument(help: "The simulated card's scenario, with --simulate.")
+    var scenario: String?
+
+    @Option(name: .customLong("simulate-state"), help: "With --simulate: keep the card in this state file.")
+    var simulateState: String?
+
+    func validate() throws {
+        if scenario != nil && !simulate { throw ValidationError("a scenario is only meaningful with --simulate") }
+    }
+
+    func run() async throws {
+        var configuration: Configuration
+        do {
+            configuration = try Configuration.load(path: config ?? "/etc/jpkid/jpkid.json", required: config != nil)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let socket { configuration.socket = socket }
+        if let statusGroup { configuration.statusGroup = statusGroup.isEmpty ? nil : statusGroup }
+        if let operatorGroup { configuration.operatorGroup = operatorGroup.isEmpty ? nil : operatorGroup }
+        if let socketGroup { configuration.socketGroup = socketGroup }
+        if let readerFilter { configuration.readerFilter = readerFilter }
+        if let logLevel { configuration.logLevel = logLevel }
+        do { try configuration.validate() } catch { throw ValidationError("\(error)") }
+
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
+        JournalLogHandler.level.withLock { $0 = configuration.level }
+        let logger = Logger(label: "jpkid")
+
+        let source: any CardSource
+        if simulate {
+            let preset = try Scenario.preset(named: scenario ?? "default")
+            let card =
+                try simulateState.map { try SimulatedCard.persistent(at: URL(fileURLWithPath: $0), scenario: preset) }
+                ?? SimulatedCard(image: try CardBuilder.build(preset))
+            source = SimulatedCardSource(card: card)
+            logger.notice("serving a simulated card", metadata: ["scenario": "\(preset.name)"])
+        } else {
+            source = PCSCCardSource(readerFilter: configuration.readerFilter)
+        }
+        let binding: HTTPServer.Binding =
+            SocketActivation.listeningSocket().map { .inherited($0) }
+            ?? .path(configuration.socket, socketGroup: configuration.socketGroup ?? configuration.statusGroup)
+        let daemon = Daemon(
+            configuration: configuration, configurationPath: config ?? "/etc/jpkid/jpkid.json", source: source,
+            binding: binding, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
