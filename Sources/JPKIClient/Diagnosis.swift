@@ -1,0 +1,229 @@
+import Foundation
+import JPKIAPI
+
+/// The language of staff-facing messages.
+public enum Language: Sendable {
+    case japanese, english
+
+    /// Japanese when `LC_ALL`, `LC_MESSAGES` or `LANG` (the first one set) starts with `ja`.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> Language
+    {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        return locale?.lowercased().hasPrefix("ja") == true ? .japanese : .english
+    }
+}
+
+/// One finding about a card, and what the citizen must do about it.
+public struct Finding: Sendable, Equatable {
+    public enum Severity: String, Sendable, Comparable {
+        case info, warning, problem
+        public static func < (a: Severity, b: Severity) -> Bool {
+            [Severity.info, .warning, .problem].firstIndex(of: a)! < [Severity.info, .warning, .problem].firstIndex(
+                of: b)!
+        }
+    }
+
+    public let severity: Severity
+    /// What was found.
+    public let summary: String
+    /// What to do next, in order.
+    public let actions: [String]
+}
+
+/// Staff diagnosis at a counter: every PIN, every certificate, and the next steps per the
+/// municipal rules (seeds 000–004).
+public struct Diagnosis: Sendable {
+    public let language: Language
+
+    public init(language: Language) { self.language = language }
+
+    private func t(_ ja: String, _ en: String) -> String { language == .japanese ? ja : en }
+
+    public func pinName(_ kind: String) -> String {
+        switch kind {
+        case "auth": t("利用者証明用電子証明書の暗証番号（数字4桁）", "user authentication PIN (4 digits)")
+        case "sign": t("署名用電子証明書の暗証番号（英数字6〜16桁）", "digital signature PIN (6-16 letters and digits)")
+        case "card-text": t("券面事項入力補助用の暗証番号（数字4桁）", "card text PIN (4 digits)")
+        case "juki": t("住民基本台帳用の暗証番号（数字4桁）", "resident register (JUKI) PIN (4 digits)")
+        default: kind
+        }
+    }
+
+    public func certificateName(_ slot: String) -> String {
+        switch slot {
+        case "auth": t("利用者証明用電子証明書", "user authentication certificate")
+        case "sign": t("署名用電子証明書", "digital signature certificate")
+        case "auth-ca": t("利用者証明用CA証明書", "user authentication CA certificate")
+        case "sign-ca": t("署名用CA証明書", "digital signature CA certificate")
+        default: slot
+        }
+    }
+
+    /// What to bring to reset a PIN at the municipal office (seed 002).
+    private var resetAtOffice: [String] {
+        [
+            t(
+                "お住まいの市区町村の窓口で暗証番号の再設定（初期化）ができます。必ずマイナンバーカードを持参してください。",
+                "The PIN can be reset at the municipal office of the citizen's residence. The citizen must bring the My Number card."
+            ),
+            t(
+                "住民基本台帳用暗証番号（数字4桁）が分かれば、それで他の暗証番号を再設定できます。分からない場合は本人確認書類（写真付きならA1点、なければB2点）も必要です。",
+                "If the citizen knows the 4-digit JUKI PIN, that is enough to reset the other PINs; otherwise an ID document is needed too (one photo ID, or two without photo)."
+            ),
+            t(
+                "代理人の場合や本人確認書類がない場合は「照会書兼回答書」が本人宅に郵送され、2回の来庁が必要です。",
+                "An agent, or a citizen without ID documents, receives an inquiry letter (照会書兼回答書) by registered mail and must visit twice."
+            ),
+        ]
+    }
+
+    public func findings(for card: CardView, now: Date = Date()) -> [Finding] {
+        var findings: [Finding] = []
+        if !["my_number_card", "juki_card"].contains(card.kind) {
+            findings.append(
+                Finding(
+                    severity: .problem,
+                    summary: t(
+                        "公的個人認証（JPKI）のカードではありません（種別: \(card.kind)）。",
+                        "This is not a JPKI card (kind: \(card.kind))."),
+                    actions: [t("マイナンバーカードをかざし直してください。", "Place a My Number card on the reader.")]))
+            return findings
+        }
+        for kind in ["auth", "sign", "card-text", "juki"] {
+            guard let pin = card.pins[kind] else { continue }
+            findings += pinFindings(kind, pin)
+        }
+        if card.pins["sign"]?.available == false {
+            findings.append(
+                Finding(
+                    severity: .info,
+                    summary: t(
+                        "署名用電子証明書は搭載されていません（15歳未満・成年被後見人、または発行を希望しなかった場合）。",
+                        "The card carries no digital signature certificate (under 15, an adult ward, or not requested)."
+                    ),
+                    actions: [
+                        t(
+                            "必要になったら、15歳以上であれば市区町村の窓口で発行を申請できます。",
+                            "From age 15 it can be issued at the municipal office when needed.")
+                    ]))
+        }
+        for slot in ["auth", "auth-ca", "sign-ca"] {
+            guard let certificate = card.certificates[slot] else { continue }
+            findings += certificateFindings(slot, certificate)
+        }
+        return findings
+    }
+
+    private func pinFindings(_ kind: String, _ pin: PINView) -> [Finding] {
+        let name = pinName(kind)
+        guard pin.available else { return [] }
+        if pin.blocked {
+            var actions = resetAtOffice
+            switch kind {
+            case "sign":
+                actions.insert(
+                    t(
+                        "利用者証明用暗証番号（数字4桁）が分かれば、コンビニ等のキオスク端末でも再設定（初期化）できます。",
+                        "If the citizen knows the 4-digit user authentication PIN, it can also be reset at a convenience-store kiosk terminal."
+                    ), at: 0)
+            case "auth":
+                actions.insert(
+                    t(
+                        "署名用暗証番号が分かれば一部の店舗で再設定できますが、コンビニではできません。",
+                        "If the citizen knows the signature PIN, some shops can reset it, but convenience stores cannot."
+                    ), at: 0)
+            default:
+                break
+            }
+            return [
+                Finding(
+                    severity: .problem,
+                    summary: t("\(name)がロックされています（0/\(pin.max)）。", "The \(name) is blocked (0/\(pin.max))."),
+                    actions: actions)
+            ]
+        }
+        guard let remaining = pin.remaining else { return [] }
+        if remaining == 1 {
+            return [
+                Finding(
+                    severity: .warning,
+                    summary: t(
+                        "\(name)は残り1回です。次に間違えるとロックされます。",
+                        "The \(name) has 1 try left; one more wrong entry blocks it."),
+                    actions: [
+                        t(
+                            "暗証番号に自信がなければ入力せず、窓口で再設定してください。",
+                            "If the citizen is not sure of the PIN, do not try it: reset it at the office instead.")
+                    ] + resetAtOffice.prefix(1))
+            ]
+        }
+        if remaining < pin.max {
+            return [
+                Finding(
+                    severity: .info,
+                    summary: t(
+                        "\(name)の残り回数は\(remaining)/\(pin.max)です。正しく入力すると元に戻ります。",
+                        "The \(name) has \(remaining)/\(pin.max) tries left; a correct entry restores the count."),
+                    actions: [])
+            ]
+        }
+        return []
+    }
+
+    private func certificateFindings(_ slot: String, _ certificate: CertificateView) -> [Finding] {
+        let name = certificateName(slot)
+        let isCA = slot.hasSuffix("-ca")
+        switch certificate.status {
+        case "expired":
+            return [
+                Finding(
+                    severity: isCA ? .warning : .problem,
+                    summary: t(
+                        "\(name)は有効期限（\(certificate.expiryDate)）が切れています。",
+                        "The \(name) expired on \(certificate.expiryDate)."),
+                    actions: isCA
+                        ? []
+                        : [
+                            t(
+                                "期限切れの電子証明書は使えません。マイナンバーカードの有効期限内であれば、市区町村の窓口で新規発行の手続きができます（予約不要）。",
+                                "An expired certificate cannot be used. While the card itself is valid, a new certificate can be issued at the municipal office (no appointment needed)."
+                            ),
+                            t(
+                                "手続きには設定済みの暗証番号の入力が必要です。",
+                                "The citizen will need to enter the current PINs there."),
+                        ])
+            ]
+        case "renewable":
+            return [
+                Finding(
+                    severity: .warning,
+                    summary: t(
+                        "\(name)は更新期間中です（\(certificate.renewableFrom)から有効期限\(certificate.expiryDate)まで、残り\(certificate.daysUntilExpiry)日）。",
+                        "The \(name) can be renewed now (from \(certificate.renewableFrom) until it expires on \(certificate.expiryDate), \(certificate.daysUntilExpiry) days left)."
+                    ),
+                    actions: isCA
+                        ? []
+                        : [
+                            t(
+                                "市区町村の窓口で更新できます。J-LISの「有効期限通知書」がなくても手続きできます。",
+                                "Renew at the municipal office; the J-LIS expiry notice letter is not required."),
+                            t(
+                                "更新時に設定済みの暗証番号を入力します。忘れた場合は先に再設定が必要です。",
+                                "The current PINs are needed to renew; a forgotten PIN must be reset first."),
+                        ])
+            ]
+        case "not_yet_valid":
+            return [
+                Finding(
+                    severity: .warning,
+                    summary: t(
+                        "\(name)はまだ有効期間が始まっていません。端末の時計を確認してください。",
+                        "The \(name) is not valid yet. Check this machine's clock."),
+                    actions: [])
+            ]
+        default:
+            return []
+        }
+    }
+}

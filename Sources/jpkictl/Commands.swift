@@ -1,0 +1,358 @@
+import ArgumentParser
+import Foundation
+import JPKIAPI
+import JPKIClient
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct Health: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Daemon version, uptime and PC/SC state.")
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let data = try options.call("GET", "/v1/health")
+        if options.json { return FileHandle.standardOutput.write(data) }
+        let health = try options.decode(HealthView.self, data)
+        print("jpkid \(health.version), up \(health.uptimeSeconds)s, PC/SC \(health.pcsc), \(health.readers) reader(s)")
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Readers, cards, PIN tries and certificate expiry. Exit 10 when a PIN is blocked or a certificate expired.")
+    @OptionGroup var options: CommonOptions
+    @Flag(help: "Read the card again instead of using the daemon's cache.")
+    var refresh = false
+
+    func run() throws {
+        let readers: [ReaderView]
+        if let id = options.reader {
+            let data = try options.call("GET", "/v1/readers/\(id)\(refresh ? "?refresh=true" : "")")
+            if options.json { return FileHandle.standardOutput.write(data) }
+            readers = [try options.decode(ReaderView.self, data)]
+        } else {
+            let data = try options.call("GET", "/v1/readers")
+            if options.json { return FileHandle.standardOutput.write(data) }
+            readers = try options.decode(ReaderList.self, data).readers
+        }
+        if readers.isEmpty { print("No readers. (Is a reader plugged in? See README troubleshooting.)") }
+        var attention = false
+        for reader in readers {
+            print("\(reader.id)  \(reader.name)  [\(reader.state.rawValue)]")
+            if let error = reader.error { print("  error: \(error.code): \(error.message)") }
+            guard let card = reader.card else { continue }
+            print("  card: \(card.kind)\(card.tokenLabel.map { " (\($0))" } ?? "")  read \(Self.time(card.readAt))")
+            for kind in ["auth", "sign", "card-text", "juki"] {
+                guard let pin = card.pins[kind] else { continue }
+                let tries = pin.remaining.map { "\($0)/\(pin.max)" } ?? "-"
+                let flag =
+                    !pin.available
+                    ? "  not set" : pin.blocked ? "  ** BLOCKED **" : pin.remaining == 1 ? "  ! last try" : ""
+                if pin.blocked { attention = true }
+                print("  PIN \(kind.padding(toLength: 10, withPad: " ", startingAt: 0)) \(tries)\(flag)")
+            }
+            for slot in ["auth", "auth-ca", "sign-ca"] {
+                guard let cert = card.certificates[slot] else { continue }
+                let flag: String
+                switch cert.status {
+                case "expired":
+                    flag = "  ** EXPIRED **"
+                    attention = true
+                case "renewable": flag = "  ! renewable since \(cert.renewableFrom)"
+                case "not_yet_valid": flag = "  ! not yet valid"
+                default: flag = ""
+                }
+                print(
+                    "  cert \(slot.padding(toLength: 8, withPad: " ", startingAt: 0)) expires \(cert.expiryDate) "
+                        + "(\(cert.daysUntilExpiry) days), renewable from \(cert.renewableFrom)\(flag)")
+            }
+        }
+        if attention { throw ExitCode(Exit.attentionNeeded.rawValue) }
+    }
+
+    static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        formatter.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
+        return formatter.string(from: date) + " JST"
+    }
+}
+
+struct PINCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pin", abstract: "PIN counters and verification.",
+        subcommands: [PINStatusCommand.self, Verify.self])
+}
+
+struct PINStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Every PIN's tries left (read without spending a try).")
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let data = try options.call("GET", options.base)
+        let reader = try options.decode(ReaderView.self, data)
+        if options.json {
+            let pins = reader.card?.pins ?? [:]
+            return FileHandle.standardOutput.write(try APIJSON.encoder().encode(pins))
+        }
+        guard let card = reader.card else {
+            printError("no card in \(reader.id)")
+            throw ExitCode(Exit.noCard.rawValue)
+        }
+        for kind in ["auth", "sign", "card-text", "juki"] {
+            guard let pin = card.pins[kind] else { continue }
+            let state = !pin.available ? "not set" : pin.blocked ? "BLOCKED" : "\(pin.remaining ?? 0)/\(pin.max)"
+            print("\(kind.padding(toLength: 10, withPad: " ", startingAt: 0)) \(state)")
+        }
+    }
+}
+
+/// Reads a PIN from the terminal without echo, or a line of standard input.
+func readPIN(prompt: String) throws -> String {
+    if isatty(STDIN_FILENO) != 0 {
+        FileHandle.standardError.write(Data(prompt.utf8))
+        var saved = termios()
+        tcgetattr(STDIN_FILENO, &saved)
+        var silent = saved
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        defer {
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+        return readLine(strippingNewline: true) ?? ""
+    }
+    guard let line = readLine(strippingNewline: true) else {
+        printError("no PIN on standard input")
+        throw ExitCode(Exit.badInput.rawValue)
+    }
+    return line.hasSuffix("\r") ? String(line.dropLast()) : line
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify a PIN (auth, sign, card-text, juki). Spends a try only if the PIN is wrong.")
+    @OptionGroup var options: CommonOptions
+    @Argument(help: "auth, sign, card-text or juki.")
+    var kind: String
+    @Flag(name: .customLong("confirm-final-attempt"), help: "Go on even when one try is left.")
+    var confirmFinalAttempt = false
+
+    func run() throws {
+        guard ["auth", "sign", "card-text", "juki"].contains(kind) else {
+            throw ValidationError("PIN kind must be auth, sign, card-text or juki")
+        }
+        let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(kind)): ")
+        let data = try options.call(
+            "POST", "\(options.base)/pins/\(kind)/verify",
+            body: VerifyRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil))
+        if options.json { return FileHandle.standardOutput.write(data) }
+        let response = try options.decode(VerifyResponse.self, data)
+        print("\(kind): \(response.result) (\(response.pin.remaining ?? 0)/\(response.pin.max))")
+    }
+}
+
+struct Sign: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign a file (hashed here) or a digest with the card's auth or sign key.")
+    @OptionGroup var options: CommonOptions
+    @Option(help: "auth or sign.")
+    var key = "auth"
+    @Option(name: .customLong("digest-algorithm"), help: "sha1, sha256, sha384, sha512.")
+    var digestAlgorithm = "sha256"
+    @Option(help: "File to sign.")
+    var input: String?
+    @Option(help: "A digest already computed, in hex.")
+    var digest: String?
+    @Option(help: "Write the raw signature here (default: base64 to stdout).")
+    var output: String?
+    @Option(name: .customLong("certificate-output"), help: "Write the signer's certificate (PEM) here.")
+    var certificateOutput: String?
+    @Flag(name: .customLong("confirm-final-attempt"), help: "Go on even when one try is left.")
+    var confirmFinalAttempt = false
+
+    func validate() throws {
+        guard (input == nil) != (digest == nil) else {
+            throw ValidationError("give exactly one of --input and --digest")
+        }
+        guard ["auth", "sign"].contains(key) else { throw ValidationError("--key must be auth or sign") }
+    }
+
+    func run() throws {
+        var request = SignRequest(key: key, pin: "", digestAlgorithm: digestAlgorithm)
+        if let input {
+            guard let data = FileManager.default.contents(atPath: input) else {
+                throw ValidationError("cannot read \(input)")
+            }
+            request.data = data.base64EncodedString()
+        } else if let digest {
+            guard let bytes = [UInt8](hexString: digest) else { throw ValidationError("--digest is not hex") }
+            request.digest = Data(bytes).base64EncodedString()
+        }
+        request.pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(key)): ")
+        request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
+        let data = try options.call("POST", "\(options.base)/sign", body: request)
+        if options.json { return FileHandle.standardOutput.write(data) }
+        let response = try options.decode(SignResponse.self, data)
+        if let certificateOutput {
+            try Data(response.certificate.utf8).write(to: URL(fileURLWithPath: certificateOutput))
+        }
+        if let output {
+            try Data(base64Encoded: response.signature)!.write(to: URL(fileURLWithPath: output))
+        } else {
+            print(response.signature)
+        }
+    }
+}
+
+struct Cert: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Certificates.", subcommands: [Export.self])
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export auth, auth-ca or sign-ca; sign needs the sign PIN.")
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "auth, auth-ca, sign-ca or sign.")
+        var which: String
+        @Flag(help: "DER instead of PEM.")
+        var der = false
+        @Option(help: "Write here instead of stdout.")
+        var output: String?
+
+        func run() throws {
+            var bytes: Data
+            switch which {
+            case "auth", "auth-ca", "sign-ca":
+                bytes = try options.call("GET", "\(options.base)/certificates/\(which)?format=\(der ? "der" : "pem")")
+            case "sign":
+                let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("sign")): ")
+                let data = try options.call("POST", "\(options.base)/certificates/sign", body: PINRequest(pin: pin))
+                if options.json { return FileHandle.standardOutput.write(data) }
+                let pem = try options.decode(SignCertificateResponse.self, data).certificate
+                bytes = Data(pem.utf8)
+                if der {
+                    let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+                    bytes = Data(base64Encoded: body) ?? Data()
+                }
+            default:
+                throw ValidationError("certificate must be auth, auth-ca, sign-ca or sign")
+            }
+            if let output {
+                try bytes.write(to: URL(fileURLWithPath: output))
+            } else {
+                FileHandle.standardOutput.write(bytes)
+            }
+        }
+    }
+}
+
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print events as they happen (Ctrl-C to stop).")
+    @OptionGroup var options: CommonOptions
+    @Option(help: "Stop after this many events.")
+    var count: Int?
+
+    func run() throws {
+        var seen = 0
+        let response: UnixHTTPClient.Response?
+        do {
+            response = try options.client.events("/v1/events") { type, data in
+                if options.json {
+                    print(data)
+                } else if let event = try? APIJSON.decoder().decode(EventView.self, from: Data(data.utf8)) {
+                    var line = "\(Status.time(event.time))  \(type)"
+                    if let reader = event.reader { line += "  reader=\(reader)" }
+                    if let pin = event.pin { line += "  pin=\(pin)" }
+                    if let remaining = event.remaining { line += "  remaining=\(remaining)" }
+                    if let kind = event.kind { line += "  kind=\(kind)" }
+                    print(line)
+                }
+                fflush(nil)
+                seen += 1
+                return count.map { seen < $0 } ?? true
+            }
+        } catch {
+            printError("\(error)")
+            throw ExitCode(Exit.unreachable.rawValue)
+        }
+        if let response, !(200..<300).contains(response.status) {
+            let detail = try? APIJSON.decoder().decode(ErrorBody.self, from: response.body)
+            printError("\(detail?.error.code ?? "http_\(response.status)"): \(detail?.error.message ?? "")")
+            throw ExitCode(Exit.forCode(detail?.error.code ?? "").rawValue)
+        }
+    }
+}
+
+struct Diagnose: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "For staff at a counter: every PIN and certificate, and what the citizen must do next.",
+        discussion: "Japanese when the locale (LC_ALL, LC_MESSAGES, LANG) is Japanese, English otherwise.")
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let data = try options.call("GET", "\(options.base)?refresh=true")
+        let reader = try options.decode(ReaderView.self, data)
+        let diagnosis = Diagnosis(language: .fromEnvironment())
+        guard let card = reader.card else {
+            printError("no card in \(reader.id)")
+            throw ExitCode(Exit.noCard.rawValue)
+        }
+        let findings = diagnosis.findings(for: card)
+        if options.json {
+            let items = findings.map {
+                [
+                    "severity": $0.severity.rawValue, "summary": $0.summary,
+                    "actions": $0.actions.joined(separator: "\n"),
+                ]
+            }
+            FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys]))
+            print()
+        } else {
+            let ja = diagnosis.language == .japanese
+            print(ja ? "カード: \(card.kind)  (\(reader.name))" : "Card: \(card.kind)  (\(reader.name))")
+            for kind in ["auth", "sign", "card-text", "juki"] {
+                guard let pin = card.pins[kind] else { continue }
+                let state =
+                    !pin.available
+                    ? (ja ? "未設定" : "not set")
+                    : pin.blocked ? (ja ? "ロック" : "BLOCKED") : "\(pin.remaining ?? 0)/\(pin.max)"
+                print("  \(diagnosis.pinName(kind)): \(state)")
+            }
+            for slot in ["auth", "auth-ca", "sign-ca"] {
+                guard let cert = card.certificates[slot] else { continue }
+                print(
+                    ja
+                        ? "  \(diagnosis.certificateName(slot)): 有効期限 \(cert.expiryDate)（更新可能 \(cert.renewableFrom)〜） \(cert.status)"
+                        : "  \(diagnosis.certificateName(slot)): expires \(cert.expiryDate) (renewable from \(cert.renewableFrom)) \(cert.status)"
+                )
+            }
+            print()
+            if findings.isEmpty {
+                print(ja ? "問題は見つかりませんでした。" : "No problems found.")
+            }
+            for finding in findings.sorted(by: { $0.severity > $1.severity }) {
+                let mark = finding.severity == .problem ? "✖" : finding.severity == .warning ? "!" : "·"
+                print("\(mark) \(finding.summary)")
+                for action in finding.actions { print("    → \(action)") }
+            }
+        }
+        if findings.contains(where: { $0.severity == .problem }) { throw ExitCode(Exit.attentionNeeded.rawValue) }
+    }
+}
+
+extension [UInt8] {
+    init?(hexString: String) {
+        let digits = [Character](hexString.filter { !$0.isWhitespace && $0 != ":" })
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(digits[index..<(index + 2)]), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        self = bytes
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import JPKIAPI
+import JPKIClient
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Exit codes, documented in the README.
+enum Exit: Int32 {
+    case ok = 0
+    case failure = 1
+    case unreachable = 2
+    case forbidden = 3
+    case noCard = 4
+    case wrongPIN = 5
+    case pinBlocked = 6
+    case finalAttempt = 7
+    case badInput = 8
+    case attentionNeeded = 10
+
+    static func forCode(_ code: String) -> Exit {
+        switch code {
+        case "forbidden": .forbidden
+        case "no_card", "unknown_reader", "card_removed", "ambiguous_card", "card_not_ready": .noCard
+        case "wrong_pin": .wrongPIN
+        case "pin_blocked": .pinBlocked
+        case "final_attempt": .finalAttempt
+        case "pin_format", "bad_request", "invalid_digest": .badInput
+        default: .failure
+        }
+    }
+}
+
+struct CommonOptions: ParsableArguments {
+    @Option(help: "jpkid's socket (default $JPKID_SOCKET or /run/jpkid/jpkid.sock).")
+    var socket: String?
+
+    @Flag(help: "Print the API's JSON instead of a table.")
+    var json = false
+
+    @Option(help: "Reader id (from 'jpkictl status'); default: the one reader holding a card.")
+    var reader: String?
+
+    var client: UnixHTTPClient {
+        UnixHTTPClient(
+            socketPath: socket ?? ProcessInfo.processInfo.environment["JPKID_SOCKET"] ?? "/run/jpkid/jpkid.sock")
+    }
+
+    /// `/v1/readers/{id}` or `/v1/card`.
+    var base: String { reader.map { "/v1/readers/\($0)" } ?? "/v1/card" }
+
+    /// Sends a request; an API error is printed and ends the program with its exit code.
+    func call(_ method: String, _ path: String, body: (some Encodable)? = Optional<String>.none) throws -> Data {
+        let payload = try body.map { try APIJSON.encoder().encode($0) }
+        let response: UnixHTTPClient.Response
+        do {
+            response = try client.send(method, path, json: payload)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(Exit.unreachable.rawValue)
+        }
+        guard (200..<300).contains(response.status) else {
+            let detail = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error
+            if json {
+                FileHandle.standardOutput.write(response.body)
+            } else {
+                printError(
+                    "\(detail?.code ?? "http_\(response.status)"): \(detail?.message ?? "HTTP \(response.status)")")
+            }
+            throw ExitCode(Exit.forCode(detail?.code ?? "").rawValue)
+        }
+        return response.body
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+        do {
+            return try APIJSON.decoder().decode(type, from: data)
+        } catch {
+            printError("unexpected answer from jpkid")
+            throw ExitCode(Exit.failure.rawValue)
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("jpkictl: \(message)\n".utf8))
+}
+
+@main
+struct JPKICtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jpkictl",
+        abstract: "Talk to jpkid: card status, PINs, signatures, certificates, events, diagnosis.",
+        discussion: """
+            PINs are read from the terminal without echo, or from standard input when it is not a \
+            terminal; never from the command line.
+            Exit codes: 0 ok, 1 error, 2 jpkid unreachable, 3 forbidden, 4 no card or unknown \
+            reader, 5 wrong PIN, 6 PIN blocked, 7 final attempt not confirmed, 8 bad input, \
+            10 (status, diagnose) something needs attention.
+            """,
+        subcommands: [Status.self, Health.self, PINCommand.self, Sign.self, Cert.self, Watch.self, Diagnose.self])
+}
