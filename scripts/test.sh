@@ -7,7 +7,7 @@ scripts/install-deps.sh
 swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
 JPKID_PCSC_TESTS=1 swift test   # the PCSC integration suite drives scripts/pcsc-harness.sh
-for t in Tests/conformance/*.sh; do
+for t in Tests/system/*.sh; do
     echo "== $t"
     scripts/pcsc-harness.sh run -- "$t"
 done

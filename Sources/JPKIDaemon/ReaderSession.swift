@@ -161,10 +161,12 @@ public actor ReaderSession {
     /// Reads the whole card again.
     public func refresh() async throws -> ReaderView {
         guard state != .empty else { throw APIError.noCard }
+        let current = generation
         do {
-            try await readCard(generation: generation)
+            try await readCard(generation: current)
         } catch {
-            fail(error)
+            // A removal or new insertion meanwhile has its own state: do not overwrite it.
+            if current == generation { fail(error) }
             throw APIError.from(error)
         }
         return view()

@@ -31,7 +31,28 @@ public final class PCSCCard: CardTransport, Sendable {
         let handle = self.handle
         let bytes = command.encoded()
         let proto = self.protocol
-        let response = try await context.queue.run { () throws -> [UInt8] in
+        let response: [UInt8]
+        do {
+            response = try await transmitRaw(bytes, protocol: proto, handle: handle)
+        } catch let error as PCSCError where error.code == "not_transacted" {
+            // The reader driver lost the card mid-command (vpcd reports a communication error).
+            if try await !cardIsPresent() {
+                throw PCSCError(status: SCARD_W_REMOVED_CARD, operation: "SCardTransmit")
+            }
+            throw error
+        }
+        if response.count < 2, try await !cardIsPresent() {
+            // Some drivers (vpcd among them) answer an APDU to a card that just left with an
+            // empty response instead of SCARD_W_REMOVED_CARD.
+            throw PCSCError(status: SCARD_W_REMOVED_CARD, operation: "SCardTransmit")
+        }
+        return try ResponseAPDU(bytes: response)
+    }
+
+    private func transmitRaw(_ bytes: [UInt8], protocol proto: PCSCProtocol, handle: SCARDHANDLE) async throws
+        -> [UInt8]
+    {
+        try await context.queue.run { () throws -> [UInt8] in
             let pci: UnsafePointer<SCARD_IO_REQUEST>
             switch proto {
             case .t0: pci = jpkid_pci_t0()
@@ -40,16 +61,14 @@ public final class PCSCCard: CardTransport, Sendable {
             }
             var buffer = [UInt8](repeating: 0, count: 65_538)
             var length = DWORD(buffer.count)
-            try PCSCError.check(
-                SCardTransmit(handle, pci, bytes, DWORD(bytes.count), nil, &buffer, &length), "SCardTransmit")
+            let status = SCardTransmit(handle, pci, bytes, DWORD(bytes.count), nil, &buffer, &length)
+            // On a connected handle "no card" means the card left: one code for both.
+            if status == SCARD_E_NO_SMARTCARD {
+                throw PCSCError(status: SCARD_W_REMOVED_CARD, operation: "SCardTransmit")
+            }
+            try PCSCError.check(status, "SCardTransmit")
             return Array(buffer.prefix(Int(length)))
         }
-        if response.count < 2, try await !cardIsPresent() {
-            // Some drivers (vpcd among them) answer an APDU to a card that just left with an
-            // empty response instead of SCARD_W_REMOVED_CARD.
-            throw PCSCError(status: SCARD_W_REMOVED_CARD, operation: "SCardTransmit")
-        }
-        return try ResponseAPDU(bytes: response)
     }
 
     /// Whether the reader still holds this card. A driver learns of a removal only on its next

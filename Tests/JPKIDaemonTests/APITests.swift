@@ -13,7 +13,8 @@ import _CryptoExtras
 struct APITests {
     @Test func healthReadersAndOneReaderInFull() async throws {
         try await DaemonFixture.with(try DaemonFixture()) { d in
-            let health = try APIJSON.decoder().decode(HealthView.self, from: try await d.request("GET", "/v1/health").body)
+            let health = try APIJSON.decoder().decode(
+                HealthView.self, from: try await d.request("GET", "/v1/health").body)
             #expect(health.pcsc == "connected")
             #expect(health.readers == 1)
             let id = try await d.readerID()
@@ -31,7 +32,8 @@ struct APITests {
             #expect(card.pins["auth"] == PINView(.init(kind: .auth, state: .remaining(3))))
             #expect(card.pins["sign"]?.max == 5)
             // The kiosk shortcut stands for the one reader with a card.
-            let viaCard = try APIJSON.decoder().decode(ReaderView.self, from: try await d.request("GET", "/v1/card").body)
+            let viaCard = try APIJSON.decoder().decode(
+                ReaderView.self, from: try await d.request("GET", "/v1/card").body)
             #expect(viaCard.id == id)
             // A status read is served from the cache; refresh reads the card again.
             let apdus = d.source.card.apduCount
@@ -86,7 +88,8 @@ struct APITests {
             #expect(d.error(r)?.code == "pin_blocked")
             r = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"1234"}"#)
             #expect(d.error(r)?.code == "pin_blocked")
-            let reader = try APIJSON.decoder().decode(ReaderView.self, from: try await d.request("GET", "/v1/card").body)
+            let reader = try APIJSON.decoder().decode(
+                ReaderView.self, from: try await d.request("GET", "/v1/card").body)
             #expect(reader.card?.pins["auth"]?.blocked == true)
         }
     }
@@ -120,7 +123,8 @@ struct APITests {
                 let key = try #require(_RSA.Signing.PublicKey(certificate.publicKey))
                 #expect(
                     key.isValidSignature(
-                        .init(rawRepresentation: Data(base64Encoded: signed.signature)!), for: SHA256.hash(data: message),
+                        .init(rawRepresentation: Data(base64Encoded: signed.signature)!),
+                        for: SHA256.hash(data: message),
                         padding: .insecurePKCS1v1_5))
             }
             let r = try await d.request(
@@ -162,14 +166,23 @@ struct APITests {
                 ("POST", "/v1/card/pins/auth/verify", "", 400, "bad_request"),
                 ("POST", "/v1/card/pins/auth/verify", #"{"pin":1234}"#, 400, "bad_request"),
                 ("POST", "/v1/card/pins/auth/verify", #"{"pin":"1234","confirm":true}"#, 400, "bad_request"),
-                ("POST", "/v1/card/pins/auth/verify", #"{"pin":"1234","confirmFinalAttempt":"yes"}"#, 400, "bad_request"),
+                (
+                    "POST", "/v1/card/pins/auth/verify", #"{"pin":"1234","confirmFinalAttempt":"yes"}"#, 400,
+                    "bad_request"
+                ),
                 ("POST", "/v1/card/pins/auth/verify", #"{}"#, 400, "bad_request"),
                 ("POST", "/v1/card/sign", #"{"key":"other","pin":"1234","data":"aGk="}"#, 422, "bad_request"),
                 ("POST", "/v1/card/sign", #"{"key":"auth","pin":"1234"}"#, 400, "bad_request"),
-                ("POST", "/v1/card/sign", #"{"key":"auth","pin":"1234","data":"aGk=","digest":"aGk="}"#, 400, "bad_request"),
+                (
+                    "POST", "/v1/card/sign", #"{"key":"auth","pin":"1234","data":"aGk=","digest":"aGk="}"#, 400,
+                    "bad_request"
+                ),
                 ("POST", "/v1/card/sign", #"{"key":"auth","pin":"1234","digest":"%%%"}"#, 400, "bad_request"),
                 ("POST", "/v1/card/sign", #"{"key":"auth","pin":"1234","digest":"aGk="}"#, 422, "invalid_digest"),
-                ("POST", "/v1/card/sign", #"{"key":"auth","pin":"1234","digestAlgorithm":"md5","data":"aGk="}"#, 422, "bad_request"),
+                (
+                    "POST", "/v1/card/sign", #"{"key":"auth","pin":"1234","digestAlgorithm":"md5","data":"aGk="}"#, 422,
+                    "bad_request"
+                ),
                 ("GET", "/v1/card?refresh=maybe", nil, 400, "bad_request"),
             ]
             for (method, path, body, status, code) in cases {
@@ -199,7 +212,8 @@ struct APITests {
             let id = try await d.readerID()
             r = try await d.request("POST", "/v1/readers/\(id)/pins/auth/verify", json: #"{"pin":"1234"}"#)
             #expect(d.error(r)?.code == "no_card")
-            let view = try APIJSON.decoder().decode(ReaderView.self, from: try await d.request("GET", "/v1/readers/\(id)").body)
+            let view = try APIJSON.decoder().decode(
+                ReaderView.self, from: try await d.request("GET", "/v1/readers/\(id)").body)
             #expect(view.state == .empty)
             d.source.insertCard()
             try await Task.sleep(for: .milliseconds(300))
@@ -249,7 +263,9 @@ func rawExchange(_ path: String, _ request: String) throws -> String {
         for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
     }
     _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
     }
     let bytes = Array(request.utf8)
     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, bytes.count, 0) }

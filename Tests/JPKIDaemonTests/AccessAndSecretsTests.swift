@@ -21,7 +21,8 @@ func curlAs(uid: Int, gid: Int, groups: [Int], socket: String, _ method: String,
     return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
 }
 
-let canSwitchUsers = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+let canSwitchUsers =
+    getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
     && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
 
 @Suite("Access control and secrets", .serialized)
@@ -31,7 +32,8 @@ struct AccessAndSecretsTests {
         // Status group 65534 (nogroup), operator group 65533; the socket belongs to 65534.
         let fixture = try DaemonFixture(statusGroup: "65534", operatorGroup: "65533", socketGroup: "65534")
         try await DaemonFixture.with(fixture) { d in
-            let reader = try await curlAs(uid: 65534, gid: 65534, groups: [], socket: d.socketPath, "GET", "/v1/readers")
+            let reader = try await curlAs(
+                uid: 65534, gid: 65534, groups: [], socket: d.socketPath, "GET", "/v1/readers")
             #expect(reader.status == 200)
             let refused = try await curlAs(
                 uid: 65534, gid: 65534, groups: [], socket: d.socketPath, "POST", "/v1/card/pins/auth/verify",
@@ -45,7 +47,8 @@ struct AccessAndSecretsTests {
             let stranger = try await curlAs(
                 uid: 65532, gid: 65532, groups: [65534], socket: d.socketPath, "GET", "/v1/readers")
             #expect(stranger.status == 403)
-            let outsider = try await curlAs(uid: 65531, gid: 65531, groups: [], socket: d.socketPath, "GET", "/v1/health")
+            let outsider = try await curlAs(
+                uid: 65531, gid: 65531, groups: [], socket: d.socketPath, "GET", "/v1/health")
             #expect(outsider.status == 0)  // the 0660 socket: no connection at all
             #expect(d.log.text.contains("forbidden") && d.log.text.contains("uid=65534"))
             #expect(d.log.text.contains("uid=65532"))

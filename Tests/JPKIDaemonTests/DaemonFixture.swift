@@ -40,7 +40,8 @@ final class DaemonFixture: Sendable {
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
 
     init(
-        scenario: Scenario = Scenario(), statusGroup: String? = "jpkid-status", operatorGroup: String? = "jpkid-operator",
+        scenario: Scenario = Scenario(), statusGroup: String? = "jpkid-status",
+        operatorGroup: String? = "jpkid-operator",
         socketGroup: String? = nil
     ) throws {
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("jpkid-test-\(UUID().uuidString.prefix(8))")

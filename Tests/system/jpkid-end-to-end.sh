@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# End to end: pcscd + jpki-sim behind vpcd + jpkid (PC/SC mode) + jpkictl. Run inside
+# `scripts/pcsc-harness.sh run` (default scenario; the card is inserted).
+set -uo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$here/.build/debug
+harness=$here/scripts/pcsc-harness.sh
+dir=${JPKI_HARNESS_DIR:?run inside scripts/pcsc-harness.sh run}
+work=$(mktemp -d /tmp/jpkid-e2e.XXXXXX)
+export JPKID_SOCKET=$work/jpkid.sock
+ctl=$bin/jpkictl
+passed=0
+failed=0
+jpkid_pid=""
+watch_pid=""
+cleanup() {
+    [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+    [ -n "$jpkid_pid" ] && kill "$jpkid_pid" 2>/dev/null && wait "$jpkid_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() { # name, command...
+    local name=$1; shift
+    if "$@" >"$work/out" 2>&1; then
+        passed=$((passed + 1)); echo "ok   $name"
+    else
+        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" | head -20
+    fi
+}
+exits() { # expected status, command...
+    local want=$1; shift
+    "$@"; local got=$?
+    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; return 1; }
+}
+pin_is() { # kind expected ("2/3" or "BLOCKED")
+    "$ctl" pin status | grep -Eq "^$1 +$2\$" || { "$ctl" pin status; return 1; }
+}
+wait_ready() {
+    for _ in $(seq 100); do
+        # status exits 10 while the JUKI PIN is blocked: read its output, not its status.
+        { "$ctl" status 2>/dev/null || true; } | grep -q "\[ready\]" && return 0
+        sleep 0.1
+    done
+    "$ctl" status
+    return 1
+}
+
+"$bin/jpkid" --socket "$JPKID_SOCKET" --status-group "" --operator-group "" --log-level debug \
+    >"$work/jpkid.log" 2>&1 &
+jpkid_pid=$!
+for _ in $(seq 100); do [ -S "$JPKID_SOCKET" ] && break; sleep 0.1; done
+"$ctl" watch --json >"$work/events.jsonl" 2>"$work/watch.log" &
+watch_pid=$!
+
+check "jpkid sees the inserted card through pcscd" wait_ready
+check "status: every PIN full" sh -c "'$ctl' pin status | grep -q '^auth  *3/3' && '$ctl' pin status | grep -q '^sign  *5/5'"
+check "status: the auth certificate and its renewal window" \
+    sh -c "'$ctl' status | grep -Eq 'cert auth +expires [0-9]{4}-[0-9]{2}-[0-9]{2} .*renewable from'"
+check "a wrong PIN exits 5" exits 5 sh -c "echo 9999 | '$ctl' pin verify auth"
+check "the count went down to 2/3" pin_is auth 2/3
+check "the right PIN exits 0" exits 0 sh -c "echo 1234 | '$ctl' pin verify auth"
+check "the count is restored to 3/3" pin_is auth 3/3
+check "a malformed PIN exits 8 and costs nothing" exits 8 sh -c "echo 12345 | '$ctl' pin verify auth"
+check "... the count is still 3/3" pin_is auth 3/3
+echo 0000 | "$ctl" pin verify juki >/dev/null 2>&1
+echo 0000 | "$ctl" pin verify juki >/dev/null 2>&1
+check "the final try is refused without confirmation (exit 7)" exits 7 sh -c "echo 0000 | '$ctl' pin verify juki"
+check "with confirmation the PIN blocks (exit 6)" \
+    exits 6 sh -c "echo 0000 | '$ctl' pin verify juki --confirm-final-attempt"
+check "status shows the JUKI PIN blocked" pin_is juki BLOCKED
+check "status exits 10 when a PIN is blocked" exits 10 "$ctl" status
+check "diagnose (ja) says where to reset it" \
+    sh -c "LANG=ja_JP.UTF-8 '$ctl' diagnose | grep -q 'ロックされています'"
+check "diagnose (en) too" sh -c "LANG=C '$ctl' diagnose | grep -q 'is blocked'"
+
+printf 'kiosk login challenge' >"$work/data"
+check "jpkictl sign with the auth key" \
+    sh -c "echo 1234 | '$ctl' sign --key auth --input '$work/data' --output '$work/sig' --certificate-output '$work/cert.pem'"
+check "the signature verifies with openssl" sh -c "openssl x509 -in '$work/cert.pem' -pubkey -noout >'$work/pub.pem' \
+    && openssl dgst -sha256 -verify '$work/pub.pem' -signature '$work/sig' '$work/data'"
+check "cert export auth equals the simulator's certificate" \
+    sh -c "'$ctl' cert export auth --der --output '$work/auth.der' && \
+        '$bin/jpki-sim' --state '$dir/card.json' --export-certificate auth | openssl x509 -outform DER | cmp - '$work/auth.der'"
+
+# Pull the card in the middle of a read.
+"$harness" sim-stop "$dir"
+# The daemon's own read on insertion takes 20 APDUs; the refresh below is pulled at its 8th.
+"$harness" sim-start "$dir" --remove-after 28 --reinsert-after-ms 1500
+wait_ready >/dev/null
+check "a card pulled mid-read fails the read with card_removed (exit 4)" \
+    sh -c "'$ctl' status --reader \$('$ctl' status | awk 'NR == 1 { print \$1 }') --refresh 2>&1 | grep -q card_removed"
+check "the card comes back and reads cleanly" wait_ready
+
+# Restart pcscd under the daemon.
+"$harness" sim-stop "$dir"
+"$harness" pcscd-stop "$dir"
+check "health shows PC/SC unavailable" sh -c "for i in \$(seq 100); do '$ctl' health | grep -q 'PC/SC unavailable' && exit 0; sleep 0.1; done; exit 1"
+"$harness" pcscd-start "$dir"
+"$harness" sim-start "$dir"
+check "after pcscd restarts the card is ready again (no jpkid restart)" wait_ready
+check "health shows PC/SC connected" sh -c "'$ctl' health | grep -q 'PC/SC connected'"
+
+kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null; watch_pid=""
+check "events: inserted, ready, failed, verified, blocked, removed, pcsc outage and return" sh -c "
+    for type in card-inserted card-ready pin-failed pin-verified pin-blocked card-removed pcsc-unavailable pcsc-restored; do
+        grep -q \"\\\"type\\\":\\\"\$type\\\"\" '$work/events.jsonl' || { echo missing \$type; exit 1; }
+    done"
+check "no PIN and no personal data in the daemon's log or the event stream" sh -c "
+    ! grep -E '1234|9999|0000|12345|ABC123|花子|霞が関|1990' '$work/jpkid.log' '$work/events.jsonl'"
+kill -TERM "$jpkid_pid"
+check "SIGTERM stops jpkid and removes its socket" sh -c "
+    for i in \$(seq 50); do kill -0 $jpkid_pid 2>/dev/null || break; sleep 0.1; done
+    ! kill -0 $jpkid_pid 2>/dev/null && [ ! -e '$JPKID_SOCKET' ]"
+jpkid_pid=""
+
+echo "jpkid end-to-end: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
