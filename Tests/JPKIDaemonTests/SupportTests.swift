@@ -21,7 +21,9 @@ struct SupportTests {
             for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
         }
         _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         let notify = SDNotify(environment: ["NOTIFY_SOCKET": path])
         notify.ready(status: "listening")
@@ -68,7 +70,9 @@ struct SupportTests {
         #expect(policy.allows(PeerCredentials(pid: 1, uid: 1000, gid: 65533), .operate))
         #expect(policy.allows(PeerCredentials(pid: 1, uid: 1000, gid: 65533), .status))
         #expect(!policy.allows(PeerCredentials(pid: 1, uid: 1000, gid: 1000), .status))
-        #expect(!AccessPolicy(statusGroup: nil, operatorGroup: nil).allows(PeerCredentials(pid: 1, uid: 5, gid: 5), .status))
+        #expect(
+            !AccessPolicy(statusGroup: nil, operatorGroup: nil).allows(PeerCredentials(pid: 1, uid: 5, gid: 5), .status)
+        )
     }
 }
 
