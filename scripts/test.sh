@@ -11,3 +11,5 @@ for t in Tests/system/*.sh; do
     echo "== $t"
     scripts/pcsc-harness.sh run -- "$t"
 done
+# Release build, .deb, units, udev rules, socket activation.
+Tests/packaging/deb.sh

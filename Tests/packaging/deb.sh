@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the .deb, unpacks it into a scratch root and checks what a kiosk would get:
+# files, dependencies, units (verify, security score), sysusers/tmpfiles, udev rules, and the
+# daemon started the way systemd does (socket activation, MemoryDenyWriteExecute).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+passed=0
+failed=0
+work=$(mktemp -d /tmp/jpkid-pkg.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+check() {
+    local name=$1; shift
+    if "$@" >"$work/out" 2>&1; then
+        passed=$((passed + 1)); echo "ok   $name"
+    else
+        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" | head -20
+    fi
+}
+
+NO_BUILD=${NO_BUILD:-} scripts/build-deb.sh >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
+deb=$(ls dist/jpkid_*.deb | head -1)
+root=$work/root
+mkdir -p "$root"
+dpkg-deb -x "$deb" "$root"
+dpkg-deb -e "$deb" "$work/DEBIAN"
+
+check "the package depends on pcscd and libccid" sh -c "dpkg-deb -f '$deb' Depends | grep -q 'pcscd' && dpkg-deb -f '$deb' Depends | grep -q 'libccid'"
+check "the configuration is a conffile" grep -qx /etc/jpkid/jpkid.json "$work/DEBIAN/conffiles"
+for f in usr/bin/jpkid usr/bin/jpkictl usr/lib/systemd/system/jpkid.service usr/lib/systemd/system/jpkid.socket \
+    usr/lib/sysusers.d/jpkid.conf usr/lib/tmpfiles.d/jpkid.conf usr/lib/udev/rules.d/93-jpkid-readers.rules \
+    usr/share/polkit-1/rules.d/60-jpkid-pcscd.rules etc/jpkid/jpkid.json usr/share/doc/jpkid/README.md; do
+    check "installs /$f" test -s "$root/$f"
+done
+check "the binaries need no Swift runtime from the build machine" \
+    sh -c "! ldd '$root/usr/bin/jpkid' | grep -E 'not found|libswift|libFoundation'"
+# verify resolves the units' dependencies and commands inside the root: give it what a Debian
+# system has around the package (systemd's own units, kill).
+host=$work/host
+mkdir -p "$host/usr/lib/systemd" "$host/usr/bin"
+cp -a /lib/systemd/system "$host/usr/lib/systemd/"
+cp -a "$root/." "$host/"
+cp /bin/kill "$host/usr/bin/kill"
+ln -s usr/bin "$host/bin"
+check "systemd-analyze verify: jpkid.service and jpkid.socket are clean" \
+    sh -c "systemd-analyze verify --root='$host' '$host/usr/lib/systemd/system/jpkid.socket' '$host/usr/lib/systemd/system/jpkid.service' 2>&1 | tee /dev/stderr | { ! grep -q .; }"
+systemd-analyze security --offline=true --root="$root" "$root/usr/lib/systemd/system/jpkid.service" >"$work/security" 2>&1
+score=$(sed -n 's/.*Overall exposure level for jpkid.service: \([0-9.]*\).*/\1/p' "$work/security")
+echo "     systemd-analyze security --offline=true jpkid.service: ${score:-?}"
+check "security exposure is 1.5 or lower" awk -v s="${score:-99}" 'BEGIN { exit !(s <= 1.5) }'
+check "sysusers creates the jpkid user and both groups" sh -c "systemd-sysusers --root='$root' && \
+    grep -q '^jpkid:' '$root/etc/passwd' && grep -q '^jpkid-status:' '$root/etc/group' && grep -q '^jpkid-operator:' '$root/etc/group'"
+check "tmpfiles entries apply" systemd-tmpfiles --root="$root" --create jpkid.conf
+check "udev rules: syntax and every supported reader" python3 Tests/packaging/check-udev-rules.py \
+    "$root/usr/lib/udev/rules.d/93-jpkid-readers.rules"
+
+# Socket activation exactly as systemd does it: a listening socket as fd 3 with LISTEN_FDS,
+# LISTEN_PID and LISTEN_FDNAMES; jpkid must serve it, not bind its own. Under MDWE as well.
+sock=$work/run/jpkid.sock
+mkdir -p "$work/run"
+systemd-socket-activate -l "$sock" --fdname=jpkid.socket \
+    python3 Tests/packaging/mdwe-exec.py "$root/usr/bin/jpkid" --simulate --status-group "" --operator-group "" \
+    --socket "$work/run/not-this-one.sock" >"$work/jpkid.log" 2>&1 &
+activator=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+check "socket-activated jpkid answers on the inherited socket (and runs with MemoryDenyWriteExecute)" \
+    sh -c "for i in \$(seq 100); do '$root/usr/bin/jpkictl' health --socket '$sock' && exit 0; sleep 0.1; done; exit 1"
+check "... it took the inherited socket and bound none of its own" \
+    sh -c "grep -q 'inherited fd 3' '$work/jpkid.log' && [ ! -e '$work/run/not-this-one.sock' ]"
+check "... and serves the simulated card" sh -c "'$root/usr/bin/jpkictl' status --socket '$sock' | grep -q my_number_card"
+kill "$activator" 2>/dev/null
+wait "$activator" 2>/dev/null
+
+echo "packaging: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

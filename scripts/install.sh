@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds jpkid in release mode and installs it: binaries, systemd units, sysusers/tmpfiles
+# entries, udev rules, the polkit rule, a default configuration and the README.
+#
+#   sudo scripts/install.sh                     # into / with PREFIX=/usr
+#   DESTDIR=/tmp/stage scripts/install.sh       # stage a tree (what build-deb.sh does)
+#   NO_BUILD=1 ...                              # reuse an existing release build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PREFIX=${PREFIX:-/usr}
+DESTDIR=${DESTDIR:-}
+root=$DESTDIR
+
+if [ -z "${NO_BUILD:-}" ]; then
+    swift build -c release --static-swift-stdlib --product jpkid
+    swift build -c release --static-swift-stdlib --product jpkictl
+fi
+bin=$(swift build -c release --show-bin-path)
+
+install -Dm755 "$bin/jpkid" "$root$PREFIX/bin/jpkid"
+install -Dm755 "$bin/jpkictl" "$root$PREFIX/bin/jpkictl"
+for unit in jpkid.service jpkid.socket; do
+    sed "s|/usr/bin/|$PREFIX/bin/|g" "systemd/$unit" >"$root.unit.tmp"
+    install -Dm644 "$root.unit.tmp" "$root$PREFIX/lib/systemd/system/$unit"
+done
+rm -f "$root.unit.tmp"
+install -Dm644 systemd/jpkid.sysusers "$root$PREFIX/lib/sysusers.d/jpkid.conf"
+install -Dm644 systemd/jpkid.tmpfiles "$root$PREFIX/lib/tmpfiles.d/jpkid.conf"
+install -Dm644 udev/93-jpkid-readers.rules "$root$PREFIX/lib/udev/rules.d/93-jpkid-readers.rules"
+install -Dm644 systemd/jpkid-polkit.rules "$root$PREFIX/share/polkit-1/rules.d/60-jpkid-pcscd.rules"
+install -Dm644 README.md "$root$PREFIX/share/doc/jpkid/README.md"
+# Keep an existing configuration: it is the administrator's.
+if [ ! -e "$root/etc/jpkid/jpkid.json" ]; then
+    install -Dm644 systemd/jpkid.json "$root/etc/jpkid/jpkid.json"
+fi
+
+if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; then
+    systemd-sysusers jpkid.conf 2>/dev/null || systemd-sysusers
+    systemd-tmpfiles --create jpkid.conf 2>/dev/null || true
+    command -v udevadm >/dev/null && udevadm control --reload || true
+    systemctl daemon-reload
+    systemctl enable --now jpkid.socket
+    echo "installed; 'systemctl status jpkid.socket', then 'jpkictl status' once a reader is plugged in"
+fi
