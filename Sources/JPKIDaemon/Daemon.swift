@@ -81,7 +81,7 @@ public final class Daemon: Service, Sendable {
         for await _ in events.subscribe() {
             var ready = 0
             let sessions = await registry.allSessions()
-            for session in sessions where await session.view(detailed: false).state == .ready { ready += 1 }
+            for session in sessions where await session.readerState == .ready { ready += 1 }
             let pcsc = await registry.pcscAvailable ? "" : ", pcscd unavailable"
             notify.status("\(sessions.count) reader(s), \(ready) card(s) ready\(pcsc)")
         }

@@ -136,11 +136,13 @@ public actor ReaderSession {
 
     // MARK: - Views
 
-    public func view(now: Date = Date(), detailed: Bool = true) -> ReaderView {
-        ReaderView(id: id, name: name, state: state, card: cardView(now: now, detailed: detailed), error: lastError)
+    public func view(now: Date = Date()) -> ReaderView {
+        ReaderView(id: id, name: name, state: state, card: cardView(now: now), error: lastError)
     }
 
-    private func cardView(now: Date, detailed: Bool) -> CardView? {
+    public var readerState: ReaderState { state }
+
+    private func cardView(now: Date) -> CardView? {
         guard state != .empty else { return nil }
         guard let snapshot else {
             return CardView(
@@ -222,7 +224,7 @@ public actor ReaderSession {
         } catch {
             result = .failure(error)
         }
-        await connection.resetSecurityState()
+        _ = try? await card.exclusively { await connection.resetSecurityState() }
         await rereadCounters(card)
         switch result {
         case .success:

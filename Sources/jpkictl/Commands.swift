@@ -34,9 +34,19 @@ struct Status: ParsableCommand {
             if options.json { return FileHandle.standardOutput.write(data) }
             readers = [try options.decode(ReaderView.self, data)]
         } else {
-            let data = try options.call("GET", "/v1/readers")
+            var data = try options.call("GET", "/v1/readers")
+            var list = try options.decode(ReaderList.self, data).readers
+            if refresh {
+                // Read again every card that is there.
+                list = try list.map { reader in
+                    guard reader.card != nil else { return reader }
+                    return try options.decode(
+                        ReaderView.self, options.call("GET", "/v1/readers/\(reader.id)?refresh=true"))
+                }
+                data = try APIJSON.encoder().encode(ReaderList(readers: list))
+            }
             if options.json { return FileHandle.standardOutput.write(data) }
-            readers = try options.decode(ReaderList.self, data).readers
+            readers = list
         }
         if readers.isEmpty { print("No readers. (Is a reader plugged in? See README troubleshooting.)") }
         var attention = false

@@ -43,6 +43,12 @@ public final class MyNumberCard: Sendable {
         }
     }
 
+    /// Runs transport-level work (for example a card reset) with the card to itself, so it
+    /// never cuts into another operation's APDUs.
+    public func exclusively<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
+        try await lock.withLock { try await body() }
+    }
+
     // MARK: - Public operations
 
     /// Selects the JPKI AP and reads the token label.
