@@ -95,6 +95,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "jpki-bench",
+            dependencies: [
+                "CardSimulator", "MyNumberCard", "PCSC", "JPKIClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
             name: "jpki-sim",
             dependencies: [
                 "CardSimulator",

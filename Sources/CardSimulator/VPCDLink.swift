@@ -147,6 +147,10 @@ public final class VPCDLink: Sendable {
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return nil }
             have += n
+            // vpcd writes a frame's length and payload separately; acknowledging at once keeps
+            // Nagle on its side from holding the payload for our delayed ACK (~40 ms per APDU).
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
         }
         return buffer
     }
