@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "jpkictl",
             dependencies: [
-                "JPKIClient", "JPKIAPI",
+                "JPKIClient", "JPKIAPI", "ISO7816",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import ISO7816
 
 /// How a simulated card is set up: PINs, tries left, certificates, token, holder data.
 ///
@@ -195,22 +196,5 @@ struct SimDate: CustomStringConvertible {
 
     var description: String {
         String(format: "%04d-%02d-%02d", year, month, day)
-    }
-}
-
-extension [UInt8] {
-    /// Parses hex with optional spaces or colons.
-    init?(hex: String) {
-        let digits = hex.filter { !$0.isWhitespace && $0 != ":" }
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = digits.startIndex
-        while index < digits.endIndex {
-            let next = digits.index(index, offsetBy: 2)
-            guard let byte = UInt8(digits[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        self = bytes
     }
 }

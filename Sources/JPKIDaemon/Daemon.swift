@@ -32,6 +32,13 @@ public final class Daemon: Service, Sendable {
     }
 
     public func run() async throws {
+        for (role, group) in [("statusGroup", initial.statusGroup), ("operatorGroup", initial.operatorGroup)] {
+            if let group, AccessPolicy.gid(of: group) == nil {
+                logger.warning(
+                    "configured group does not exist; only root gets this access",
+                    metadata: ["setting": "\(role)", "group": "\(group)"])
+            }
+        }
         let handler = APIHandler(registry: registry, events: events, policy: policy, logger: logger)
         let server = HTTPServer(handler: handler, bodyLimit: initial.maxBodyBytes, logger: logger)
         let registry = self.registry

@@ -23,8 +23,6 @@ public final class EventBus: Sendable {
         for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield(event) }
     }
 
-    public var subscriberCount: Int { subscribers.withLock { $0.count } }
-
     /// Ends every stream (graceful shutdown).
     public func finishAll() {
         let all = subscribers.withLock { s -> [AsyncStream<EventView>.Continuation] in

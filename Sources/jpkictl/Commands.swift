@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ISO7816
 import JPKIAPI
 import JPKIClient
 
@@ -200,7 +201,7 @@ struct Sign: ParsableCommand {
             }
             request.data = data.base64EncodedString()
         } else if let digest {
-            guard let bytes = [UInt8](hexString: digest) else { throw ValidationError("--digest is not hex") }
+            guard let bytes = [UInt8](hex: digest) else { throw ValidationError("--digest is not hex") }
             request.digest = Data(bytes).base64EncodedString()
         }
         request.pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(key)): ")
@@ -351,18 +352,5 @@ struct Diagnose: ParsableCommand {
             }
         }
         if findings.contains(where: { $0.severity == .problem }) { throw ExitCode(Exit.attentionNeeded.rawValue) }
-    }
-}
-
-extension [UInt8] {
-    init?(hexString: String) {
-        let digits = [Character](hexString.filter { !$0.isWhitespace && $0 != ":" })
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(digits[index..<(index + 2)]), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        self = bytes
     }
 }

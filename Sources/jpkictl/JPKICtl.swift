@@ -43,6 +43,12 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Reader id (from 'jpkictl status'); default: the one reader holding a card.")
     var reader: String?
 
+    func validate() throws {
+        if let reader, reader.range(of: #"^r[0-9a-f]{6}$"#, options: .regularExpression) == nil {
+            throw ValidationError("--reader takes an id as 'jpkictl status' shows it, like r1a2b3c")
+        }
+    }
+
     var client: UnixHTTPClient {
         UnixHTTPClient(
             socketPath: socket ?? ProcessInfo.processInfo.environment["JPKID_SOCKET"] ?? "/run/jpkid/jpkid.sock")

@@ -80,6 +80,17 @@ struct CommandAPDUTests {
         #expect(throws: APDUError.self) { try CommandAPDU(bytes: bytes) }
     }
 
+    @Test func hexBothWays() {
+        #expect([UInt8](hex: "3B 88 80") == [0x3B, 0x88, 0x80])
+        #expect([UInt8](hex: "3b:88:80") == [0x3B, 0x88, 0x80])
+        #expect([UInt8](hex: "") == [])
+        #expect([UInt8](hex: "3B8") == nil)
+        #expect([UInt8](hex: "ZZ") == nil)
+        #expect([UInt8](hex: "+1") == nil)
+        #expect([0x00, 0xAB].hexString == "00 AB")
+        #expect([0x00, 0xAB].compactHex == "00AB")
+    }
+
     @Test func redactionHidesReferenceData() throws {
         let verify = try CommandAPDU(ins: 0x20, p1: 0, p2: 0x80, data: Array("1234".utf8))
         #expect(verify.redactedDescription == "00 20 00 80 [4 byte(s) redacted]")

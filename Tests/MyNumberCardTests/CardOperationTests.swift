@@ -87,6 +87,33 @@ struct ReadingTests {
         #expect(sim.image.remainingTries(0x001B, in: "jpki") == 5)
     }
 
+    @Test func erasedSignCertificateIsNotIssuedButACorruptOneIsAnError() async throws {
+        for (fill, expected) in [(UInt8(0xFF), "certificate_not_issued"), (0x00, "certificate_not_issued")] {
+            var image = try Fixtures.image()
+            let index = image.applications.firstIndex { $0.name == "jpki" }!
+            let file = image.applications[index].files.firstIndex { $0.fid == 0x0001 }!
+            image.applications[index].files[file].content = Data(repeating: fill, count: 1200)
+            let sim = try SimulatedCard(image: image)
+            let card = MyNumberCard(transport: SimulatedCardTransport(card: sim))
+            do {
+                _ = try await card.readSignCertificate(pin: try PIN("ABC123", for: .sign))
+                Issue.record("an erased EF is no certificate")
+            } catch let error as CardError {
+                #expect(error.code == expected)
+            }
+        }
+        // A certificate whose answer breaks mid-read is a card error, never "not issued".
+        let (sim, _) = try Fixtures.card()
+        let transport = InterceptingTransport(SimulatedCardTransport(card: sim)) { command in
+            command.ins == 0xB0 && command.p1 == 0x01 ? [0x6B, 0x00] : nil
+        }
+        await #expect(
+            throws: CardError.malformedResponse("file 0001 ended after 256 of \(sim.image.file(0x0001)!.count) bytes")
+        ) {
+            try await MyNumberCard(transport: transport).readSignCertificate(pin: try PIN("ABC123", for: .sign))
+        }
+    }
+
     @Test func childCardSignCertificateIsNotIssued() async throws {
         let (_, card) = try Fixtures.card("child") { $0.signCertificate = false }
         let summary = try await card.readSummary()

@@ -54,6 +54,8 @@ for _ in $(seq 100); do [ -S "$JPKID_SOCKET" ] && break; sleep 0.1; done
 watch_pid=$!
 
 check "jpkid sees the inserted card through pcscd" wait_ready
+check "a malformed --reader is refused before any request (exit 64)" \
+    exits 64 sh -c "'$ctl' status --reader '../readers/x' 2>/dev/null"
 check "status: every PIN full" sh -c "'$ctl' pin status | grep -q '^auth  *3/3' && '$ctl' pin status | grep -q '^sign  *5/5'"
 check "status: the auth certificate and its renewal window" \
     sh -c "'$ctl' status | grep -Eq 'cert auth +expires [0-9]{4}-[0-9]{2}-[0-9]{2} .*renewable from'"

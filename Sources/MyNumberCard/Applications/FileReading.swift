@@ -33,7 +33,12 @@ extension MyNumberCard {
         let total: Int
         switch length {
         case .fixed(let n): total = n
-        case .der: total = try Self.derTotalLength(data)
+        case .der:
+            // An EF erased to 00 or FF (a revoked certificate) holds no value: as good as absent.
+            if let first = data.first, first == 0x00 || first == 0xFF, data.allSatisfy({ $0 == first }) {
+                throw CardError.fileNotFound(fid)
+            }
+            total = try Self.derTotalLength(data)
         }
         guard total <= Self.maxOffset + 1 else {
             throw CardError.malformedResponse(

@@ -100,12 +100,8 @@ public final class MyNumberCard: Sendable {
             try await self.select(.jpki)
             try await self.requireVerified(pin)
             do {
-                let der = try await self.readDERFile(JPKIFile.signCertificate)
-                return der
+                return try await self.readDERFile(JPKIFile.signCertificate)
             } catch CardError.fileNotFound {
-                throw CardError.certificateNotIssued
-            } catch CardError.malformedResponse {
-                // An EF that exists but holds no certificate (erased after revocation).
                 throw CardError.certificateNotIssued
             }
         }

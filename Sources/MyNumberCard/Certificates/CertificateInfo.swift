@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ISO7816
 import SwiftASN1
 import X509
 
@@ -41,14 +42,8 @@ public struct CertificateInfo: Sendable, Equatable {
         self.der = der
         self.subject = String(describing: certificate.subject)
         self.issuer = String(describing: certificate.issuer)
-        self.serialNumber = certificate.serialNumber.bytes.map { byte in
-            let hex = String(byte, radix: 16, uppercase: true)
-            return byte < 0x10 ? "0" + hex : hex
-        }.joined()
-        self.sha256Fingerprint = SHA256.hash(data: der).map { byte in
-            let hex = String(byte, radix: 16, uppercase: true)
-            return byte < 0x10 ? "0" + hex : hex
-        }.joined()
+        self.serialNumber = certificate.serialNumber.bytes.compactHex
+        self.sha256Fingerprint = Array(SHA256.hash(data: der)).compactHex
         self.notBefore = certificate.notValidBefore
         self.notAfter = certificate.notValidAfter
         self.expiryDate = JapanDate(certificate.notValidAfter)
