@@ -5,7 +5,9 @@
 #   pcsc-harness.sh run [jpki-sim options] -- command [args]   everything below, around a command
 #   pcsc-harness.sh start DIR          start pcscd (refuses when another pcscd runs)
 #   pcsc-harness.sh sim-start DIR [jpki-sim options]   insert the simulated card
-#   pcsc-harness.sh sim-stop DIR       remove it (stop jpki-sim)
+#   pcsc-harness.sh sim-stop DIR       remove it (stop jpki-sim) and wait until PC/SC sees it gone
+#   pcsc-harness.sh sim-pull DIR       arm the removal of a card started with --remove-on-signal N:
+#                                      it is pulled after N more APDUs
 #   pcsc-harness.sh pcscd-stop DIR     stop pcscd only (an outage)
 #   pcsc-harness.sh pcscd-start DIR    start pcscd again
 #   pcsc-harness.sh stop DIR           stop everything DIR started, by PID
@@ -73,12 +75,38 @@ sim_start() {
     done
     grep -q "card inserted" "$dir/jpki-sim.log" || { cat "$dir/jpki-sim.log" >&2; fail "jpki-sim did not reach vpcd"; }
     # pcscd notices the card on its next ATR poll (every 400 ms): wait until PC/SC reports it.
-    if command -v opensc-tool >/dev/null; then
-        for _ in $(seq 50); do
-            opensc-tool --list-readers 2>/dev/null | grep -Eq "^0 +Yes +.*Virtual PCD 00 00" && return 0
-            sleep 0.1
-        done
-    fi
+    wait_card Yes
+}
+
+wait_card() { # Yes|No: wait until PC/SC reports the virtual reader with / without a card
+    command -v opensc-tool >/dev/null || { sleep 1; return 0; }
+    for _ in $(seq 50); do
+        opensc-tool --list-readers 2>/dev/null | grep -Eq "^0 +$1 +.*Virtual PCD 00 00" && return 0
+        sleep 0.1
+    done
+    fail "PC/SC did not report the card as '$1' within 5 s"
+}
+
+sim_stop() {
+    local dir=$1
+    [ -f "$dir/sim.pid" ] || return 0
+    stop_pid "$dir/sim.pid"
+    # Without this a quick sim-start could find the old card still listed and clients could see
+    # no removal at all.
+    alive "$dir/pcscd.pid" && wait_card No
+    return 0
+}
+
+sim_pull() {
+    local dir=$1 before
+    alive "$dir/sim.pid" || fail "no simulated card is inserted"
+    before=$(grep -c "removal armed" "$dir/jpki-sim.log" || true)
+    kill -USR1 "$(cat "$dir/sim.pid")"
+    for _ in $(seq 100); do
+        [ "$(grep -c "removal armed" "$dir/jpki-sim.log" || true)" -gt "$before" ] && return 0
+        sleep 0.05
+    done
+    fail "jpki-sim did not arm the removal (was it started with --remove-on-signal N?)"
 }
 
 cmd=${1:-}
@@ -88,7 +116,8 @@ start) pcscd_start "${1:?DIR}" ;;
 pcscd-start) pcscd_start "${1:?DIR}" ;;
 pcscd-stop) stop_pid "${1:?DIR}/pcscd.pid" ;;
 sim-start) dir=${1:?DIR}; shift; sim_start "$dir" "$@" ;;
-sim-stop) stop_pid "${1:?DIR}/sim.pid" ;;
+sim-stop) sim_stop "${1:?DIR}" ;;
+sim-pull) sim_pull "${1:?DIR}" ;;
 stop)
     stop_pid "${1:?DIR}/sim.pid"
     stop_pid "$1/pcscd.pid"
@@ -110,5 +139,5 @@ run)
     set -e
     exit $rc
     ;;
-*) fail "usage: $0 run|start|stop|sim-start|sim-stop|pcscd-start|pcscd-stop ..." ;;
+*) fail "usage: $0 run|start|stop|sim-start|sim-stop|sim-pull|pcscd-start|pcscd-stop ..." ;;
 esac

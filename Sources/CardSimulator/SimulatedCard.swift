@@ -14,6 +14,9 @@ public final class SimulatedCard: Sendable {
         public var delayPerAPDU: Duration = .zero
         /// The card is pulled after this many APDUs in this insertion (one-shot).
         public var removeAfterAPDUs: Int?
+        /// The card is pulled after this many more APDUs, counted from when it was set (one-shot);
+        /// ``SimulatedCard/pull(afterAPDUs:)`` sets it while the card is in use.
+        public var removeAfterMoreAPDUs: Int?
         /// The response to the APDU with this 1-based number (since insertion) has a flipped bit.
         public var corruptResponseAt: Int?
         /// The response to the APDU with this 1-based number (since insertion) loses its last bytes.
@@ -94,13 +97,18 @@ public final class SimulatedCard: Sendable {
 
     public func clearTrace() { state.withLock { $0.trace.removeAll() } }
 
+    /// Arms a removal: the card answers `count` more APDUs, then is pulled in the middle of
+    /// whatever its reader is doing.
+    public func pull(afterAPDUs count: Int) {
+        state.withLock { $0.faults.removeAfterMoreAPDUs = max(0, count) }
+    }
+
     /// Power-on / reset: nothing selected, no PIN verified.
     public func reset() {
         state.withLock { s in
             s.currentApplication = nil
             s.currentFile = nil
             s.verified = []
-            s.sinceInsertion = 0
         }
     }
 
@@ -109,7 +117,10 @@ public final class SimulatedCard: Sendable {
 
     /// Puts the card back (powered up afresh).
     public func insert() {
-        state.withLock { $0.removed = false }
+        state.withLock {
+            $0.removed = false
+            $0.sinceInsertion = 0
+        }
         reset()
     }
 
@@ -130,6 +141,14 @@ public final class SimulatedCard: Sendable {
                 s.removed = true
                 s.faults.removeAfterAPDUs = nil
                 return (.removed, false)
+            }
+            if let left = s.faults.removeAfterMoreAPDUs {
+                guard left > 0 else {
+                    s.removed = true
+                    s.faults.removeAfterMoreAPDUs = nil
+                    return (.removed, false)
+                }
+                s.faults.removeAfterMoreAPDUs = left - 1
             }
             s.served += 1
             s.sinceInsertion += 1

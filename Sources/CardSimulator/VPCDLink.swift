@@ -66,7 +66,7 @@ public final class VPCDLink: Sendable {
             log("card inserted (connected to vpcd at \(host):\(port))")
             let reason = serve(fd)
             close(fd)
-            log("card removed (\(reason))")
+            log("card removed (\(reason.rawValue))")
             if reason == .faultRemoval {
                 guard let reinsertAfter else {
                     while !stopped { sleep(for: .milliseconds(200)) }

@@ -9,6 +9,8 @@ import Synchronization
 
 /// Set by SIGTERM/SIGINT; the link loop watches it.
 let stopRequested = Atomic<Bool>(false)
+/// Set by SIGUSR1 with --remove-on-signal; the watcher arms the removal.
+let pullRequested = Atomic<Bool>(false)
 
 @main
 struct JPKISim: ParsableCommand {
@@ -64,6 +66,12 @@ struct JPKISim: ParsableCommand {
     var delayMilliseconds: Int?
     @Option(name: .customLong("remove-after"), help: "Fault: pull the card after N APDUs of an insertion (once).")
     var removeAfter: Int?
+    @Option(
+        name: .customLong("remove-on-signal"),
+        help: ArgumentHelp(
+            "Fault: on each SIGUSR1, pull the card after N more APDUs.",
+            discussion: "The log says 'removal armed' once the signal is taken; tests wait for it."))
+    var removeOnSignal: Int?
     @Option(name: .customLong("reinsert-after-ms"), help: "After a fault removal, re-insert after this long; -1 never.")
     var reinsertAfterMilliseconds = 1000
     @Option(name: .customLong("corrupt-response"), help: "Fault: flip a bit in the response to APDU number N.")
@@ -119,6 +127,9 @@ struct JPKISim: ParsableCommand {
         faults.truncateResponseAt = truncateResponse
         card.faults = faults
 
+        if let removeOnSignal, removeOnSignal < 0 {
+            throw ValidationError("--remove-on-signal takes a count of APDUs (0 or more)")
+        }
         if let exportCertificate {
             let fid: UInt16
             switch exportCertificate {
@@ -161,8 +172,20 @@ struct JPKISim: ParsableCommand {
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGUSR1) { _ in pullRequested.store(true, ordering: .relaxed) }
+        let pullAfter = removeOnSignal
         let watcher = Thread {
-            while !stopRequested.load(ordering: .relaxed) { usleep(100_000) }
+            while !stopRequested.load(ordering: .relaxed) {
+                if pullRequested.exchange(false, ordering: .relaxed) {
+                    if let pullAfter {
+                        card.pull(afterAPDUs: pullAfter)
+                        Self.log("removal armed: the card is pulled after \(pullAfter) more APDU(s)")
+                    } else {
+                        Self.log("SIGUSR1 ignored: start with --remove-on-signal N to pull the card on it")
+                    }
+                }
+                usleep(20_000)
+            }
             link.stop()
         }
         watcher.start()

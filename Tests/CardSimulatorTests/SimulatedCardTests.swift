@@ -171,6 +171,29 @@ struct SimulatedCardCounterTests {
         #expect(card.send("00 20 00 98").sw == 0x63C3)
     }
 
+    @Test func armedRemovalCountsFromWhenItIsArmed() throws {
+        let card = try SimulatedCard(image: defaultImage)
+        for _ in 0..<5 { _ = card.send(selectJPKI) }
+        card.reset()  // a warm reset is not an insertion
+        card.pull(afterAPDUs: 2)
+        #expect(card.send(selectJPKI).sw == 0x9000)
+        #expect(card.send("00 20 00 98").sw == 0x63C3)
+        #expect(card.process(hex(selectJPKI)) == .removed)
+        #expect(card.isRemoved)
+        card.insert()
+        for _ in 0..<5 { #expect(card.send(selectJPKI).sw == 0x9000) }  // one-shot
+    }
+
+    @Test func removalAfterNCountsFromInsertionNotFromAWarmReset() throws {
+        let card = try SimulatedCard(image: defaultImage)
+        card.faults.removeAfterAPDUs = 3
+        _ = card.send(selectJPKI)
+        _ = card.send(selectJPKI)
+        card.reset()
+        #expect(card.send(selectJPKI).sw == 0x9000)
+        #expect(card.process(hex(selectJPKI)) == .removed)
+    }
+
     @Test func traceNeverHoldsPINBytes() throws {
         let card = try SimulatedCard(image: defaultImage)
         _ = card.send(selectJPKI)

@@ -45,6 +45,13 @@ wait_ready() {
     "$ctl" status
     return 1
 }
+wait_gone() { # until jpkid has noticed the card is out (a stale "ready" would fool wait_ready)
+    for _ in $(seq 100); do
+        { "$ctl" status 2>/dev/null || true; } | grep -q "\[ready\]" || return 0
+        sleep 0.1
+    done
+    return 1
+}
 
 "$bin/jpkid" --socket "$JPKID_SOCKET" --status-group "" --operator-group "" --log-level debug \
     >"$work/jpkid.log" 2>&1 &
@@ -85,13 +92,19 @@ check "cert export auth equals the simulator's certificate" \
     sh -c "'$ctl' cert export auth --der --output '$work/auth.der' && \
         '$bin/jpki-sim' --state '$dir/card.json' --export-certificate auth | openssl x509 -outform DER | cmp - '$work/auth.der'"
 
-# Pull the card in the middle of a read.
+# Pull the card in the middle of a read: a fresh insertion, read and settled, is armed to be
+# pulled at the 8th APDU from now; the refreshed read below needs 20.
 "$harness" sim-stop "$dir"
-# The daemon's own read on insertion takes 20 APDUs; the refresh below is pulled at its 8th.
-"$harness" sim-start "$dir" --remove-after 28 --reinsert-after-ms 1500
+wait_gone
+"$harness" sim-start "$dir" --remove-on-signal 7 --reinsert-after-ms 1500
 wait_ready >/dev/null
+reader=$("$ctl" status 2>/dev/null | awk 'NR == 1 { print $1 }')
+"$harness" sim-pull "$dir"
 check "a card pulled mid-read fails the read with card_removed (exit 4)" \
-    sh -c "'$ctl' status --reader \$('$ctl' status | awk 'NR == 1 { print \$1 }') --refresh 2>&1 | grep -q card_removed"
+    sh -c "out=\$('$ctl' status --reader '$reader' --refresh 2>&1); rc=\$?; echo \"\$out\"
+        [ \$rc -eq 4 ] && echo \"\$out\" | grep -q card_removed"
+check "... pulled by the armed fault, once" \
+    sh -c "cat '$dir/jpki-sim.log'; grep -c 'card removed (removal injected by fault)' '$dir/jpki-sim.log' | grep -qx 1"
 check "the card comes back and reads cleanly" wait_ready
 
 # Restart pcscd under the daemon.
