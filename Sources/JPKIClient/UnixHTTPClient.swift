@@ -50,8 +50,11 @@ public struct UnixHTTPClient: Sendable {
     }
 
     /// Opens a server-sent event stream and calls `onEvent(type, data)` until it returns false
-    /// or the stream ends.
-    public func events(_ path: String, onEvent: (String, String) -> Bool) throws -> Response? {
+    /// or the stream ends. `onOpen` runs once the daemon has accepted the stream: every event
+    /// from then on is delivered. A refusal is returned as the response.
+    public func events(
+        _ path: String, onOpen: () -> Void = {}, onEvent: (String, String) -> Bool
+    ) throws -> Response? {
         let fd = try connectSocket()
         defer { close(fd) }
         try writeRequest(fd, "GET", path, body: nil)
@@ -61,6 +64,7 @@ public struct UnixHTTPClient: Sendable {
             let body = headers["content-length"].flatMap(Int.init).map { try? reader.read(exactly: $0) } ?? nil
             return Response(status: status, headers: headers, body: body ?? Data())
         }
+        onOpen()
         var pending = ""
         var type = "message"
         var data: [String] = []

@@ -206,37 +206,38 @@ struct APITests {
     @Test func noCardAndRemoval() async throws {
         try await DaemonFixture.with(try DaemonFixture()) { d in
             d.source.removeCard()
-            try await Task.sleep(for: .milliseconds(200))
-            var r = try await d.request("GET", "/v1/card")
-            #expect(d.error(r)?.code == "no_card")
+            try await d.eventually("the removal is seen") {
+                d.error(try await d.request("GET", "/v1/card"))?.code == "no_card"
+            }
             let id = try await d.readerID()
-            r = try await d.request("POST", "/v1/readers/\(id)/pins/auth/verify", json: #"{"pin":"1234"}"#)
+            let r = try await d.request("POST", "/v1/readers/\(id)/pins/auth/verify", json: #"{"pin":"1234"}"#)
             #expect(d.error(r)?.code == "no_card")
             let view = try APIJSON.decoder().decode(
                 ReaderView.self, from: try await d.request("GET", "/v1/readers/\(id)").body)
             #expect(view.state == .empty)
             d.source.insertCard()
-            try await Task.sleep(for: .milliseconds(300))
-            r = try await d.request("GET", "/v1/card")
-            #expect(r.status == 200)
+            try await d.eventually("the card is read again") {
+                try await d.request("GET", "/v1/card").status == 200
+            }
         }
     }
 
     @Test func eventsStreamCarriesNoSecrets() async throws {
         try await DaemonFixture.with(try DaemonFixture()) { d in
             let client = d.client
+            let (opened, open) = AsyncStream.makeStream(of: Void.self)
             let collected = try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
                     try await onThread {
                         var events: [String] = []
-                        _ = try client.events("/v1/events") { type, data in
+                        _ = try client.events("/v1/events", onOpen: { open.yield() }) { type, data in
                             events.append("\(type) \(data)")
                             return events.count < 3
                         }
                         return events
                     }
                 }
-                try await Task.sleep(for: .milliseconds(300))
+                for await _ in opened { break }
                 _ = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"9999"}"#)
                 _ = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"1234"}"#)
                 _ = try await d.request("POST", "/v1/card/certificates/sign", json: #"{"pin":"ABC123"}"#)

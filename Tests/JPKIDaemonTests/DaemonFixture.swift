@@ -79,6 +79,18 @@ final class DaemonFixture: Sendable {
         throw FixtureError("jpkid did not come up")
     }
 
+    /// Polls `condition` until it holds (fails the wait after 20 s): no fixed sleeps in tests.
+    func eventually(
+        _ what: String, _ condition: @Sendable () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw FixtureError("timed out waiting until \(what)")
+    }
+
     func stop() async {
         let running = task.withLock { $0 }
         running?.cancel()

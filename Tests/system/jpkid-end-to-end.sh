@@ -36,8 +36,8 @@ exits() { # expected status, command...
 pin_is() { # kind expected ("2/3" or "BLOCKED")
     "$ctl" pin status | grep -Eq "^$1 +$2\$" || { "$ctl" pin status; return 1; }
 }
-wait_ready() {
-    for _ in $(seq 100); do
+wait_ready() { # up to 20 s: after a pcscd outage the monitor retries with a backoff of up to 5 s
+    for _ in $(seq 200); do
         # status exits 10 while the JUKI PIN is blocked: read its output, not its status.
         { "$ctl" status 2>/dev/null || true; } | grep -q "\[ready\]" && return 0
         sleep 0.1
