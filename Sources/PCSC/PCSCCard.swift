@@ -72,8 +72,9 @@ public final class PCSCCard: CardTransport, Sendable {
     }
 
     /// Whether the reader still holds this card. A driver learns of a removal only on its next
-    /// presence poll, so this waits up to `settle` for the reader's state to change.
-    private func cardIsPresent(settle: Duration = .seconds(1)) async throws -> Bool {
+    /// presence poll (pcscd polls every 400 ms; a busy machine may take longer), so this waits
+    /// up to `settle` for the reader's state to change. Only failed exchanges pay for it.
+    private func cardIsPresent(settle: Duration = .seconds(2)) async throws -> Bool {
         let context = self.context.handle
         let reader = self.reader
         let milliseconds = DWORD(settle.components.seconds * 1000)
