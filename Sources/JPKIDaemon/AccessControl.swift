@@ -50,22 +50,52 @@ public struct AccessPolicy: Sendable {
         return groups.compactMap { $0 }.contains { Self.isMember(peer, of: $0) }
     }
 
-    static func gid(of group: String) -> gid_t? {
-        if let numeric = gid_t(group) { return numeric }
-        guard let entry = getgrnam(group) else { return nil }
-        return entry.pointee.gr_gid
+    static func gid(of name: String) -> gid_t? {
+        if let numeric = gid_t(name) { return numeric }
+        // The reentrant form: requests are checked on many threads at once, and getgrnam's
+        // static result would be shared between them.
+        return withLookupBuffer { buffer in
+            var entry = group()
+            var result: UnsafeMutablePointer<group>?
+            let status = getgrnam_r(name, &entry, buffer.baseAddress!, buffer.count, &result)
+            return (status, result == nil ? nil : entry.gr_gid)
+        }
     }
 
     static func isMember(_ peer: PeerCredentials, of group: String) -> Bool {
         guard let gid = gid(of: group) else { return false }
         if peer.gid == gid { return true }
-        guard let user = getpwuid(peer.uid), let name = user.pointee.pw_name else { return false }
+        let user: (name: String, gid: gid_t)? = withLookupBuffer { buffer in
+            var entry = passwd()
+            var result: UnsafeMutablePointer<passwd>?
+            let status = getpwuid_r(peer.uid, &entry, buffer.baseAddress!, buffer.count, &result)
+            guard result != nil, let name = entry.pw_name else { return (status, nil) }
+            return (status, (String(cString: name), entry.pw_gid))
+        }
+        guard let user else { return false }
         var count: Int32 = 64
         var groups = [gid_t](repeating: 0, count: Int(count))
-        if getgrouplist(name, user.pointee.pw_gid, &groups, &count) < 0 {
+        if getgrouplist(user.name, user.gid, &groups, &count) < 0 {
             groups = [gid_t](repeating: 0, count: Int(count))
-            guard getgrouplist(name, user.pointee.pw_gid, &groups, &count) >= 0 else { return false }
+            guard getgrouplist(user.name, user.gid, &groups, &count) >= 0 else { return false }
         }
         return groups.prefix(Int(count)).contains(gid)
+    }
+
+    /// Runs a `get*_r` lookup with a buffer that grows while the lookup answers `ERANGE`.
+    private static func withLookupBuffer<T>(
+        _ lookup: (UnsafeMutableBufferPointer<CChar>) -> (status: Int32, value: T?)
+    ) -> T? {
+        var size = 4096
+        while size <= 1 << 20 {
+            var buffer = [CChar](repeating: 0, count: size)
+            let answer = buffer.withUnsafeMutableBufferPointer { lookup($0) }
+            if answer.status == ERANGE {
+                size *= 4
+                continue
+            }
+            return answer.status == 0 ? answer.value : nil
+        }
+        return nil
     }
 }

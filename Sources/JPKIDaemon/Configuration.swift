@@ -19,7 +19,7 @@ public struct Configuration: Codable, Sendable, Equatable {
 
     public init() {}
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, statusGroup, operatorGroup, socketGroup, readerFilter, logLevel, maxBodyBytes
     }
 
@@ -43,8 +43,15 @@ public struct Configuration: Codable, Sendable, Equatable {
             return Configuration()
         }
         do {
-            let configuration = try JSONDecoder().decode(
-                Configuration.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // A misspelt setting would otherwise be ignored without a word.
+            if let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let unknown = object.keys.sorted().first(where: { CodingKeys(rawValue: $0) == nil })
+            {
+                let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError("\(path): unknown setting '\(unknown)' (known: \(known))")
+            }
+            let configuration = try JSONDecoder().decode(Configuration.self, from: data)
             try configuration.validate()
             return configuration
         } catch let error as ConfigurationError {
@@ -66,6 +73,37 @@ public struct Configuration: Codable, Sendable, Equatable {
             throw ConfigurationError("maxBodyBytes must be between 1024 and 16777216")
         }
         guard socket.hasPrefix("/") else { throw ConfigurationError("socket must be an absolute path") }
+    }
+
+    /// Settings given on the command line: they win over the file, at start and on every reload.
+    public struct Overrides: Sendable, Equatable {
+        public var socket: String?
+        /// An empty string means no group.
+        public var statusGroup: String?
+        /// An empty string means no group.
+        public var operatorGroup: String?
+        public var socketGroup: String?
+        public var readerFilter: String?
+        public var logLevel: String?
+
+        public init() {}
+
+        public func apply(to configuration: inout Configuration) {
+            if let socket { configuration.socket = socket }
+            if let statusGroup { configuration.statusGroup = statusGroup.isEmpty ? nil : statusGroup }
+            if let operatorGroup { configuration.operatorGroup = operatorGroup.isEmpty ? nil : operatorGroup }
+            if let socketGroup { configuration.socketGroup = socketGroup }
+            if let readerFilter { configuration.readerFilter = readerFilter }
+            if let logLevel { configuration.logLevel = logLevel }
+        }
+    }
+
+    /// Loads `path` (see ``load(path:required:)``), applies `overrides` and validates the result.
+    public static func load(path: String?, required: Bool, overrides: Overrides) throws -> Configuration {
+        var configuration = try load(path: path, required: required)
+        overrides.apply(to: &configuration)
+        try configuration.validate()
+        return configuration
     }
 
     public var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }

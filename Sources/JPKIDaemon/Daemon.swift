@@ -10,6 +10,7 @@ public final class Daemon: Service, Sendable {
     let source: any CardSource
     let binding: HTTPServer.Binding
     let configurationPath: String?
+    let overrides: Configuration.Overrides
     let initial: Configuration
     let logger: Logger
     public let events = EventBus()
@@ -18,11 +19,12 @@ public final class Daemon: Service, Sendable {
     let notify: SDNotify
 
     public init(
-        configuration: Configuration, configurationPath: String?, source: any CardSource,
-        binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify()
+        configuration: Configuration, configurationPath: String?, overrides: Configuration.Overrides = .init(),
+        source: any CardSource, binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify()
     ) {
         self.initial = configuration
         self.configurationPath = configurationPath
+        self.overrides = overrides
         self.source = source
         self.binding = binding
         self.logger = logger
@@ -98,7 +100,9 @@ public final class Daemon: Service, Sendable {
         for await _ in await UnixSignalsSequence(trapping: .sighup) {
             notify.reloading()
             do {
-                let configuration = try Configuration.load(path: configurationPath, required: true)
+                // Flags given at start still win over the file.
+                let configuration = try Configuration.load(
+                    path: configurationPath, required: true, overrides: overrides)
                 policy.replace(with: configuration.policy)
                 JournalLogHandler.level.withLock { $0 = configuration.level }
                 if configuration.socket != initial.socket || configuration.readerFilter != initial.readerFilter {

@@ -52,19 +52,21 @@ struct JPKID: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var configuration: Configuration
+        var overrides = Configuration.Overrides()
+        overrides.socket = socket
+        overrides.statusGroup = statusGroup
+        overrides.operatorGroup = operatorGroup
+        overrides.socketGroup = socketGroup
+        overrides.readerFilter = readerFilter
+        overrides.logLevel = logLevel
+        let configurationPath = config ?? "/etc/jpkid/jpkid.json"
+        let configuration: Configuration
         do {
-            configuration = try Configuration.load(path: config ?? "/etc/jpkid/jpkid.json", required: config != nil)
+            configuration = try Configuration.load(
+                path: configurationPath, required: config != nil, overrides: overrides)
         } catch {
             throw ValidationError("\(error)")
         }
-        if let socket { configuration.socket = socket }
-        if let statusGroup { configuration.statusGroup = statusGroup.isEmpty ? nil : statusGroup }
-        if let operatorGroup { configuration.operatorGroup = operatorGroup.isEmpty ? nil : operatorGroup }
-        if let socketGroup { configuration.socketGroup = socketGroup }
-        if let readerFilter { configuration.readerFilter = readerFilter }
-        if let logLevel { configuration.logLevel = logLevel }
-        do { try configuration.validate() } catch { throw ValidationError("\(error)") }
 
         LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
         JournalLogHandler.level.withLock { $0 = configuration.level }
@@ -85,8 +87,8 @@ struct JPKID: AsyncParsableCommand {
             SocketActivation.listeningSocket().map { .inherited($0) }
             ?? .path(configuration.socket, socketGroup: configuration.socketGroup ?? configuration.statusGroup)
         let daemon = Daemon(
-            configuration: configuration, configurationPath: config ?? "/etc/jpkid/jpkid.json", source: source,
-            binding: binding, logger: logger)
+            configuration: configuration, configurationPath: configurationPath, overrides: overrides,
+            source: source, binding: binding, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

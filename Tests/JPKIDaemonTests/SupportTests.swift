@@ -60,6 +60,26 @@ struct SupportTests {
         #expect(throws: ConfigurationError.self) { try Configuration.load(path: path, required: true) }
         #expect(throws: ConfigurationError.self) { try Configuration.load(path: "/nonexistent.json", required: true) }
         #expect(try Configuration.load(path: "/nonexistent.json", required: false) == Configuration())
+        try Data(#"{"opertorGroup": "staff"}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ConfigurationError.self) { try Configuration.load(path: path, required: true) }
+    }
+
+    @Test func commandLineOverridesWinOverTheFileOnEveryLoad() throws {
+        let path = "/tmp/jpkid-config-\(UUID().uuidString.prefix(8)).json"
+        defer { unlink(path) }
+        try Data(#"{"statusGroup": "kiosk", "operatorGroup": "staff", "logLevel": "debug"}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        var overrides = Configuration.Overrides()
+        overrides.statusGroup = ""
+        overrides.logLevel = "warning"
+        let configuration = try Configuration.load(path: path, required: true, overrides: overrides)
+        #expect(configuration.statusGroup == nil)
+        #expect(configuration.operatorGroup == "staff")
+        #expect(configuration.logLevel == "warning")
+        overrides.logLevel = "loud"
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.load(path: path, required: true, overrides: overrides)
+        }
     }
 
     @Test func accessPolicy() {
