@@ -52,19 +52,21 @@ public struct ReaderList: Codable, Sendable, Equatable {
 
 /// What the daemon read from a card (PIN-free data only).
 public struct CardView: Codable, Sendable, Equatable {
-    /// `my_number_card`, `juki_card`, `other_jpki_token`, `non_jpki_card`, `no_jpki_application`.
+    /// `my_number_card`, `juki_card`, `other_jpki_token`, `non_jpki_card`, `no_jpki_application`;
+    /// `unknown` while the card is first read.
     public var kind: String
     public var atr: String
     public var tokenLabel: String?
-    /// When the card was last read.
-    public var readAt: Date
+    /// When the card was last read; absent while it is being read for the first time or could
+    /// not be read.
+    public var readAt: Date?
     /// Keyed `auth`, `auth-ca`, `sign-ca`.
     public var certificates: [String: CertificateView]
     /// Keyed `auth`, `sign`, `card-text`, `juki`.
     public var pins: [String: PINView]
 
     public init(
-        kind: String, atr: String, tokenLabel: String?, readAt: Date, certificates: [String: CertificateView],
+        kind: String, atr: String, tokenLabel: String?, readAt: Date?, certificates: [String: CertificateView],
         pins: [String: PINView]
     ) {
         self.kind = kind
@@ -122,16 +124,6 @@ public struct PINView: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST .../pins/{kind}/verify` body.
-public struct VerifyRequest: Codable, Sendable {
-    public var pin: String
-    public var confirmFinalAttempt: Bool?
-    public init(pin: String, confirmFinalAttempt: Bool? = nil) {
-        self.pin = pin
-        self.confirmFinalAttempt = confirmFinalAttempt
-    }
-}
-
 /// The answer to a VERIFY: `verified` (200), or an error `wrong_pin` / `pin_blocked`.
 public struct VerifyResponse: Codable, Sendable, Equatable {
     public var result: String
@@ -177,7 +169,7 @@ public struct SignResponse: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST .../certificates/sign` body.
+/// The body of `POST .../pins/{kind}/verify` and `POST .../certificates/sign`.
 public struct PINRequest: Codable, Sendable {
     public var pin: String
     public var confirmFinalAttempt: Bool?

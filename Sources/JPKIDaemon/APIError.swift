@@ -12,6 +12,8 @@ public struct APIError: CodedError, Equatable {
     public let status: HTTPResponseStatus
     /// Tries left, for `wrong_pin` and `final_attempt`.
     public let remaining: Int?
+    /// The methods the path takes, for `method_not_allowed` (the `Allow` header).
+    public var allowedMethods: [HTTPMethod] = []
 
     public init(_ code: String, _ message: String, status: HTTPResponseStatus, remaining: Int? = nil) {
         self.code = code

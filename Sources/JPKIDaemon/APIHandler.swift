@@ -17,17 +17,23 @@ public struct APIRequest: Sendable {
 
 /// What the router answers.
 public enum APIResponse: Sendable {
-    case body(HTTPResponseStatus, contentType: String, [UInt8])
+    case body(HTTPResponseStatus, contentType: String, [UInt8], headers: HTTPHeaders = [:])
     /// A server-sent event stream.
     case events(AsyncStream<EventView>)
 
-    static func json(_ value: some Encodable, status: HTTPResponseStatus = .ok) -> APIResponse {
+    static func json(
+        _ value: some Encodable, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]
+    ) -> APIResponse {
         let data = (try? APIJSON.encoder().encode(value)) ?? Data("{}".utf8)
-        return .body(status, contentType: "application/json", Array(data) + [0x0A])
+        return .body(status, contentType: "application/json", Array(data) + [0x0A], headers: headers)
     }
 
     static func error(_ error: APIError) -> APIResponse {
-        json(ErrorBody(error: error.detail), status: error.status)
+        var headers = HTTPHeaders()
+        if !error.allowedMethods.isEmpty {
+            headers.add(name: "allow", value: error.allowedMethods.map(\.rawValue).joined(separator: ", "))
+        }
+        return json(ErrorBody(error: error.detail), status: error.status, headers: headers)
     }
 }
 
@@ -58,7 +64,7 @@ public struct APIHandler: Sendable {
         var metadata: Logger.Metadata = [
             "method": "\(request.method.rawValue)", "path": "\(request.path)", "uid": "\(request.peer.uid)",
         ]
-        if case .body(let status, _, _) = response { metadata["status"] = "\(status.code)" }
+        if case .body(let status, _, _, _) = response { metadata["status"] = "\(status.code)" }
         logger.info("request", metadata: metadata)
         return response
     }
@@ -87,8 +93,8 @@ public struct APIHandler: Sendable {
             let session = try await registry.session(id: rest[1])
             return try await readerRoute(request, session, Array(rest.dropFirst(2)))
         case "card":
-            // Authorise before telling whether there is a card.
-            try require(request, .status, methods: [.GET, .POST])
+            // Authorise before telling whether there is a card; the sub-path checks its methods.
+            try authorize(request, .status)
             let session = try await registry.soleCardSession()
             return try await readerRoute(request, session, Array(rest.dropFirst(1)))
         default:
@@ -126,7 +132,7 @@ public struct APIHandler: Sendable {
             guard let kind = PINKind(rawValue: rest[1]) else {
                 throw APIError.notFound("no PIN '\(rest[1])'; use auth, sign, card-text or juki")
             }
-            let body = try decode(VerifyRequest.self, request, allowed: ["pin", "confirmFinalAttempt"])
+            let body = try decode(PINRequest.self, request, allowed: ["pin", "confirmFinalAttempt"])
             return .json(
                 try await session.verify(kind, pin: body.pin, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
         case 1 where rest[0] == "sign":
@@ -167,11 +173,17 @@ public struct APIHandler: Sendable {
 
     private func require(_ request: APIRequest, _ level: AccessLevel, methods: [HTTPMethod]) throws {
         guard methods.contains(request.method) else {
-            throw APIError(
+            var error = APIError(
                 "method_not_allowed",
                 "\(request.method.rawValue) is not allowed here; use "
                     + methods.map(\.rawValue).joined(separator: " or "), status: .methodNotAllowed)
+            error.allowedMethods = methods
+            throw error
         }
+        try authorize(request, level)
+    }
+
+    private func authorize(_ request: APIRequest, _ level: AccessLevel) throws {
         guard policy.current.allows(request.peer, level) else {
             logger.warning(
                 "forbidden",

@@ -144,13 +144,11 @@ public struct HTTPServer: Sendable {
     private func write(
         _ response: APIResponse, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, keepAlive: Bool
     ) async throws {
-        guard case .body(let status, let contentType, let bytes) = response else { return }
-        var headers = HTTPHeaders()
+        guard case .body(let status, let contentType, let bytes, var headers) = response else { return }
         headers.add(name: "content-type", value: contentType)
         headers.add(name: "content-length", value: String(bytes.count))
         headers.add(name: "cache-control", value: "no-store")
         if !keepAlive { headers.add(name: "connection", value: "close") }
-        if status == .methodNotAllowed { headers.add(name: "allow", value: "GET, POST") }
         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
         try await outbound.write(.end(nil))

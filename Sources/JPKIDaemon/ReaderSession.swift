@@ -32,6 +32,13 @@ public actor ReaderSession {
         var summary: CardSummary
         var certificates: [CertificateSlot: CertificateInfo]
         var readAt: Date
+
+        /// The summary with these PIN states in place of the cached ones.
+        mutating func update(_ statuses: [PINStatus]) {
+            let pins = summary.pins.map { old in statuses.first { $0.kind == old.kind } ?? old }
+            summary = CardSummary(
+                kind: summary.kind, tokenLabel: summary.tokenLabel, certificates: summary.certificates, pins: pins)
+        }
     }
 
     init(name: String, source: any CardSource, events: EventBus, logger: Logger) {
@@ -146,8 +153,7 @@ public actor ReaderSession {
         guard state != .empty else { return nil }
         guard let snapshot else {
             return CardView(
-                kind: "unknown", atr: atr.hexString, tokenLabel: nil, readAt: Date(timeIntervalSince1970: 0),
-                certificates: [:], pins: [:])
+                kind: "unknown", atr: atr.hexString, tokenLabel: nil, readAt: nil, certificates: [:], pins: [:])
         }
         var certificates: [String: CertificateView] = [:]
         for (slot, info) in snapshot.certificates {
@@ -244,20 +250,12 @@ public actor ReaderSession {
     }
 
     private func rereadCounters(_ card: MyNumberCard) async {
-        guard let statuses = try? await card.pinStatuses(), var snapshot else { return }
-        snapshot.summary = CardSummary(
-            kind: snapshot.summary.kind, tokenLabel: snapshot.summary.tokenLabel,
-            certificates: snapshot.summary.certificates, pins: statuses)
-        self.snapshot = snapshot
+        guard let statuses = try? await card.pinStatuses() else { return }
+        snapshot?.update(statuses)
     }
 
     private func updatePIN(_ status: PINStatus) {
-        guard var snapshot else { return }
-        let pins = snapshot.summary.pins.map { $0.kind == status.kind ? status : $0 }
-        snapshot.summary = CardSummary(
-            kind: snapshot.summary.kind, tokenLabel: snapshot.summary.tokenLabel,
-            certificates: snapshot.summary.certificates, pins: pins)
-        self.snapshot = snapshot
+        snapshot?.update([status])
     }
 
     private func pinView(_ kind: PINKind) -> PINView {

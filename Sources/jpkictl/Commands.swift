@@ -55,7 +55,8 @@ struct Status: ParsableCommand {
             print("\(reader.id)  \(reader.name)  [\(reader.state.rawValue)]")
             if let error = reader.error { print("  error: \(error.code): \(error.message)") }
             guard let card = reader.card else { continue }
-            print("  card: \(card.kind)\(card.tokenLabel.map { " (\($0))" } ?? "")  read \(Self.time(card.readAt))")
+            let read = card.readAt.map { "read \(Self.time($0))" } ?? "not read yet"
+            print("  card: \(card.kind)\(card.tokenLabel.map { " (\($0))" } ?? "")  \(read)")
             for kind in ["auth", "sign", "card-text", "juki"] {
                 guard let pin = card.pins[kind] else { continue }
                 let tries = pin.remaining.map { "\($0)/\(pin.max)" } ?? "-"
@@ -160,7 +161,7 @@ struct Verify: ParsableCommand {
         let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(kind)): ")
         let data = try options.call(
             "POST", "\(options.base)/pins/\(kind)/verify",
-            body: VerifyRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil))
+            body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil))
         if options.json { return FileHandle.standardOutput.write(data) }
         let response = try options.decode(VerifyResponse.self, data)
         print("\(kind): \(response.result) (\(response.pin.remaining ?? 0)/\(response.pin.max))")
@@ -209,11 +210,15 @@ struct Sign: ParsableCommand {
         let data = try options.call("POST", "\(options.base)/sign", body: request)
         if options.json { return FileHandle.standardOutput.write(data) }
         let response = try options.decode(SignResponse.self, data)
+        guard let signature = Data(base64Encoded: response.signature) else {
+            printError("unexpected answer from jpkid: the signature is not base64")
+            throw ExitCode(Exit.failure.rawValue)
+        }
         if let certificateOutput {
             try Data(response.certificate.utf8).write(to: URL(fileURLWithPath: certificateOutput))
         }
         if let output {
-            try Data(base64Encoded: response.signature)!.write(to: URL(fileURLWithPath: output))
+            try signature.write(to: URL(fileURLWithPath: output))
         } else {
             print(response.signature)
         }
@@ -247,7 +252,11 @@ struct Cert: ParsableCommand {
                 bytes = Data(pem.utf8)
                 if der {
                     let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-                    bytes = Data(base64Encoded: body) ?? Data()
+                    guard let decoded = Data(base64Encoded: body) else {
+                        printError("unexpected answer from jpkid: the certificate is not PEM")
+                        throw ExitCode(Exit.failure.rawValue)
+                    }
+                    bytes = decoded
                 }
             default:
                 throw ValidationError("certificate must be auth, auth-ca, sign-ca or sign")
@@ -314,11 +323,8 @@ struct Diagnose: ParsableCommand {
         }
         let findings = diagnosis.findings(for: card)
         if options.json {
-            let items = findings.map {
-                [
-                    "severity": $0.severity.rawValue, "summary": $0.summary,
-                    "actions": $0.actions.joined(separator: "\n"),
-                ]
+            let items: [[String: Any]] = findings.map {
+                ["severity": $0.severity.rawValue, "summary": $0.summary, "actions": $0.actions]
             }
             FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys]))
             print()
