@@ -11,6 +11,13 @@
 #   pcsc-harness.sh pcscd-stop DIR     stop pcscd only (an outage)
 #   pcsc-harness.sh pcscd-start DIR    start pcscd again
 #   pcsc-harness.sh stop DIR           stop everything DIR started, by PID
+#   pcsc-harness.sh isolated -- command [args]   run a command in a private mount and network
+#                                      namespace (its own /run/pcscd and loopback), where the
+#                                      other subcommands can start a pcscd beside the system's
+#
+# `run` enters such a namespace by itself where it can (root, util-linux unshare, iproute2), so a
+# running system pcscd, or a second test run, never collides with it. Without namespaces it
+# refuses to start beside another pcscd.
 #
 # pcscd runs as `pcscd --foreground --config DIR/reader.conf.d` (never --auto-exit). jpki-sim runs
 # as `jpki-sim --vpcd 127.0.0.1:35963 --state DIR/card.json --trace DIR/trace.jsonl`, so the card
@@ -23,6 +30,19 @@ socket=/run/pcscd/pcscd.comm
 vpcd_driver=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 
 fail() { echo "pcsc-harness: $*" >&2; exit 2; }
+
+# Whether this process already runs in a namespace the harness made (or the caller made one).
+isolated() { [ "${JPKI_PCSC_ISOLATED:-}" = 1 ]; }
+can_isolate() { command -v ip >/dev/null && unshare --mount --net --propagation private true 2>/dev/null; }
+# Runs "$@" in a new mount + network namespace: a tmpfs over /run/pcscd, loopback up.
+enter_isolation() {
+    mkdir -p /run/pcscd
+    JPKI_PCSC_ISOLATED=1 exec unshare --mount --net --propagation private -- bash -c '
+        set -e
+        mount -t tmpfs -o mode=0755 jpki-harness /run/pcscd
+        ip link set lo up
+        exec "$@"' bash "$@"
+}
 
 # A process that exists and is not a zombie (a reaped-late child still matches pgrep and kill -0).
 running() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
@@ -43,7 +63,7 @@ pcscd_start() {
     local dir=$1
     command -v pcscd >/dev/null || fail "pcscd is not installed (apt-get install pcscd vsmartcard-vpcd)"
     [ -e "$vpcd_driver" ] || fail "vsmartcard-vpcd is not installed (apt-get install vsmartcard-vpcd)"
-    if [ -n "$(other_pcscd)" ]; then
+    if ! isolated && [ -n "$(other_pcscd)" ]; then
         fail "another pcscd is already running (pid $(other_pcscd | tr '\n' ' ')); stop it first \
 (systemctl stop pcscd.socket pcscd.service): the harness needs its own pcscd with only the vpcd reader"
     fi
@@ -122,7 +142,14 @@ stop)
     stop_pid "${1:?DIR}/sim.pid"
     stop_pid "$1/pcscd.pid"
     ;;
+isolated)
+    [ "${1:-}" = "--" ] && [ $# -gt 1 ] || fail "usage: $0 isolated -- command [args]"
+    shift
+    if isolated || ! can_isolate; then exec "$@"; fi
+    enter_isolation "$@"
+    ;;
 run)
+    if ! isolated && can_isolate; then enter_isolation "$0" run "$@"; fi
     sim_args=()
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do sim_args+=("$1"); shift; done
     [ "${1:-}" = "--" ] && [ $# -gt 1 ] || fail "usage: $0 run [jpki-sim options] -- command [args]"

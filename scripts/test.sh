@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests
-JPKID_PCSC_TESTS=1 swift test   # the PCSC integration suite drives scripts/pcsc-harness.sh
+# The PCSC integration suite drives scripts/pcsc-harness.sh; its pcscd lives in a private namespace.
+JPKID_PCSC_TESTS=1 scripts/pcsc-harness.sh isolated -- swift test
 for t in Tests/system/*.sh; do
     echo "== $t"
     scripts/pcsc-harness.sh run -- "$t"
