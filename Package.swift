@@ -124,7 +124,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CardSimulatorTests",
-            dependencies: ["CardSimulator", "MyNumberCard", "ISO7816"]
+            dependencies: [
+                "CardSimulator", "MyNumberCard", "ISO7816",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -9,4 +9,7 @@
 static inline const SCARD_IO_REQUEST *jpkid_pci_t0(void) { return SCARD_PCI_T0; }
 static inline const SCARD_IO_REQUEST *jpkid_pci_t1(void) { return SCARD_PCI_T1; }
 static inline const SCARD_IO_REQUEST *jpkid_pci_raw(void) { return SCARD_PCI_RAW; }
+// The largest command the reader driver takes (libccid answers it); a function-like macro in
+// reader.h, so Swift cannot import it.
+static inline DWORD jpkid_attr_maxinput(void) { return SCARD_ATTR_VALUE(SCARD_CLASS_VENDOR_DEFINED, 0xA007); }
 #endif

@@ -10,7 +10,7 @@ import _CryptoExtras
 public enum CardBuilder {
     static let jpkiAID: [UInt8] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]
     static let cardTextAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08]
-    static let jukiAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01]
+    static let jukiAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00]
 
     public static func build(_ scenario: Scenario, now: Date = Date()) throws -> CardImage {
         try scenario.validate()
@@ -38,10 +38,13 @@ public enum CardBuilder {
                 CommonName(cardSerial(seed: authKey.publicKey.derRepresentation))
             },
             signatureAlgorithm: .sha256WithRSAEncryption,
-            extensions: try Certificate.Extensions {
-                Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.clientAuth])
-            },
+            extensions: try Certificate.Extensions(
+                [
+                    try Certificate.Extension(KeyUsage(digitalSignature: true), critical: true),
+                    try Certificate.Extension(ExtendedKeyUsage([.clientAuth]), critical: false),
+                ]
+                    + CertificateProfile.commonExtensions(
+                        .authentication, subjectKey: .init(authKey.publicKey), issuerKey: .init(authCAKey.publicKey))),
             issuerPrivateKey: .init(authCAKey))
 
         var jpkiFiles: [CardImage.File] = [
@@ -70,10 +73,15 @@ public enum CardBuilder {
                     CommonName(cardSerial(seed: signKey.publicKey.derRepresentation))
                 },
                 signatureAlgorithm: .sha256WithRSAEncryption,
-                extensions: try Certificate.Extensions {
-                    Critical(KeyUsage(digitalSignature: true, nonRepudiation: true))
-                    SubjectAlternativeNames(try holderNames(scenario.holder))
-                },
+                extensions: try Certificate.Extensions(
+                    [
+                        try Certificate.Extension(
+                            KeyUsage(digitalSignature: true, nonRepudiation: true), critical: true),
+                        try Certificate.Extension(
+                            SubjectAlternativeNames(try holderNames(scenario.holder)), critical: false),
+                    ]
+                        + CertificateProfile.commonExtensions(
+                            .signature, subjectKey: .init(signKey.publicKey), issuerKey: .init(signCAKey.publicKey))),
                 issuerPrivateKey: .init(signCAKey))
             jpkiFiles.append(.init(fid: 0x0001, content: try der(signCert), readPIN: 0x001B))
             jpkiPINs.append(try pinRecord(0x001B, scenario.signPIN, max: 5, left: scenario.tries("sign")))
@@ -107,7 +115,10 @@ public enum CardBuilder {
                     keys: []))
         }
         guard let atr = [UInt8](hex: scenario.atr) else { throw SimulatorError.invalidScenario("atr") }
-        return CardImage(atr: Data(atr), applications: applications)
+        var behaviour = CardImage.Behaviour()
+        behaviour.emptyVerifyAnswersSuccessWhenVerified = scenario.isoVerifyStatus
+        behaviour.extendedLength = scenario.extendedLength
+        return CardImage(atr: Data(atr), applications: applications, behaviour: behaviour)
     }
 
     static func caName(_ unit: String) throws -> DistinguishedName {
@@ -129,6 +140,7 @@ public enum CardBuilder {
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: .init(key.publicKey))
             },
             issuerPrivateKey: .init(key))
     }

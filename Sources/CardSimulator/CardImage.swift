@@ -7,6 +7,27 @@ import Foundation
 public struct CardImage: Codable, Sendable, Equatable {
     public var atr: Data
     public var applications: [Application]
+    /// How the card answers where real cards and ISO 7816-4 allow more than one way; nil (state
+    /// files written before it existed) means the defaults.
+    public var behaviour: Behaviour?
+
+    /// Answers that differ between cards and readers.
+    public struct Behaviour: Codable, Sendable, Equatable {
+        /// Whether an empty VERIFY answers `90 00` while its PIN is verified (ISO 7816-4 style).
+        /// Real JPKI cards never do: they answer `63 Cx` (false, the default).
+        public var emptyVerifyAnswersSuccessWhenVerified = false
+        /// Whether extended-length APDUs reach the card; false answers each with `67 00`, as a
+        /// reader or card that cannot carry them does.
+        public var extendedLength = true
+
+        public init() {}
+    }
+
+    public init(atr: Data, applications: [Application], behaviour: Behaviour? = nil) {
+        self.atr = atr
+        self.applications = applications
+        self.behaviour = behaviour
+    }
 
     public struct Application: Codable, Sendable, Equatable {
         public var name: String

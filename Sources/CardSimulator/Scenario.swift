@@ -49,6 +49,12 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var holder = Holder()
     /// The ATR in hex; default a contactless My Number card ATR from pcsc-tools' list.
     public var atr = "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F"
+    /// The empty VERIFY answers `90 00` while its PIN is verified, as ISO 7816-4 allows; real
+    /// JPKI cards answer `63 Cx` (false).
+    public var isoVerifyStatus = false
+    /// Extended-length APDUs reach the card; false answers them `67 00`, like a reader or card
+    /// that cannot carry them.
+    public var extendedLength = true
 
     public init() {}
 
@@ -60,7 +66,8 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// The names accepted by ``preset(named:)``.
     public static let presetNames = [
         "default", "child", "juki-card", "non-jpki", "no-jpki", "auth-blocked", "sign-blocked",
-        "auth-final-try", "sign-final-try", "renewable", "expired", "not-yet-valid",
+        "auth-final-try", "sign-final-try", "renewable", "expired", "not-yet-valid", "iso-verify-status",
+        "short-apdus-only",
     ]
 
     /// A named scenario relative to `now`.
@@ -83,6 +90,8 @@ public struct Scenario: Codable, Sendable, Equatable {
             s.issued = today.adding(days: -5 * 365).description
             s.authExpiry = today.adding(days: -10).description
         case "not-yet-valid": s.issued = today.adding(days: 3).description
+        case "iso-verify-status": s.isoVerifyStatus = true
+        case "short-apdus-only": s.extendedLength = false
         default:
             throw .invalidScenario(
                 "unknown scenario '\(name)'; known: \(presetNames.joined(separator: ", "))")
@@ -113,7 +122,7 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case name, token, authPIN, signPIN, cardTextPIN, jukiPIN, triesLeft, signCertificate
-        case authExpiry, signExpiry, issued, holder, atr
+        case authExpiry, signExpiry, issued, holder, atr, isoVerifyStatus, extendedLength
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +141,8 @@ public struct Scenario: Codable, Sendable, Equatable {
         issued = try c.decodeIfPresent(String.self, forKey: .issued)
         holder = try c.decodeIfPresent(Holder.self, forKey: .holder) ?? d.holder
         atr = try c.decodeIfPresent(String.self, forKey: .atr) ?? d.atr
+        isoVerifyStatus = try c.decodeIfPresent(Bool.self, forKey: .isoVerifyStatus) ?? d.isoVerifyStatus
+        extendedLength = try c.decodeIfPresent(Bool.self, forKey: .extendedLength) ?? d.extendedLength
     }
 
     /// Checks the values a card cannot be built from.

@@ -21,6 +21,10 @@ public final class SimulatedCard: Sendable {
         public var corruptResponseAt: Int?
         /// The response to the APDU with this 1-based number (since insertion) loses its last bytes.
         public var truncateResponseAt: Int?
+        /// COMPUTE DIGITAL SIGNATURE fails with `6F 00` whenever its PIN *is* verified (an
+        /// operation that fails after its VERIFY). Unverified attempts still get `69 82`, so a
+        /// client that gets anything else has found the card verified.
+        public var failAuthorisedSignatures = false
         public init() {}
     }
 
@@ -50,6 +54,8 @@ public final class SimulatedCard: Sendable {
 
     private let state: Mutex<State>
     private let stateFile: URL?
+    /// The PC/SC-like transaction lock that ``SimulatedCardTransport``s on this card share.
+    public let transactions = AsyncLock()
 
     /// Creates a card from an image; with `stateFile`, every counter change is saved there.
     public init(image: CardImage, stateFile: URL? = nil) throws {
@@ -200,6 +206,11 @@ public final class SimulatedCard: Sendable {
         } catch {
             return StatusWord.wrongLength.bytes
         }
+        let behaviour = s.image.behaviour ?? CardImage.Behaviour()
+        // Lc or Le in extended form: 00 after the header, then two bytes.
+        if !behaviour.extendedLength, bytes.count >= 7, bytes[4] == 0x00 {
+            return StatusWord.wrongLength.bytes
+        }
         switch (command.cla, command.ins) {
         case (0x00, 0xA4): return select(command, &s)
         case (0x00, 0xB0): return readBinary(command, &s)
@@ -285,7 +296,11 @@ public final class SimulatedCard: Sendable {
         }
         let record = s.image.applications[app].pins[index]
         if c.data.isEmpty {
-            if s.verified.contains(fid) { return StatusWord.success.bytes }
+            // Real JPKI cards answer 63 Cx here even right after a right PIN; an ISO-style card
+            // may say 90 00 ("verified").
+            if s.verified.contains(fid), s.image.behaviour?.emptyVerifyAnswersSuccessWhenVerified == true {
+                return StatusWord.success.bytes
+            }
             if record.remaining == 0 { return StatusWord.referenceDataNotUsable.bytes }
             return StatusWord.verificationFailed(triesLeft: record.remaining).bytes
         }
@@ -308,6 +323,7 @@ public final class SimulatedCard: Sendable {
             let signer = s.keys[fid]
         else { return StatusWord.conditionsNotSatisfied.bytes }
         guard s.verified.contains(key.pinFID) else { return StatusWord.securityStatusNotSatisfied.bytes }
+        if s.faults.failAuthorisedSignatures { return StatusWord.noPreciseDiagnosis.bytes }
         guard !c.data.isEmpty, let signature = signer.sign(c.data) else {
             return StatusWord.incorrectData.bytes
         }

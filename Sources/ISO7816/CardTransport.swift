@@ -6,21 +6,34 @@ public protocol CardTransport: Sendable {
     /// Sends one command and returns the card's response, exactly as received.
     func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU
 
-    /// Whether commands with extended Lc/Le may be sent.
-    var supportsExtendedLength: Bool { get }
+    /// Whether commands with extended Lc/Le can reach the card, as far as the transport knows.
+    var extendedLength: ExtendedLengthSupport { get }
 
-    /// Runs `body` so that no other client's APDUs interleave with it (PC/SC transactions).
-    /// The default runs `body` directly.
-    func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T
+    /// Runs `body` so that no other client's APDUs interleave with it (a PC/SC transaction), and
+    /// ends the transaction as `ending` says. With ``TransactionEnd/resetCard`` the card is reset
+    /// as part of ending it, also when `body` throws or is cancelled, so no other client ever
+    /// finds a PIN verified.
+    func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
+        async throws -> T
+}
+
+/// How an exclusive transaction hands the card back.
+public enum TransactionEnd: Sendable, Equatable {
+    /// As it is: nothing was verified in it.
+    case leaveCard
+    /// Reset in the same step (`SCARD_RESET_CARD`): every security state the transaction made is gone.
+    case resetCard
+}
+
+/// What a transport knows about extended-length APDUs (ISO 7816-4 Lc/Le of up to 65 535/65 536).
+public enum ExtendedLengthSupport: Sendable, Equatable {
+    case supported
+    case unsupported
+    /// Not known: try once, and remember the card's or reader's answer.
+    case unknown
 }
 
 extension CardTransport {
-    public var supportsExtendedLength: Bool { false }
-
-    public func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        try await body()
-    }
-
     /// Sends a command and completes the T=0 procedure bytes: `61 xx` is followed by GET RESPONSE
     /// until all data has arrived, and `6C xx` resends the command once with the exact Le.
     ///

@@ -52,6 +52,9 @@ public struct ReaderList: Codable, Sendable, Equatable {
 
 /// What the daemon read from a card (PIN-free data only).
 public struct CardView: Codable, Sendable, Equatable {
+    /// This insertion of the card: random, new each time a card is placed on the reader, never
+    /// derived from card data. Send it with every POST so a PIN only reaches this card.
+    public var cardId: String
     /// `my_number_card`, `juki_card`, `other_jpki_token`, `non_jpki_card`, `no_jpki_application`;
     /// `unknown` while the card is first read.
     public var kind: String
@@ -66,9 +69,10 @@ public struct CardView: Codable, Sendable, Equatable {
     public var pins: [String: PINView]
 
     public init(
-        kind: String, atr: String, tokenLabel: String?, readAt: Date?, certificates: [String: CertificateView],
-        pins: [String: PINView]
+        cardId: String, kind: String, atr: String, tokenLabel: String?, readAt: Date?,
+        certificates: [String: CertificateView], pins: [String: PINView]
     ) {
+        self.cardId = cardId
         self.kind = kind
         self.atr = atr
         self.tokenLabel = tokenLabel
@@ -142,11 +146,15 @@ public struct SignRequest: Codable, Sendable {
     public var digest: String?
     public var data: String?
     public var confirmFinalAttempt: Bool?
+    /// The insertion this request is meant for (`CardView.cardId`); another card answers
+    /// `409 card_changed`.
+    public var cardId: String?
 
     public init(
         key: String, pin: String, digestAlgorithm: String? = nil, digest: String? = nil, data: String? = nil,
-        confirmFinalAttempt: Bool? = nil
+        confirmFinalAttempt: Bool? = nil, cardId: String? = nil
     ) {
+        self.cardId = cardId
         self.key = key
         self.pin = pin
         self.digestAlgorithm = digestAlgorithm
@@ -173,8 +181,12 @@ public struct SignResponse: Codable, Sendable, Equatable {
 public struct PINRequest: Codable, Sendable {
     public var pin: String
     public var confirmFinalAttempt: Bool?
-    public init(pin: String, confirmFinalAttempt: Bool? = nil) {
+    /// The insertion this request is meant for (`CardView.cardId`); another card answers
+    /// `409 card_changed`.
+    public var cardId: String?
+    public init(pin: String, confirmFinalAttempt: Bool? = nil, cardId: String? = nil) {
         self.pin = pin
+        self.cardId = cardId
         self.confirmFinalAttempt = confirmFinalAttempt
     }
 }
@@ -234,11 +246,14 @@ public struct EventView: Codable, Sendable, Equatable {
     public var pin: String?
     public var remaining: Int?
     public var kind: String?
+    /// The insertion the event is about (`CardView.cardId`), for card and PIN events.
+    public var cardId: String?
 
     public init(
         type: String, time: Date = Date(), reader: String? = nil, readerName: String? = nil, pin: String? = nil,
-        remaining: Int? = nil, kind: String? = nil
+        remaining: Int? = nil, kind: String? = nil, cardId: String? = nil
     ) {
+        self.cardId = cardId
         self.type = type
         self.time = time
         self.reader = reader

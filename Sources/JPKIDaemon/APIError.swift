@@ -28,6 +28,9 @@ public struct APIError: CodedError, Equatable {
     static func notFound(_ message: String) -> APIError { APIError("not_found", message, status: .notFound) }
     static let forbidden = APIError("forbidden", "this user may not make this request", status: .forbidden)
     static let noCard = APIError("no_card", "there is no card in the reader", status: .conflict)
+    static let cardChanged = APIError(
+        "card_changed", "the card in the reader is not the one this request names (cardId); nothing was sent to it",
+        status: .conflict)
 
     /// Maps an error from any layer to its API form.
     public static func from(_ error: any Error) -> APIError {
@@ -40,12 +43,13 @@ public struct APIError: CodedError, Equatable {
                 case .pinFormat, .invalidDigest: .unprocessableEntity
                 case .wrongPIN: .unauthorized
                 case .pinBlocked: .locked
-                case .pinNotAvailable, .pinRequired, .unsupportedCard, .applicationNotFound: .conflict
+                case .pinNotAvailable, .pinRequired, .unsupportedCard, .applicationNotFound, .finalAttempt: .conflict
                 case .certificateNotIssued, .fileNotFound: .notFound
                 case .unexpectedStatus, .malformedResponse, .invalidCertificate: .badGateway
                 }
             var remaining: Int?
             if case .wrongPIN(_, let left) = error { remaining = left }
+            if case .finalAttempt = error { remaining = 1 }
             return APIError(error.code, error.message, status: status, remaining: remaining)
         case let error as PCSCError:
             if error.isServiceLost {
@@ -59,6 +63,8 @@ public struct APIError: CodedError, Equatable {
                 default: .badGateway
                 }
             return APIError(error.code == "invalid_handle" ? "card_removed" : error.code, error.message, status: status)
+        case is CancellationError:
+            return APIError("cancelled", "the request was cancelled before it reached the card", status: .conflict)
         case let error as any CodedError:
             let status: HTTPResponseStatus = error.code == "card_removed" ? .conflict : .badGateway
             return APIError(error.code, error.message, status: status)

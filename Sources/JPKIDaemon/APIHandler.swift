@@ -112,10 +112,10 @@ public struct APIHandler: Sendable {
             return .json(await session.view())
         case 2 where rest[0] == "certificates" && rest[1] == "sign":
             try require(request, .operate, methods: [.POST])
-            let body = try decode(PINRequest.self, request, allowed: ["pin", "confirmFinalAttempt"])
+            let body = try decode(PINRequest.self, request, allowed: PINRequest.fields)
             return .json(
-                try await session.signCertificate(pin: body.pin, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
-            )
+                try await session.signCertificate(
+                    pin: body.pin, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
         case 2 where rest[0] == "certificates":
             try require(request, .status, methods: [.GET])
             guard let slot = CertificateSlot(rawValue: rest[1]), slot != .sign else {
@@ -132,21 +132,22 @@ public struct APIHandler: Sendable {
             guard let kind = PINKind(rawValue: rest[1]) else {
                 throw APIError.notFound("no PIN '\(rest[1])'; use auth, sign, card-text or juki")
             }
-            let body = try decode(PINRequest.self, request, allowed: ["pin", "confirmFinalAttempt"])
+            let body = try decode(PINRequest.self, request, allowed: PINRequest.fields)
             return .json(
-                try await session.verify(kind, pin: body.pin, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
+                try await session.verify(
+                    kind, pin: body.pin, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
         case 1 where rest[0] == "sign":
             try require(request, .operate, methods: [.POST])
             let body = try decode(
                 SignRequest.self, request,
-                allowed: ["key", "pin", "digestAlgorithm", "digest", "data", "confirmFinalAttempt"])
+                allowed: ["key", "pin", "digestAlgorithm", "digest", "data", "confirmFinalAttempt", "cardId"])
             guard let key = SigningKey(rawValue: body.key) else {
                 throw APIError("bad_request", "key must be \"auth\" or \"sign\"", status: .unprocessableEntity)
             }
             let digestInfo = try Self.digestInfo(body)
             return .json(
                 try await session.sign(
-                    key: key, pin: body.pin, digestInfo: digestInfo,
+                    key: key, pin: body.pin, digestInfo: digestInfo, cardId: body.cardId,
                     confirmFinalAttempt: body.confirmFinalAttempt ?? false))
         default:
             throw APIError.notFound("no such path: \(request.path)")
@@ -221,4 +222,9 @@ public struct APIHandler: Sendable {
             throw APIError.badRequest("the body does not match the request")
         }
     }
+}
+
+extension PINRequest {
+    /// The keys a PIN request body may have.
+    static let fields: Set<String> = ["pin", "confirmFinalAttempt", "cardId"]
 }

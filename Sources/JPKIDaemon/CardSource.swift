@@ -6,8 +6,6 @@ import Synchronization
 /// An open connection to one card.
 public protocol CardConnection: Sendable {
     var transport: any CardTransport { get }
-    /// Clears the card's security state, so no PIN stays verified after an operation.
-    func resetSecurityState() async
     func close() async
 }
 
@@ -52,10 +50,6 @@ public struct PCSCCardSource: CardSource {
 struct PCSCConnection: CardConnection {
     let card: PCSCCard
     var transport: any CardTransport { card }
-
-    func resetSecurityState() async {
-        try? await card.reconnect(resetCard: true)
-    }
 
     func close() async {
         await card.disconnect(resetCard: true)
@@ -112,7 +106,6 @@ public final class SimulatedCardSource: CardSource {
 
 struct SimulatedConnection: CardConnection {
     let card: SimulatedCard
-    var transport: any CardTransport { SimulatedCardTransport(card: card) }
-    func resetSecurityState() async { card.reset() }
+    var transport: any CardTransport { SimulatedCardTransport(card: card, extendedLength: .unknown) }
     func close() async {}
 }

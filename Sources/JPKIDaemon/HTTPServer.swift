@@ -44,6 +44,9 @@ public struct HTTPServer: Sendable {
     public func run(_ binding: Binding, onReady: @Sendable () -> Void = {}) async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
+            // A client that shuts down its sending side after the request still gets the answer;
+            // only a full close (EPOLLHUP) closes the channel, and that cancels its request.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
         let initializer: @Sendable (Channel) -> EventLoopFuture<(PeerCredentials, Connection)> = { channel in
             guard let provider = channel as? SocketOptionProvider else {
                 return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
@@ -126,7 +129,7 @@ public struct HTTPServer: Sendable {
                             method: requestHead.method, path: path, query: query, headers: requestHead.headers,
                             body: body, peer: peer)
                         body = []
-                        let response = await handler.handle(request)
+                        let response = await Self.respond(to: request, on: connection.channel, with: handler)
                         if case .events(let stream) = response {
                             try await streamEvents(stream, to: outbound)
                             return
@@ -138,6 +141,20 @@ public struct HTTPServer: Sendable {
             }
         } catch {
             logger.debug("connection ended", metadata: ["error": "\(type(of: error))"])
+        }
+    }
+
+    /// Runs the handler in a task of its own that is cancelled when the client closes its
+    /// connection (or the server stops), so an operation nobody waits for any more stops before
+    /// its VERIFY (the card layer checks for cancellation right before sending a PIN).
+    static func respond(to request: APIRequest, on channel: any Channel, with handler: APIHandler) async -> APIResponse
+    {
+        let task = Task { await handler.handle(request) }
+        channel.closeFuture.whenComplete { _ in task.cancel() }
+        return await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
         }
     }
 

@@ -7,10 +7,13 @@ import MyNumberCard
 
 /// One reader and the card in it.
 ///
-/// On insertion it reads the card summary once and serves status from that cache (`readAt`);
-/// `refresh` reads again; PIN counters are read again after every PIN or signing operation.
-/// Card I/O happens while the actor is suspended, so status requests never wait behind it.
-/// PIN operations are serialised per reader (one at a time, guard check and VERIFY together).
+/// On insertion it gives the card a fresh random `cardId`, reads the card summary once and
+/// serves status from that cache (`readAt`); `refresh` reads again. A PIN operation runs on the
+/// card in one transaction (guard, VERIFY, work, reset; see `PINOperations.swift` in the card
+/// layer) and updates only the counter its VERIFY answered. Card I/O happens while the actor is
+/// suspended, so status requests never wait behind it. PIN operations are serialised per reader,
+/// and each names the insertion it is meant for: a `cardId` that is not the current card's is
+/// refused before anything reaches the card.
 public actor ReaderSession {
     public nonisolated let id: String
     public nonisolated let name: String
@@ -23,6 +26,10 @@ public actor ReaderSession {
     private var connection: (any CardConnection)?
     private var card: MyNumberCard?
     private var atr: [UInt8] = []
+    /// The current insertion's opaque id: random, never derived from card data.
+    private var cardId: String?
+    /// Whether this reader carries extended-length APDUs, as the last card found out.
+    private var extendedLength: ExtendedLengthSupport?
     private var snapshot: Snapshot?
     private var lastError: ErrorDetail?
     /// Bumped on every insertion and removal, so a read of a card that left is discarded.
@@ -65,10 +72,12 @@ public actor ReaderSession {
         let current = generation
         await closeConnection()
         self.atr = atr
+        let cardId = Self.newCardID()
+        self.cardId = cardId
         state = .reading
         snapshot = nil
         lastError = nil
-        events.publish(EventView(type: "card-inserted", reader: id, readerName: name))
+        events.publish(EventView(type: "card-inserted", reader: id, readerName: name, cardId: cardId))
         logger.info("card inserted", metadata: ["atr": "\(atr.hexString)"])
         do {
             let connection = try await source.connect(reader: name)
@@ -77,7 +86,8 @@ public actor ReaderSession {
                 return
             }
             self.connection = connection
-            self.card = MyNumberCard(transport: connection.transport)
+            self.card = MyNumberCard(
+                transport: connection.transport, options: .init(extendedLength: extendedLength))
             try await readCard(generation: current)
         } catch {
             guard current == generation else { return }
@@ -85,15 +95,23 @@ public actor ReaderSession {
         }
     }
 
+    /// 24 hex digits from the system's cryptographic random source.
+    static func newCardID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
     func cardRemoved() async {
         generation += 1
         let hadCard = state != .empty
+        let removedID = cardId
         state = .empty
+        cardId = nil
         snapshot = nil
         lastError = nil
         await closeConnection()
         if hadCard {
-            events.publish(EventView(type: "card-removed", reader: id, readerName: name))
+            events.publish(EventView(type: "card-removed", reader: id, readerName: name, cardId: removedID))
             logger.info("card removed")
         }
     }
@@ -114,6 +132,7 @@ public actor ReaderSession {
         state = .reading
         let summary = try await card.readSummary()
         guard current == generation else { return }
+        extendedLength = card.extendedLength
         var certificates: [CertificateSlot: CertificateInfo] = [:]
         for (slot, der) in summary.certificates {
             certificates[slot] = try CertificateInfo(der: der)
@@ -121,7 +140,8 @@ public actor ReaderSession {
         snapshot = Snapshot(summary: summary, certificates: certificates, readAt: Date())
         lastError = nil
         state = summary.kind.isSupported ? .ready : .unsupportedCard
-        events.publish(EventView(type: "card-ready", reader: id, readerName: name, kind: summary.kind.code))
+        events.publish(
+            EventView(type: "card-ready", reader: id, readerName: name, kind: summary.kind.code, cardId: cardId))
         logger.info(
             "card read",
             metadata: [
@@ -153,7 +173,8 @@ public actor ReaderSession {
         guard state != .empty else { return nil }
         guard let snapshot else {
             return CardView(
-                kind: "unknown", atr: atr.hexString, tokenLabel: nil, readAt: nil, certificates: [:], pins: [:])
+                cardId: cardId ?? "", kind: "unknown", atr: atr.hexString, tokenLabel: nil, readAt: nil,
+                certificates: [:], pins: [:])
         }
         var certificates: [String: CertificateView] = [:]
         for (slot, info) in snapshot.certificates {
@@ -162,7 +183,8 @@ public actor ReaderSession {
         var pins: [String: PINView] = [:]
         for pin in snapshot.summary.pins { pins[pin.kind.rawValue] = PINView(pin) }
         return CardView(
-            kind: snapshot.summary.kind.code, atr: atr.hexString, tokenLabel: snapshot.summary.tokenLabel,
+            cardId: cardId ?? "", kind: snapshot.summary.kind.code, atr: atr.hexString,
+            tokenLabel: snapshot.summary.tokenLabel,
             readAt: snapshot.readAt, certificates: certificates, pins: pins)
     }
 
@@ -192,69 +214,62 @@ public actor ReaderSession {
 
     // MARK: - PIN operations
 
-    /// Checks a PIN's format, reads its counter (spends nothing), applies the final-try guard,
-    /// runs `body` (which sends VERIFY once), then clears the card's security state and reads
-    /// every counter again.
+    /// Checks the PIN's format and the request's `cardId`, then runs `body` (one card
+    /// transaction: guard, one VERIFY, the work, a reset) and records the counter the card
+    /// answered. Nothing reaches the card when the format or the `cardId` is wrong, or when the
+    /// request is cancelled (its client left) before the VERIFY.
     private func withPIN<T: Sendable>(
-        _ kind: PINKind, _ value: String, confirmFinalAttempt: Bool,
+        _ kind: PINKind, _ value: String, cardId expected: String?,
         _ body: @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
         let pin = try PIN(value, for: kind)
-        await pinOperations.lock()
+        try await pinOperations.lock()
         defer { pinOperations.unlock() }
-        guard let card, let connection, state == .ready else {
+        guard let card, state == .ready, let current = cardId else {
             throw state == .empty || card == nil
                 ? APIError.noCard
-                : APIError(
-                    "card_not_ready", "the card is \(state.rawValue)", status: .conflict)
+                : APIError("card_not_ready", "the card is \(state.rawValue)", status: .conflict)
         }
-        let status = try await card.pinStatus(kind)
-        switch status.state {
-        case .blocked:
-            updatePIN(status)
-            throw CardError.pinBlocked(kind)
-        case .notAvailable:
-            throw CardError.pinNotAvailable(kind)
-        case .remaining(1) where !confirmFinalAttempt:
-            updatePIN(status)
-            throw APIError(
-                "final_attempt",
-                "the \(kind.displayName) has one try left; a wrong PIN blocks it. Send confirmFinalAttempt: true to go on",
-                status: .conflict, remaining: 1)
-        default:
-            break
-        }
-        let result: Result<T, any Error>
+        if let expected, expected != current { throw APIError.cardChanged }
+        let insertion = generation
         do {
-            result = .success(try await body(card, pin))
-        } catch {
-            result = .failure(error)
-        }
-        _ = try? await card.exclusively { await connection.resetSecurityState() }
-        await rereadCounters(card)
-        switch result {
-        case .success:
-            events.publish(EventView(type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.maxTries))
+            let result = try await body(card, pin)
+            record(PINStatus(kind: kind, state: .remaining(kind.maxTries)), insertion: insertion)
+            events.publish(
+                EventView(
+                    type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.maxTries, cardId: current))
             logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
-        case .failure(CardError.wrongPIN(_, let left)):
-            events.publish(EventView(type: "pin-failed", reader: id, pin: kind.rawValue, remaining: left))
-            logger.notice("wrong pin", metadata: ["pin": "\(kind.rawValue)", "remaining": "\(left)"])
-        case .failure(CardError.pinBlocked):
-            events.publish(EventView(type: "pin-blocked", reader: id, pin: kind.rawValue, remaining: 0))
-            logger.warning("pin blocked", metadata: ["pin": "\(kind.rawValue)"])
-        case .failure(let error):
-            logger.warning(
-                "pin operation failed", metadata: ["pin": "\(kind.rawValue)", "code": "\(APIError.from(error).code)"])
+            return result
+        } catch {
+            switch error {
+            case CardError.wrongPIN(_, let left):
+                record(PINStatus(kind: kind, state: .remaining(left)), insertion: insertion)
+                events.publish(
+                    EventView(type: "pin-failed", reader: id, pin: kind.rawValue, remaining: left, cardId: current))
+                logger.notice("wrong pin", metadata: ["pin": "\(kind.rawValue)", "remaining": "\(left)"])
+            case CardError.pinBlocked:
+                let wasBlocked = snapshot?.summary.pin(kind)?.isBlocked ?? false
+                record(PINStatus(kind: kind, state: .blocked), insertion: insertion)
+                if !wasBlocked {
+                    events.publish(
+                        EventView(type: "pin-blocked", reader: id, pin: kind.rawValue, remaining: 0, cardId: current))
+                }
+                logger.warning("pin blocked", metadata: ["pin": "\(kind.rawValue)"])
+            case CardError.finalAttempt:
+                record(PINStatus(kind: kind, state: .remaining(1)), insertion: insertion)
+                logger.notice("final try refused", metadata: ["pin": "\(kind.rawValue)"])
+            default:
+                logger.warning(
+                    "pin operation failed",
+                    metadata: ["pin": "\(kind.rawValue)", "code": "\(APIError.from(error).code)"])
+            }
+            throw error
         }
-        return try result.get()
     }
 
-    private func rereadCounters(_ card: MyNumberCard) async {
-        guard let statuses = try? await card.pinStatuses() else { return }
-        snapshot?.update(statuses)
-    }
-
-    private func updatePIN(_ status: PINStatus) {
+    /// Puts a counter the card just told into the cached summary, unless the card changed since.
+    private func record(_ status: PINStatus, insertion: Int) {
+        guard insertion == generation else { return }
         snapshot?.update([status])
     }
 
@@ -262,24 +277,23 @@ public actor ReaderSession {
         snapshot?.summary.pin(kind).map(PINView.init) ?? PINView(PINStatus(kind: kind, state: .notAvailable))
     }
 
-    public func verify(_ kind: PINKind, pin: String, confirmFinalAttempt: Bool) async throws -> VerifyResponse {
-        _ = try await withPIN(kind, pin, confirmFinalAttempt: confirmFinalAttempt) { card, pin in
-            switch try await card.verify(pin) {
-            case .verified: return VerifyOutcome.verified
-            case .wrongPIN(let left): throw CardError.wrongPIN(kind, triesLeft: left)
-            case .blocked: throw CardError.pinBlocked(kind)
-            }
+    public func verify(
+        _ kind: PINKind, pin: String, cardId: String? = nil, confirmFinalAttempt: Bool
+    ) async throws -> VerifyResponse {
+        try await withPIN(kind, pin, cardId: cardId) { card, pin in
+            try await card.verify(pin, confirmFinalAttempt: confirmFinalAttempt)
         }
         return VerifyResponse(result: "verified", pin: pinView(kind))
     }
 
     public func sign(
-        key: SigningKey, pin: String, digestInfo: DigestInfo, confirmFinalAttempt: Bool
+        key: SigningKey, pin: String, digestInfo: DigestInfo, cardId: String? = nil, confirmFinalAttempt: Bool
     ) async throws -> SignResponse {
         let cached = key == .auth ? snapshot?.certificates[.auth]?.der : nil
-        let (signature, certificate) = try await withPIN(key.pinKind, pin, confirmFinalAttempt: confirmFinalAttempt) {
-            card, pin in
-            try await card.sign(digestInfo, with: key, pin: pin, readingCertificate: cached == nil)
+        let (signature, certificate) = try await withPIN(key.pinKind, pin, cardId: cardId) { card, pin in
+            try await card.sign(
+                digestInfo, with: key, pin: pin, confirmFinalAttempt: confirmFinalAttempt,
+                readingCertificate: cached == nil)
         }
         guard let der = certificate ?? cached else { throw CardError.certificateNotIssued }
         let info = try CertificateInfo(der: der)
@@ -288,9 +302,11 @@ public actor ReaderSession {
             certificate: info.pem)
     }
 
-    public func signCertificate(pin: String, confirmFinalAttempt: Bool) async throws -> SignCertificateResponse {
-        let der = try await withPIN(.sign, pin, confirmFinalAttempt: confirmFinalAttempt) { card, pin in
-            try await card.readSignCertificate(pin: pin)
+    public func signCertificate(
+        pin: String, cardId: String? = nil, confirmFinalAttempt: Bool
+    ) async throws -> SignCertificateResponse {
+        let der = try await withPIN(.sign, pin, cardId: cardId) { card, pin in
+            try await card.readSignCertificate(pin: pin, confirmFinalAttempt: confirmFinalAttempt)
         }
         let info = try CertificateInfo(der: der)
         let holder = try SignCertificatePersonalData(certificateDER: der)

@@ -10,6 +10,8 @@ public enum CardError: CodedError, Equatable {
     case wrongPIN(PINKind, triesLeft: Int)
     /// The PIN is blocked; it must be reset at the municipal office.
     case pinBlocked(PINKind)
+    /// One try is left and the caller did not confirm it; nothing was sent to the card.
+    case finalAttempt(PINKind)
     /// The PIN is not set or its file does not exist on this card.
     case pinNotAvailable(PINKind)
     /// The operation needs a PIN that was not verified.
@@ -36,6 +38,7 @@ public enum CardError: CodedError, Equatable {
         case .pinFormat: "pin_format"
         case .wrongPIN: "wrong_pin"
         case .pinBlocked: "pin_blocked"
+        case .finalAttempt: "final_attempt"
         case .pinNotAvailable: "pin_not_available"
         case .pinRequired: "pin_required"
         case .applicationNotFound: "application_not_found"
@@ -57,6 +60,8 @@ public enum CardError: CodedError, Equatable {
             "wrong \(kind.displayName); \(left) of \(kind.maxTries) tries left"
         case .pinBlocked(let kind):
             "the \(kind.displayName) is blocked; it must be reset at the municipal office"
+        case .finalAttempt(let kind):
+            "the \(kind.displayName) has one try left; a wrong PIN blocks it. Send confirmFinalAttempt: true to go on"
         case .pinNotAvailable(let kind):
             "the \(kind.displayName) is not set on this card"
         case .pinRequired(let what):

@@ -6,23 +6,50 @@ import Synchronization
 /// A connected card (`SCardConnect`), usable as the card layer's ``CardTransport``.
 ///
 /// Transmits use the negotiated protocol; `61 xx` / `6C xx` of T=0 are completed by the card
-/// layer's `exchange`, which never resends a VERIFY. ``withTransaction(_:)`` wraps a multi-APDU
-/// operation in `SCardBeginTransaction` / `SCardEndTransaction` so no other PC/SC client's
-/// APDUs come between.
+/// layer's `exchange`, which never resends a VERIFY. ``withTransaction(ending:_:)`` wraps a
+/// multi-APDU operation in `SCardBeginTransaction` / `SCardEndTransaction` so no other PC/SC
+/// client's APDUs come between, and ends it with `SCARD_RESET_CARD` when asked, so the reset is
+/// part of the same exclusive hold.
+///
+/// A card reset by another client (or by our own reset) makes pcsc-lite answer
+/// `SCARD_W_RESET_CARD` once per handle: the next transaction reconnects with
+/// `SCARD_LEAVE_CARD` and goes on. A removal (`SCARD_W_REMOVED_CARD`) is final for the handle,
+/// so a card swapped under an operation fails it with `card_removed` before any APDU reaches
+/// the new card.
 public final class PCSCCard: CardTransport, Sendable {
     public let context: PCSCContext
     public let reader: String
     let handle: SCARDHANDLE
     private let activeProtocol: Mutex<PCSCProtocol>
     private let disconnected = Atomic<Bool>(false)
-    public let supportsExtendedLength: Bool
+    /// From `SCARD_ATTR_MAXINPUT` where the driver answers it; else found out by the card layer.
+    public let extendedLength: ExtendedLengthSupport
 
-    init(context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: PCSCProtocol) {
+    init(
+        context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: PCSCProtocol,
+        extendedLength: ExtendedLengthSupport
+    ) {
         self.context = context
         self.handle = handle
         self.reader = reader
         self.activeProtocol = Mutex(`protocol`)
-        self.supportsExtendedLength = false
+        self.extendedLength = extendedLength
+    }
+
+    /// The largest extended APDU with its header: a driver that takes this carries them.
+    static let extendedAPDUSize = 4 + 3 + 65_535 + 2
+
+    /// What `SCARD_ATTR_MAXINPUT` tells about extended APDUs (blocking; on the context's queue).
+    static func extendedLength(of handle: SCARDHANDLE) -> ExtendedLengthSupport {
+        var value: DWORD = 0
+        var length = DWORD(MemoryLayout<DWORD>.size)
+        let status = withUnsafeMutableBytes(of: &value) { raw in
+            SCardGetAttrib(handle, jpkid_attr_maxinput(), raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+        }
+        guard status == SCARD_S_SUCCESS, length >= 1 else { return .unknown }
+        // The attribute is a DWORD; some drivers fill fewer bytes (little-endian on Linux).
+        let size = length >= DWORD(MemoryLayout<DWORD>.size) ? value : value & ((1 << (8 * length)) - 1)
+        return size >= DWORD(extendedAPDUSize) ? .supported : .unknown
     }
 
     public var `protocol`: PCSCProtocol { activeProtocol.withLock { $0 } }
@@ -98,25 +125,46 @@ public final class PCSCCard: CardTransport, Sendable {
         }
     }
 
-    public func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        let handle = self.handle
-        try await context.queue.run {
-            try PCSCError.check(SCardBeginTransaction(handle), "SCardBeginTransaction")
-        }
+    public func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
+        async throws -> T
+    {
+        try await beginTransaction()
+        let result: Result<T, any Error>
         do {
-            let result = try await body()
-            try? await endTransaction()
-            return result
+            result = .success(try await body())
         } catch {
-            try? await endTransaction()
-            throw error
+            result = .failure(error)
+        }
+        await endTransaction(ending)
+        return try result.get()
+    }
+
+    /// `SCardBeginTransaction`; after a reset (ours or another client's) it reconnects with
+    /// `SCARD_LEAVE_CARD` and begins again, at most twice.
+    private func beginTransaction() async throws {
+        let handle = self.handle
+        for attempt in 0..<3 {
+            let status = try await context.queue.run { SCardBeginTransaction(handle) }
+            if status == SCARD_W_RESET_CARD, attempt < 2 {
+                try await reconnect()
+                continue
+            }
+            try PCSCError.check(status, "SCardBeginTransaction")
+            return
         }
     }
 
-    private func endTransaction() async throws {
+    /// Ends the transaction. For ``TransactionEnd/resetCard`` a failed end must not leave the
+    /// card verified: the card is then reset on its own, or the handle dropped with a reset.
+    private func endTransaction(_ ending: TransactionEnd) async {
         let handle = self.handle
-        try await context.queue.run {
-            try PCSCError.check(SCardEndTransaction(handle, DWORD(SCARD_LEAVE_CARD)), "SCardEndTransaction")
+        let disposition = DWORD(ending == .resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD)
+        let status = try? await context.queue.run { SCardEndTransaction(handle, disposition) }
+        guard ending == .resetCard, let status, status != SCARD_S_SUCCESS else { return }
+        // A card that left took its security state with it.
+        if status == SCARD_W_REMOVED_CARD || status == SCARD_E_NO_SMARTCARD { return }
+        if (try? await reconnect(resetCard: true)) == nil {
+            await disconnect(resetCard: true)
         }
     }
 

@@ -71,15 +71,17 @@ public final class PCSCContext: Sendable {
     /// Connects to the card in `reader` in shared mode with T=0 or T=1.
     public func connect(reader: String, protocols: PCSCProtocol.Set = [.t0, .t1]) async throws -> PCSCCard {
         let handle = self.handle
-        let (card, active) = try await queue.run {
+        let (card, active, extended) = try await queue.run {
             var card: SCARDHANDLE = 0
             var active: DWORD = 0
             try PCSCError.check(
                 SCardConnect(handle, reader, DWORD(SCARD_SHARE_SHARED), protocols.rawValue, &card, &active),
                 "SCardConnect")
-            return (card, active)
+            return (card, active, PCSCCard.extendedLength(of: card))
         }
-        return PCSCCard(context: self, handle: card, reader: reader, protocol: PCSCProtocol(rawValue: active))
+        return PCSCCard(
+            context: self, handle: card, reader: reader, protocol: PCSCProtocol(rawValue: active),
+            extendedLength: extended)
     }
 }
 

@@ -29,7 +29,7 @@ struct Bench: AsyncParsableCommand {
         let pin = try PIN("1234", for: .auth)
         let digest = DigestInfo(algorithm: .sha256, hashing: Array("challenge".utf8))
         try await measure("in-process sign (auth)", apdus: { sim.apduCount }) {
-            _ = try await card.sign(digest, with: .auth, pin: pin)
+            _ = try await card.sign(digest, with: .auth, pin: pin, confirmFinalAttempt: false)
         }
 
         if let reader {

@@ -56,7 +56,7 @@ struct Status: ParsableCommand {
             if let error = reader.error { print("  error: \(error.code): \(error.message)") }
             guard let card = reader.card else { continue }
             let read = card.readAt.map { "read \(Self.time($0))" } ?? "not read yet"
-            print("  card: \(card.kind)\(card.tokenLabel.map { " (\($0))" } ?? "")  \(read)")
+            print("  card: \(card.kind)\(card.tokenLabel.map { " (\($0))" } ?? "")  \(read)  id \(card.cardId)")
             for kind in ["auth", "sign", "card-text", "juki"] {
                 guard let pin = card.pins[kind] else { continue }
                 let tries = pin.remaining.map { "\($0)/\(pin.max)" } ?? "-"
@@ -158,10 +158,11 @@ struct Verify: ParsableCommand {
         guard ["auth", "sign", "card-text", "juki"].contains(kind) else {
             throw ValidationError("PIN kind must be auth, sign, card-text or juki")
         }
-        let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(kind)): ")
+        let target = try options.pinTarget()
+        let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(kind)) (\(target.label)): ")
         let data = try options.call(
-            "POST", "\(options.base)/pins/\(kind)/verify",
-            body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil))
+            "POST", "\(target.path)/pins/\(kind)/verify",
+            body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil, cardId: target.cardId))
         if options.json { return FileHandle.standardOutput.write(data) }
         let response = try options.decode(VerifyResponse.self, data)
         print("\(kind): \(response.result) (\(response.pin.remaining ?? 0)/\(response.pin.max))")
@@ -205,9 +206,11 @@ struct Sign: ParsableCommand {
             guard let bytes = [UInt8](hex: digest) else { throw ValidationError("--digest is not hex") }
             request.digest = Data(bytes).base64EncodedString()
         }
-        request.pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(key)): ")
+        let target = try options.pinTarget()
+        request.cardId = target.cardId
+        request.pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(key)) (\(target.label)): ")
         request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
-        let data = try options.call("POST", "\(options.base)/sign", body: request)
+        let data = try options.call("POST", "\(target.path)/sign", body: request)
         if options.json { return FileHandle.standardOutput.write(data) }
         let response = try options.decode(SignResponse.self, data)
         guard let signature = Data(base64Encoded: response.signature) else {
@@ -245,8 +248,11 @@ struct Cert: ParsableCommand {
             case "auth", "auth-ca", "sign-ca":
                 bytes = try options.call("GET", "\(options.base)/certificates/\(which)?format=\(der ? "der" : "pem")")
             case "sign":
-                let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("sign")): ")
-                let data = try options.call("POST", "\(options.base)/certificates/sign", body: PINRequest(pin: pin))
+                let target = try options.pinTarget()
+                let pin = try readPIN(
+                    prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("sign")) (\(target.label)): ")
+                let data = try options.call(
+                    "POST", "\(target.path)/certificates/sign", body: PINRequest(pin: pin, cardId: target.cardId))
                 if options.json { return FileHandle.standardOutput.write(data) }
                 let pem = try options.decode(SignCertificateResponse.self, data).certificate
                 bytes = Data(pem.utf8)

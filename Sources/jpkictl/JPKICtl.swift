@@ -23,7 +23,7 @@ enum Exit: Int32 {
     static func forCode(_ code: String) -> Exit {
         switch code {
         case "forbidden": .forbidden
-        case "no_card", "unknown_reader", "card_removed", "ambiguous_card", "card_not_ready": .noCard
+        case "no_card", "unknown_reader", "card_removed", "ambiguous_card", "card_not_ready", "card_changed": .noCard
         case "wrong_pin": .wrongPIN
         case "pin_blocked": .pinBlocked
         case "final_attempt": .finalAttempt
@@ -43,10 +43,33 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Reader id (from 'jpkictl status'); default: the one reader holding a card.")
     var reader: String?
 
+    @Option(
+        name: .customLong("card-id"),
+        help: """
+            The card a PIN is meant for (cardId, as 'jpkictl status' shows it); default: the card \
+            in the reader when the PIN prompt is shown. Another card is refused (card_changed).
+            """)
+    var cardId: String?
+
     func validate() throws {
         if let reader, reader.range(of: #"^r[0-9a-f]{6}$"#, options: .regularExpression) == nil {
             throw ValidationError("--reader takes an id as 'jpkictl status' shows it, like r1a2b3c")
         }
+        if let cardId, cardId.range(of: #"^[0-9a-f]{24}$"#, options: .regularExpression) == nil {
+            throw ValidationError("--card-id takes the 24 hex digits 'jpkictl status' shows")
+        }
+    }
+
+    /// Where a PIN request goes: the reader and the card in it now (or `--card-id`), looked up
+    /// before the PIN is asked for. The request names both, so the PIN reaches that card or none.
+    func pinTarget() throws -> (path: String, cardId: String, label: String) {
+        let reader = try decode(ReaderView.self, try call("GET", base))
+        guard let card = reader.card, !card.cardId.isEmpty else {
+            printError("no_card: there is no card in \(reader.id)")
+            throw ExitCode(Exit.noCard.rawValue)
+        }
+        let id = cardId ?? card.cardId
+        return ("/v1/readers/\(reader.id)", id, "\(reader.id), card \(id)")
     }
 
     var client: UnixHTTPClient {

@@ -1,7 +1,9 @@
 import Foundation
 import ISO7816
+import SwiftASN1
 import Synchronization
 import Testing
+import X509
 
 @testable import CardSimulator
 
@@ -57,12 +59,67 @@ struct SimulatedCardAccessTests {
         _ = card.send(selectJPKI)
         _ = card.send("00 A4 02 0C 02 00 1B")
         #expect(card.send("00 20 00 80 06 41 42 43 31 32 33").sw == 0x9000)
-        #expect(card.send("00 20 00 80").sw == 0x9000)
+        // The sign certificate (EF 0001) reads only while the sign PIN is verified.
+        #expect(card.send("00 B0 81 00 10").sw == 0x9000)
         #expect(card.send(selectJPKI).sw == 0x9000)  // the same DF again keeps it
-        #expect(card.send("00 20 00 9B").sw == 0x9000)
+        #expect(card.send("00 B0 81 00 10").sw == 0x9000)
         #expect(card.send(selectText).sw == 0x9000)
         #expect(card.send(selectJPKI).sw == 0x9000)
+        #expect(card.send("00 B0 81 00 10").sw == 0x6982)
+    }
+
+    @Test func emptyVerifyAnswersTheCounterEvenWhenVerifiedAsRealCardsDo() throws {
+        let card = try SimulatedCard(image: defaultImage)
+        _ = card.send(selectJPKI)
+        _ = card.send("00 A4 02 0C 02 00 1B")
+        #expect(card.send("00 20 00 80 06 41 42 43 31 32 33").sw == 0x9000)
+        #expect(card.send("00 20 00 80").sw == 0x63C5)
         #expect(card.send("00 20 00 9B").sw == 0x63C5)
+        // The ISO 7816-4 style stays available as a scenario option.
+        var scenario = Scenario()
+        scenario.isoVerifyStatus = true
+        let iso = try SimulatedCard(image: try CardBuilder.build(scenario))
+        _ = iso.send(selectJPKI)
+        _ = iso.send("00 A4 02 0C 02 00 1B")
+        #expect(iso.send("00 20 00 80").sw == 0x63C5)
+        #expect(iso.send("00 20 00 80 06 41 42 43 31 32 33").sw == 0x9000)
+        #expect(iso.send("00 20 00 80").sw == 0x9000)
+    }
+
+    @Test func extendedReadBinaryAndAScenarioThatRefusesIt() throws {
+        let card = try SimulatedCard(image: defaultImage)
+        _ = card.send(selectJPKI)
+        let whole = card.send("00 B0 8A 00 00 00 00")
+        #expect(whole.data == Array(defaultImage.file(0x000A)!))
+        #expect(whole.sw == 0x6282)
+        var scenario = Scenario()
+        scenario.extendedLength = false
+        let short = try SimulatedCard(image: try CardBuilder.build(scenario))
+        _ = short.send(selectJPKI)
+        #expect(short.send("00 B0 8A 00 00 00 00").sw == 0x6700)
+        #expect(short.send("00 B0 8A 00 00").sw == 0x9000)
+    }
+
+    @Test func certificatesHaveRealSizesAndExtensions() throws {
+        let auth = try Certificate(derEncoded: Array(defaultImage.file(0x000A)!))
+        let sign = try Certificate(derEncoded: Array(defaultImage.file(0x0001)!))
+        #expect(defaultImage.file(0x000A)!.count >= 1400)
+        #expect(defaultImage.file(0x0001)!.count >= 1600)
+        // CA certificates stay within four short reads.
+        #expect(defaultImage.file(0x000B)!.count <= 1024)
+        #expect(defaultImage.file(0x0002)!.count <= 1024)
+        let expected: [ASN1ObjectIdentifier] = [
+            .X509ExtensionID.keyUsage, .X509ExtensionID.subjectKeyIdentifier,
+            .X509ExtensionID.authorityKeyIdentifier, .X509ExtensionID.authorityInformationAccess,
+            [2, 5, 29, 32], [2, 5, 29, 31],
+        ]
+        for certificate in [auth, sign] {
+            let present = Set(certificate.extensions.map(\.oid))
+            for oid in expected { #expect(present.contains(oid), "\(oid) missing") }
+        }
+        #expect(auth.extensions.map(\.oid).contains(.X509ExtensionID.extendedKeyUsage))
+        #expect(try auth.extensions.keyUsage?.digitalSignature == true)
+        #expect(try sign.extensions.keyUsage?.nonRepudiation == true)
     }
 
     @Test func textAPDataNeedsItsPIN() throws {

@@ -19,6 +19,14 @@ final class ScriptedTransport: CardTransport {
         }
         return try ResponseAPDU(bytes: answer(command, index))
     }
+
+    var extendedLength: ExtendedLengthSupport { .unsupported }
+
+    func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
+        async throws -> T
+    {
+        try await body()
+    }
 }
 
 @Suite("T=0 procedure bytes in exchange()")

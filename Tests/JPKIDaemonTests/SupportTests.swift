@@ -101,7 +101,8 @@ struct DiagnosisTests {
     func card(pins: [String: PINView], certificate: String = "valid") -> CardView {
         let view = CertificateView.sample(status: certificate)
         return CardView(
-            kind: "my_number_card", atr: "", tokenLabel: nil, readAt: Date(), certificates: ["auth": view], pins: pins)
+            cardId: "0123456789abcdef01234567", kind: "my_number_card", atr: "", tokenLabel: nil, readAt: Date(),
+            certificates: ["auth": view], pins: pins)
     }
 
     func pin(_ kind: PINKind, _ state: PINStatus.State) -> PINView { PINView(PINStatus(kind: kind, state: state)) }

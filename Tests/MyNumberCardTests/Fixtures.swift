@@ -50,4 +50,27 @@ final class InterceptingTransport: CardTransport {
         if let bytes = override(command) { return try ResponseAPDU(bytes: bytes) }
         return try await inner.transmit(command)
     }
+
+    var extendedLength: ExtendedLengthSupport { inner.extendedLength }
+
+    func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
+        async throws -> T
+    {
+        try await inner.withTransaction(ending: ending, body)
+    }
+}
+
+extension MyNumberCard {
+    /// ``verify(_:confirmFinalAttempt:)`` with its outcome as a value, for tests; the final try
+    /// is confirmed unless told otherwise.
+    func verifyOutcome(_ pin: PIN, confirmFinalAttempt: Bool = true) async throws -> VerifyOutcome {
+        do {
+            try await verify(pin, confirmFinalAttempt: confirmFinalAttempt)
+            return .verified
+        } catch CardError.wrongPIN(_, let left) {
+            return .wrongPIN(triesLeft: left)
+        } catch CardError.pinBlocked {
+            return .blocked
+        }
+    }
 }

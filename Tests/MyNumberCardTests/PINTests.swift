@@ -114,17 +114,28 @@ struct PINStatusWordTests {
         ] as [(UInt16, VerifyOutcome)])
     func verifyOutcomes(_ sw: UInt16, _ outcome: VerifyOutcome) async throws {
         let (card, transport) = card(answering: sw)
-        #expect(try await card.verify(try PIN("1234", for: .auth)) == outcome)
-        // SELECT AP, SELECT PIN EF, one VERIFY: never a retry.
-        #expect(transport.sent.map(\.ins) == [0xA4, 0xA4, 0x20])
+        #expect(try await card.verifyOutcome(try PIN("1234", for: .auth)) == outcome)
+        // SELECT AP, SELECT PIN EF, the empty VERIFY (the guard), then one VERIFY: never a retry.
+        // A counter that already reads blocked stops at the guard.
+        let guardStops = sw == 0x63C0 || sw == 0x6984
+        #expect(transport.sent.map(\.ins) == (guardStops ? [0xA4, 0xA4, 0x20] : [0xA4, 0xA4, 0x20, 0x20]))
+        #expect(transport.sent.filter { $0.ins == 0x20 && !$0.data.isEmpty }.count == (guardStops ? 0 : 1))
     }
 }
 
-/// A transport that must never be reached.
+/// A transport whose APDUs must never be reached (wrap it to answer them); transactions pass.
 struct NeverTransport: CardTransport {
     func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU {
         Issue.record("unexpected APDU \(command.redactedDescription)")
         return ResponseAPDU(statusWord: .noPreciseDiagnosis)
+    }
+
+    var extendedLength: ExtendedLengthSupport { .unsupported }
+
+    func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
+        async throws -> T
+    {
+        try await body()
     }
 }
 
@@ -133,24 +144,24 @@ struct PINStateMachineTests {
     @Test func wrongPINsCountDownThenBlockEvenTheRightPIN() async throws {
         let (sim, card) = try Fixtures.card()
         let wrong = try PIN("9999", for: .auth)
-        #expect(try await card.verify(wrong) == .wrongPIN(triesLeft: 2))
+        #expect(try await card.verifyOutcome(wrong) == .wrongPIN(triesLeft: 2))
         #expect(try await card.pinStatus(.auth).state == .remaining(2))
-        #expect(try await card.verify(wrong) == .wrongPIN(triesLeft: 1))
+        #expect(try await card.verifyOutcome(wrong) == .wrongPIN(triesLeft: 1))
         #expect(try await card.pinStatus(.auth).isOnFinalAttempt)
-        #expect(try await card.verify(wrong) == .blocked)
+        #expect(try await card.verifyOutcome(wrong) == .blocked)
         #expect(sim.trace.last?.statusWord == 0x63C0)
         #expect(try await card.pinStatus(.auth).state == .blocked)
-        #expect(try await card.verify(try PIN("1234", for: .auth)) == .blocked)
+        #expect(try await card.verifyOutcome(try PIN("1234", for: .auth)) == .blocked)
         #expect(sim.trace.last?.statusWord == 0x6984)
     }
 
     @Test func rightPINRestoresTheMaximum() async throws {
         let (_, card) = try Fixtures.card()
         let wrong = try PIN("ZZZ999", for: .sign)
-        _ = try await card.verify(wrong)
-        _ = try await card.verify(wrong)
+        _ = try await card.verifyOutcome(wrong)
+        _ = try await card.verifyOutcome(wrong)
         #expect(try await card.pinStatus(.sign).state == .remaining(3))
-        #expect(try await card.verify(try PIN("abc123", for: .sign)) == .verified)
+        #expect(try await card.verifyOutcome(try PIN("abc123", for: .sign)) == .verified)
         // The counter is back at 5; the empty VERIFY in the verified state answers 90 00...
         let statuses = try await card.pinStatuses()
         #expect(statuses.first { $0.kind == .sign }?.remaining == 5)
@@ -182,7 +193,7 @@ struct PINStateMachineTests {
         let (_, card) = try Fixtures.card("child")
         #expect(try await card.pinStatus(.sign).state == .notAvailable)
         await #expect(throws: CardError.pinNotAvailable(.sign)) {
-            try await card.verify(try PIN("ABC123", for: .sign))
+            try await card.verifyOutcome(try PIN("ABC123", for: .sign))
         }
     }
 

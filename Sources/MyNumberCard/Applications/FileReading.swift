@@ -18,17 +18,16 @@ extension MyNumberCard {
     }
 
     /// Reads a file in the selected application: the first chunk by short EF identifier where the
-    /// card allows it (else SELECT EF + READ BINARY), then the rest in as few chunks as the
-    /// transport allows.
+    /// card allows it (else SELECT EF + READ BINARY), then the rest. With extended length (known,
+    /// or tried once and remembered) a certificate comes in one READ BINARY; otherwise in
+    /// 256-byte chunks.
     func readFile(_ fid: UInt16, length: ContentLength) async throws -> [UInt8] {
-        let chunk =
-            transport.supportsExtendedLength ? max(1, options.readChunkSize) : min(256, max(1, options.readChunkSize))
-        let firstLength: Int
+        let wanted: Int
         switch length {
-        case .der: firstLength = chunk
-        case .fixed(let n): firstLength = min(n, chunk)
+        case .der: wanted = CommandAPDU.maxExpectedLength
+        case .fixed(let n): wanted = n
         }
-        var (data, selectedByFileID) = try await readFirstChunk(fid, length: firstLength)
+        var (data, selectedByFileID) = try await readFirstChunk(fid, wanted: wanted)
 
         let total: Int
         switch length {
@@ -45,8 +44,10 @@ extension MyNumberCard {
                 "file \(fid.hex4) claims \(total) bytes, beyond what READ BINARY can address")
         }
         while data.count < total {
-            let ask = min(chunk, total - data.count)
-            let response = try await transport.exchange(CardCommands.readBinary(offset: data.count, length: ask))
+            let offset = data.count
+            let response = try await readBinary(wanted: total - offset) {
+                CardCommands.readBinary(offset: offset, length: $0)
+            }
             switch response.statusWord.meaning {
             case .success, .endOfFileReached:
                 guard !response.data.isEmpty else {
@@ -65,15 +66,15 @@ extension MyNumberCard {
                 throw CardError.unexpectedStatus(operation: "READ BINARY \(fid.hex4)", response.statusWord)
             }
         }
-        if case .fixed = length { return data }
         return Array(data.prefix(total))
     }
 
     /// The first chunk, and whether the EF was selected with SELECT (not by short identifier).
-    private func readFirstChunk(_ fid: UInt16, length: Int) async throws -> ([UInt8], Bool) {
+    private func readFirstChunk(_ fid: UInt16, wanted: Int) async throws -> ([UInt8], Bool) {
         if options.useShortFileIdentifiers, fid <= 0x1E, shortForms.withLock({ $0.read }) != false {
-            let response = try await transport.exchange(
-                CardCommands.readBinary(shortFileID: UInt8(fid), length: length))
+            let response = try await readBinary(wanted: wanted) {
+                CardCommands.readBinary(shortFileID: UInt8(fid), length: $0)
+            }
             switch response.statusWord.meaning {
             case .success, .endOfFileReached:
                 shortForms.withLock { $0.read = true }
@@ -88,7 +89,7 @@ extension MyNumberCard {
             }
         }
         try await selectFile(fid)
-        let response = try await transport.exchange(CardCommands.readBinary(offset: 0, length: length))
+        let response = try await readBinary(wanted: wanted) { CardCommands.readBinary(offset: 0, length: $0) }
         switch response.statusWord.meaning {
         case .success, .endOfFileReached:
             return (response.data, true)
@@ -97,6 +98,34 @@ extension MyNumberCard {
         default:
             throw CardError.unexpectedStatus(operation: "READ BINARY \(fid.hex4)", response.statusWord)
         }
+    }
+
+    /// One READ BINARY asking for up to `wanted` bytes: all of them in one extended APDU where
+    /// that works, else at most 256. While extended length is unknown the first extended APDU is
+    /// the test: `67 00` (wrong length) or a reader that cannot carry it makes it short for good.
+    private func readBinary(wanted: Int, _ command: (Int) -> CommandAPDU) async throws -> ResponseAPDU {
+        let support = extended.withLock { $0 }
+        guard wanted > 256, support != .unsupported else {
+            return try await transport.exchange(command(min(wanted, 256)))
+        }
+        let response: ResponseAPDU
+        do {
+            response = try await transport.exchange(command(min(wanted, CommandAPDU.maxExpectedLength)))
+        } catch let error as any CodedError where support == .unknown && error.code == "not_transacted" {
+            extended.withLock { $0 = .unsupported }
+            return try await transport.exchange(command(256))
+        }
+        guard support == .unknown else { return response }
+        switch response.statusWord.meaning {
+        case .wrongLength:
+            extended.withLock { $0 = .unsupported }
+            return try await transport.exchange(command(256))
+        case .success, .endOfFileReached:
+            extended.withLock { $0 = .supported }
+        default:
+            break
+        }
+        return response
     }
 
     /// Total length (header + content) of the DER value that starts `prefix`.

@@ -6,22 +6,24 @@ import Synchronization
 ///
 /// Every public operation takes the card exclusively (its APDUs never interleave with another
 /// operation's, in this process or, through the transport's transaction, in another) and
-/// SELECTs the application it needs first. PINs are checked for format when a ``PIN`` is made,
-/// VERIFY with a PIN is sent at most once per call and never retried, and counters are read with
-/// the empty VERIFY only.
+/// SELECTs the application it needs first. An operation that sends a PIN runs the final-try
+/// guard and its VERIFY in the same transaction and ends it with a card reset (see
+/// `PINOperations.swift`). PINs are checked for format when a ``PIN`` is made, VERIFY with a PIN
+/// is sent at most once per call and never retried, and counters are read with the empty VERIFY
+/// only.
 public final class MyNumberCard: Sendable {
     /// How files are read.
     public struct Options: Sendable {
-        /// Bytes asked for per READ BINARY. 256 is the short-APDU maximum and safe on every reader;
-        /// larger values are used only when the transport supports extended length.
-        public var readChunkSize: Int
         /// Try short-EF-identifier forms of READ BINARY and the empty VERIFY first (one APDU
         /// instead of two), falling back to SELECT when the card refuses them.
         public var useShortFileIdentifiers: Bool
+        /// What is already known about extended-length APDUs on this reader (for example learnt
+        /// from an earlier card); nil asks the transport.
+        public var extendedLength: ExtendedLengthSupport?
 
-        public init(readChunkSize: Int = 256, useShortFileIdentifiers: Bool = true) {
-            self.readChunkSize = readChunkSize
+        public init(useShortFileIdentifiers: Bool = true, extendedLength: ExtendedLengthSupport? = nil) {
             self.useShortFileIdentifiers = useShortFileIdentifiers
+            self.extendedLength = extendedLength
         }
     }
 
@@ -30,26 +32,31 @@ public final class MyNumberCard: Sendable {
     private let lock = AsyncLock()
     /// What this card answered to the short-identifier forms: nil until tried.
     let shortForms = Mutex<(read: Bool?, verify: Bool?)>((nil, nil))
+    /// Extended length as known now: from the options or the transport, then as learnt.
+    let extended: Mutex<ExtendedLengthSupport>
 
     public init(transport: any CardTransport, options: Options = Options()) {
         self.transport = transport
         self.options = options
+        self.extended = Mutex(options.extendedLength ?? transport.extendedLength)
     }
 
-    /// Runs `body` with the card to itself: in-process lock, then the transport's transaction.
-    func exclusive<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
+    /// Whether extended-length READ BINARY works here, as far as this card has shown: pass it
+    /// to the next card on the same reader as ``Options/extendedLength``.
+    public var extendedLength: ExtendedLengthSupport { extended.withLock { $0 } }
+
+    /// Runs `body` with the card to itself: in-process lock, then the transport's transaction,
+    /// ended as `ending` says. Waiting for the lock ends with `CancellationError` when the
+    /// calling task is cancelled.
+    func exclusive<T: Sendable>(
+        ending: TransactionEnd = .leaveCard, _ body: @Sendable @escaping () async throws -> T
+    ) async throws -> T {
         try await lock.withLock {
-            try await transport.withTransaction(body)
+            try await transport.withTransaction(ending: ending, body)
         }
     }
 
-    /// Runs transport-level work (for example a card reset) with the card to itself, so it
-    /// never cuts into another operation's APDUs.
-    public func exclusively<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
-        try await lock.withLock { try await body() }
-    }
-
-    // MARK: - Public operations
+    // MARK: - Operations without a PIN
 
     /// Selects the JPKI AP and reads the token label.
     public func detect() async throws -> (kind: CardKind, tokenLabel: String?) {
@@ -80,68 +87,6 @@ public final class MyNumberCard: Sendable {
     /// Reads all four PIN counters, selecting each application once.
     public func pinStatuses() async throws -> [PINStatus] {
         try await exclusive { try await self.allPINStatusesUnlocked(jpkiSelected: false) }
-    }
-
-    /// Sends VERIFY with `pin` once. A wrong PIN is an outcome, not an error.
-    public func verify(_ pin: PIN) async throws -> VerifyOutcome {
-        try await exclusive {
-            try await self.select(pin.kind.application)
-            return try await self.verifyInSelectedApplication(pin)
-        }
-    }
-
-    /// Reads the digital signature certificate after verifying the sign PIN.
-    /// Throws ``CardError/certificateNotIssued`` when the card carries none.
-    public func readSignCertificate(pin: PIN) async throws -> [UInt8] {
-        guard pin.kind == .sign else {
-            throw CardError.pinFormat(pin.kind, "the signature certificate needs the digital signature PIN")
-        }
-        return try await exclusive {
-            try await self.select(.jpki)
-            try await self.requireVerified(pin)
-            do {
-                return try await self.readDERFile(JPKIFile.signCertificate)
-            } catch CardError.fileNotFound {
-                throw CardError.certificateNotIssued
-            }
-        }
-    }
-
-    /// Verifies the key's PIN, then signs the DigestInfo with the card's key. Returns the
-    /// 256-byte PKCS#1 v1.5 signature. A wrong PIN throws ``CardError/wrongPIN(_:triesLeft:)``.
-    public func sign(_ digestInfo: DigestInfo, with key: SigningKey, pin: PIN) async throws -> [UInt8] {
-        try await sign(digestInfo, with: key, pin: pin, readingCertificate: false).signature
-    }
-
-    /// Like ``sign(_:with:pin:)``, and reads the key's certificate in the same verified session
-    /// (the signature certificate can only be read after its PIN), so the PIN is sent once.
-    public func sign(_ digestInfo: DigestInfo, with key: SigningKey, pin: PIN, readingCertificate: Bool) async throws
-        -> (signature: [UInt8], certificate: [UInt8]?)
-    {
-        guard pin.kind == key.pinKind else {
-            throw CardError.pinFormat(pin.kind, "the \(key.rawValue) key needs the \(key.pinKind.displayName)")
-        }
-        return try await exclusive {
-            try await self.select(.jpki)
-            try await self.requireVerified(pin)
-            let certificate = readingCertificate ? try await self.readDERFile(key.certificateSlot.fileID) : nil
-            try await self.selectFile(key.fileID)
-            let response = try await self.transport.exchange(CardCommands.computeSignature(digestInfo))
-            switch response.statusWord.meaning {
-            case .success:
-                guard response.data.count == 256 else {
-                    throw CardError.malformedResponse(
-                        "a signature of \(response.data.count) bytes, expected 256 (RSA-2048)")
-                }
-                return (response.data, certificate)
-            case .securityStatusNotSatisfied:
-                throw CardError.pinRequired("signing with the \(key.rawValue) key")
-            case .fileNotFound:
-                throw CardError.certificateNotIssued
-            default:
-                throw CardError.unexpectedStatus(operation: "COMPUTE DIGITAL SIGNATURE", response.statusWord)
-            }
-        }
     }
 
     /// Everything that can be read without a PIN, in one exclusive pass: card kind, token label,
@@ -264,32 +209,6 @@ public final class MyNumberCard: Sendable {
         case .verificationFailed(let left): .remaining(left)
         case .referenceDataNotUsable, .authenticationMethodBlocked: .blocked
         default: nil
-        }
-    }
-
-    func verifyInSelectedApplication(_ pin: PIN) async throws -> VerifyOutcome {
-        do {
-            try await selectFile(pin.kind.fileID)
-        } catch CardError.fileNotFound {
-            throw CardError.pinNotAvailable(pin.kind)
-        }
-        // Sent exactly once: `exchange` never resends a VERIFY, and nothing here loops.
-        let response = try await transport.exchange(CardCommands.verify(pin))
-        switch response.statusWord.meaning {
-        case .success: return .verified
-        case .verificationFailed(0): return .blocked
-        case .verificationFailed(let left): return .wrongPIN(triesLeft: left)
-        case .referenceDataNotUsable, .authenticationMethodBlocked: return .blocked
-        case .referencedDataNotFound: throw CardError.pinNotAvailable(pin.kind)
-        default: throw CardError.unexpectedStatus(operation: "VERIFY \(pin.kind.rawValue)", response.statusWord)
-        }
-    }
-
-    private func requireVerified(_ pin: PIN) async throws {
-        switch try await verifyInSelectedApplication(pin) {
-        case .verified: return
-        case .wrongPIN(let left): throw CardError.wrongPIN(pin.kind, triesLeft: left)
-        case .blocked: throw CardError.pinBlocked(pin.kind)
         }
     }
 }
