@@ -26,12 +26,23 @@ enum CertificateProfile {
             }
         }
 
-        var notice: String {
+        /// A user notice: the sign certificate carries one, the auth certificate (kept within
+        /// six 256-byte reads, as a real one of about 1.5 KB is) does not.
+        var notice: String? {
             switch self {
-            case .authentication:
-                "本証明書は公的個人認証サービスの利用者証明用電子証明書の試験用模擬証明書です。実在の認証局が発行したものではありません。"
+            case .authentication: nil
             case .signature:
                 "本証明書は公的個人認証サービスの署名用電子証明書の試験用模擬証明書です。実在の認証局が発行したものではありません。"
+            }
+        }
+
+        /// CRL addresses besides the directory name: LDAP for both, HTTP for the sign one.
+        var crlAddresses: [String] {
+            let ldap =
+                "ldap://ldap.\(host)/cn=CRL,ou=CRL%20Distribution%20Points,o=JPKI,c=JP?certificateRevocationList;binary"
+            switch self {
+            case .authentication: return [ldap]
+            case .signature: return [ldap, "http://crl.\(host)/crl/full.crl"]
             }
         }
 
@@ -81,10 +92,12 @@ enum CertificateProfile {
                         try qualifier.serialize(policyQualifierCPS)
                         try qualifier.serialize(ASN1IA5String("http://repository.\(purpose.host)/cps/index.html"))
                     }
-                    try qualifiers.appendConstructedNode(identifier: .sequence) { qualifier in
-                        try qualifier.serialize(policyQualifierUserNotice)
-                        try qualifier.appendConstructedNode(identifier: .sequence) { notice in
-                            try notice.serialize(ASN1UTF8String(purpose.notice))
+                    if let text = purpose.notice {
+                        try qualifiers.appendConstructedNode(identifier: .sequence) { qualifier in
+                            try qualifier.serialize(policyQualifierUserNotice)
+                            try qualifier.appendConstructedNode(identifier: .sequence) { notice in
+                                try notice.serialize(ASN1UTF8String(text))
+                            }
                         }
                     }
                 }
@@ -104,13 +117,8 @@ enum CertificateProfile {
             OrganizationalUnitName("Japan Agency for Local Authority Information Systems")
             CommonName("CRL\(Int.random(in: 1000...9999))")
         }
-        let names: [GeneralName] = [
-            .directoryName(directory),
-            .uniformResourceIdentifier(
-                "ldap://ldap.\(purpose.host)/cn=CRL,ou=CRL%20Distribution%20Points,o=JPKI,c=JP"
-                    + "?certificateRevocationList;binary"),
-            .uniformResourceIdentifier("http://crl.\(purpose.host)/crl/full.crl"),
-        ]
+        let names: [GeneralName] =
+            [.directoryName(directory)] + purpose.crlAddresses.map { .uniformResourceIdentifier($0) }
         var serializer = DER.Serializer()
         try serializer.appendConstructedNode(identifier: .sequence) { points in
             try points.appendConstructedNode(identifier: .sequence) { point in

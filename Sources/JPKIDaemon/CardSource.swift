@@ -60,13 +60,16 @@ struct PCSCConnection: CardConnection {
 /// One simulated reader holding a simulated card, for demos and tests without pcscd.
 public final class SimulatedCardSource: CardSource {
     public static let readerName = "jpkid Simulated Reader 00"
-    public let card: SimulatedCard
+    private let current: Mutex<SimulatedCard>
     private let continuations = Mutex<[AsyncStream<ReaderEvent>.Continuation]>([])
     private let present = Mutex(true)
 
     public init(card: SimulatedCard) {
-        self.card = card
+        self.current = Mutex(card)
     }
+
+    /// The card in the reader (or last in it).
+    public var card: SimulatedCard { current.withLock { $0 } }
 
     public func events() -> AsyncStream<ReaderEvent> {
         let (stream, continuation) = AsyncStream<ReaderEvent>.makeStream()
@@ -85,8 +88,9 @@ public final class SimulatedCardSource: CardSource {
         broadcast(.cardRemoved(reader: Self.readerName))
     }
 
-    /// Puts it back.
-    public func insertCard() {
+    /// Puts it back, or another card in its place.
+    public func insertCard(_ other: SimulatedCard? = nil) {
+        if let other { current.withLock { $0 = other } }
         present.withLock { $0 = true }
         card.insert()
         broadcast(.cardInserted(reader: Self.readerName, atr: card.atr))

@@ -79,6 +79,11 @@ struct JPKISim: ParsableCommand {
     @Option(name: .customLong("truncate-response"), help: "Fault: truncate the response to APDU number N.")
     var truncateResponse: Int?
 
+    @Flag(
+        name: .customLong("fail-authorised-signatures"),
+        help: "Fault: COMPUTE DIGITAL SIGNATURE answers 6F 00 whenever its PIN is verified (fails after VERIFY).")
+    var failAuthorisedSignatures = false
+
     @Option(help: "Append each APDU (never PIN bytes) to this file as a JSON line.")
     var trace: String?
 
@@ -125,6 +130,7 @@ struct JPKISim: ParsableCommand {
         faults.removeAfterAPDUs = removeAfter
         faults.corruptResponseAt = corruptResponse
         faults.truncateResponseAt = truncateResponse
+        faults.failAuthorisedSignatures = failAuthorisedSignatures
         card.faults = faults
 
         if let removeOnSignal, removeOnSignal < 0 {

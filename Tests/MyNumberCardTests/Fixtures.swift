@@ -53,10 +53,15 @@ final class InterceptingTransport: CardTransport {
 
     var extendedLength: ExtendedLengthSupport { inner.extendedLength }
 
+    private let endingLog = Mutex<[TransactionEnd]>([])
+    /// How each transaction was ended, in order.
+    var endings: [TransactionEnd] { endingLog.withLock { $0 } }
+
     func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
         async throws -> T
     {
-        try await inner.withTransaction(ending: ending, body)
+        defer { endingLog.withLock { $0.append(ending) } }
+        return try await inner.withTransaction(ending: ending, body)
     }
 }
 

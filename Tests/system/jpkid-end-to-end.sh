@@ -2,63 +2,13 @@
 # End to end: pcscd + jpki-sim behind vpcd + jpkid (PC/SC mode) + jpkictl. Run inside
 # `scripts/pcsc-harness.sh run` (default scenario; the card is inserted).
 set -uo pipefail
-here=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$here/.build/debug
-harness=$here/scripts/pcsc-harness.sh
-dir=${JPKI_HARNESS_DIR:?run inside scripts/pcsc-harness.sh run}
-work=$(mktemp -d /tmp/jpkid-e2e.XXXXXX)
-export JPKID_SOCKET=$work/jpkid.sock
-ctl=$bin/jpkictl
-passed=0
-failed=0
-jpkid_pid=""
+source "$(dirname "$0")/lib/common.sh"
 watch_pid=""
-cleanup() {
-    [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
-    [ -n "$jpkid_pid" ] && kill "$jpkid_pid" 2>/dev/null && wait "$jpkid_pid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
-check() { # name, command...
-    local name=$1; shift
-    if "$@" >"$work/out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name"
-    else
-        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" | head -20
-    fi
-}
-exits() { # expected status, command...
-    local want=$1; shift
-    "$@"; local got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; return 1; }
-}
-pin_is() { # kind expected ("2/3" or "BLOCKED")
-    "$ctl" pin status | grep -Eq "^$1 +$2\$" || { "$ctl" pin status; return 1; }
-}
-wait_ready() { # up to 20 s: after a pcscd outage the monitor retries with a backoff of up to 5 s
-    for _ in $(seq 200); do
-        # status exits 10 while the JUKI PIN is blocked: read its output, not its status.
-        { "$ctl" status 2>/dev/null || true; } | grep -q "\[ready\]" && return 0
-        sleep 0.1
-    done
-    "$ctl" status
-    return 1
-}
-wait_gone() { # until jpkid has noticed the card is out (a stale "ready" would fool wait_ready)
-    for _ in $(seq 100); do
-        { "$ctl" status 2>/dev/null || true; } | grep -q "\[ready\]" || return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-"$bin/jpkid" --socket "$JPKID_SOCKET" --status-group "" --operator-group "" --log-level debug \
-    >"$work/jpkid.log" 2>&1 &
-jpkid_pid=$!
-for _ in $(seq 100); do [ -S "$JPKID_SOCKET" ] && break; sleep 0.1; done
+start_jpkid
 "$ctl" watch --json >"$work/events.jsonl" 2>"$work/watch.log" &
 watch_pid=$!
+background_pids+=("$watch_pid")
 
 check "jpkid sees the inserted card through pcscd" wait_ready
 check "a malformed --reader is refused before any request (exit 64)" \
@@ -93,12 +43,12 @@ check "cert export auth equals the simulator's certificate" \
         '$bin/jpki-sim' --state '$dir/card.json' --export-certificate auth | openssl x509 -outform DER | cmp - '$work/auth.der'"
 
 # Pull the card in the middle of a read: a fresh insertion, read and settled, is armed to be
-# pulled at the 8th APDU from now; the refreshed read below needs 20.
+# pulled at the 8th APDU from now; the refreshed read below needs 11.
 "$harness" sim-stop "$dir"
 wait_gone
 "$harness" sim-start "$dir" --remove-on-signal 7 --reinsert-after-ms 1500
 wait_ready >/dev/null
-reader=$("$ctl" status 2>/dev/null | awk 'NR == 1 { print $1 }')
+reader=$(reader_id)
 "$harness" sim-pull "$dir"
 check "a card pulled mid-read fails the read with card_removed (exit 4)" \
     sh -c "out=\$('$ctl' status --reader '$reader' --refresh 2>&1); rc=\$?; echo \"\$out\"
@@ -116,11 +66,16 @@ check "health shows PC/SC unavailable" sh -c "for i in \$(seq 100); do '$ctl' he
 check "after pcscd restarts the card is ready again (no jpkid restart)" wait_ready
 check "health shows PC/SC connected" sh -c "'$ctl' health | grep -q 'PC/SC connected'"
 
-kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null; watch_pid=""
+kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null
 check "events: inserted, ready, failed, verified, blocked, removed, pcsc outage and return" sh -c "
     for type in card-inserted card-ready pin-failed pin-verified pin-blocked card-removed pcsc-unavailable pcsc-restored; do
         grep -q \"\\\"type\\\":\\\"\$type\\\"\" '$work/events.jsonl' || { echo missing \$type; exit 1; }
     done"
+check "every card and PIN event carries the cardId of its insertion" /usr/bin/python3 -c "
+import json, sys
+events = [json.loads(l) for l in open('$work/events.jsonl') if l.strip()]
+bad = [e for e in events if e['type'].startswith(('card-', 'pin-')) and len(e.get('cardId', '')) != 24]
+print(bad); sys.exit(1 if bad or not events else 0)"
 check "no PIN and no personal data in the daemon's log or the event stream" sh -c "
     ! grep -E '1234|9999|0000|12345|ABC123|花子|霞が関|1990' '$work/jpkid.log' '$work/events.jsonl'"
 kill -TERM "$jpkid_pid"
@@ -129,5 +84,4 @@ check "SIGTERM stops jpkid and removes its socket" sh -c "
     ! kill -0 $jpkid_pid 2>/dev/null && [ ! -e '$JPKID_SOCKET' ]"
 jpkid_pid=""
 
-echo "jpkid end-to-end: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "jpkid end-to-end"

@@ -24,6 +24,12 @@ tries() { # PIN label -> tries left as pkcs15-tool --list-pins shows them
 }
 expect_eq() { [ "$1" = "$2" ] || { echo "expected '$2', got '$1'"; return 1; }; }
 
+printf 'login challenge' >"$work/data"
+# Real cards answer the empty VERIFY with 63 Cx even after a right PIN, and so does the simulator:
+# OpenSC reads the counters right after a login, in any order of these steps.
+check "pkcs11-tool --login first (the card is left verified by OpenSC)" \
+    pkcs11-tool --module "$module" --login --pin 1234 --sign --mechanism SHA256-RSA-PKCS --id 01 \
+        -i "$work/data" -o "$work/first.sig"
 check "the reader 'Virtual PCD 00 00' holds a card" \
     sh -c 'opensc-tool --list-readers | grep -Eq "^0 +Yes +.*Virtual PCD 00 00"'
 check "OpenSC's jpki driver claims the card" \
@@ -40,7 +46,6 @@ openssl x509 -in "$work/auth-opensc.pem" -outform DER -out "$work/auth-opensc.de
 check "--read-certificate 01 returns the simulator's auth certificate byte for byte" \
     cmp "$work/auth-sim.der" "$work/auth-opensc.der"
 
-printf 'login challenge' >"$work/data"
 check "pkcs11-tool refuses a wrong auth PIN" \
     sh -c "! pkcs11-tool --module '$module' --login --pin 9999 --sign --mechanism SHA256-RSA-PKCS --id 01 \
         -i '$work/data' -o '$work/bad.sig'"
@@ -52,7 +57,11 @@ check "pkcs11-tool signs with the auth key after --login" \
 openssl x509 -in "$work/auth-sim.pem" -pubkey -noout >"$work/auth-pub.pem"
 check "the signature verifies with openssl against the certificate" \
     openssl dgst -sha256 -verify "$work/auth-pub.pem" -signature "$work/auth.sig" "$work/data"
-check "the right PIN restored the auth counter to 3 (card state)" \
+check "--list-pins right after that login: the auth count is back to 3" \
+    sh -c "$(declare -f tries expect_eq); expect_eq \"\$(tries 'User Authentication PIN')\" 3"
+check "... and the sign count still 5" \
+    sh -c "$(declare -f tries expect_eq); expect_eq \"\$(tries 'Digital Signature PIN')\" 5"
+check "the card agrees (simulator state)" \
     sh -c "\"$sim\" --state '$JPKI_SIM_STATE' --dump | grep -q '\"0018\": {\"remaining\": 3'"
 check "the APDU trace holds VERIFYs but never a PIN's bytes" \
     sh -c "grep -q 'redacted' '$JPKI_SIM_TRACE' && ! grep -Eq '31 32 33 34|39 39 39 39' '$JPKI_SIM_TRACE'"

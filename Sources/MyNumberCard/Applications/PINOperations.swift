@@ -69,6 +69,8 @@ extension MyNumberCard {
     ) async throws -> T {
         try Task.checkCancellation()
         return try await exclusive(ending: .resetCard) {
+            // The card may have been busy for a while: a request nobody waits for ends here.
+            try Task.checkCancellation()
             try await self.select(pin.kind.application)
             try await self.guardedVerify(pin, confirmFinalAttempt: confirmFinalAttempt)
             return try await work()

@@ -1,0 +1,70 @@
+import CardSimulator
+import ISO7816
+import Testing
+
+@testable import MyNumberCard
+
+/// Every APDU is a contactless round trip: the budgets of issue 8, counted on the simulator's
+/// trace with real-size certificates (auth ≥ 1.4 KB, sign ≥ 1.6 KB).
+@Suite("APDU budgets")
+struct APDUBudgetTests {
+    static func card(_ transport: ExtendedLengthSupport, scenario: (inout Scenario) -> Void = { _ in }) throws
+        -> (SimulatedCard, MyNumberCard)
+    {
+        let sim = try SimulatedCard(image: try Fixtures.image(configure: scenario))
+        return (sim, MyNumberCard(transport: SimulatedCardTransport(card: sim, extendedLength: transport)))
+    }
+
+    @Test func fullSummaryWithExtendedLength() async throws {
+        let (sim, card) = try Self.card(.supported)
+        let summary = try await card.readSummary()
+        #expect(summary.certificates[.auth]!.count >= 1400)
+        #expect(summary.pins.count == 4)
+        #expect(sim.apduCount <= 11)
+    }
+
+    @Test func fullSummaryWithShortAPDUsOnly() async throws {
+        let (sim, card) = try Self.card(.unsupported)
+        let summary = try await card.readSummary()
+        #expect(summary.certificates.count == 3)
+        #expect(sim.trace.allSatisfy { !$0.command.hasSuffix("00 00 00") })
+        #expect(
+            sim.apduCount <= 22,
+            "\(sim.trace.map { "\($0.command) -> \(String($0.statusWord, radix: 16)) \($0.responseLength)" })")
+    }
+
+    @Test func unknownSupportIsTriedOnceAndRemembered() async throws {
+        // A reader that does not say, and a card that refuses extended APDUs: one probe, then
+        // short reads; the next card on the reader starts from what this one learnt.
+        let (sim, card) = try Self.card(.unknown) { $0.extendedLength = false }
+        let first = try await card.readSummary()
+        #expect(card.extendedLength == .unsupported)
+        #expect(sim.trace.filter { $0.statusWord == 0x6700 }.count == 1)
+        #expect(sim.apduCount <= 23)
+        let next = MyNumberCard(
+            transport: SimulatedCardTransport(card: sim, extendedLength: .unknown),
+            options: .init(extendedLength: card.extendedLength))
+        sim.clearTrace()
+        #expect(try await next.readSummary() == first)
+        #expect(sim.trace.count <= 22)
+        #expect(!sim.trace.contains { $0.statusWord == 0x6700 })
+
+        // A card that takes them: learnt as supported, whole certificates in one APDU.
+        let (simX, cardX) = try Self.card(.unknown)
+        _ = try await cardX.readSummary()
+        #expect(cardX.extendedLength == .supported)
+        #expect(simX.apduCount <= 11)
+    }
+
+    @Test func verifyIsFourAPDUsAndSigningWithTheAuthKeySix() async throws {
+        let (sim, card) = try Self.card(.supported)
+        try await card.verify(try PIN("1234", for: .auth), confirmFinalAttempt: false)
+        #expect(sim.apduCount <= 4)
+        sim.clearTrace()
+        let before = sim.apduCount
+        _ = try await card.sign(
+            DigestInfo(algorithm: .sha256, hashing: [1, 2, 3]), with: .auth, pin: try PIN("1234", for: .auth),
+            confirmFinalAttempt: false)
+        #expect(sim.apduCount - before <= 6)
+    }
+}
