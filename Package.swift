@@ -60,13 +60,15 @@ let package = Package(
             providers: [.apt(["libpcsclite-dev"])]
         ),
         .target(name: "PCSC", dependencies: ["ISO7816", "CPCSCLite"]),
+        // prctl/setrlimit for the daemon's secrets at rest (prctl is variadic: C wraps it).
+        .target(name: "CProcessHardening"),
 
         // Layer 4: the daemon (reader monitor, per-reader sessions, the socket API) and clients.
         .target(name: "JPKIAPI", dependencies: ["MyNumberCard"]),
         .target(
             name: "JPKIDaemon",
             dependencies: [
-                "JPKIAPI", "MyNumberCard", "PCSC", "CardSimulator", "ISO7816",
+                "JPKIAPI", "MyNumberCard", "PCSC", "CardSimulator", "ISO7816", "CProcessHardening",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// An ISO 7816-4 command APDU (cases 1–4, short or extended length).
 ///
 /// `expectedLength` (Le) is the number of response bytes asked for: `nil` for none, 1...256 in
@@ -7,7 +11,7 @@ public struct CommandAPDU: Sendable, Hashable {
     public let ins: UInt8
     public let p1: UInt8
     public let p2: UInt8
-    public let data: [UInt8]
+    public private(set) var data: [UInt8]
     public let expectedLength: Int?
 
     /// The largest Lc an extended APDU can carry.
@@ -31,6 +35,18 @@ public struct CommandAPDU: Sendable, Hashable {
         self.data = data
         self.expectedLength = expectedLength
     }
+
+    /// Overwrites the data (a PIN) in place and empties it. Call it once the command has been
+    /// sent, when no other copy shares the storage.
+    public mutating func wipe() {
+        data.withUnsafeMutableBytes { raw in
+            if let base = raw.baseAddress { explicit_bzero(base, raw.count) }
+        }
+        data = []
+    }
+
+    /// Whether the data is reference data (a PIN) that must not outlive the command.
+    public var carriesSecret: Bool { Self.secretInstructions.contains(ins) && !data.isEmpty }
 
     /// The ISO 7816-3 case of this command.
     public enum Case: Sendable, Equatable {

@@ -16,6 +16,10 @@ import Synchronization
 /// `SCARD_LEAVE_CARD` and goes on. A removal (`SCARD_W_REMOVED_CARD`) is final for the handle,
 /// so a card swapped under an operation fails it with `card_removed` before any APDU reaches
 /// the new card.
+///
+/// Every call waits at most ``timeout``: a card another program holds in a transaction answers
+/// `card_busy`, a call that hangs `timeout`. A transaction begun after its caller gave up is ended
+/// at once with `SCARD_LEAVE_CARD` (nothing was sent in it).
 public final class PCSCCard: CardTransport, Sendable {
     public let context: PCSCContext
     public let reader: String
@@ -24,16 +28,29 @@ public final class PCSCCard: CardTransport, Sendable {
     private let disconnected = Atomic<Bool>(false)
     /// From `SCARD_ATTR_MAXINPUT` where the driver answers it; else found out by the card layer.
     public let extendedLength: ExtendedLengthSupport
+    /// The longest any call on this card may keep its caller waiting.
+    public let timeout: Duration
 
     init(
         context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: PCSCProtocol,
-        extendedLength: ExtendedLengthSupport
+        extendedLength: ExtendedLengthSupport, timeout: Duration
     ) {
         self.context = context
         self.handle = handle
         self.reader = reader
         self.activeProtocol = Mutex(`protocol`)
         self.extendedLength = extendedLength
+        self.timeout = timeout
+    }
+
+    /// Runs a call on the context's queue for at most ``timeout`` (see ``PCSCQueue``).
+    private func call<T: Sendable>(
+        _ operation: String, late: @escaping @Sendable (Result<T, any Error>) -> Void = { _ in },
+        _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let timeout = self.timeout
+        return try await context.queue.run(
+            timeout: timeout, expired: { PCSCTimeout.hung(operation, timeout) }, late: late, body)
     }
 
     /// The largest extended APDU with its header: a driver that takes this carries them.
@@ -56,7 +73,11 @@ public final class PCSCCard: CardTransport, Sendable {
 
     public func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU {
         let handle = self.handle
-        let bytes = command.encoded()
+        var bytes = command.encoded()
+        // The encoded VERIFY holds the PIN: overwrite it once pcsc-lite has it.
+        defer {
+            if command.carriesSecret { bytes.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) } }
+        }
         let proto = self.protocol
         let response: [UInt8]
         do {
@@ -79,7 +100,7 @@ public final class PCSCCard: CardTransport, Sendable {
     private func transmitRaw(_ bytes: [UInt8], protocol proto: PCSCProtocol, handle: SCARDHANDLE) async throws
         -> [UInt8]
     {
-        try await context.queue.run { () throws -> [UInt8] in
+        try await call("SCardTransmit") { () throws -> [UInt8] in
             let pci: UnsafePointer<SCARD_IO_REQUEST>
             switch proto {
             case .t0: pci = jpkid_pci_t0()
@@ -105,7 +126,7 @@ public final class PCSCCard: CardTransport, Sendable {
         let context = self.context.handle
         let reader = self.reader
         let milliseconds = DWORD(settle.components.seconds * 1000)
-        return try await self.context.queue.run {
+        return try await call("SCardGetStatusChange") {
             let name = strdup(reader)!
             defer { free(name) }
             var state = SCARD_READERSTATE()
@@ -143,8 +164,17 @@ public final class PCSCCard: CardTransport, Sendable {
     /// `SCARD_LEAVE_CARD` and begins again, at most twice.
     private func beginTransaction() async throws {
         let handle = self.handle
+        let timeout = self.timeout
         for attempt in 0..<3 {
-            let status = try await context.queue.run { SCardBeginTransaction(handle) }
+            let status = try await context.queue.run(
+                timeout: timeout, expired: { PCSCTimeout.busy(timeout) },
+                late: { result in
+                    // The caller has given up: hand the card back untouched.
+                    if case .success(let status) = result, status == SCARD_S_SUCCESS {
+                        SCardEndTransaction(handle, DWORD(SCARD_LEAVE_CARD))
+                    }
+                }
+            ) { SCardBeginTransaction(handle) }
             if status == SCARD_W_RESET_CARD, attempt < 2 {
                 try await reconnect()
                 continue
@@ -159,7 +189,9 @@ public final class PCSCCard: CardTransport, Sendable {
     private func endTransaction(_ ending: TransactionEnd) async {
         let handle = self.handle
         let disposition = DWORD(ending == .resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD)
-        let status = try? await context.queue.run { SCardEndTransaction(handle, disposition) }
+        // Runs even after a timeout: the queue is serial, so the reset comes before any later
+        // call of ours, and nobody else gets the card until the transaction ends.
+        let status = try? await call("SCardEndTransaction") { SCardEndTransaction(handle, disposition) }
         guard ending == .resetCard, let status, status != SCARD_S_SUCCESS else { return }
         // A card that left took its security state with it.
         if status == SCARD_W_REMOVED_CARD || status == SCARD_E_NO_SMARTCARD { return }
@@ -178,7 +210,7 @@ public final class PCSCCard: CardTransport, Sendable {
 
     public func status() async throws -> Status {
         let handle = self.handle
-        return try await context.queue.run {
+        return try await call("SCardStatus") {
             var nameLength = DWORD(256)
             var name = [CChar](repeating: 0, count: 256)
             var state: DWORD = 0
@@ -197,7 +229,7 @@ public final class PCSCCard: CardTransport, Sendable {
     /// Re-establishes the connection after `card_reset` (`leave`) or resets the card (`reset`).
     public func reconnect(resetCard: Bool = false) async throws {
         let handle = self.handle
-        let active = try await context.queue.run {
+        let active = try await call("SCardReconnect") {
             var active: DWORD = 0
             try PCSCError.check(
                 SCardReconnect(
@@ -213,7 +245,7 @@ public final class PCSCCard: CardTransport, Sendable {
     public func disconnect(resetCard: Bool = false) async {
         guard !disconnected.exchange(true, ordering: .relaxed) else { return }
         let handle = self.handle
-        _ = try? await context.queue.run {
+        _ = try? await call("SCardDisconnect") {
             SCardDisconnect(handle, DWORD(resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD))
         }
     }

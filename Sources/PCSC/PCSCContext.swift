@@ -68,20 +68,35 @@ public final class PCSCContext: Sendable {
         }
     }
 
-    /// Connects to the card in `reader` in shared mode with T=0 or T=1.
-    public func connect(reader: String, protocols: PCSCProtocol.Set = [.t0, .t1]) async throws -> PCSCCard {
+    /// Connects to the card in `reader` in shared mode with T=0 or T=1; no call on the card
+    /// keeps its caller waiting longer than `timeout`.
+    public func connect(
+        reader: String, protocols: PCSCProtocol.Set = [.t0, .t1], timeout: Duration = .seconds(10)
+    ) async throws -> PCSCCard {
         let handle = self.handle
-        let (card, active, extended) = try await queue.run {
+        struct Connected: Sendable {
+            let card: SCARDHANDLE
+            let active: DWORD
+            let extended: ExtendedLengthSupport
+        }
+        let late: @Sendable (Result<Connected, any Error>) -> Void = { result in
+            // The caller has given up: let the card go.
+            if case .success(let connected) = result { SCardDisconnect(connected.card, DWORD(SCARD_LEAVE_CARD)) }
+        }
+        let connected: Connected = try await queue.run(
+            timeout: timeout, expired: { PCSCTimeout.hung("SCardConnect", timeout) }, late: late
+        ) { () throws -> Connected in
             var card: SCARDHANDLE = 0
             var active: DWORD = 0
             try PCSCError.check(
                 SCardConnect(handle, reader, DWORD(SCARD_SHARE_SHARED), protocols.rawValue, &card, &active),
                 "SCardConnect")
-            return (card, active, PCSCCard.extendedLength(of: card))
+            return Connected(card: card, active: active, extended: PCSCCard.extendedLength(of: card))
         }
+        let (card, active, extended) = (connected.card, connected.active, connected.extended)
         return PCSCCard(
             context: self, handle: card, reader: reader, protocol: PCSCProtocol(rawValue: active),
-            extendedLength: extended)
+            extendedLength: extended, timeout: timeout)
     }
 }
 

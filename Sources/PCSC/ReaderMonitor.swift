@@ -34,15 +34,18 @@ public struct ReaderMonitor: AsyncSequence, Sendable {
     public var maximumBackoff: Duration
     /// Only readers whose name contains this (case-insensitive) are reported; nil reports all.
     public var readerFilter: String?
+    /// Beaten on every pass of the loop (at least every ``waitTimeout`` while it works).
+    public var heartbeat: Heartbeat?
 
     public init(
         waitTimeout: Duration = .seconds(5), initialBackoff: Duration = .milliseconds(100),
-        maximumBackoff: Duration = .seconds(5), readerFilter: String? = nil
+        maximumBackoff: Duration = .seconds(5), readerFilter: String? = nil, heartbeat: Heartbeat? = nil
     ) {
         self.waitTimeout = waitTimeout
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
         self.readerFilter = readerFilter
+        self.heartbeat = heartbeat
     }
 
     public func makeAsyncIterator() -> AsyncStream<ReaderEvent>.Iterator {
@@ -94,6 +97,7 @@ final class MonitorWorker: Sendable {
         var outage = false
 
         while !isCancelled {
+            configuration.heartbeat?.beat()
             guard let handle = establish() else {
                 if !outage {
                     outage = true
@@ -180,6 +184,7 @@ final class MonitorWorker: Sendable {
                 DWORD(configuration.waitTimeout.components.seconds * 1000)
                 + DWORD(configuration.waitTimeout.components.attoseconds / 1_000_000_000_000_000)
             let status = SCardGetStatusChange(handle, timeout, &states, DWORD(states.count))
+            configuration.heartbeat?.beat()
             switch status {
             case SCARD_S_SUCCESS:
                 break

@@ -71,6 +71,10 @@ struct JPKID: AsyncParsableCommand {
         LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
         JournalLogHandler.level.withLock { $0 = configuration.level }
         let logger = Logger(label: "jpkid")
+        // Before any PIN can arrive: no core file, not dumpable.
+        for failure in ProcessHardening.apply() {
+            logger.warning("process hardening failed", metadata: ["call": "\(failure)"])
+        }
 
         let source: any CardSource
         if simulate {
@@ -81,7 +85,8 @@ struct JPKID: AsyncParsableCommand {
             source = SimulatedCardSource(card: card)
             logger.notice("serving a simulated card", metadata: ["scenario": "\(preset.name)"])
         } else {
-            source = PCSCCardSource(readerFilter: configuration.readerFilter)
+            source = PCSCCardSource(
+                readerFilter: configuration.readerFilter, cardTimeout: .seconds(configuration.cardTimeoutSeconds))
         }
         let binding: HTTPServer.Binding =
             SocketActivation.listeningSocket().map { .inherited($0) }
@@ -89,9 +94,13 @@ struct JPKID: AsyncParsableCommand {
         let daemon = Daemon(
             configuration: configuration, configurationPath: configurationPath, overrides: overrides,
             source: source, binding: binding, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Running requests get shutdownGraceSeconds; past this the service is cancelled outright,
+        // well inside systemd's stop timeout.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds + 2)
+        groupConfiguration.maximumCancellationDuration = .seconds(3)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 }

@@ -60,13 +60,13 @@ struct AsyncLockTests {
         lock.unlock()
     }
 
-    /// Polls `condition` until it holds, for at most 5 s.
+    /// Polls `condition` until it holds, for at most 30 s.
     func waitUntil(_ condition: () -> Bool) async throws {
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(5)
+        let deadline = clock.now + .seconds(30)
         while !condition() {
             guard clock.now < deadline else {
-                Issue.record("condition not met within 5 s")
+                Issue.record("condition not met within 30 s")
                 return
             }
             try await Task.sleep(for: .milliseconds(1))

@@ -29,24 +29,37 @@ let canSwitchUsers =
 struct AccessAndSecretsTests {
     @Test(.enabled(if: canSwitchUsers, "needs root, setpriv and curl"))
     func groupsDecideWhoReadsAndWhoOperates() async throws {
-        // Status group 65534 (nogroup), operator group 65533; the socket belongs to 65534.
-        let fixture = try DaemonFixture(statusGroup: "65534", operatorGroup: "65533", socketGroup: "65534")
+        // Status group 65534 (nogroup), operator group 65533; the socket belongs to 65530, so every
+        // caller below holds 65530 to connect at all.
+        let fixture = try DaemonFixture(statusGroup: "65534", operatorGroup: "65533", socketGroup: "65530")
         try await DaemonFixture.with(fixture) { d in
             let reader = try await curlAs(
-                uid: 65534, gid: 65534, groups: [], socket: d.socketPath, "GET", "/v1/readers")
+                uid: 65534, gid: 65534, groups: [65530], socket: d.socketPath, "GET", "/v1/readers")
             #expect(reader.status == 200)
             let refused = try await curlAs(
-                uid: 65534, gid: 65534, groups: [], socket: d.socketPath, "POST", "/v1/card/pins/auth/verify",
+                uid: 65534, gid: 65534, groups: [65530], socket: d.socketPath, "POST", "/v1/card/pins/auth/verify",
                 body: #"{"pin":"1234"}"#)
             #expect(refused.status == 403)
             #expect(refused.body.contains(#""code":"forbidden""#))
             let operatorCall = try await curlAs(
-                uid: 65533, gid: 65533, groups: [65534], socket: d.socketPath, "POST", "/v1/card/pins/auth/verify",
+                uid: 65533, gid: 65533, groups: [65530], socket: d.socketPath, "POST", "/v1/card/pins/auth/verify",
                 body: #"{"pin":"1234"}"#)
             #expect(operatorCall.status == 200)
             let stranger = try await curlAs(
-                uid: 65532, gid: 65532, groups: [65534], socket: d.socketPath, "GET", "/v1/readers")
+                uid: 65532, gid: 65532, groups: [65530], socket: d.socketPath, "GET", "/v1/readers")
             #expect(stranger.status == 403)
+            // Membership is the peer process's own groups (SO_PEERGROUPS), not /etc/group: a
+            // process given the status group as a supplementary group reads status.
+            let supplementary = try await curlAs(
+                uid: 65529, gid: 65529, groups: [65530, 65534], socket: d.socketPath, "GET", "/v1/readers")
+            #expect(supplementary.status == 200)
+            // An unauthorised caller cannot tell a reader that exists from one that does not.
+            let probeKnown = try await curlAs(
+                uid: 65532, gid: 65532, groups: [65530], socket: d.socketPath, "GET",
+                "/v1/readers/\(try await d.readerID())")
+            let probeUnknown = try await curlAs(
+                uid: 65532, gid: 65532, groups: [65530], socket: d.socketPath, "GET", "/v1/readers/r000000")
+            #expect(probeKnown.status == 403 && probeUnknown.status == 403)
             let outsider = try await curlAs(
                 uid: 65531, gid: 65531, groups: [], socket: d.socketPath, "GET", "/v1/health")
             #expect(outsider.status == 0)  // the 0660 socket: no connection at all

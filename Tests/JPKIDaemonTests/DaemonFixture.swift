@@ -42,7 +42,7 @@ final class DaemonFixture: Sendable {
     init(
         scenario: Scenario = Scenario(), statusGroup: String? = "jpkid-status",
         operatorGroup: String? = "jpkid-operator",
-        socketGroup: String? = nil
+        socketGroup: String? = nil, configure: (inout Configuration) -> Void = { _ in }
     ) throws {
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("jpkid-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -53,6 +53,7 @@ final class DaemonFixture: Sendable {
         configuration.socket = socketPath
         configuration.statusGroup = statusGroup
         configuration.operatorGroup = operatorGroup
+        configure(&configuration)
         let capture = log
         let logger = Logger(label: "jpkid-test") { capture.handler(label: $0) }
         daemon = Daemon(

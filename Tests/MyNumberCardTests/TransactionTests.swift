@@ -13,9 +13,9 @@ struct TransactionTests {
     /// A second client on the same simulated card.
     static func otherClient(_ sim: SimulatedCard) -> SimulatedCardTransport { SimulatedCardTransport(card: sim) }
 
-    /// Waits (at most 5 s) until `condition` holds.
+    /// Waits (at most 30 s: RSA key generation in parallel tests can starve the pool) until `condition` holds.
     static func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !condition() {
             guard ContinuousClock.now < deadline else { throw FixtureTimeout(what: what) }
             try await Task.sleep(for: .milliseconds(1))

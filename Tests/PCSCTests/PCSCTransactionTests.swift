@@ -6,8 +6,8 @@ import PCSC
 import Testing
 
 /// How transactions end, through the real pcscd: two handles on the card are two PC/SC clients.
-@Suite("PC/SC transactions: SCARD_RESET_CARD and another client's reset", .serialized, .enabled(if: pcscTestsEnabled))
-struct PCSCTransactionTests {
+/// (An extension of the serialized integration suite: one pcscd at a time.)
+extension PCSCIntegrationTests {
     /// SELECT EF 0017 and COMPUTE DIGITAL SIGNATURE on `card` without a PIN or a DF selection.
     static func signWithoutPIN(_ card: PCSCCard) async throws -> StatusWord {
         try await card.withTransaction(ending: .leaveCard) {

@@ -28,6 +28,9 @@ public struct APIError: CodedError, Equatable {
     static func notFound(_ message: String) -> APIError { APIError("not_found", message, status: .notFound) }
     static let forbidden = APIError("forbidden", "this user may not make this request", status: .forbidden)
     static let noCard = APIError("no_card", "there is no card in the reader", status: .conflict)
+    static let cardBusy = APIError(
+        "card_busy", "the card is busy (another program holds it, or it does not answer); try again",
+        status: .serviceUnavailable)
     static let cardChanged = APIError(
         "card_changed", "the card in the reader is not the one this request names (cardId); nothing was sent to it",
         status: .conflict)
@@ -63,6 +66,9 @@ public struct APIError: CodedError, Equatable {
                 default: .badGateway
                 }
             return APIError(error.code == "invalid_handle" ? "card_removed" : error.code, error.message, status: status)
+        case let error as PCSCTimeout:
+            return APIError(
+                error.code, error.message, status: error.code == "card_busy" ? .serviceUnavailable : .gatewayTimeout)
         case is CancellationError:
             return APIError("cancelled", "the request was cancelled before it reached the card", status: .conflict)
         case let error as any CodedError:

@@ -18,8 +18,8 @@ public struct APIRequest: Sendable {
 /// What the router answers.
 public enum APIResponse: Sendable {
     case body(HTTPResponseStatus, contentType: String, [UInt8], headers: HTTPHeaders = [:])
-    /// A server-sent event stream.
-    case events(AsyncStream<EventView>)
+    /// A server-sent event stream from the event bus, starting after this event id when given.
+    case events(after: UInt64?)
 
     static func json(
         _ value: some Encodable, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]
@@ -61,11 +61,14 @@ public struct APIHandler: Sendable {
         } catch {
             response = .error(APIError.from(error))
         }
-        var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)", "path": "\(request.path)", "uid": "\(request.peer.uid)",
-        ]
-        if case .body(let status, _, _, _) = response { metadata["status"] = "\(status.code)" }
-        logger.info("request", metadata: metadata)
+        // An access line costs nothing at the default level. The log handler escapes the path.
+        if logger.logLevel <= .debug {
+            var metadata: Logger.Metadata = [
+                "method": "\(request.method.rawValue)", "path": "\(request.path)", "uid": "\(request.peer.uid)",
+            ]
+            if case .body(let status, _, _, _) = response { metadata["status"] = "\(status.code)" }
+            logger.debug("request", metadata: metadata)
+        }
         return response
     }
 
@@ -83,13 +86,17 @@ public struct APIHandler: Sendable {
                     readers: await registry.readerCount))
         case "events" where rest.count == 1:
             try require(request, .status, methods: [.GET])
-            return .events(events.subscribe())
+            guard let last = request.headers.first(name: "last-event-id") else { return .events(after: nil) }
+            guard let id = UInt64(last) else { throw APIError.badRequest("Last-Event-ID must be an event id") }
+            return .events(after: id)
         case "readers" where rest.count == 1:
             try require(request, .status, methods: [.GET])
             var views: [ReaderView] = []
             for session in await registry.allSessions() { views.append(await session.view()) }
             return .json(ReaderList(readers: views))
         case "readers" where rest.count >= 2:
+            // Authorise before telling whether the reader exists; the sub-path checks its level.
+            try authorize(request, .status)
             let session = try await registry.session(id: rest[1])
             return try await readerRoute(request, session, Array(rest.dropFirst(2)))
         case "card":
@@ -162,10 +169,12 @@ public struct APIHandler: Sendable {
         }
         switch (body.digest, body.data) {
         case (let digest?, nil):
-            guard let bytes = Data(base64Encoded: digest) else { throw APIError.badRequest("digest is not base64") }
-            return try DigestInfo(algorithm: algorithm, digest: Array(bytes))
+            guard let bytes = strictBase64(digest) else {
+                throw APIError.badRequest("digest is not base64 or is empty")
+            }
+            return try DigestInfo(algorithm: algorithm, digest: bytes)
         case (nil, let data?):
-            guard let bytes = Data(base64Encoded: data) else { throw APIError.badRequest("data is not base64") }
+            guard let bytes = strictBase64(data) else { throw APIError.badRequest("data is not base64 or is empty") }
             return DigestInfo(algorithm: algorithm, hashing: bytes)
         default:
             throw APIError.badRequest("give exactly one of digest and data (base64)")
@@ -201,12 +210,28 @@ public struct APIHandler: Sendable {
         }
     }
 
-    /// Decodes a JSON body strictly: an object, only `allowed` keys, the right types.
+    /// Standard base64 (padding optional), non-empty and decoding to at least one byte.
+    static func strictBase64(_ text: String) -> [UInt8]? {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        let body = text.utf8.reversed().drop { $0 == UInt8(ascii: "=") }
+        let padding = text.utf8.count - body.count
+        guard !body.isEmpty, padding <= 2, body.allSatisfy(alphabet.contains),
+            (body.count + padding) % 4 == 0 || padding == 0
+        else { return nil }
+        let padded = text + String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: padded), !data.isEmpty else { return nil }
+        return Array(data)
+    }
+
+    /// Decodes a JSON body strictly: an object, only `allowed` keys, no key twice, the right types.
     private func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest, allowed: Set<String>) throws -> T {
         // The body must be JSON whatever Content-Type says (curl -d sends a form type).
         guard !request.body.isEmpty else { throw APIError.badRequest("a JSON body is required") }
         guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
             throw APIError.badRequest("the body is not a JSON object")
+        }
+        if let duplicate = JSONKeys.duplicate(in: request.body) {
+            throw APIError.badRequest("field '\(JournalLogHandler.escape(duplicate).prefix(64))' is given twice")
         }
         if let unknown = object.keys.filter({ !allowed.contains($0) }).sorted().first {
             throw APIError.badRequest("unknown field '\(unknown)'")

@@ -10,15 +10,14 @@ import ServiceLifecycle
     import Glibc
 #endif
 
-/// `struct ucred` of Linux (`<sys/socket.h>` with `_GNU_SOURCE`), which Swift's Glibc does not import.
-struct LinuxPeerCredentials: Sendable {
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var gid: UInt32 = 0
-}
-
-/// HTTP/1.1 with JSON over a Unix domain socket, on SwiftNIO. Every connection's peer is read
-/// with `SO_PEERCRED` before its first request.
+/// HTTP/1.1 with JSON over a Unix domain socket, on SwiftNIO.
+///
+/// Every connection's peer (`SO_PEERCRED`, `SO_PEERGROUPS`) is read once, before its first
+/// request. Every resource is bounded: connections in all and per client process (beyond, `503`
+/// and close), the time a request may take to arrive and a connection may stay idle, header size
+/// and count, body size, and each event stream's queue. A request whose client disconnects is
+/// cancelled. On graceful shutdown idle connections close at once and running requests get
+/// ``Limits/shutdownGrace``.
 public struct HTTPServer: Sendable {
     /// Where to listen.
     public enum Binding: Sendable, Equatable {
@@ -28,39 +27,83 @@ public struct HTTPServer: Sendable {
         case inherited(Int32)
     }
 
-    let handler: APIHandler
-    let bodyLimit: Int
-    let logger: Logger
+    /// The bounds the server keeps.
+    public struct Limits: Sendable, Equatable {
+        public var maxConnections = 256
+        /// Connections one client process (by pid) may hold at once.
+        public var maxConnectionsPerClient = 32
+        public var bodyBytes = 64 * 1024
+        /// A request must have arrived this long after its first byte.
+        public var headerTimeout: Duration = .seconds(10)
+        /// A keep-alive connection with no request is closed after this long.
+        public var idleTimeout: Duration = .seconds(60)
+        public var maxHeaderCount = 64
+        public var maxHeaderBytes = 16 * 1024
+        /// A running request may finish for this long after SIGTERM.
+        public var shutdownGrace: Duration = .seconds(5)
+        /// An event-stream write the client does not take in this long closes the stream.
+        public var eventWriteTimeout: Duration = .seconds(10)
+        public var eventKeepAlive: Duration = .seconds(15)
 
-    public init(handler: APIHandler, bodyLimit: Int = 64 * 1024, logger: Logger) {
+        public init() {}
+    }
+
+    let handler: APIHandler
+    let limits: Limits
+    let logger: Logger
+    let connections: ConnectionTable
+
+    public init(handler: APIHandler, limits: Limits = Limits(), logger: Logger) {
         self.handler = handler
-        self.bodyLimit = bodyLimit
+        self.limits = limits
         self.logger = logger
+        self.connections = ConnectionTable(limit: limits.maxConnections, perClient: limits.maxConnectionsPerClient)
     }
 
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
+    /// An accepted connection, ready to serve.
+    struct Accepted: Sendable {
+        let peer: PeerCredentials
+        let connection: Connection
+        let watch: NIOLoopBound<ConnectionGuard>
+        /// False when the table or this client's share was full: answer 503 and close.
+        let admitted: Bool
+    }
+
     /// Serves until cancelled (graceful shutdown cancels it); `onReady` runs once the socket listens.
     public func run(_ binding: Binding, onReady: @Sendable () -> Void = {}) async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.backlog, value: 256)
             // A client that shuts down its sending side after the request still gets the answer;
             // only a full close (EPOLLHUP) closes the channel, and that cancels its request.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-        let initializer: @Sendable (Channel) -> EventLoopFuture<(PeerCredentials, Connection)> = { channel in
-            guard let provider = channel as? SocketOptionProvider else {
-                return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
-            }
-            let credentials: EventLoopFuture<LinuxPeerCredentials> = provider.unsafeGetSocketOption(
-                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-            return credentials.flatMapThrowing { credentials in
-                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                let connection = try Connection(wrappingChannelSynchronously: channel)
-                return (PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid), connection)
+            // Small send buffers: a client that stops reading holds little memory (answers are
+            // a few KB; event streams apply backpressure and then overflow).
+            .childChannelOption(.socketOption(.so_sndbuf), value: 16 * 1024)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 16 * 1024))
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Accepted> = { [limits, connections] channel in
+            PeerCredentials.read(from: channel).flatMap { peer in
+                let admitted = connections.admit(peer.pid)
+                if admitted { channel.closeFuture.whenComplete { _ in connections.release(peer.pid) } }
+                return channel.eventLoop.makeCompletedFuture {
+                    let watch = ConnectionGuard(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout)
+                    try channel.pipeline.syncOperations.addHandler(watch)
+                    var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+                    decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
+                    decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
+                    decoderLimits.maxHeaderFieldCount = limits.maxHeaderCount
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withErrorHandling: true, withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits)
+                    return Accepted(
+                        peer: peer, connection: try Connection(wrappingChannelSynchronously: channel),
+                        watch: NIOLoopBound(watch, eventLoop: channel.eventLoop), admitted: admitted)
+                }
             }
         }
 
-        let server: NIOAsyncChannel<(PeerCredentials, Connection), Never>
+        let server: NIOAsyncChannel<Accepted, Never>
         var socketFile: String?
         switch binding {
         case .path(let path, let group):
@@ -83,58 +126,84 @@ public struct HTTPServer: Sendable {
         onReady()
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
-                for try await (peer, connection) in inbound.cancelOnGracefulShutdown() {
-                    group.addTask { await serve(connection, peer: peer) }
+                for try await accepted in inbound.cancelOnGracefulShutdown() {
+                    group.addTask {
+                        await withGracefulShutdownHandler {
+                            await serve(accepted)
+                        } onGracefulShutdown: { [grace = limits.shutdownGrace] in
+                            accepted.watch.eventLoop.execute { accepted.watch.value.shutDown(grace: grace) }
+                        }
+                    }
                 }
             }
         }
     }
 
-    private func serve(_ connection: Connection, peer: PeerCredentials) async {
+    static let tooManyConnections = APIError(
+        "too_many_connections", "jpkid has too many open connections; try again", status: .serviceUnavailable)
+
+    private func serve(_ accepted: Accepted) async {
+        let peer = accepted.peer
+        let watch = accepted.watch
+        let channel = accepted.connection.channel
         do {
-            try await connection.executeThenClose { inbound, outbound in
+            try await accepted.connection.executeThenClose { inbound, outbound in
+                guard accepted.admitted else {
+                    // Over the cap: answer at once, without reading, and close.
+                    try await write(.error(Self.tooManyConnections), to: outbound, keepAlive: false)
+                    return
+                }
                 var head: HTTPRequestHead?
                 var body: [UInt8] = []
                 var tooLarge = false
+                defer { Self.wipe(&body) }
                 for try await part in inbound {
                     switch part {
                     case .head(let requestHead):
                         head = requestHead
-                        body = []
+                        Self.wipe(&body)
                         tooLarge = false
                         if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init),
-                            length > bodyLimit
+                            length > limits.bodyBytes
                         {
                             tooLarge = true
                         }
                     case .body(let chunk):
-                        if body.count + chunk.readableBytes > bodyLimit {
+                        if body.count + chunk.readableBytes > limits.bodyBytes {
                             tooLarge = true
-                            body = []
+                            Self.wipe(&body)
                         } else if !tooLarge {
                             body += chunk.readableBytesView
                         }
                     case .end:
                         guard let requestHead = head else { continue }
                         head = nil
+                        watch.eventLoop.execute { watch.value.requestReceived() }
                         if tooLarge {
                             let error = APIError(
-                                "payload_too_large", "the body is larger than \(bodyLimit) bytes",
+                                "payload_too_large", "the body is larger than \(limits.bodyBytes) bytes",
                                 status: .payloadTooLarge)
                             try await write(.error(error), to: outbound, keepAlive: false)
                             return
                         }
-                        let (path, query) = Self.split(requestHead.uri)
-                        let request = APIRequest(
-                            method: requestHead.method, path: path, query: query, headers: requestHead.headers,
-                            body: body, peer: peer)
-                        body = []
-                        let response = await Self.respond(to: request, on: connection.channel, with: handler)
-                        if case .events(let stream) = response {
-                            try await streamEvents(stream, to: outbound)
+                        let response = await Self.respond(
+                            to: requestHead, body: body, peer: peer, on: channel, with: handler)
+                        Self.wipe(&body)
+                        if case .events(let after) = response {
+                            let logger = self.logger
+                            let items = handler.events.subscribe(after: after) {
+                                // The client fell behind: the stream ends with `overflow`; a
+                                // client that does not read even that is cut off shortly.
+                                logger.notice("event stream overflowed; closing it", metadata: ["pid": "\(peer.pid)"])
+                                channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+                            }
+                            try await EventStream(
+                                items: items, writeTimeout: limits.eventWriteTimeout, keepAlive: limits.eventKeepAlive
+                            ).run(to: outbound, channel: channel)
                             return
                         }
                         try await write(response, to: outbound, keepAlive: requestHead.isKeepAlive)
+                        watch.eventLoop.execute { watch.value.responseSent() }
                         if !requestHead.isKeepAlive { return }
                     }
                 }
@@ -147,8 +216,13 @@ public struct HTTPServer: Sendable {
     /// Runs the handler in a task of its own that is cancelled when the client closes its
     /// connection (or the server stops), so an operation nobody waits for any more stops before
     /// its VERIFY (the card layer checks for cancellation right before sending a PIN).
-    static func respond(to request: APIRequest, on channel: any Channel, with handler: APIHandler) async -> APIResponse
-    {
+    static func respond(
+        to head: HTTPRequestHead, body: [UInt8], peer: PeerCredentials, on channel: any Channel,
+        with handler: APIHandler
+    ) async -> APIResponse {
+        let (path, query) = RequestTarget.split(head.uri)
+        let request = APIRequest(
+            method: head.method, path: path, query: query, headers: head.headers, body: body, peer: peer)
         let task = Task { await handler.handle(request) }
         channel.closeFuture.whenComplete { _ in task.cancel() }
         return await withTaskCancellationHandler {
@@ -156,6 +230,15 @@ public struct HTTPServer: Sendable {
         } onCancel: {
             task.cancel()
         }
+    }
+
+    /// Overwrites a buffer that may have carried a PIN before it is released.
+    static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            explicit_bzero(base, raw.count)
+        }
+        bytes.removeAll()
     }
 
     private func write(
@@ -169,55 +252,5 @@ public struct HTTPServer: Sendable {
         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
         try await outbound.write(.end(nil))
-    }
-
-    /// `text/event-stream` until the client leaves or the daemon stops; a comment every 15 s
-    /// keeps proxies and dead peers honest.
-    private func streamEvents(
-        _ events: AsyncStream<EventView>, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
-    ) async throws {
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "text/event-stream")
-        headers.add(name: "cache-control", value: "no-store")
-        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
-        try await outbound.write(.body(.byteBuffer(ByteBuffer(string: ": jpkid events\n\n"))))
-        let (lines, continuation) = AsyncStream<String>.makeStream()
-        let encoder = APIJSON.encoder()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await event in events {
-                    guard let data = try? encoder.encode(event) else { continue }
-                    continuation.yield("event: \(event.type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n")
-                }
-                continuation.finish()
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .seconds(15))
-                    continuation.yield(": keep-alive\n\n")
-                }
-            }
-            for await line in lines.cancelOnGracefulShutdown() {
-                try await outbound.write(.body(.byteBuffer(ByteBuffer(string: line))))
-            }
-            group.cancelAll()
-        }
-        try? await outbound.write(.end(nil))
-    }
-
-    /// Splits a request target into its percent-decoded path and query items.
-    static func split(_ uri: String) -> (String, [String: String]) {
-        let pieces = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let path = String(pieces[0]).removingPercentEncoding ?? String(pieces[0])
-        var query: [String: String] = [:]
-        if pieces.count == 2 {
-            for item in pieces[1].split(separator: "&") {
-                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let key = String(pair[0]).removingPercentEncoding ?? String(pair[0])
-                let value = pair.count == 2 ? (String(pair[1]).removingPercentEncoding ?? String(pair[1])) : ""
-                query[key] = value
-            }
-        }
-        return (path, query)
     }
 }

@@ -12,19 +12,6 @@ public final class PolicyStore: Sendable {
     public func replace(with policy: AccessPolicy) { value.withLock { $0 = policy } }
 }
 
-/// The peer of a Unix-socket connection, from `SO_PEERCRED`.
-public struct PeerCredentials: Sendable, Equatable {
-    public var pid: Int32
-    public var uid: UInt32
-    public var gid: UInt32
-
-    public init(pid: Int32, uid: UInt32, gid: UInt32) {
-        self.pid = pid
-        self.uid = uid
-        self.gid = gid
-    }
-}
-
 /// What a request needs.
 public enum AccessLevel: Sendable {
     /// Reading status, certificates and events.
@@ -34,7 +21,9 @@ public enum AccessLevel: Sendable {
 }
 
 /// Who may do what: root always; members of the status group read; members of the operator
-/// group read and operate. Membership is the peer's primary group or the user's group list.
+/// group read and operate. Membership is the peer process's primary group or one of its own
+/// supplementary groups (`SO_PEERGROUPS`); only when the kernel could not tell those is the
+/// user's group list asked of NSS.
 public struct AccessPolicy: Sendable {
     public var statusGroup: String?
     public var operatorGroup: String?
@@ -65,6 +54,7 @@ public struct AccessPolicy: Sendable {
     static func isMember(_ peer: PeerCredentials, of group: String) -> Bool {
         guard let gid = gid(of: group) else { return false }
         if peer.gid == gid { return true }
+        if let groups = peer.groups { return groups.contains(gid) }
         let user: (name: String, gid: gid_t)? = withLookupBuffer { buffer in
             var entry = passwd()
             var result: UnsafeMutablePointer<passwd>?

@@ -16,11 +16,25 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var logLevel = "info"
     /// Largest request body accepted, in bytes.
     public var maxBodyBytes = 64 * 1024
+    /// Open connections at most; beyond, `503` and close.
+    public var maxConnections = 256
+    /// Open connections one client process may hold.
+    public var maxConnectionsPerClient = 32
+    /// A request must have arrived this long after its first byte.
+    public var headerTimeoutSeconds = 10.0
+    /// A keep-alive connection without a request is closed after this long.
+    public var idleTimeoutSeconds = 60.0
+    /// Running requests may finish for this long after SIGTERM.
+    public var shutdownGraceSeconds = 5.0
+    /// How long a request waits for a card that another program holds before `503 card_busy`.
+    public var cardTimeoutSeconds = 10.0
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, statusGroup, operatorGroup, socketGroup, readerFilter, logLevel, maxBodyBytes
+        case maxConnections, maxConnectionsPerClient, headerTimeoutSeconds, idleTimeoutSeconds
+        case shutdownGraceSeconds, cardTimeoutSeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -33,6 +47,15 @@ public struct Configuration: Codable, Sendable, Equatable {
         readerFilter = try c.decodeIfPresent(String.self, forKey: .readerFilter)
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+        maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
+        maxConnectionsPerClient =
+            try c.decodeIfPresent(Int.self, forKey: .maxConnectionsPerClient) ?? d.maxConnectionsPerClient
+        headerTimeoutSeconds =
+            try c.decodeIfPresent(Double.self, forKey: .headerTimeoutSeconds) ?? d.headerTimeoutSeconds
+        idleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .idleTimeoutSeconds) ?? d.idleTimeoutSeconds
+        shutdownGraceSeconds =
+            try c.decodeIfPresent(Double.self, forKey: .shutdownGraceSeconds) ?? d.shutdownGraceSeconds
+        cardTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .cardTimeoutSeconds) ?? d.cardTimeoutSeconds
     }
 
     /// Loads `path`; a missing file at the default path is the defaults.
@@ -73,6 +96,30 @@ public struct Configuration: Codable, Sendable, Equatable {
             throw ConfigurationError("maxBodyBytes must be between 1024 and 16777216")
         }
         guard socket.hasPrefix("/") else { throw ConfigurationError("socket must be an absolute path") }
+        guard (1...65_536).contains(maxConnections), (1...maxConnections).contains(maxConnectionsPerClient) else {
+            throw ConfigurationError(
+                "maxConnections must be 1...65536 and maxConnectionsPerClient 1...maxConnections")
+        }
+        for (name, value, range) in [
+            ("headerTimeoutSeconds", headerTimeoutSeconds, 0.1...600.0),
+            ("idleTimeoutSeconds", idleTimeoutSeconds, 0.1...3600.0),
+            ("shutdownGraceSeconds", shutdownGraceSeconds, 0.0...60.0),
+            ("cardTimeoutSeconds", cardTimeoutSeconds, 0.1...600.0),
+        ] where !range.contains(value) {
+            throw ConfigurationError("\(name) must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+    }
+
+    /// The HTTP server's bounds from these settings.
+    public var serverLimits: HTTPServer.Limits {
+        var limits = HTTPServer.Limits()
+        limits.bodyBytes = maxBodyBytes
+        limits.maxConnections = maxConnections
+        limits.maxConnectionsPerClient = maxConnectionsPerClient
+        limits.headerTimeout = .seconds(headerTimeoutSeconds)
+        limits.idleTimeout = .seconds(idleTimeoutSeconds)
+        limits.shutdownGrace = .seconds(shutdownGraceSeconds)
+        return limits
     }
 
     /// Settings given on the command line: they win over the file, at start and on every reload.

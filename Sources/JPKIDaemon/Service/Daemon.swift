@@ -2,6 +2,7 @@ import Foundation
 import JPKIAPI
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// jpkid as a service: the reader registry fed by a card source, the socket API, systemd
@@ -30,7 +31,8 @@ public final class Daemon: Service, Sendable {
         self.logger = logger
         self.notify = notify
         self.policy = PolicyStore(configuration.policy)
-        self.registry = ReaderRegistry(source: source, events: events, logger: logger)
+        self.registry = ReaderRegistry(
+            source: source, events: events, logger: logger, cardTimeout: .seconds(configuration.cardTimeoutSeconds))
     }
 
     public func run() async throws {
@@ -42,7 +44,7 @@ public final class Daemon: Service, Sendable {
             }
         }
         let handler = APIHandler(registry: registry, events: events, policy: policy, logger: logger)
-        let server = HTTPServer(handler: handler, bodyLimit: initial.maxBodyBytes, logger: logger)
+        let server = HTTPServer(handler: handler, limits: initial.serverLimits, logger: logger)
         let registry = self.registry
         let events = self.events
         let notify = self.notify
@@ -62,7 +64,13 @@ public final class Daemon: Service, Sendable {
                     group.addTask {
                         try? await cancelWhenGracefulShutdown {
                             while !Task.isCancelled {
-                                notify.watchdog()
+                                // Only while the reader loop and the API make progress: a hang
+                                // there is what the watchdog is for.
+                                if await self.makesProgress(within: interval / 4, api: handler) {
+                                    notify.watchdog()
+                                } else {
+                                    logger.error("no progress: the watchdog is not pinged")
+                                }
                                 try await Task.sleep(for: interval / 2)
                             }
                         }
@@ -85,14 +93,42 @@ public final class Daemon: Service, Sendable {
         }
     }
 
-    /// Keeps systemd's STATUS= line current.
+    /// Keeps systemd's STATUS= line current (subscribing again after an overflow).
     private func reportStatus() async {
-        for await _ in events.subscribe() {
-            var ready = 0
-            let sessions = await registry.allSessions()
-            for session in sessions where await session.readerState == .ready { ready += 1 }
-            let pcsc = await registry.pcscAvailable ? "" : ", pcscd unavailable"
-            notify.status("\(sessions.count) reader(s), \(ready) card(s) ready\(pcsc)")
+        while !Task.isCancelled {
+            for await _ in events.subscribe() {
+                var ready = 0
+                let sessions = await registry.allSessions()
+                for session in sessions where await session.readerState == .ready { ready += 1 }
+                let pcsc = await registry.pcscAvailable ? "" : ", pcscd unavailable"
+                notify.status("\(sessions.count) reader(s), \(ready) card(s) ready\(pcsc)")
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Whether the reader monitor has beaten lately and the API answers a health request
+    /// within `deadline`.
+    func makesProgress(within deadline: Duration, api: APIHandler) async -> Bool {
+        if let heartbeat = source.heartbeat, heartbeat.age > .seconds(20) { return false }
+        let request = APIRequest(
+            method: .GET, path: "/v1/health", query: [:], headers: [:], body: [],
+            peer: PeerCredentials(pid: getpid(), uid: 0, gid: 0, groups: []))
+        // Whichever comes first: the answer, or the deadline (a hung API never answers).
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let answer = FirstAnswer(continuation)
+            let probe = Task {
+                if case .body(.ok, _, _, _) = await api.handle(request) {
+                    answer.give(true)
+                } else {
+                    answer.give(false)
+                }
+            }
+            Task {
+                try? await Task.sleep(for: deadline)
+                probe.cancel()
+                answer.give(false)
+            }
         }
     }
 
@@ -113,6 +149,18 @@ public final class Daemon: Service, Sendable {
                 logger.error("configuration reload failed; keeping the old one", metadata: ["error": "\(error)"])
             }
             notify.ready(status: "configuration reloaded")
+        }
+    }
+}
+
+/// Resumes a continuation with the first answer given; later ones are dropped.
+final class FirstAnswer<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = Mutex(continuation) }
+    func give(_ value: Value) {
+        continuation.withLock { c in
+            c?.resume(returning: value)
+            c = nil
         }
     }
 }

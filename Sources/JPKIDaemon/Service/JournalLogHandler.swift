@@ -66,7 +66,8 @@ public struct JournalLogHandler: LogHandler {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028
+            case _
+            where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028
                 || scalar.value == 0x2029:
                 out += "\\x" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 2)
             default: out.unicodeScalars.append(scalar)

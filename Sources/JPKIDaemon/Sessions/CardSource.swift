@@ -14,14 +14,22 @@ public protocol CardSource: Sendable {
     /// Reader and card events, until the consuming task is cancelled.
     func events() -> AsyncStream<ReaderEvent>
     func connect(reader: String) async throws -> any CardConnection
+    /// Beats while the source's event loop runs; nil when it has none to watch.
+    var heartbeat: Heartbeat? { get }
 }
 
 /// Readers and cards through pcscd.
 public struct PCSCCardSource: CardSource {
     public var monitor: ReaderMonitor
+    /// The longest a PC/SC call on a card may keep a request waiting (`card_busy` after).
+    public var cardTimeout: Duration
+    public let heartbeat: Heartbeat?
 
-    public init(readerFilter: String? = nil) {
-        monitor = ReaderMonitor(readerFilter: readerFilter)
+    public init(readerFilter: String? = nil, cardTimeout: Duration = .seconds(10)) {
+        let heartbeat = Heartbeat()
+        self.monitor = ReaderMonitor(readerFilter: readerFilter, heartbeat: heartbeat)
+        self.cardTimeout = cardTimeout
+        self.heartbeat = heartbeat
     }
 
     public func events() -> AsyncStream<ReaderEvent> {
@@ -39,7 +47,7 @@ public struct PCSCCardSource: CardSource {
         // A context per connection: its calls never wait behind another reader's.
         let context = try await PCSCContext.establish()
         do {
-            return PCSCConnection(card: try await context.connect(reader: reader))
+            return PCSCConnection(card: try await context.connect(reader: reader, timeout: cardTimeout))
         } catch {
             await context.release()
             throw error
@@ -67,6 +75,8 @@ public final class SimulatedCardSource: CardSource {
     public init(card: SimulatedCard) {
         self.current = Mutex(card)
     }
+
+    public var heartbeat: Heartbeat? { nil }
 
     /// The card in the reader (or last in it).
     public var card: SimulatedCard { current.withLock { $0 } }

@@ -4,18 +4,25 @@ import Logging
 import PCSC
 
 /// All readers the daemon knows, fed by a ``CardSource``'s events.
+///
+/// Events are handled one at a time, in the order the source reports them, so a reader's
+/// removal can never be overtaken by its earlier insertion. No handler waits for a card: a
+/// session starts its read in the background and closes connections in the background, so one
+/// stuck reader never delays another reader's events.
 public actor ReaderRegistry {
     private let source: any CardSource
     private let events: EventBus
     private let logger: Logger
+    private let cardTimeout: Duration
     private var sessions: [String: ReaderSession] = [:]
     private var order: [String] = []
     private(set) var pcscAvailable = true
 
-    public init(source: any CardSource, events: EventBus, logger: Logger) {
+    public init(source: any CardSource, events: EventBus, logger: Logger, cardTimeout: Duration = .seconds(10)) {
         self.source = source
         self.events = events
         self.logger = logger
+        self.cardTimeout = cardTimeout
     }
 
     /// Consumes reader events until cancelled.
@@ -29,7 +36,8 @@ public actor ReaderRegistry {
         switch event {
         case .readerAdded(let name):
             guard sessions[name] == nil else { return }
-            let session = ReaderSession(name: name, source: source, events: events, logger: logger)
+            let session = ReaderSession(
+                name: name, source: source, events: events, logger: logger, cardTimeout: cardTimeout)
             sessions[name] = session
             order.append(name)
             events.publish(EventView(type: "reader-added", reader: session.id, readerName: name))
@@ -41,9 +49,8 @@ public actor ReaderRegistry {
             events.publish(EventView(type: "reader-removed", reader: session.id, readerName: name))
             logger.info("reader removed", metadata: ["reader": "\(session.id)"])
         case .cardInserted(let name, let atr):
-            guard let session = sessions[name] else { return }
-            // Read in the background: the registry keeps taking events meanwhile.
-            Task { await session.cardInserted(atr: atr) }
+            // The session reads in the background: the registry keeps taking events meanwhile.
+            await sessions[name]?.cardInserted(atr: atr)
         case .cardRemoved(let name):
             await sessions[name]?.cardRemoved()
         case .readerUnavailable(let name):

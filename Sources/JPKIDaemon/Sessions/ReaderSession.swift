@@ -14,6 +14,11 @@ import MyNumberCard
 /// suspended, so status requests never wait behind it. PIN operations are serialised per reader,
 /// and each names the insertion it is meant for: a `cardId` that is not the current card's is
 /// refused before anything reaches the card.
+///
+/// Insertion and removal are handled in the order they happen and never wait for the card: the
+/// read runs in a task of its own, a removal cancels it, and a connection is closed in the
+/// background (a PC/SC call stuck behind another program must not hold up the reader's events).
+/// Every request waits for the card at most `cardTimeout`, then answers `card_busy`.
 public actor ReaderSession {
     public nonisolated let id: String
     public nonisolated let name: String
@@ -21,6 +26,7 @@ public actor ReaderSession {
     private let events: EventBus
     private let logger: Logger
     private let pinOperations = AsyncLock()
+    private let cardTimeout: Duration
 
     private var state: ReaderState = .empty
     private var connection: (any CardConnection)?
@@ -34,6 +40,8 @@ public actor ReaderSession {
     private var lastError: ErrorDetail?
     /// Bumped on every insertion and removal, so a read of a card that left is discarded.
     private var generation = 0
+    /// The read started by the current insertion.
+    private var readTask: Task<Void, Never>?
 
     struct Snapshot {
         var summary: CardSummary
@@ -48,11 +56,14 @@ public actor ReaderSession {
         }
     }
 
-    init(name: String, source: any CardSource, events: EventBus, logger: Logger) {
+    init(
+        name: String, source: any CardSource, events: EventBus, logger: Logger, cardTimeout: Duration = .seconds(10)
+    ) {
         self.id = Self.id(for: name)
         self.name = name
         self.source = source
         self.events = events
+        self.cardTimeout = cardTimeout
         var logger = logger
         logger[metadataKey: "reader"] = "\(Self.id(for: name))"
         self.logger = logger
@@ -67,10 +78,12 @@ public actor ReaderSession {
 
     // MARK: - Card presence
 
-    func cardInserted(atr: [UInt8]) async {
+    /// A card was placed on the reader: a new insertion, read in the background.
+    func cardInserted(atr: [UInt8]) {
         generation += 1
         let current = generation
-        await closeConnection()
+        readTask?.cancel()
+        closeConnection()
         self.atr = atr
         let cardId = Self.newCardID()
         self.cardId = cardId
@@ -79,20 +92,30 @@ public actor ReaderSession {
         lastError = nil
         events.publish(EventView(type: "card-inserted", reader: id, readerName: name, cardId: cardId))
         logger.info("card inserted", metadata: ["atr": "\(atr.hexString)"])
+        readTask = Task { await self.connectAndRead(generation: current) }
+    }
+
+    private func connectAndRead(generation current: Int) async {
         do {
-            let connection = try await source.connect(reader: name)
-            guard current == generation else {
-                await connection.close()
-                return
+            try await bounded {
+                let connection = try await self.source.connect(reader: self.name)
+                try await self.adopt(connection, generation: current)
+                try await self.readCard(generation: current)
             }
-            self.connection = connection
-            self.card = MyNumberCard(
-                transport: connection.transport, options: .init(extendedLength: extendedLength))
-            try await readCard(generation: current)
         } catch {
             guard current == generation else { return }
             fail(error)
         }
+    }
+
+    /// Takes a new connection for insertion `current`, or closes it when the card left meanwhile.
+    private func adopt(_ connection: any CardConnection, generation current: Int) throws {
+        guard current == generation, !Task.isCancelled else {
+            Task.detached { await connection.close() }
+            throw CancellationError()
+        }
+        self.connection = connection
+        self.card = MyNumberCard(transport: connection.transport, options: .init(extendedLength: extendedLength))
     }
 
     /// 24 hex digits from the system's cryptographic random source.
@@ -101,30 +124,57 @@ public actor ReaderSession {
         return (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
-    func cardRemoved() async {
+    /// The card left the reader.
+    func cardRemoved() {
         generation += 1
+        readTask?.cancel()
+        readTask = nil
         let hadCard = state != .empty
         let removedID = cardId
         state = .empty
         cardId = nil
         snapshot = nil
         lastError = nil
-        await closeConnection()
+        closeConnection()
         if hadCard {
             events.publish(EventView(type: "card-removed", reader: id, readerName: name, cardId: removedID))
             logger.info("card removed")
         }
     }
 
-    func readerRemoved() async {
-        await cardRemoved()
+    func readerRemoved() {
+        cardRemoved()
     }
 
-    private func closeConnection() async {
+    /// Drops the connection now and closes it in the background.
+    private func closeConnection() {
         let old = connection
         connection = nil
         card = nil
-        await old?.close()
+        if let old { Task.detached { await old.close() } }
+    }
+
+    /// Runs `body` for at most `cardTimeout`: then it is cancelled (it stops at its next check,
+    /// and never before a VERIFY it has not yet sent) and the caller gets `card_busy`. A
+    /// cancelled caller cancels `body` too.
+    private func bounded<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
+        let work = Task { try await body() }
+        let timeout = cardTimeout
+        let watchdog = Task {
+            try await Task.sleep(for: timeout)
+            work.cancel()
+        }
+        defer { watchdog.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await work.value
+            } onCancel: {
+                work.cancel()
+            }
+        } catch is CancellationError where !Task.isCancelled {
+            // Cancelled by the watchdog, not by the caller.
+            throw APIError.cardBusy
+        }
     }
 
     private func readCard(generation current: Int) async throws {
@@ -193,7 +243,7 @@ public actor ReaderSession {
         guard state != .empty else { throw APIError.noCard }
         let current = generation
         do {
-            try await readCard(generation: current)
+            try await bounded { try await self.readCard(generation: current) }
         } catch {
             // A removal or new insertion meanwhile has its own state: do not overwrite it.
             if current == generation { fail(error) }
@@ -220,9 +270,16 @@ public actor ReaderSession {
     /// request is cancelled (its client left) before the VERIFY.
     private func withPIN<T: Sendable>(
         _ kind: PINKind, _ value: String, cardId expected: String?,
-        _ body: @Sendable (MyNumberCard, PIN) async throws -> T
+        _ body: @escaping @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
         let pin = try PIN(value, for: kind)
+        return try await bounded { try await self.lockedPINOperation(kind, pin, cardId: expected, body) }
+    }
+
+    private func lockedPINOperation<T: Sendable>(
+        _ kind: PINKind, _ pin: PIN, cardId expected: String?,
+        _ body: @Sendable (MyNumberCard, PIN) async throws -> T
+    ) async throws -> T {
         try await pinOperations.lock()
         defer { pinOperations.unlock() }
         guard let card, state == .ready, let current = cardId else {

@@ -108,18 +108,19 @@ public final class MyNumberCard: Sendable {
 
     // MARK: - Building blocks (run with the card held)
 
+    /// The card's kind. Only the answers that say so make a card "not JPKI": no JPKI AP
+    /// (`6A 82`, `6A 81`) or no token file; any other status word is a card error
+    /// (`card_error`, with the status word), not a card kind.
     private func detectUnlocked() async throws -> (kind: CardKind, tokenLabel: String?) {
         do {
             try await select(.jpki)
         } catch CardError.applicationNotFound {
             return (.noJPKIApplication, nil)
-        } catch CardError.unexpectedStatus {
-            return (.noJPKIApplication, nil)
         }
         let raw: [UInt8]
         do {
             raw = try await readFile(JPKIFile.tokenInfo, length: .fixed(JPKIFile.tokenInfoLength))
-        } catch let error as CardError where error.code != "malformed_response" {
+        } catch CardError.fileNotFound {
             return (.nonJPKI, nil)
         }
         let label = String(decoding: raw.prefix { $0 != 0 && $0 != 0xFF }, as: UTF8.self)

@@ -103,7 +103,9 @@ extension MyNumberCard {
         // Nobody waits for this request any more: stop before a try could be spent.
         try Task.checkCancellation()
         // Sent exactly once: `exchange` never resends a VERIFY, and nothing here loops.
-        let response = try await transport.exchange(CardCommands.verify(pin))
+        var command = CardCommands.verify(pin)
+        defer { command.wipe() }
+        let response = try await transport.exchange(command)
         switch response.statusWord.meaning {
         case .success: return
         case .verificationFailed(0), .referenceDataNotUsable, .authenticationMethodBlocked:

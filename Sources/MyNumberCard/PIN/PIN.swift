@@ -5,8 +5,12 @@
 /// `description`, `debugDescription`, `dump` or string interpolation.
 public struct PIN: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public let kind: PINKind
-    /// The ASCII bytes VERIFY carries. Internal: only the card layer sends them.
-    let bytes: [UInt8]
+    /// The ASCII bytes VERIFY carries, overwritten when the last copy of this PIN goes away.
+    /// Internal: only the card layer sends them.
+    let secret: SecretBytes
+
+    /// A copy of the bytes, for building the VERIFY command (which wipes it after sending).
+    var bytes: [UInt8] { secret.withBytes { Array($0) } }
 
     /// Checks `value` against the rules for `kind`; the sign PIN is upper-cased first.
     /// Throws ``CardError/pinFormat(_:_:)`` without echoing the value.
@@ -32,7 +36,7 @@ public struct PIN: Sendable, CustomStringConvertible, CustomDebugStringConvertib
             }
         }
         self.kind = kind
-        self.bytes = scalars.map { UInt8($0.value) }
+        self.secret = SecretBytes(scalars.lazy.map { UInt8($0.value) })
     }
 
     public var description: String { "PIN(\(kind.rawValue), redacted)" }

@@ -1,0 +1,118 @@
+import NIOCore
+import Synchronization
+
+/// Watches one connection's phases on its event loop and closes it when a phase lasts too long.
+///
+/// A request that has started to arrive must be complete within `headerTimeout` (slow-header
+/// clients); between requests a keep-alive connection may stay idle for `idleTimeout`. While a
+/// request is handled no timer runs here: card operations have their own bounds. On graceful
+/// shutdown an idle connection closes at once and a busy one gets `grace` to finish.
+final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    enum Phase { case idle, receiving, handling, closing }
+
+    private let headerTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private var phase = Phase.idle
+    private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+
+    init(headerTimeout: Duration, idleTimeout: Duration) {
+        self.headerTimeout = .nanoseconds(headerTimeout.nanoseconds)
+        self.idleTimeout = .nanoseconds(idleTimeout.nanoseconds)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        arm(idleTimeout)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if phase == .idle {
+            phase = .receiving
+            arm(headerTimeout)
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    /// The whole request is in: it is being handled.
+    func requestReceived() {
+        guard phase != .closing else { return }
+        phase = .handling
+        timer?.cancel()
+    }
+
+    /// The answer is written: wait for the next request, or close if shutting down.
+    func responseSent() {
+        if phase == .closing {
+            context?.close(promise: nil)
+            return
+        }
+        phase = .idle
+        arm(idleTimeout)
+    }
+
+    /// Graceful shutdown: close now unless a request is being handled; that one gets `grace`.
+    func shutDown(grace: Duration) {
+        switch phase {
+        case .idle, .receiving:
+            context?.close(promise: nil)
+        case .handling:
+            phase = .closing
+            arm(.nanoseconds(grace.nanoseconds))
+        case .closing:
+            break
+        }
+    }
+
+    private func arm(_ delay: TimeAmount) {
+        timer?.cancel()
+        guard let context else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: delay) { loopBound.value.close(promise: nil) }
+    }
+}
+
+/// Counts open connections, in all and per client process, so one client cannot take them all.
+final class ConnectionTable: Sendable {
+    let limit: Int
+    let perClient: Int
+    private let counts = Mutex<(total: Int, byPID: [Int32: Int])>((0, [:]))
+
+    init(limit: Int, perClient: Int) {
+        self.limit = limit
+        self.perClient = perClient
+    }
+
+    /// Takes a slot for a connection from `pid`; false when the table or the client is full.
+    func admit(_ pid: Int32) -> Bool {
+        counts.withLock { c in
+            guard c.total < limit, c.byPID[pid, default: 0] < perClient else { return false }
+            c.total += 1
+            c.byPID[pid, default: 0] += 1
+            return true
+        }
+    }
+
+    func release(_ pid: Int32) {
+        counts.withLock { c in
+            c.total -= 1
+            let left = c.byPID[pid, default: 1] - 1
+            c.byPID[pid] = left > 0 ? left : nil
+        }
+    }
+
+    var open: Int { counts.withLock { $0.total } }
+}
