@@ -16,11 +16,14 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var logLevel = "info"
     /// Largest request body accepted, in bytes.
     public var maxBodyBytes = 64 * 1024
+    /// A directory of PEM CA certificates (the J-LIS JPKI CAs). Missing or empty: trust is not checked.
+    public var trustAnchors = "/etc/jpkid/trust-anchors"
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, statusGroup, operatorGroup, socketGroup, readerFilter, logLevel, maxBodyBytes
+        case trustAnchors
     }
 
     public init(from decoder: any Decoder) throws {
@@ -33,6 +36,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         readerFilter = try c.decodeIfPresent(String.self, forKey: .readerFilter)
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+        trustAnchors = try c.decodeIfPresent(String.self, forKey: .trustAnchors) ?? d.trustAnchors
     }
 
     /// Loads `path`; a missing file at the default path is the defaults.
@@ -73,6 +77,7 @@ public struct Configuration: Codable, Sendable, Equatable {
             throw ConfigurationError("maxBodyBytes must be between 1024 and 16777216")
         }
         guard socket.hasPrefix("/") else { throw ConfigurationError("socket must be an absolute path") }
+        guard trustAnchors.hasPrefix("/") else { throw ConfigurationError("trustAnchors must be an absolute path") }
     }
 
     /// Settings given on the command line: they win over the file, at start and on every reload.

@@ -1,6 +1,7 @@
 import Foundation
 import JPKIAPI
 import Logging
+import MyNumberCard
 import ServiceLifecycle
 import UnixSignals
 
@@ -17,10 +18,13 @@ public final class Daemon: Service, Sendable {
     public let registry: ReaderRegistry
     let policy: PolicyStore
     let notify: SDNotify
+    /// The trust anchors read at start (a change needs a restart).
+    public let trustAnchors: TrustAnchors
 
     public init(
         configuration: Configuration, configurationPath: String?, overrides: Configuration.Overrides = .init(),
-        source: any CardSource, binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify()
+        source: any CardSource, binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify(),
+        trustAnchors: TrustAnchors = .none
     ) {
         self.initial = configuration
         self.configurationPath = configurationPath
@@ -30,7 +34,9 @@ public final class Daemon: Service, Sendable {
         self.logger = logger
         self.notify = notify
         self.policy = PolicyStore(configuration.policy)
-        self.registry = ReaderRegistry(source: source, events: events, logger: logger)
+        self.trustAnchors = trustAnchors
+        self.registry = ReaderRegistry(
+            source: source, events: events, logger: logger, validator: ChainValidator(anchors: trustAnchors))
     }
 
     public func run() async throws {
@@ -41,6 +47,7 @@ public final class Daemon: Service, Sendable {
                     metadata: ["setting": "\(role)", "group": "\(group)"])
             }
         }
+        logTrustAnchors()
         let handler = APIHandler(registry: registry, events: events, policy: policy, logger: logger)
         let server = HTTPServer(handler: handler, bodyLimit: initial.maxBodyBytes, logger: logger)
         let registry = self.registry
@@ -105,14 +112,31 @@ public final class Daemon: Service, Sendable {
                     path: configurationPath, required: true, overrides: overrides)
                 policy.replace(with: configuration.policy)
                 JournalLogHandler.level.withLock { $0 = configuration.level }
-                if configuration.socket != initial.socket || configuration.readerFilter != initial.readerFilter {
-                    logger.notice("socket and readerFilter changes take effect on restart")
+                if configuration.socket != initial.socket || configuration.readerFilter != initial.readerFilter
+                    || configuration.trustAnchors != initial.trustAnchors
+                {
+                    logger.notice("socket, readerFilter and trustAnchors changes take effect on restart")
                 }
                 logger.notice("configuration reloaded")
             } catch {
                 logger.error("configuration reload failed; keeping the old one", metadata: ["error": "\(error)"])
             }
             notify.ready(status: "configuration reloaded")
+        }
+    }
+}
+
+extension Daemon {
+    /// Says at start whether certificates are checked against trust anchors.
+    func logTrustAnchors() {
+        if trustAnchors.isConfigured {
+            logger.notice(
+                "trust anchors loaded",
+                metadata: [
+                    "directory": "\(trustAnchors.source ?? "-")", "certificates": "\(trustAnchors.certificates.count)",
+                ])
+        } else {
+            logger.notice("no trust anchors configured: certificate trust is not checked")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JPKIAPI
 import Logging
+import MyNumberCard
 import PCSC
 
 /// All readers the daemon knows, fed by a ``CardSource``'s events.
@@ -11,11 +12,15 @@ public actor ReaderRegistry {
     private var sessions: [String: ReaderSession] = [:]
     private var order: [String] = []
     private(set) var pcscAvailable = true
+    private let validator: ChainValidator
 
-    public init(source: any CardSource, events: EventBus, logger: Logger) {
+    public init(
+        source: any CardSource, events: EventBus, logger: Logger, validator: ChainValidator = .init(anchors: .none)
+    ) {
         self.source = source
         self.events = events
         self.logger = logger
+        self.validator = validator
     }
 
     /// Consumes reader events until cancelled.
@@ -29,7 +34,8 @@ public actor ReaderRegistry {
         switch event {
         case .readerAdded(let name):
             guard sessions[name] == nil else { return }
-            let session = ReaderSession(name: name, source: source, events: events, logger: logger)
+            let session = ReaderSession(
+                name: name, source: source, events: events, logger: logger, validator: validator)
             sessions[name] = session
             order.append(name)
             events.publish(EventView(type: "reader-added", reader: session.id, readerName: name))

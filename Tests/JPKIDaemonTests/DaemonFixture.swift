@@ -3,6 +3,7 @@ import Foundation
 import JPKIAPI
 import JPKIClient
 import Logging
+import MyNumberCard
 import Synchronization
 
 @testable import JPKIDaemon
@@ -42,7 +43,7 @@ final class DaemonFixture: Sendable {
     init(
         scenario: Scenario = Scenario(), statusGroup: String? = "jpkid-status",
         operatorGroup: String? = "jpkid-operator",
-        socketGroup: String? = nil
+        socketGroup: String? = nil, trustAnchors: TrustAnchors = .none
     ) throws {
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("jpkid-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -58,7 +59,7 @@ final class DaemonFixture: Sendable {
         daemon = Daemon(
             configuration: configuration, configurationPath: nil, source: source,
             binding: .path(socketPath, socketGroup: socketGroup ?? statusGroup), logger: logger,
-            notify: SDNotify(environment: [:]))
+            notify: SDNotify(environment: [:]), trustAnchors: trustAnchors)
     }
 
     /// Starts the daemon and waits until the card has been read.
