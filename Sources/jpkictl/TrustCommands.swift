@@ -143,7 +143,7 @@ struct VerifySignature: ParsableCommand {
         if text.contains("-----BEGIN CERTIFICATE-----") {
             do {
                 return try TrustAnchors.derCertificates(pem: text, name: name)[0]
-            } catch let error as TrustAnchorError {
+            } catch {
                 throw ValidationError(error.description)
             }
         }

@@ -2,7 +2,7 @@ import SwiftASN1
 import X509
 
 /// What a card certificate is for, and the key usage that fits it.
-public enum CertificateUsage: Sendable {
+public enum CertificateUsage: String, Sendable {
     /// 利用者証明用: logins. digitalSignature, and never nonRepudiation (a key that commits
     /// the holder to documents must not answer login challenges).
     case authentication
@@ -32,7 +32,7 @@ public enum CertificateUsage: Sendable {
 }
 
 /// The key-usage rule as a ``VerifierPolicy``: the leaf of the chain must fit `usage`.
-public struct KeyUsagePolicy: VerifierPolicy {
+public struct KeyUsagePolicy: VerifierPolicy, Sendable {
     public let usage: CertificateUsage
     public let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [.X509ExtensionID.keyUsage]
 
@@ -41,7 +41,8 @@ public struct KeyUsagePolicy: VerifierPolicy {
     public mutating func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async
         -> PolicyEvaluationResult
     {
-        usage.allows(chain.leaf)
-            ? .meetsPolicy : .failsToMeetPolicy(reason: "the leaf's key usage does not fit \(usage)")
+        let usage = self.usage
+        return usage.allows(chain.leaf)
+            ? .meetsPolicy : .failsToMeetPolicy(reason: "the leaf's key usage does not fit \(usage.rawValue)")
     }
 }

@@ -46,7 +46,7 @@ public enum SignatureCheck {
     static func digest<H: HashFunction>(_ bytes: [UInt8], as: H.Type) -> H.Digest? {
         guard bytes.count == H.Digest.byteCount else { return nil }
         var value = H.hash(data: [UInt8]())
-        guard MemoryLayout<H.Digest>.size == bytes.count else { return nil }
+        guard MemoryLayout<H.Digest>.size >= bytes.count else { return nil }
         withUnsafeMutableBytes(of: &value) { raw in raw.copyBytes(from: bytes) }
         return Array(value) == bytes ? value : nil
     }
