@@ -25,7 +25,7 @@ extension ReaderSession {
         do {
             // `sign` checks the card's signature under the cached auth certificate.
             let signed = try await sign(
-                key: .auth, pin: request.pin, digestInfo: digestInfo,
+                key: .auth, pin: request.pin, digestInfo: digestInfo, cardId: request.cardId,
                 confirmFinalAttempt: request.confirmFinalAttempt ?? false)
             signature = signed.signature
         } catch CardError.invalidSignature {

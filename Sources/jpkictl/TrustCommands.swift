@@ -47,9 +47,12 @@ struct Authenticate: ParsableCommand {
             guard let bytes = [UInt8](hex: challenge) else { throw ValidationError("--challenge is not hex") }
             request.challenge = Data(bytes).base64EncodedString()
         }
-        request.pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("auth")): ")
+        let target = try options.pinTarget()
+        request.cardId = target.cardId
+        request.pin = try readPIN(
+            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("auth")) (\(target.label)): ")
         request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
-        let data = try options.call("POST", "\(options.base)/authenticate", body: request)
+        let data = try options.call("POST", "\(target.path)/authenticate", body: request)
         let response = try options.decode(AuthenticateResponse.self, data)
         if let certificateOutput {
             try Data(response.certificate.utf8).write(to: URL(fileURLWithPath: certificateOutput))

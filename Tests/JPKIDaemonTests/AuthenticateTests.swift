@@ -80,7 +80,9 @@ struct AuthenticateTests {
             #expect(again.challenge != login.challenge)
             let given = Data((0..<20).map { UInt8($0) }).base64EncodedString()
             let withChallenge = try #require(
-                try await Self.authenticate(d, #"{"pin":"1234","challenge":"\#(given)"}"#).body)
+                try await Self.authenticate(
+                    d, #"{"pin":"1234","challenge":"\#(given)","cardId":"\#(card.cardId)"}"#
+                ).body)
             #expect(withChallenge.authenticated)
             #expect(withChallenge.challenge == given)
             #expect(d.log.text.contains("authenticated=true") && d.log.text.contains("trust=trusted"))
@@ -171,6 +173,7 @@ struct AuthenticateTests {
                 (#"{"pin":"12"}"#, 422, "pin_format"),
                 (#"{"pin":"1234","extra":1}"#, 400, "bad_request"),
                 (#"{"challenge":"AAAAAAAAAAAAAAAAAAAAAA=="}"#, 400, "bad_request"),
+                (#"{"pin":"1234","cardId":"000000000000000000000000"}"#, 409, "card_changed"),
             ]
             for (json, status, code) in cases {
                 let response = try await d.request("POST", "/v1/card/authenticate", json: json)

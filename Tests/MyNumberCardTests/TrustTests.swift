@@ -79,7 +79,9 @@ struct TrustTests {
         let certificate = Array(sim.image.file(0x000A)!)
         for algorithm in DigestAlgorithm.allCases {
             let digestInfo = DigestInfo(algorithm: algorithm, hashing: Array("challenge".utf8))
-            let signature = try await card.sign(digestInfo, with: .auth, pin: try Fixtures.pin("1234", .auth))
+            let signature = try await card.sign(
+                digestInfo, with: .auth, pin: try Fixtures.pin("1234", .auth), confirmFinalAttempt: false
+            ).signature
             #expect(SignatureCheck.isValid(signature, for: digestInfo, certificate: certificate), "\(algorithm)")
             let other = DigestInfo(algorithm: algorithm, hashing: Array("another challenge".utf8))
             #expect(!SignatureCheck.isValid(signature, for: other, certificate: certificate), "\(algorithm)")
@@ -88,10 +90,14 @@ struct TrustTests {
         // The sign certificate's key did not make it.
         #expect(
             !SignatureCheck.isValid(
-                try await card.sign(digestInfo, with: .auth, pin: try Fixtures.pin("1234", .auth)), for: digestInfo,
+                try await card.sign(
+                    digestInfo, with: .auth, pin: try Fixtures.pin("1234", .auth), confirmFinalAttempt: false
+                ).signature, for: digestInfo,
                 certificate: Array(sim.image.file(0x0001)!)))
         sim.faults.tamperSignature = true
-        let tampered = try await card.sign(digestInfo, with: .auth, pin: try Fixtures.pin("1234", .auth))
+        let tampered = try await card.sign(
+            digestInfo, with: .auth, pin: try Fixtures.pin("1234", .auth), confirmFinalAttempt: false
+        ).signature
         #expect(tampered.count == 256)
         #expect(!SignatureCheck.isValid(tampered, for: digestInfo, certificate: certificate))
         #expect(throws: CardError.invalidSignature) {
