@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
 
@@ -91,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "jpkictl",
             dependencies: [
-                "JPKIClient", "JPKIAPI", "ISO7816",
+                "JPKIClient", "JPKIAPI", "ISO7816", "MyNumberCard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -88,6 +88,8 @@ public enum CardBuilder {
             keys.append(.init(fid: 0x001A, pinFID: 0x001B, der: signKey.derRepresentation))
         }
 
+        if scenario.swapCertificates { swapCertificateContents(&jpkiFiles) }
+
         var applications: [CardImage.Application] = []
         if scenario.token != .noJPKIApplication {
             let isJPKI = scenario.token != .nonJPKI

@@ -55,6 +55,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// Extended-length APDUs reach the card; false answers them `67 00`, like a reader or card
     /// that cannot carry them.
     public var extendedLength = true
+    /// A faulty card: the auth certificate file (EF 000A) holds the sign certificate and the
+    /// sign certificate file (EF 0001) the auth certificate. The keys stay where they are.
+    public var swapCertificates = false
 
     public init() {}
 
@@ -123,6 +126,7 @@ public struct Scenario: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case name, token, authPIN, signPIN, cardTextPIN, jukiPIN, triesLeft, signCertificate
         case authExpiry, signExpiry, issued, holder, atr, isoVerifyStatus, extendedLength
+        case swapCertificates
     }
 
     public init(from decoder: any Decoder) throws {
@@ -143,10 +147,14 @@ public struct Scenario: Codable, Sendable, Equatable {
         atr = try c.decodeIfPresent(String.self, forKey: .atr) ?? d.atr
         isoVerifyStatus = try c.decodeIfPresent(Bool.self, forKey: .isoVerifyStatus) ?? d.isoVerifyStatus
         extendedLength = try c.decodeIfPresent(Bool.self, forKey: .extendedLength) ?? d.extendedLength
+        swapCertificates = try c.decodeIfPresent(Bool.self, forKey: .swapCertificates) ?? d.swapCertificates
     }
 
     /// Checks the values a card cannot be built from.
     public func validate() throws(SimulatorError) {
+        if swapCertificates && !signCertificate {
+            throw .invalidScenario("swapCertificates needs a sign certificate")
+        }
         for key in triesLeft.keys {
             guard let max = Self.maxTries[key] else {
                 throw .invalidScenario("triesLeft has unknown PIN '\(key)'; use auth, sign, card-text, juki")

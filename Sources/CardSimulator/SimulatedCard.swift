@@ -25,6 +25,9 @@ public final class SimulatedCard: Sendable {
         /// operation that fails after its VERIFY). Unverified attempts still get `69 82`, so a
         /// client that gets anything else has found the card verified.
         public var failAuthorisedSignatures = false
+        /// Every authorised COMPUTE DIGITAL SIGNATURE answers a signature with one bit flipped
+        /// (a card whose signatures do not verify).
+        public var tamperSignature = false
         public init() {}
     }
 
@@ -324,9 +327,10 @@ public final class SimulatedCard: Sendable {
         else { return StatusWord.conditionsNotSatisfied.bytes }
         guard s.verified.contains(key.pinFID) else { return StatusWord.securityStatusNotSatisfied.bytes }
         if s.faults.failAuthorisedSignatures { return StatusWord.noPreciseDiagnosis.bytes }
-        guard !c.data.isEmpty, let signature = signer.sign(c.data) else {
+        guard !c.data.isEmpty, var signature = signer.sign(c.data) else {
             return StatusWord.incorrectData.bytes
         }
+        if s.faults.tamperSignature { signature[signature.count / 2] ^= 0x01 }
         return signature + StatusWord.success.bytes
     }
 }

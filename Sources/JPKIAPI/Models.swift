@@ -96,6 +96,11 @@ public struct CertificateView: Codable, Sendable, Equatable {
     /// `valid`, `renewable`, `expired`, `not_yet_valid`.
     public var status: String
     public var daysUntilExpiry: Int
+    /// Against the configured trust anchors: `trusted`, `untrusted_issuer`, `expired`,
+    /// `not_yet_valid`, `wrong_key_usage`, or `not_checked` when no anchors are configured.
+    public var trust: String?
+    /// Always false when present: JPKI revocation status is open only to registered verifiers.
+    public var revocationChecked: Bool?
 
     public init(_ info: CertificateInfo, now: Date) {
         subject = info.subject

@@ -38,7 +38,7 @@ public struct Diagnosis: Sendable {
 
     public init(language: Language) { self.language = language }
 
-    private func t(_ ja: String, _ en: String) -> String { language == .japanese ? ja : en }
+    func t(_ ja: String, _ en: String) -> String { language == .japanese ? ja : en }
 
     public func pinName(_ kind: String) -> String {
         switch kind {
@@ -112,6 +112,7 @@ public struct Diagnosis: Sendable {
             guard let certificate = card.certificates[slot] else { continue }
             findings += certificateFindings(slot, certificate)
         }
+        findings += trustFindings(for: card)
         return findings
     }
 

@@ -32,6 +32,8 @@ public enum CardError: CodedError, Equatable {
     case invalidDigest(String)
     /// The certificate bytes could not be parsed.
     case invalidCertificate(String)
+    /// The card returned a signature that does not verify under its certificate.
+    case invalidSignature
 
     public var code: String {
         switch self {
@@ -49,6 +51,7 @@ public enum CardError: CodedError, Equatable {
         case .malformedResponse: "malformed_response"
         case .invalidDigest: "invalid_digest"
         case .invalidCertificate: "invalid_certificate"
+        case .invalidSignature: "card_error"
         }
     }
 
@@ -82,6 +85,8 @@ public enum CardError: CodedError, Equatable {
             "invalid digest: \(why)"
         case .invalidCertificate(let why):
             "invalid certificate: \(why)"
+        case .invalidSignature:
+            "the card returned a signature that does not verify under its certificate; it was not passed on"
         }
     }
 }

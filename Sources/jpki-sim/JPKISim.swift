@@ -95,6 +95,16 @@ struct JPKISim: ParsableCommand {
     @Flag(help: "Print the card's PIN counters and certificate files as JSON and exit.")
     var dump = false
 
+    // Trust checks (issue 11).
+    @Option(
+        name: .customLong("export-ca"), help: "Write auth-ca.pem and sign-ca.pem (PEM) into this directory and exit.")
+    var exportCA: String?
+    @Flag(name: .customLong("tamper-signature"), help: "Fault: every signature the card returns has a flipped bit.")
+    var tamperSignature = false
+    @Flag(
+        name: .customLong("swap-certificates"), help: "Fault: the auth and sign certificate files hold each other's.")
+    var swapCertificates = false
+
     mutating func run() throws {
         var scenario =
             try config.map { try Scenario.load(from: URL(fileURLWithPath: $0)) }
@@ -119,6 +129,7 @@ struct JPKISim: ParsableCommand {
         }
         if let authExpiry { scenario.authExpiry = authExpiry }
         if let signExpiry { scenario.signExpiry = signExpiry }
+        if swapCertificates { scenario.swapCertificates = true }
         try scenario.validate()
 
         let card =
@@ -131,7 +142,9 @@ struct JPKISim: ParsableCommand {
         faults.corruptResponseAt = corruptResponse
         faults.truncateResponseAt = truncateResponse
         faults.failAuthorisedSignatures = failAuthorisedSignatures
+        faults.tamperSignature = tamperSignature
         card.faults = faults
+        if let exportCA { return try Self.exportCA(card.image, to: exportCA) }
 
         if let removeOnSignal, removeOnSignal < 0 {
             throw ValidationError("--remove-on-signal takes a count of APDUs (0 or more)")

@@ -80,7 +80,9 @@ struct Status: ParsableCommand {
                 print(
                     "  cert \(slot.padding(toLength: 8, withPad: " ", startingAt: 0)) expires \(cert.expiryDate) "
                         + "(\(cert.daysUntilExpiry) days), renewable from \(cert.renewableFrom)\(flag)")
+                if Self.printTrust(cert) { attention = true }
             }
+            Self.printTrustNotChecked(card)
         }
         if attention { throw ExitCode(Exit.attentionNeeded.rawValue) }
     }

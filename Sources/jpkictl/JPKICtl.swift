@@ -18,6 +18,7 @@ enum Exit: Int32 {
     case pinBlocked = 6
     case finalAttempt = 7
     case badInput = 8
+    case notVerified = 9
     case attentionNeeded = 10
 
     static func forCode(_ code: String) -> Exit {
@@ -127,7 +128,11 @@ struct JPKICtl: ParsableCommand {
             terminal; never from the command line.
             Exit codes: 0 ok, 1 error, 2 jpkid unreachable, 3 forbidden, 4 no card or unknown \
             reader, 5 wrong PIN, 6 PIN blocked, 7 final attempt not confirmed, 8 bad input, \
+            9 (authenticate, verify) not authenticated or not verified, \
             10 (status, diagnose) something needs attention.
             """,
-        subcommands: [Status.self, Health.self, PINCommand.self, Sign.self, Cert.self, Watch.self, Diagnose.self])
+        subcommands: [
+            Status.self, Health.self, PINCommand.self, Sign.self, Cert.self, Watch.self, Diagnose.self,
+            Authenticate.self, VerifySignature.self,
+        ])
 }

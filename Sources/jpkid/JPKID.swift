@@ -3,6 +3,7 @@ import CardSimulator
 import Foundation
 import JPKIDaemon
 import Logging
+import MyNumberCard
 import ServiceLifecycle
 
 @main
@@ -61,9 +62,11 @@ struct JPKID: AsyncParsableCommand {
         overrides.logLevel = logLevel
         let configurationPath = config ?? "/etc/jpkid/jpkid.json"
         let configuration: Configuration
+        let trustAnchors: TrustAnchors
         do {
             configuration = try Configuration.load(
                 path: configurationPath, required: config != nil, overrides: overrides)
+            trustAnchors = try configuration.loadTrustAnchors()
         } catch {
             throw ValidationError("\(error)")
         }
@@ -93,7 +96,7 @@ struct JPKID: AsyncParsableCommand {
             ?? .path(configuration.socket, socketGroup: configuration.socketGroup ?? configuration.statusGroup)
         let daemon = Daemon(
             configuration: configuration, configurationPath: configurationPath, overrides: overrides,
-            source: source, binding: binding, logger: logger)
+            source: source, binding: binding, logger: logger, trustAnchors: trustAnchors)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Running requests get shutdownGraceSeconds; past this the service is cancelled outright,

@@ -3,6 +3,7 @@ import Foundation
 import JPKIAPI
 import JPKIClient
 import Logging
+import MyNumberCard
 import Synchronization
 
 @testable import JPKIDaemon
@@ -42,7 +43,8 @@ final class DaemonFixture: Sendable {
     init(
         scenario: Scenario = Scenario(), statusGroup: String? = "jpkid-status",
         operatorGroup: String? = "jpkid-operator",
-        socketGroup: String? = nil, configure: (inout Configuration) -> Void = { _ in }
+        socketGroup: String? = nil, trustAnchors: TrustAnchors = .none,
+        configure: (inout Configuration) -> Void = { _ in }
     ) throws {
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("jpkid-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -59,14 +61,14 @@ final class DaemonFixture: Sendable {
         daemon = Daemon(
             configuration: configuration, configurationPath: nil, source: source,
             binding: .path(socketPath, socketGroup: socketGroup ?? statusGroup), logger: logger,
-            notify: SDNotify(environment: [:]))
+            notify: SDNotify(environment: [:]), trustAnchors: trustAnchors)
     }
 
     /// Starts the daemon and waits until the card has been read.
     func start() async throws {
         let daemon = self.daemon
         task.withLock { $0 = Task { try? await daemon.run() } }
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if FileManager.default.fileExists(atPath: socketPath),
                 let response = try? await request("GET", "/v1/readers"),
@@ -80,11 +82,11 @@ final class DaemonFixture: Sendable {
         throw FixtureError("jpkid did not come up")
     }
 
-    /// Polls `condition` until it holds (fails the wait after 20 s): no fixed sleeps in tests.
+    /// Polls `condition` until it holds (fails the wait after 60 s: parallel tests generating RSA keys can starve the pool): no fixed sleeps in tests.
     func eventually(
         _ what: String, _ condition: @Sendable () async throws -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(20))

@@ -49,6 +49,7 @@ public struct APIError: CodedError, Equatable {
                 case .pinNotAvailable, .pinRequired, .unsupportedCard, .applicationNotFound, .finalAttempt: .conflict
                 case .certificateNotIssued, .fileNotFound: .notFound
                 case .unexpectedStatus, .malformedResponse, .invalidCertificate: .badGateway
+                case .invalidSignature: .badGateway
                 }
             var remaining: Int?
             if case .wrongPIN(_, let left) = error { remaining = left }

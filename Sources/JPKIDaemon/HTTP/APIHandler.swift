@@ -156,6 +156,11 @@ public struct APIHandler: Sendable {
                 try await session.sign(
                     key: key, pin: body.pin, digestInfo: digestInfo, cardId: body.cardId,
                     confirmFinalAttempt: body.confirmFinalAttempt ?? false))
+        case 1 where rest[0] == "authenticate":
+            try require(request, .operate, methods: [.POST])
+            let body = try decode(
+                AuthenticateRequest.self, request, allowed: ["pin", "cardId", "challenge", "confirmFinalAttempt"])
+            return .json(try await session.authenticate(body))
         default:
             throw APIError.notFound("no such path: \(request.path)")
         }

@@ -28,6 +28,8 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var shutdownGraceSeconds = 5.0
     /// How long a request waits for a card that another program holds before `503 card_busy`.
     public var cardTimeoutSeconds = 10.0
+    /// A directory of PEM CA certificates (the J-LIS JPKI CAs). Missing or empty: trust is not checked.
+    public var trustAnchors = "/etc/jpkid/trust-anchors"
 
     public init() {}
 
@@ -35,6 +37,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         case socket, statusGroup, operatorGroup, socketGroup, readerFilter, logLevel, maxBodyBytes
         case maxConnections, maxConnectionsPerClient, headerTimeoutSeconds, idleTimeoutSeconds
         case shutdownGraceSeconds, cardTimeoutSeconds
+        case trustAnchors
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +59,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         shutdownGraceSeconds =
             try c.decodeIfPresent(Double.self, forKey: .shutdownGraceSeconds) ?? d.shutdownGraceSeconds
         cardTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .cardTimeoutSeconds) ?? d.cardTimeoutSeconds
+        trustAnchors = try c.decodeIfPresent(String.self, forKey: .trustAnchors) ?? d.trustAnchors
     }
 
     /// Loads `path`; a missing file at the default path is the defaults.
@@ -108,6 +112,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         ] where !range.contains(value) {
             throw ConfigurationError("\(name) must be between \(range.lowerBound) and \(range.upperBound)")
         }
+        guard trustAnchors.hasPrefix("/") else { throw ConfigurationError("trustAnchors must be an absolute path") }
     }
 
     /// The HTTP server's bounds from these settings.

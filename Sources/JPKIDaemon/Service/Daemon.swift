@@ -1,6 +1,7 @@
 import Foundation
 import JPKIAPI
 import Logging
+import MyNumberCard
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -18,10 +19,13 @@ public final class Daemon: Service, Sendable {
     public let registry: ReaderRegistry
     let policy: PolicyStore
     let notify: SDNotify
+    /// The trust anchors read at start (a change needs a restart).
+    public let trustAnchors: TrustAnchors
 
     public init(
         configuration: Configuration, configurationPath: String?, overrides: Configuration.Overrides = .init(),
-        source: any CardSource, binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify()
+        source: any CardSource, binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify(),
+        trustAnchors: TrustAnchors = .none
     ) {
         self.initial = configuration
         self.configurationPath = configurationPath
@@ -31,8 +35,10 @@ public final class Daemon: Service, Sendable {
         self.logger = logger
         self.notify = notify
         self.policy = PolicyStore(configuration.policy)
+        self.trustAnchors = trustAnchors
         self.registry = ReaderRegistry(
-            source: source, events: events, logger: logger, cardTimeout: .seconds(configuration.cardTimeoutSeconds))
+            source: source, events: events, logger: logger, validator: ChainValidator(anchors: trustAnchors),
+            cardTimeout: .seconds(configuration.cardTimeoutSeconds))
     }
 
     public func run() async throws {
@@ -43,6 +49,7 @@ public final class Daemon: Service, Sendable {
                     metadata: ["setting": "\(role)", "group": "\(group)"])
             }
         }
+        logTrustAnchors()
         let handler = APIHandler(registry: registry, events: events, policy: policy, logger: logger)
         let server = HTTPServer(handler: handler, limits: initial.serverLimits, logger: logger)
         let registry = self.registry
@@ -141,8 +148,10 @@ public final class Daemon: Service, Sendable {
                     path: configurationPath, required: true, overrides: overrides)
                 policy.replace(with: configuration.policy)
                 JournalLogHandler.level.withLock { $0 = configuration.level }
-                if configuration.socket != initial.socket || configuration.readerFilter != initial.readerFilter {
-                    logger.notice("socket and readerFilter changes take effect on restart")
+                if configuration.socket != initial.socket || configuration.readerFilter != initial.readerFilter
+                    || configuration.trustAnchors != initial.trustAnchors
+                {
+                    logger.notice("socket, readerFilter and trustAnchors changes take effect on restart")
                 }
                 logger.notice("configuration reloaded")
             } catch {
@@ -161,6 +170,21 @@ final class FirstAnswer<Value: Sendable>: Sendable {
         continuation.withLock { c in
             c?.resume(returning: value)
             c = nil
+        }
+    }
+}
+
+extension Daemon {
+    /// Says at start whether certificates are checked against trust anchors.
+    func logTrustAnchors() {
+        if trustAnchors.isConfigured {
+            logger.notice(
+                "trust anchors loaded",
+                metadata: [
+                    "directory": "\(trustAnchors.source ?? "-")", "certificates": "\(trustAnchors.certificates.count)",
+                ])
+        } else {
+            logger.notice("no trust anchors configured: certificate trust is not checked")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JPKIAPI
 import Logging
+import MyNumberCard
 import PCSC
 
 /// All readers the daemon knows, fed by a ``CardSource``'s events.
@@ -17,11 +18,16 @@ public actor ReaderRegistry {
     private var sessions: [String: ReaderSession] = [:]
     private var order: [String] = []
     private(set) var pcscAvailable = true
+    private let validator: ChainValidator
 
-    public init(source: any CardSource, events: EventBus, logger: Logger, cardTimeout: Duration = .seconds(10)) {
+    public init(
+        source: any CardSource, events: EventBus, logger: Logger, validator: ChainValidator = .init(anchors: .none),
+        cardTimeout: Duration = .seconds(10)
+    ) {
         self.source = source
         self.events = events
         self.logger = logger
+        self.validator = validator
         self.cardTimeout = cardTimeout
     }
 
@@ -37,7 +43,8 @@ public actor ReaderRegistry {
         case .readerAdded(let name):
             guard sessions[name] == nil else { return }
             let session = ReaderSession(
-                name: name, source: source, events: events, logger: logger, cardTimeout: cardTimeout)
+                name: name, source: source, events: events, logger: logger, validator: validator,
+                cardTimeout: cardTimeout)
             sessions[name] = session
             order.append(name)
             events.publish(EventView(type: "reader-added", reader: session.id, readerName: name))

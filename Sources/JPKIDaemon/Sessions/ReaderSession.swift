@@ -27,6 +27,8 @@ public actor ReaderSession {
     private let logger: Logger
     private let pinOperations = AsyncLock()
     private let cardTimeout: Duration
+    /// Checks certificate chains against the trust anchors.
+    let validator: ChainValidator
 
     private var state: ReaderState = .empty
     private var connection: (any CardConnection)?
@@ -47,6 +49,8 @@ public actor ReaderSession {
         var summary: CardSummary
         var certificates: [CertificateSlot: CertificateInfo]
         var readAt: Date
+        /// Each certificate's trust, computed once when the card is read.
+        var trust: [CertificateSlot: TrustCode] = [:]
 
         /// The summary with these PIN states in place of the cached ones.
         mutating func update(_ statuses: [PINStatus]) {
@@ -57,8 +61,10 @@ public actor ReaderSession {
     }
 
     init(
-        name: String, source: any CardSource, events: EventBus, logger: Logger, cardTimeout: Duration = .seconds(10)
+        name: String, source: any CardSource, events: EventBus, logger: Logger,
+        validator: ChainValidator = .init(anchors: .none), cardTimeout: Duration = .seconds(10)
     ) {
+        self.validator = validator
         self.id = Self.id(for: name)
         self.name = name
         self.source = source
@@ -181,6 +187,7 @@ public actor ReaderSession {
         guard let card else { throw APIError.noCard }
         state = .reading
         let summary = try await card.readSummary()
+        let trust = await validator.evaluate(card: summary.certificates)
         guard current == generation else { return }
         extendedLength = card.extendedLength
         var certificates: [CertificateSlot: CertificateInfo] = [:]
@@ -188,6 +195,7 @@ public actor ReaderSession {
             certificates[slot] = try CertificateInfo(der: der)
         }
         snapshot = Snapshot(summary: summary, certificates: certificates, readAt: Date())
+        snapshot?.trust = trust
         lastError = nil
         state = summary.kind.isSupported ? .ready : .unsupportedCard
         events.publish(
@@ -228,7 +236,7 @@ public actor ReaderSession {
         }
         var certificates: [String: CertificateView] = [:]
         for (slot, info) in snapshot.certificates {
-            certificates[slot.rawValue] = CertificateView(info, now: now)
+            certificates[slot.rawValue] = CertificateView(info, now: now).with(trust: snapshot.trust[slot])
         }
         var pins: [String: PINView] = [:]
         for pin in snapshot.summary.pins { pins[pin.kind.rawValue] = PINView(pin) }
@@ -354,6 +362,7 @@ public actor ReaderSession {
         }
         guard let der = certificate ?? cached else { throw CardError.certificateNotIssued }
         let info = try CertificateInfo(der: der)
+        try SignatureCheck.require(signature, for: digestInfo, certificate: der)
         return SignResponse(
             signature: Data(signature).base64EncodedString(), digestAlgorithm: digestInfo.algorithm.rawValue,
             certificate: info.pem)
@@ -372,5 +381,14 @@ public actor ReaderSession {
             holder: .init(
                 name: holder.name, address: holder.address, birthDate: holder.birthDate?.description,
                 sex: holder.sex))
+    }
+}
+
+// MARK: - Trust (issue 11)
+
+extension ReaderSession {
+    /// The outcome of a kiosk login: the result and trust code only, never the certificate.
+    func logAuthentication(authenticated: Bool, trust: TrustCode) {
+        logger.notice("authentication", metadata: ["authenticated": "\(authenticated)", "trust": "\(trust.rawValue)"])
     }
 }

@@ -1,0 +1,55 @@
+import JPKIAPI
+
+extension Diagnosis {
+    /// Trust codes that mean a certificate must not be relied on. Expiry has its own findings.
+    static let untrustedCodes: Set<String> = ["untrusted_issuer", "wrong_key_usage", "bad_signature"]
+
+    /// Whether a certificate's trust code means the card needs attention.
+    public static func isUntrusted(_ code: String?) -> Bool { code.map(untrustedCodes.contains) ?? false }
+
+    /// Said once per card when jpkid has no trust anchors configured.
+    public var trustNotChecked: String {
+        t(
+            "trust not checked（トラストアンカーが設定されていないため、発行元の認証局は確認していません）",
+            "trust not checked (no trust anchors are configured)")
+    }
+
+    /// What an untrusted code means, for status and diagnose; nil for every other code.
+    public func trustProblem(_ code: String?) -> String? {
+        switch code {
+        case "untrusted_issuer":
+            t("この証明書は信頼できる認証局から発行されていません", "this certificate was not issued by a trusted CA")
+        case "wrong_key_usage":
+            t("この証明書の鍵用途が格納場所と合っていません", "this certificate's key usage does not fit its slot")
+        case "bad_signature":
+            t("この証明書の署名を検証できません", "this certificate's signature does not verify")
+        default:
+            nil
+        }
+    }
+
+    func trustFindings(for card: CardView) -> [Finding] {
+        var findings: [Finding] = []
+        for slot in ["auth", "auth-ca", "sign-ca"] {
+            guard let certificate = card.certificates[slot], let problem = trustProblem(certificate.trust) else {
+                continue
+            }
+            findings.append(
+                Finding(
+                    severity: .problem,
+                    summary: t(
+                        "\(certificateName(slot)): \(problem)（\(certificate.trust ?? "")）。",
+                        "The \(certificateName(slot)): \(problem) (\(certificate.trust ?? ""))."),
+                    actions: [
+                        t(
+                            "このカードを本人確認に使わないでください。正規のマイナンバーカードか、J-LIS（地方公共団体情報システム機構）に確認してください。",
+                            "Do not use this card to identify the citizen. Check that it is a genuine My Number card, or ask J-LIS."
+                        )
+                    ]))
+        }
+        if card.certificates.values.contains(where: { $0.trust == "not_checked" }) {
+            findings.append(Finding(severity: .info, summary: trustNotChecked, actions: []))
+        }
+        return findings
+    }
+}

@@ -1,0 +1,24 @@
+import JPKIAPI
+import MyNumberCard
+
+extension CertificateView {
+    /// The view with its trust code; revocation is never checked.
+    func with(trust: TrustCode?) -> CertificateView {
+        var view = self
+        view.trust = trust?.rawValue
+        view.revocationChecked = trust.map { _ in false }
+        return view
+    }
+}
+
+extension Configuration {
+    /// The anchors `trustAnchors` names: none when the directory is missing or empty; an
+    /// unreadable or invalid PEM file is a configuration error.
+    public func loadTrustAnchors() throws -> TrustAnchors {
+        do {
+            return try TrustAnchors.load(directory: trustAnchors)
+        } catch {
+            throw ConfigurationError(error.description)
+        }
+    }
+}
