@@ -78,6 +78,11 @@ struct JPKID: AsyncParsableCommand {
         for failure in ProcessHardening.apply() {
             logger.warning("process hardening failed", metadata: ["call": "\(failure)"])
         }
+        let openFiles = ProcessHardening.raiseOpenFileLimit(for: configuration.maxConnections)
+        if openFiles < configuration.maxConnections + 64 {
+            logger.warning(
+                "the open-file limit is low for maxConnections", metadata: ["limit": "\(openFiles)"])
+        }
 
         let source: any CardSource
         if simulate {

@@ -11,4 +11,7 @@ int jpkid_dumpable(void);
 
 /// Sets RLIMIT_CORE to 0 (soft and hard). Returns 0 or -1 with errno set.
 int jpkid_disable_core_files(void);
+/// Raises the soft RLIMIT_NOFILE to `want` (or the hard limit, if lower). Returns the new soft
+/// limit, or -1 with errno set.
+long jpkid_raise_open_files(long want);
 #endif

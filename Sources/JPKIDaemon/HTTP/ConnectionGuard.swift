@@ -116,3 +116,37 @@ final class ConnectionTable: Sendable {
 
     var open: Int { counts.withLock { $0.total } }
 }
+
+/// The whole pipeline of a connection over the cap: `503 too_many_connections` as bytes as soon
+/// as the connection is active, then close. Nothing the client sends is read.
+final class RefusingHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    static let answer: String = {
+        let body = #"{"error":{"code":"too_many_connections","message":"jpkid has too many open connections; try again"}}"#
+        return "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+            + "content-length: \(body.utf8.count + 1)\r\ncache-control: no-store\r\nconnection: close\r\n\r\n\(body)\n"
+    }()
+
+    private var answered = false
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { answer(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        answer(context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    private func answer(_ context: ChannelHandlerContext) {
+        guard !answered else { return }
+        answered = true
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(NIOAny(ByteBuffer(string: Self.answer))).whenComplete { _ in
+            loopBound.value.close(promise: nil)
+        }
+    }
+}

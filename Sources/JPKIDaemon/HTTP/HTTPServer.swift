@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -62,13 +63,10 @@ public struct HTTPServer: Sendable {
 
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
-    /// An accepted connection, ready to serve.
-    struct Accepted: Sendable {
-        let peer: PeerCredentials
-        let connection: Connection
-        let watch: NIOLoopBound<ConnectionGuard>
-        /// False when the table or this client's share was full: answer 503 and close.
-        let admitted: Bool
+    /// An accepted connection: ready to serve, or (over the cap) answered `503` and closing.
+    enum Accepted: Sendable {
+        case admitted(peer: PeerCredentials, connection: Connection, watch: NIOLoopBound<ConnectionGuard>)
+        case refused
     }
 
     /// Serves until cancelled (graceful shutdown cancels it); `onReady` runs once the socket listens.
@@ -84,8 +82,14 @@ public struct HTTPServer: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 16 * 1024))
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Accepted> = { [limits, connections] channel in
             PeerCredentials.read(from: channel).flatMap { peer in
-                let admitted = connections.admit(peer.pid)
-                if admitted { channel.closeFuture.whenComplete { _ in connections.release(peer.pid) } }
+                guard connections.admit(peer.pid) else {
+                    // No HTTP pipeline: the answer goes out as bytes, whatever the client sends.
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RefusingHandler())
+                        return .refused
+                    }
+                }
+                channel.closeFuture.whenComplete { _ in connections.release(peer.pid) }
                 return channel.eventLoop.makeCompletedFuture {
                     let watch = ConnectionGuard(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout)
                     try channel.pipeline.syncOperations.addHandler(watch)
@@ -96,9 +100,9 @@ public struct HTTPServer: Sendable {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withErrorHandling: true, withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits)
-                    return Accepted(
+                    return .admitted(
                         peer: peer, connection: try Connection(wrappingChannelSynchronously: channel),
-                        watch: NIOLoopBound(watch, eventLoop: channel.eventLoop), admitted: admitted)
+                        watch: NIOLoopBound(watch, eventLoop: channel.eventLoop))
                 }
             }
         }
@@ -127,11 +131,12 @@ public struct HTTPServer: Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await accepted in inbound.cancelOnGracefulShutdown() {
+                    guard case .admitted(let peer, let connection, let watch) = accepted else { continue }
                     group.addTask {
                         await withGracefulShutdownHandler {
-                            await serve(accepted)
+                            await serve(connection, peer: peer, watch: watch)
                         } onGracefulShutdown: { [grace = limits.shutdownGrace] in
-                            accepted.watch.eventLoop.execute { accepted.watch.value.shutDown(grace: grace) }
+                            watch.eventLoop.execute { watch.value.shutDown(grace: grace) }
                         }
                     }
                 }
@@ -139,20 +144,14 @@ public struct HTTPServer: Sendable {
         }
     }
 
-    static let tooManyConnections = APIError(
-        "too_many_connections", "jpkid has too many open connections; try again", status: .serviceUnavailable)
-
-    private func serve(_ accepted: Accepted) async {
-        let peer = accepted.peer
-        let watch = accepted.watch
-        let channel = accepted.connection.channel
+    private func serve(_ connection: Connection, peer: PeerCredentials, watch: NIOLoopBound<ConnectionGuard>) async {
+        let channel = connection.channel
+        // One hook per connection (not per request, which would pile up on a keep-alive one):
+        // when the client goes away, the request being handled is cancelled.
+        let current = CurrentRequest()
+        channel.closeFuture.whenComplete { _ in current.cancel() }
         do {
-            try await accepted.connection.executeThenClose { inbound, outbound in
-                guard accepted.admitted else {
-                    // Over the cap: answer at once, without reading, and close.
-                    try await write(.error(Self.tooManyConnections), to: outbound, keepAlive: false)
-                    return
-                }
+            try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
                 var body: [UInt8] = []
                 var tooLarge = false
@@ -187,7 +186,7 @@ public struct HTTPServer: Sendable {
                             return
                         }
                         let response = await Self.respond(
-                            to: requestHead, body: body, peer: peer, on: channel, with: handler)
+                            to: requestHead, body: body, peer: peer, tracking: current, with: handler)
                         Self.wipe(&body)
                         if case .events(let after) = response {
                             let logger = self.logger
@@ -217,14 +216,15 @@ public struct HTTPServer: Sendable {
     /// connection (or the server stops), so an operation nobody waits for any more stops before
     /// its VERIFY (the card layer checks for cancellation right before sending a PIN).
     static func respond(
-        to head: HTTPRequestHead, body: [UInt8], peer: PeerCredentials, on channel: any Channel,
+        to head: HTTPRequestHead, body: [UInt8], peer: PeerCredentials, tracking current: CurrentRequest,
         with handler: APIHandler
     ) async -> APIResponse {
         let (path, query) = RequestTarget.split(head.uri)
         let request = APIRequest(
             method: head.method, path: path, query: query, headers: head.headers, body: body, peer: peer)
         let task = Task { await handler.handle(request) }
-        channel.closeFuture.whenComplete { _ in task.cancel() }
+        current.start(task)
+        defer { current.finish() }
         return await withTaskCancellationHandler {
             await task.value
         } onCancel: {
@@ -252,5 +252,28 @@ public struct HTTPServer: Sendable {
         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
         try await outbound.write(.end(nil))
+    }
+}
+
+/// The request a connection is handling now, so the connection's close can cancel it.
+final class CurrentRequest: Sendable {
+    private let state = Mutex<(task: Task<APIResponse, Never>?, closed: Bool)>((nil, false))
+
+    func start(_ task: Task<APIResponse, Never>) {
+        let closed = state.withLock { s -> Bool in
+            s.task = task
+            return s.closed
+        }
+        if closed { task.cancel() }
+    }
+
+    func finish() { state.withLock { $0.task = nil } }
+
+    func cancel() {
+        let task = state.withLock { s -> Task<APIResponse, Never>? in
+            s.closed = true
+            return s.task
+        }
+        task?.cancel()
     }
 }

@@ -16,6 +16,13 @@ public enum ProcessHardening {
         return failures
     }
 
+    /// Raises the open-file limit so `connections` clients, the readers' pcscd contexts and the
+    /// refused connections being answered all fit (the unit sets `LimitNOFILE=4096`; elsewhere
+    /// the soft limit is often 1024). Returns the limit now in force.
+    public static func raiseOpenFileLimit(for connections: Int) -> Int {
+        Int(jpkid_raise_open_files(Int(connections) * 4 + 256))
+    }
+
     /// Whether the process may be dumped now (`/proc/self/status` `Dumpable`).
     public static var isDumpable: Bool { jpkid_dumpable() != 0 }
 }
