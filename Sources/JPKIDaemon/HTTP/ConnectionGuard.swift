@@ -123,7 +123,8 @@ final class RefusingHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
     static let answer: String = {
-        let body = #"{"error":{"code":"too_many_connections","message":"jpkid has too many open connections; try again"}}"#
+        let body =
+            #"{"error":{"code":"too_many_connections","message":"jpkid has too many open connections; try again"}}"#
         return "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
             + "content-length: \(body.utf8.count + 1)\r\ncache-control: no-store\r\nconnection: close\r\n\r\n\(body)\n"
     }()
