@@ -45,7 +45,8 @@ public struct APIError: CodedError, Equatable {
                 case .pinBlocked: .locked
                 case .pinNotAvailable, .pinRequired, .unsupportedCard, .applicationNotFound, .finalAttempt: .conflict
                 case .certificateNotIssued, .fileNotFound: .notFound
-                case .unexpectedStatus, .malformedResponse, .invalidCertificate: .badGateway
+                case .unexpectedStatus, .malformedResponse, .invalidCertificate, .pinChangeFailed: .badGateway
+                case .finalAttemptNotConfirmed: .conflict
                 }
             var remaining: Int?
             if case .wrongPIN(_, let left) = error { remaining = left }

@@ -218,7 +218,7 @@ public actor ReaderSession {
     /// transaction: guard, one VERIFY, the work, a reset) and records the counter the card
     /// answered. Nothing reaches the card when the format or the `cardId` is wrong, or when the
     /// request is cancelled (its client left) before the VERIFY.
-    private func withPIN<T: Sendable>(
+    func withPIN<T: Sendable>(
         _ kind: PINKind, _ value: String, cardId expected: String?,
         _ body: @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
@@ -273,7 +273,7 @@ public actor ReaderSession {
         snapshot?.update([status])
     }
 
-    private func pinView(_ kind: PINKind) -> PINView {
+    func pinView(_ kind: PINKind) -> PINView {
         snapshot?.summary.pin(kind).map(PINView.init) ?? PINView(PINStatus(kind: kind, state: .notAvailable))
     }
 

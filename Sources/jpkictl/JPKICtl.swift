@@ -129,5 +129,8 @@ struct JPKICtl: ParsableCommand {
             reader, 5 wrong PIN, 6 PIN blocked, 7 final attempt not confirmed, 8 bad input, \
             10 (status, diagnose) something needs attention.
             """,
-        subcommands: [Status.self, Health.self, PINCommand.self, Sign.self, Cert.self, Watch.self, Diagnose.self])
+        subcommands: [
+            Status.self, Health.self, PINCommand.self, Sign.self, Cert.self, Watch.self, Diagnose.self,
+            CardTextCommand.self, CardFaceCommand.self,
+        ])
 }
