@@ -46,7 +46,6 @@ public struct APIError: CodedError, Equatable {
                 case .pinNotAvailable, .pinRequired, .unsupportedCard, .applicationNotFound, .finalAttempt: .conflict
                 case .certificateNotIssued, .fileNotFound: .notFound
                 case .unexpectedStatus, .malformedResponse, .invalidCertificate, .pinChangeFailed: .badGateway
-                case .finalAttemptNotConfirmed: .conflict
                 }
             var remaining: Int?
             if case .wrongPIN(_, let left) = error { remaining = left }

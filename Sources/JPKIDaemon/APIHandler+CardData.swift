@@ -26,7 +26,7 @@ extension APIHandler {
             guard !fields.isEmpty else { throw APIError.badRequest("fields is empty") }
         }
         let text = try await session.cardText(
-            pin: body.pin, fields: fields, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
+            pin: body.pin, fields: fields, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
         return .json(text, headers: Self.noStore)
     }
 
@@ -38,7 +38,8 @@ extension APIHandler {
         let body = try decode(
             CardFaceRequest.self, request, allowed: ["pinA", "pinB", "cardId", "confirmFinalAttempt"])
         let face = try await session.cardFace(
-            pinA: body.pinA, pinB: body.pinB, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
+            pinA: body.pinA, pinB: body.pinB, cardId: body.cardId,
+            confirmFinalAttempt: body.confirmFinalAttempt ?? false)
         if part == "photo" {
             return .body(.ok, contentType: "image/jp2", face.photo, headers: Self.noStore)
         }
@@ -57,6 +58,7 @@ extension APIHandler {
             PINChangeRequest.self, request, allowed: ["pin", "newPin", "cardId", "confirmFinalAttempt"])
         return .json(
             try await session.changePIN(
-                kind, pin: body.pin, newPIN: body.newPin, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
+                kind, pin: body.pin, newPIN: body.newPin, cardId: body.cardId,
+                confirmFinalAttempt: body.confirmFinalAttempt ?? false))
     }
 }

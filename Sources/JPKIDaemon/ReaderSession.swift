@@ -24,7 +24,7 @@ public actor ReaderSession {
 
     private var state: ReaderState = .empty
     private var connection: (any CardConnection)?
-    private var card: MyNumberCard?
+    private(set) var card: MyNumberCard?
     private var atr: [UInt8] = []
     /// The current insertion's opaque id: random, never derived from card data.
     private var cardId: String?
@@ -33,7 +33,7 @@ public actor ReaderSession {
     private var snapshot: Snapshot?
     private var lastError: ErrorDetail?
     /// Bumped on every insertion and removal, so a read of a card that left is discarded.
-    private var generation = 0
+    private(set) var generation = 0
 
     struct Snapshot {
         var summary: CardSummary
@@ -234,10 +234,10 @@ public actor ReaderSession {
         let insertion = generation
         do {
             let result = try await body(card, pin)
-            record(PINStatus(kind: kind, state: .remaining(kind.maxTries)), insertion: insertion)
+            record(PINStatus(kind: kind, state: kind.stateAfterRightPIN), insertion: insertion)
             events.publish(
                 EventView(
-                    type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.maxTries, cardId: current))
+                    type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.knownMaxTries, cardId: current))
             logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
             return result
         } catch {
@@ -268,7 +268,7 @@ public actor ReaderSession {
     }
 
     /// Puts a counter the card just told into the cached summary, unless the card changed since.
-    private func record(_ status: PINStatus, insertion: Int) {
+    func record(_ status: PINStatus, insertion: Int) {
         guard insertion == generation else { return }
         snapshot?.update([status])
     }

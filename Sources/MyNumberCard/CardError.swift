@@ -32,8 +32,6 @@ public enum CardError: CodedError, Equatable {
     case invalidDigest(String)
     /// The certificate bytes could not be parsed.
     case invalidCertificate(String)
-    /// One try is left and the caller did not confirm it; nothing was sent with the PIN.
-    case finalAttemptNotConfirmed(PINKind)
     /// CHANGE REFERENCE DATA did not answer `90 00` (nil: no answer). `oldPINStands` is true when
     /// the status shows nothing was written, nil when it cannot be told.
     case pinChangeFailed(PINKind, StatusWord?, oldPINStands: Bool?)
@@ -54,7 +52,6 @@ public enum CardError: CodedError, Equatable {
         case .malformedResponse: "malformed_response"
         case .invalidDigest: "invalid_digest"
         case .invalidCertificate: "invalid_certificate"
-        case .finalAttemptNotConfirmed: "final_attempt"
         case .pinChangeFailed: "pin_change_failed"
         }
     }
@@ -90,14 +87,12 @@ public enum CardError: CodedError, Equatable {
             "invalid digest: \(why)"
         case .invalidCertificate(let why):
             "invalid certificate: \(why)"
-        case .finalAttemptNotConfirmed(let kind):
-            "the \(kind.displayName) has one try left; a wrong PIN blocks it. Send confirmFinalAttempt: true to go on"
         case .pinChangeFailed(let kind, let sw, let stands):
             "changing the \(kind.displayName) failed"
                 + (sw.map { " with status \($0)" } ?? ": the card did not answer")
                 + (stands == true
                     ? "; the current PIN still stands"
-                    : "; whether the current or the new PIN is now in force cannot be told: check with a verify")
+                    : "; whether the current or the new PIN is now in force is not known (nothing was retried)")
         }
     }
 }

@@ -25,10 +25,13 @@ struct CardTextCommand: ParsableCommand {
 
     func run() throws {
         let list = fields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("card-text")): ")
+        let target = try options.pinTarget()
+        let pin = try readPIN(
+            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("card-text")) (\(target.label)): ")
         let data = try options.call(
-            "POST", "\(options.base)/card-text",
-            body: CardTextRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil, fields: list))
+            "POST", "\(target.path)/card-text",
+            body: CardTextRequest(
+                pin: pin, cardId: target.cardId, confirmFinalAttempt: confirmFinalAttempt ? true : nil, fields: list))
         var text = try options.decode(CardTextResponse.self, data)
         if !showMyNumber, let number = text.myNumber { text.myNumber = Self.mask(number) }
         if options.json { return FileHandle.standardOutput.write(try APIJSON.encoder().encode(text)) }
@@ -64,13 +67,15 @@ struct CardFaceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let value = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("card-face-\(pin)")): ")
+        let target = try options.pinTarget()
+        let value = try readPIN(
+            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("card-face-\(pin)")) (\(target.label)): ")
         let confirm: Bool? = confirmFinalAttempt ? true : nil
         let request =
             pin == "a"
-            ? CardFaceRequest(pinA: value, confirmFinalAttempt: confirm)
-            : CardFaceRequest(pinB: value, confirmFinalAttempt: confirm)
-        let data = try options.call("POST", "\(options.base)/card-face", body: request)
+            ? CardFaceRequest(pinA: value, cardId: target.cardId, confirmFinalAttempt: confirm)
+            : CardFaceRequest(pinB: value, cardId: target.cardId, confirmFinalAttempt: confirm)
+        let data = try options.call("POST", "\(target.path)/card-face", body: request)
         if options.json, photoOutput == nil { return FileHandle.standardOutput.write(data) }
         let face = try options.decode(CardFaceResponse.self, data)
         if let photoOutput {
@@ -112,8 +117,9 @@ struct PINChange: ParsableCommand {
     }
 
     func run() throws {
+        let target = try options.pinTarget()
         let name = Diagnosis(language: .fromEnvironment()).pinName(kind)
-        let current = try readPIN(prompt: "current \(name): ")
+        let current = try readPIN(prompt: "current \(name) (\(target.label)): ")
         let new = try readPIN(prompt: "new \(name): ")
         let again = try readPIN(prompt: "new \(name) again: ")
         guard new == again else {
@@ -121,8 +127,9 @@ struct PINChange: ParsableCommand {
             throw ExitCode(Exit.badInput.rawValue)
         }
         let data = try options.call(
-            "POST", "\(options.base)/pins/\(kind)/change",
-            body: PINChangeRequest(pin: current, newPin: new, confirmFinalAttempt: confirmFinalAttempt ? true : nil))
+            "POST", "\(target.path)/pins/\(kind)/change",
+            body: PINChangeRequest(
+                pin: current, newPin: new, cardId: target.cardId, confirmFinalAttempt: confirmFinalAttempt ? true : nil))
         if options.json { return FileHandle.standardOutput.write(data) }
         let response = try options.decode(PINChangeResponse.self, data)
         print("\(kind): \(response.result) (\(response.pin.triesText))")

@@ -131,7 +131,7 @@ struct CardDataAPITests {
         scenario.holder.address = "北海道札幌市中央区北一条西二丁目"
         scenario.holder.birthDate = "1977-03-14"
         scenario.holder.sex = "1"
-        scenario.holder.myNumber = "987654321098"
+        scenario.holder.myNumber = "987654321093"
         scenario.holder.securityCode = "4711"
         let pinB = scenario.cardFacePINB
         try await DaemonFixture.with(try DaemonFixture(scenario: scenario)) { d in
@@ -143,7 +143,8 @@ struct CardDataAPITests {
                         var events: [String] = []
                         _ = try client.events("/v1/events", onOpen: { open.yield() }) { type, data in
                             events.append("\(type) \(data)")
-                            return events.count < 4
+                            // The wrong auth PIN sent last ends the collection whatever came before.
+                            return type != "pin-failed"
                         }
                         return events
                     }
@@ -155,16 +156,18 @@ struct CardDataAPITests {
                 #expect(String(decoding: text.body, as: UTF8.self).contains("秘密"))
                 let face = try await d.request("POST", "/v1/card/card-face", json: #"{"pinB":"\#(pinB)"}"#)
                 #expect(face.status == 200)
-                _ = try await d.request("POST", "/v1/card/card-face", json: #"{"pinA":"987654321098"}"#)
-                _ = try await d.request(
+                _ = try await d.request("POST", "/v1/card/card-face", json: #"{"pinA":"987654321093"}"#)
+                let change = try await d.request(
                     "POST", "/v1/card/pins/card-text/change", json: #"{"pin":"4829","newPin":"3185"}"#)
+                #expect(change.status == 200)
+                _ = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"9999"}"#)
                 return try await group.next()!
             }
-            #expect(collected.count == 4)
+            #expect(collected.filter { $0.hasPrefix("pin-verified ") }.count == 4)
             let photo = CardFaceImagesProbe.photoBase64Prefix
             let secrets = [
-                "4829", "3185", pinB, "秘密", "太郎", "札幌", "北海道", "1977", "19770314", "770314", "987654321098",
-                "1098", "4711", "male", photo,
+                "4829", "3185", pinB, "秘密", "太郎", "札幌", "北海道", "1977", "19770314", "770314", "987654321093",
+                "1093", "4711", "male", photo,
             ]
             let log = d.log.text
             #expect(log.contains("card-text"))

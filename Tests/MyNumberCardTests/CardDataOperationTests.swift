@@ -80,7 +80,7 @@ struct CardDataOperationTests {
 
     @Test func theFinalTryIsGuarded() async throws {
         let (sim, card) = try Fixtures.card { $0.triesLeft["card-text"] = 1 }
-        await #expect(throws: CardError.finalAttemptNotConfirmed(.cardText)) {
+        await #expect(throws: CardError.finalAttempt(.cardText)) {
             try await card.readCardText(pin: try Fixtures.pin("9999", .cardText))
         }
         #expect(Self.pinVerifies(sim) == 0)
@@ -119,9 +119,10 @@ struct CardDataOperationTests {
         let (sim, card) = try Fixtures.card()
         try await card.changePIN(current: try Fixtures.pin(old, kind), new: try Fixtures.pin(new, kind))
         #expect(sim.trace.filter { $0.ins == 0x24 }.map(\.statusWord) == [0x9000])
-        sim.reset()
-        #expect(try await card.verify(try Fixtures.pin(old, kind)) == .wrongPIN(triesLeft: kind.maxTries - 1))
-        #expect(try await card.verify(try Fixtures.pin(new, kind)) == .verified)
+        await #expect(throws: CardError.wrongPIN(kind, triesLeft: kind.maxTries - 1)) {
+            try await card.verify(try Fixtures.pin(old, kind), confirmFinalAttempt: false)
+        }
+        try await card.verify(try Fixtures.pin(new, kind), confirmFinalAttempt: false)
     }
 
     @Test func aRefusedChangeReportsTheStatusAndThatTheOldPINStands() async throws {
@@ -141,7 +142,7 @@ struct CardDataOperationTests {
         await #expect(throws: CardError.pinChangeFailed(.auth, StatusWord(0x6581), oldPINStands: nil)) {
             try await unknown.changePIN(current: try Fixtures.pin("1234", .auth), new: try Fixtures.pin("8642", .auth))
         }
-        #expect(try await base.verify(try Fixtures.pin("1234", .auth)) == .verified)
+        try await base.verify(try Fixtures.pin("1234", .auth), confirmFinalAttempt: false)
     }
 
     @Test func aBlockedPINCannotBeChanged() async throws {

@@ -36,3 +36,9 @@ extension PIN {
     /// Whether two PINs carry the same value (after the sign PIN's upper-casing), without showing it.
     public func hasSameValue(as other: PIN) -> Bool { kind == other.kind && bytes == other.bytes }
 }
+
+extension PINKind {
+    /// The counter after a right PIN: back at its maximum, or, for PIN A and PIN B whose maximum
+    /// the card does not report, `verified` until the counter is read again.
+    public var stateAfterRightPIN: PINStatus.State { knownMaxTries.map { .remaining($0) } ?? .verified }
+}

@@ -2,10 +2,10 @@ import ISO7816
 
 /// Card data (reference 5a–5c): the card-text AP, the card-face AP and PIN change.
 ///
-/// Each operation is one exclusive pass: SELECT the application, read the PIN's counter with the
-/// empty VERIFY (spends nothing), refuse a blocked PIN or an unconfirmed final try, send VERIFY
-/// once, then do the work. Nothing here is retried, cached or logged. The caller ends the pass
-/// by clearing the card's security state (the daemon resets the card).
+/// Each operation runs in ``withVerifiedPIN(_:confirmFinalAttempt:_:)``: one transaction that
+/// SELECTs the application and PIN EF, reads the counter with the empty VERIFY (spends nothing),
+/// refuses a blocked PIN or an unconfirmed final try, sends VERIFY once, does the work and ends
+/// with a card reset. Nothing here is retried, cached or logged.
 extension MyNumberCard {
     /// Reads the fields asked for from the card-text AP after verifying the card-text PIN. The my
     /// number (EF 0001) is read only when `fields` names it.
@@ -15,9 +15,7 @@ extension MyNumberCard {
         guard pin.kind == .cardText else {
             throw CardError.pinFormat(pin.kind, "the card text application needs the \(PINKind.cardText.displayName)")
         }
-        return try await exclusive {
-            try await self.select(.cardText)
-            try await self.guardedVerify(pin, confirmFinalAttempt: confirmFinalAttempt)
+        return try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {
             var text = CardText()
             let attributes = fields.subtracting([.myNumber])
             if !attributes.isEmpty {
@@ -37,10 +35,8 @@ extension MyNumberCard {
         guard pin.kind == .cardFacePINA || pin.kind == .cardFacePINB else {
             throw CardError.pinFormat(pin.kind, "the card face application needs its PIN A or PIN B")
         }
-        return try await exclusive {
-            try await self.select(.cardFace)
-            try await self.guardedVerify(pin, confirmFinalAttempt: confirmFinalAttempt)
-            return try CardFace.parse(try await self.readTLVFile(CardFaceFile.faceData))
+        return try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {
+            try CardFace.parse(try await self.readTLVFile(CardFaceFile.faceData))
         }
     }
 
@@ -61,9 +57,7 @@ extension MyNumberCard {
         guard new.bytes != current.bytes else {
             throw CardError.pinFormat(current.kind, "the new PIN must differ from the current one")
         }
-        try await exclusive {
-            try await self.select(current.kind.application)
-            try await self.guardedVerify(current, confirmFinalAttempt: confirmFinalAttempt)
+        try await withVerifiedPIN(current, confirmFinalAttempt: confirmFinalAttempt) {
             let response: ResponseAPDU
             do {
                 // Sent exactly once: `exchange` never resends, and nothing here loops.
@@ -85,22 +79,6 @@ extension MyNumberCard {
     }
 
     // MARK: - Building blocks (run with the card held)
-
-    /// The empty VERIFY, the final-try guard, then VERIFY once; throws unless verified.
-    func guardedVerify(_ pin: PIN, confirmFinalAttempt: Bool) async throws {
-        let status = try await pinStatusInSelectedApplication(pin.kind)
-        switch status.state {
-        case .blocked: throw CardError.pinBlocked(pin.kind)
-        case .notAvailable: throw CardError.pinNotAvailable(pin.kind)
-        case .remaining(1) where !confirmFinalAttempt: throw CardError.finalAttemptNotConfirmed(pin.kind)
-        case .remaining, .verified: break
-        }
-        switch try await verifyInSelectedApplication(pin) {
-        case .verified: return
-        case .wrongPIN(let left): throw CardError.wrongPIN(pin.kind, triesLeft: left)
-        case .blocked: throw CardError.pinBlocked(pin.kind)
-        }
-    }
 
     /// Reads an EF that holds one BER-TLV data object (`FF 20 …`): its header first, then the whole
     /// object, at most ``maxTLVFileLength`` bytes.
