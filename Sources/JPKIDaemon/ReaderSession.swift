@@ -237,7 +237,8 @@ public actor ReaderSession {
             record(PINStatus(kind: kind, state: kind.stateAfterRightPIN), insertion: insertion)
             events.publish(
                 EventView(
-                    type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.knownMaxTries, cardId: current))
+                    type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.knownMaxTries,
+                    cardId: current))
             logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
             return result
         } catch {

@@ -129,7 +129,8 @@ struct PINChange: ParsableCommand {
         let data = try options.call(
             "POST", "\(target.path)/pins/\(kind)/change",
             body: PINChangeRequest(
-                pin: current, newPin: new, cardId: target.cardId, confirmFinalAttempt: confirmFinalAttempt ? true : nil))
+                pin: current, newPin: new, cardId: target.cardId,
+                confirmFinalAttempt: confirmFinalAttempt ? true : nil))
         if options.json { return FileHandle.standardOutput.write(data) }
         let response = try options.decode(PINChangeResponse.self, data)
         print("\(kind): \(response.result) (\(response.pin.triesText))")
