@@ -116,6 +116,7 @@ public enum CardBuilder {
                     pins: [try pinRecord(0x001C, scenario.jukiPIN, max: 3, left: scenario.tries("juki"))],
                     keys: []))
         }
+        try addCardData(to: &applications, scenario)
         guard let atr = [UInt8](hex: scenario.atr) else { throw SimulatorError.invalidScenario("atr") }
         var behaviour = CardImage.Behaviour()
         behaviour.emptyVerifyAnswersSuccessWhenVerified = scenario.isoVerifyStatus

@@ -42,6 +42,8 @@ public struct CardImage: Codable, Sendable, Equatable {
         public var content: Data
         /// The PIN EF that must be verified before reading, or nil when the file is free.
         public var readPIN: UInt16?
+        /// Other PIN EFs whose verification also allows reading (the card-face AP's PIN A or B).
+        public var readPINAlternatives: [UInt16]? = nil
     }
 
     public struct PINRecord: Codable, Sendable, Equatable {

@@ -27,6 +27,10 @@ public struct Scenario: Codable, Sendable, Equatable {
         /// ISO 5218: 1 male, 2 female, 3 unknown.
         public var sex = "2"
         public var myNumber = "123456789018"
+        /// The 4-digit security code printed on the card (part of PIN B); default `5678`.
+        public var securityCode: String?
+        /// The card's own expiry `YYYY-MM-DD` (its year is part of PIN B); default `2035-01-02`.
+        public var cardExpiry: String?
         public init() {}
     }
 
@@ -62,7 +66,7 @@ public struct Scenario: Codable, Sendable, Equatable {
     public init() {}
 
     /// The maximum tries of each PIN.
-    public static let maxTries = ["auth": 3, "sign": 5, "card-text": 3, "juki": 3]
+    public static let maxTries = ["auth": 3, "sign": 5, "card-text": 3, "juki": 3].merging(cardDataPINTries) { $1 }
 
     public func tries(_ pin: String) -> Int { triesLeft[pin] ?? Self.maxTries[pin] ?? 3 }
 
@@ -78,6 +82,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         var s = Scenario()
         s.name = name
         let today = SimDate(now)
+        if s.applyCardDataPreset(name) { return s }
         switch name {
         case "default": break
         case "child": s.signCertificate = false

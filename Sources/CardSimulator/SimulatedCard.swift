@@ -42,7 +42,7 @@ public final class SimulatedCard: Sendable {
         public let responseLength: Int
     }
 
-    private struct State {
+    struct State {
         var image: CardImage
         var keys: [UInt16: CardKey] = [:]
         var currentApplication: Int?
@@ -219,6 +219,7 @@ public final class SimulatedCard: Sendable {
         case (0x00, 0xB0): return readBinary(command, &s)
         case (0x00, 0x20): return verify(command, &s)
         case (0x80, 0x2A): return computeSignature(command, &s)
+        case (0x00, 0x24): return changeReferenceData(command, &s)
         case (0x00, _), (0x80, _): return StatusWord.instructionNotSupported.bytes
         default: return StatusWord.classNotSupported.bytes
         }
@@ -274,7 +275,7 @@ public final class SimulatedCard: Sendable {
             // PIN and key EFs are never readable.
             return StatusWord.securityStatusNotSatisfied.bytes
         }
-        if let pin = file.readPIN, !s.verified.contains(pin) {
+        if !file.isReadable(verified: s.verified) {
             return StatusWord.securityStatusNotSatisfied.bytes
         }
         guard offset < file.content.count else { return StatusWord.wrongParameters.bytes }

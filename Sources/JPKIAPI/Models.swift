@@ -119,14 +119,15 @@ public struct CertificateView: Codable, Sendable, Equatable {
 public struct PINView: Codable, Sendable, Equatable {
     /// Tries left; nil when the card has no such PIN.
     public var remaining: Int?
-    public var max: Int
+    /// Tries before blocking; nil for PIN A and PIN B, whose maximum the card does not report.
+    public var max: Int?
     public var blocked: Bool
     public var verified: Bool
     public var available: Bool
 
     public init(_ status: PINStatus) {
         remaining = status.remaining
-        max = status.maxTries
+        max = status.knownMaxTries
         blocked = status.isBlocked
         verified = status.isVerified
         available = status.state != .notAvailable

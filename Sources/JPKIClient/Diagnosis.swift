@@ -46,6 +46,7 @@ public struct Diagnosis: Sendable {
         case "sign": t("署名用電子証明書の暗証番号（英数字6〜16桁）", "digital signature PIN (6-16 letters and digits)")
         case "card-text": t("券面事項入力補助用の暗証番号（数字4桁）", "card text PIN (4 digits)")
         case "juki": t("住民基本台帳用の暗証番号（数字4桁）", "resident register (JUKI) PIN (4 digits)")
+        case "card-text-a", "card-text-b", "card-face-a", "card-face-b": cardDataPINName(kind)
         default: kind
         }
     }
@@ -90,7 +91,7 @@ public struct Diagnosis: Sendable {
                     actions: [t("マイナンバーカードをかざし直してください。", "Place a My Number card on the reader.")]))
             return findings
         }
-        for kind in ["auth", "sign", "card-text", "juki"] {
+        for kind in PINView.displayOrder {
             guard let pin = card.pins[kind] else { continue }
             findings += pinFindings(kind, pin)
         }
@@ -135,12 +136,12 @@ public struct Diagnosis: Sendable {
                         "If the citizen knows the signature PIN, some shops can reset it, but convenience stores cannot."
                     ), at: 0)
             default:
-                break
+                actions.insert(contentsOf: cardDataPINBlockedActions(kind), at: 0)
             }
             return [
                 Finding(
                     severity: .problem,
-                    summary: t("\(name)がロックされています（0/\(pin.max)）。", "The \(name) is blocked (0/\(pin.max))."),
+                    summary: t("\(name)がロックされています（\(pin.triesText)）。", "The \(name) is blocked (\(pin.triesText))."),
                     actions: actions)
             ]
         }
@@ -159,13 +160,13 @@ public struct Diagnosis: Sendable {
                     ] + resetAtOffice.prefix(1))
             ]
         }
-        if remaining < pin.max {
+        if let max = pin.max, remaining < max {
             return [
                 Finding(
                     severity: .info,
                     summary: t(
-                        "\(name)の残り回数は\(remaining)/\(pin.max)です。正しく入力すると元に戻ります。",
-                        "The \(name) has \(remaining)/\(pin.max) tries left; a correct entry restores the count."),
+                        "\(name)の残り回数は\(remaining)/\(max)です。正しく入力すると元に戻ります。",
+                        "The \(name) has \(remaining)/\(max) tries left; a correct entry restores the count."),
                     actions: [])
             ]
         }

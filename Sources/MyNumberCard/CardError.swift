@@ -34,6 +34,9 @@ public enum CardError: CodedError, Equatable {
     case invalidCertificate(String)
     /// The card returned a signature that does not verify under its certificate.
     case invalidSignature
+    /// CHANGE REFERENCE DATA did not answer `90 00` (nil: no answer). `oldPINStands` is true when
+    /// the status shows nothing was written, nil when it cannot be told.
+    case pinChangeFailed(PINKind, StatusWord?, oldPINStands: Bool?)
 
     public var code: String {
         switch self {
@@ -52,6 +55,7 @@ public enum CardError: CodedError, Equatable {
         case .invalidDigest: "invalid_digest"
         case .invalidCertificate: "invalid_certificate"
         case .invalidSignature: "card_error"
+        case .pinChangeFailed: "pin_change_failed"
         }
     }
 
@@ -60,7 +64,8 @@ public enum CardError: CodedError, Equatable {
         case .pinFormat(let kind, let rule):
             "the \(kind.displayName) does not match its format: \(rule); nothing was sent to the card"
         case .wrongPIN(let kind, let left):
-            "wrong \(kind.displayName); \(left) of \(kind.maxTries) tries left"
+            kind.knownMaxTries.map { "wrong \(kind.displayName); \(left) of \($0) tries left" }
+                ?? "wrong \(kind.displayName); \(left) tries left"
         case .pinBlocked(let kind):
             "the \(kind.displayName) is blocked; it must be reset at the municipal office"
         case .finalAttempt(let kind):
@@ -87,6 +92,12 @@ public enum CardError: CodedError, Equatable {
             "invalid certificate: \(why)"
         case .invalidSignature:
             "the card returned a signature that does not verify under its certificate; it was not passed on"
+        case .pinChangeFailed(let kind, let sw, let stands):
+            "changing the \(kind.displayName) failed"
+                + (sw.map { " with status \($0)" } ?? ": the card did not answer")
+                + (stands == true
+                    ? "; the current PIN still stands"
+                    : "; whether the current or the new PIN is now in force is not known (nothing was retried)")
         }
     }
 }

@@ -57,14 +57,14 @@ struct Status: ParsableCommand {
             guard let card = reader.card else { continue }
             let read = card.readAt.map { "read \(Self.time($0))" } ?? "not read yet"
             print("  card: \(card.kind)\(card.tokenLabel.map { " (\($0))" } ?? "")  \(read)  id \(card.cardId)")
-            for kind in ["auth", "sign", "card-text", "juki"] {
+            for kind in PINView.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
-                let tries = pin.remaining.map { "\($0)/\(pin.max)" } ?? "-"
+                let tries = pin.triesText
                 let flag =
                     !pin.available
                     ? "  not set" : pin.blocked ? "  ** BLOCKED **" : pin.remaining == 1 ? "  ! last try" : ""
                 if pin.blocked { attention = true }
-                print("  PIN \(kind.padding(toLength: 10, withPad: " ", startingAt: 0)) \(tries)\(flag)")
+                print("  PIN \(kind.padding(toLength: 11, withPad: " ", startingAt: 0)) \(tries)\(flag)")
             }
             for slot in ["auth", "auth-ca", "sign-ca"] {
                 guard let cert = card.certificates[slot] else { continue }
@@ -98,7 +98,7 @@ struct Status: ParsableCommand {
 struct PINCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pin", abstract: "PIN counters and verification.",
-        subcommands: [PINStatusCommand.self, Verify.self])
+        subcommands: [PINStatusCommand.self, Verify.self, PINChange.self])
 }
 
 struct PINStatusCommand: ParsableCommand {
@@ -117,10 +117,10 @@ struct PINStatusCommand: ParsableCommand {
             printError("no card in \(reader.id)")
             throw ExitCode(Exit.noCard.rawValue)
         }
-        for kind in ["auth", "sign", "card-text", "juki"] {
+        for kind in PINView.displayOrder {
             guard let pin = card.pins[kind] else { continue }
-            let state = !pin.available ? "not set" : pin.blocked ? "BLOCKED" : "\(pin.remaining ?? 0)/\(pin.max)"
-            print("\(kind.padding(toLength: 10, withPad: " ", startingAt: 0)) \(state)")
+            let state = !pin.available ? "not set" : pin.blocked ? "BLOCKED" : pin.triesText
+            print("\(kind.padding(toLength: 11, withPad: " ", startingAt: 0)) \(state)")
         }
     }
 }
@@ -167,7 +167,7 @@ struct Verify: ParsableCommand {
             body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil, cardId: target.cardId))
         if options.json { return FileHandle.standardOutput.write(data) }
         let response = try options.decode(VerifyResponse.self, data)
-        print("\(kind): \(response.result) (\(response.pin.remaining ?? 0)/\(response.pin.max))")
+        print("\(kind): \(response.result) (\(response.pin.triesText))")
     }
 }
 
@@ -339,12 +339,12 @@ struct Diagnose: ParsableCommand {
         } else {
             let ja = diagnosis.language == .japanese
             print(ja ? "カード: \(card.kind)  (\(reader.name))" : "Card: \(card.kind)  (\(reader.name))")
-            for kind in ["auth", "sign", "card-text", "juki"] {
+            for kind in PINView.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
                 let state =
                     !pin.available
                     ? (ja ? "未設定" : "not set")
-                    : pin.blocked ? (ja ? "ロック" : "BLOCKED") : "\(pin.remaining ?? 0)/\(pin.max)"
+                    : pin.blocked ? (ja ? "ロック" : "BLOCKED") : pin.triesText
                 print("  \(diagnosis.pinName(kind)): \(state)")
             }
             for slot in ["auth", "auth-ca", "sign-ca"] {

@@ -183,8 +183,12 @@ struct PINStateMachineTests {
     @Test func allFourCountersWithoutSpendingATry() async throws {
         let (sim, card) = try Fixtures.card { $0.triesLeft = ["auth": 2, "sign": 4, "card-text": 1, "juki": 0] }
         let statuses = try await card.pinStatuses()
-        #expect(statuses.map(\.kind) == [.auth, .sign, .cardText, .juki])
-        #expect(statuses.map(\.state) == [.remaining(2), .remaining(4), .remaining(1), .blocked])
+        #expect(statuses.map(\.kind) == PINKind.allCases)
+        #expect(
+            statuses.map(\.state) == [
+                .remaining(2), .remaining(4), .remaining(1), .remaining(5), .remaining(5), .blocked, .remaining(5),
+                .remaining(5),
+            ])
         #expect(sim.image.remainingTries(0x0011, in: "card-text") == 1)
         #expect(sim.trace.allSatisfy { $0.ins != 0x20 || $0.dataLength == 0 })
     }

@@ -48,7 +48,7 @@ public struct APIError: CodedError, Equatable {
                 case .pinBlocked: .locked
                 case .pinNotAvailable, .pinRequired, .unsupportedCard, .applicationNotFound, .finalAttempt: .conflict
                 case .certificateNotIssued, .fileNotFound: .notFound
-                case .unexpectedStatus, .malformedResponse, .invalidCertificate: .badGateway
+                case .unexpectedStatus, .malformedResponse, .invalidCertificate, .pinChangeFailed: .badGateway
                 case .invalidSignature: .badGateway
                 }
             var remaining: Int?

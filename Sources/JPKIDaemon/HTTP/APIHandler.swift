@@ -161,6 +161,10 @@ public struct APIHandler: Sendable {
             let body = try decode(
                 AuthenticateRequest.self, request, allowed: ["pin", "cardId", "challenge", "confirmFinalAttempt"])
             return .json(try await session.authenticate(body))
+        case 1 where rest[0] == "card-text": return try await cardTextRoute(request, session)
+        case 1 where rest[0] == "card-face": return try await cardFaceRoute(request, session)
+        case 3 where rest[0] == "pins" && rest[2] == "change":
+            return try await pinChangeRoute(request, session, rest[1])
         default:
             throw APIError.notFound("no such path: \(request.path)")
         }
@@ -186,7 +190,7 @@ public struct APIHandler: Sendable {
         }
     }
 
-    private func require(_ request: APIRequest, _ level: AccessLevel, methods: [HTTPMethod]) throws {
+    func require(_ request: APIRequest, _ level: AccessLevel, methods: [HTTPMethod]) throws {
         guard methods.contains(request.method) else {
             var error = APIError(
                 "method_not_allowed",
@@ -229,7 +233,7 @@ public struct APIHandler: Sendable {
     }
 
     /// Decodes a JSON body strictly: an object, only `allowed` keys, no key twice, the right types.
-    private func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest, allowed: Set<String>) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest, allowed: Set<String>) throws -> T {
         // The body must be JSON whatever Content-Type says (curl -d sends a form type).
         guard !request.body.isEmpty else { throw APIError.badRequest("a JSON body is required") }
         guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {

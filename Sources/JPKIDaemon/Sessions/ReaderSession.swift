@@ -32,7 +32,7 @@ public actor ReaderSession {
 
     private var state: ReaderState = .empty
     private var connection: (any CardConnection)?
-    private var card: MyNumberCard?
+    private(set) var card: MyNumberCard?
     private var atr: [UInt8] = []
     /// The current insertion's opaque id: random, never derived from card data.
     private var cardId: String?
@@ -41,7 +41,7 @@ public actor ReaderSession {
     private var snapshot: Snapshot?
     private var lastError: ErrorDetail?
     /// Bumped on every insertion and removal, so a read of a card that left is discarded.
-    private var generation = 0
+    private(set) var generation = 0
     /// The read started by the current insertion.
     private var readTask: Task<Void, Never>?
 
@@ -276,7 +276,7 @@ public actor ReaderSession {
     /// transaction: guard, one VERIFY, the work, a reset) and records the counter the card
     /// answered. Nothing reaches the card when the format or the `cardId` is wrong, or when the
     /// request is cancelled (its client left) before the VERIFY.
-    private func withPIN<T: Sendable>(
+    func withPIN<T: Sendable>(
         _ kind: PINKind, _ value: String, cardId expected: String?,
         _ body: @escaping @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
@@ -299,10 +299,11 @@ public actor ReaderSession {
         let insertion = generation
         do {
             let result = try await body(card, pin)
-            record(PINStatus(kind: kind, state: .remaining(kind.maxTries)), insertion: insertion)
+            record(PINStatus(kind: kind, state: kind.stateAfterRightPIN), insertion: insertion)
             events.publish(
                 EventView(
-                    type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.maxTries, cardId: current))
+                    type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.knownMaxTries,
+                    cardId: current))
             logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
             return result
         } catch {
@@ -333,12 +334,12 @@ public actor ReaderSession {
     }
 
     /// Puts a counter the card just told into the cached summary, unless the card changed since.
-    private func record(_ status: PINStatus, insertion: Int) {
+    func record(_ status: PINStatus, insertion: Int) {
         guard insertion == generation else { return }
         snapshot?.update([status])
     }
 
-    private func pinView(_ kind: PINKind) -> PINView {
+    func pinView(_ kind: PINKind) -> PINView {
         snapshot?.summary.pin(kind).map(PINView.init) ?? PINView(PINStatus(kind: kind, state: .notAvailable))
     }
 

@@ -6,6 +6,8 @@ public enum CardApplication: String, Sendable, CaseIterable, Codable {
     case cardText = "card-text"
     /// 住基AP: the basic resident register application, with the 4-digit JUKI PIN.
     case juki
+    /// 券面事項確認AP: the card face (photo, printed name, address, security code), PIN A or B.
+    case cardFace = "card-face"
 
     /// The DF name used in SELECT by name.
     public var aid: [UInt8] {
@@ -13,6 +15,7 @@ public enum CardApplication: String, Sendable, CaseIterable, Codable {
         case .jpki: [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]
         case .cardText: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08]
         case .juki: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00]
+        case .cardFace: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02]
         }
     }
 
@@ -21,6 +24,7 @@ public enum CardApplication: String, Sendable, CaseIterable, Codable {
         case .jpki: "JPKI application"
         case .cardText: "card text application"
         case .juki: "JUKI application"
+        case .cardFace: "card face application"
         }
     }
 }

@@ -26,6 +26,8 @@ public struct PIN: Sendable, CustomStringConvertible, CustomDebugStringConvertib
             guard scalars.count == 4, scalars.allSatisfy(isDigit) else {
                 throw .pinFormat(kind, kind.formatRule)
             }
+        case .cardTextPINA, .cardFacePINA, .cardTextPINB, .cardFacePINB:
+            guard Self.isPrintedDataPIN(scalars, kind) else { throw .pinFormat(kind, kind.formatRule) }
         case .sign:
             guard (6...16).contains(scalars.count),
                 scalars.allSatisfy({ isDigit($0) || isUpper($0) }),
@@ -66,13 +68,15 @@ public struct PINStatus: Sendable, Equatable, Codable {
     }
 
     public var maxTries: Int { kind.maxTries }
+    /// The maximum where the card's kind of PIN has a known one (not PIN A or PIN B).
+    public var knownMaxTries: Int? { kind.knownMaxTries }
 
     /// Tries left, where known.
     public var remaining: Int? {
         switch state {
         case .remaining(let n): n
         case .blocked: 0
-        case .verified: kind.maxTries
+        case .verified: kind.knownMaxTries
         case .notAvailable: nil
         }
     }

@@ -1,0 +1,113 @@
+import Foundation
+import MyNumberCard
+
+/// `POST .../card-text`. `fields` is a subset of `myNumber`, `name`, `address`, `birthDate`,
+/// `sex`; absent means all but `myNumber`, which is read only when named.
+public struct CardTextRequest: Codable, Sendable {
+    public var pin: String
+    public var cardId: String?
+    public var confirmFinalAttempt: Bool?
+    public var fields: [String]?
+
+    public init(pin: String, cardId: String? = nil, confirmFinalAttempt: Bool? = nil, fields: [String]? = nil) {
+        self.pin = pin
+        self.cardId = cardId
+        self.confirmFinalAttempt = confirmFinalAttempt
+        self.fields = fields
+    }
+}
+
+/// The card-text AP's data. Personal data: served with `Cache-Control: no-store`, never logged.
+public struct CardTextResponse: Codable, Sendable, Equatable {
+    /// The 12 digits; present only when asked for by name.
+    public var myNumber: String?
+    public var name: String?
+    public var address: String?
+    /// `YYYY-MM-DD`.
+    public var birthDate: String?
+    public var sex: SexView?
+
+    public init(_ text: CardText) {
+        myNumber = text.myNumber?.digits
+        name = text.name
+        address = text.address
+        birthDate = text.birthDate?.iso
+        sex = text.sex.map(SexView.init)
+    }
+}
+
+/// Sex as the card codes it: `code` `1`, `2`, `9` (ISO 5218) and its `name`.
+public struct SexView: Codable, Sendable, Equatable {
+    public var code: String
+    /// `male`, `female`, `not_applicable`, `not_known` or `other`.
+    public var name: String
+    public init(_ sex: Sex) {
+        code = sex.code
+        name = sex.name
+    }
+}
+
+/// `POST .../card-face`: exactly one of `pinA` (the my number) and `pinB` (birth date YYMMDD,
+/// expiry year YYYY, security code).
+public struct CardFaceRequest: Codable, Sendable {
+    public var pinA: String?
+    public var pinB: String?
+    public var cardId: String?
+    public var confirmFinalAttempt: Bool?
+
+    public init(pinA: String? = nil, pinB: String? = nil, cardId: String? = nil, confirmFinalAttempt: Bool? = nil) {
+        self.pinA = pinA
+        self.pinB = pinB
+        self.cardId = cardId
+        self.confirmFinalAttempt = confirmFinalAttempt
+    }
+}
+
+/// The card-face AP's data, images in base64. Personal data: `no-store`, never logged.
+public struct CardFaceResponse: Codable, Sendable, Equatable {
+    /// The face photo, JPEG 2000 (`image/jp2`), as on the card.
+    public var photo: String
+    /// PNG images of the printed name, address and security code.
+    public var nameImage: String
+    public var addressImage: String
+    public var securityCodeImage: String?
+    /// As the card stores them (normally `YYYYMMDD`).
+    public var birthDate: String
+    public var expiry: String?
+    public var sex: SexView
+
+    public init(_ face: CardFace) {
+        photo = Data(face.photo).base64EncodedString()
+        nameImage = Data(face.nameImage).base64EncodedString()
+        addressImage = Data(face.addressImage).base64EncodedString()
+        securityCodeImage = face.securityCodeImage.map { Data($0).base64EncodedString() }
+        birthDate = face.birthDate
+        expiry = face.expiry
+        sex = SexView(face.sex)
+    }
+}
+
+/// `POST .../pins/{kind}/change`.
+public struct PINChangeRequest: Codable, Sendable {
+    public var pin: String
+    public var newPin: String
+    public var cardId: String?
+    public var confirmFinalAttempt: Bool?
+
+    public init(pin: String, newPin: String, cardId: String? = nil, confirmFinalAttempt: Bool? = nil) {
+        self.pin = pin
+        self.newPin = newPin
+        self.cardId = cardId
+        self.confirmFinalAttempt = confirmFinalAttempt
+    }
+}
+
+/// The answer to a PIN change: `changed`, and the PIN's counter read afterwards.
+public struct PINChangeResponse: Codable, Sendable, Equatable {
+    public var result: String
+    public var pin: PINView
+    public init(result: String, pin: PINView) {
+        self.result = result
+        self.pin = pin
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import JPKIAPI
+import MyNumberCard
+import NIOHTTP1
+
+/// Routes of the card data (issue 10). The operator group only; answers with personal data carry
+/// `Cache-Control: no-store`.
+extension APIHandler {
+    static let noStore: HTTPHeaders = ["cache-control": "no-store"]
+
+    /// `POST /v1/readers/{id}/card-text`.
+    func cardTextRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
+        try require(request, .operate, methods: [.POST])
+        let body = try decode(
+            CardTextRequest.self, request, allowed: ["pin", "cardId", "confirmFinalAttempt", "fields"])
+        var fields = CardText.Field.defaults
+        if let names = body.fields {
+            fields = []
+            for name in names {
+                guard let field = CardText.Field(rawValue: name) else {
+                    throw APIError.badRequest(
+                        "unknown field '\(name)'; use myNumber, name, address, birthDate or sex")
+                }
+                fields.insert(field)
+            }
+            guard !fields.isEmpty else { throw APIError.badRequest("fields is empty") }
+        }
+        let text = try await session.cardText(
+            pin: body.pin, fields: fields, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
+        return .json(text, headers: Self.noStore)
+    }
+
+    /// `POST /v1/readers/{id}/card-face`; `?part=photo` answers the raw `image/jp2`.
+    func cardFaceRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
+        try require(request, .operate, methods: [.POST])
+        let part = request.query["part"]
+        guard part == nil || part == "photo" else { throw APIError.badRequest("part must be photo") }
+        let body = try decode(
+            CardFaceRequest.self, request, allowed: ["pinA", "pinB", "cardId", "confirmFinalAttempt"])
+        let face = try await session.cardFace(
+            pinA: body.pinA, pinB: body.pinB, cardId: body.cardId,
+            confirmFinalAttempt: body.confirmFinalAttempt ?? false)
+        if part == "photo" {
+            return .body(.ok, contentType: "image/jp2", face.photo, headers: Self.noStore)
+        }
+        return .json(CardFaceResponse(face), headers: Self.noStore)
+    }
+
+    /// `POST /v1/readers/{id}/pins/{kind}/change`.
+    func pinChangeRoute(_ request: APIRequest, _ session: ReaderSession, _ kindName: String) async throws
+        -> APIResponse
+    {
+        try require(request, .operate, methods: [.POST])
+        guard let kind = PINKind(rawValue: kindName), MyNumberCard.changeablePINs.contains(kind) else {
+            throw APIError.notFound("no changeable PIN '\(kindName)'; use auth, sign or card-text")
+        }
+        let body = try decode(
+            PINChangeRequest.self, request, allowed: ["pin", "newPin", "cardId", "confirmFinalAttempt"])
+        return .json(
+            try await session.changePIN(
+                kind, pin: body.pin, newPIN: body.newPin, cardId: body.cardId,
+                confirmFinalAttempt: body.confirmFinalAttempt ?? false))
+    }
+}

@@ -1,0 +1,113 @@
+import ISO7816
+
+/// Card data (reference 5a–5c): the card-text AP, the card-face AP and PIN change.
+///
+/// Each operation runs in ``withVerifiedPIN(_:confirmFinalAttempt:_:)``: one transaction that
+/// SELECTs the application and PIN EF, reads the counter with the empty VERIFY (spends nothing),
+/// refuses a blocked PIN or an unconfirmed final try, sends VERIFY once, does the work and ends
+/// with a card reset. Nothing here is retried, cached or logged.
+extension MyNumberCard {
+    /// Reads the fields asked for from the card-text AP after verifying the card-text PIN. The my
+    /// number (EF 0001) is read only when `fields` names it.
+    public func readCardText(
+        pin: PIN, fields: Set<CardText.Field> = CardText.Field.defaults, confirmFinalAttempt: Bool = false
+    ) async throws -> CardText {
+        guard pin.kind == .cardText else {
+            throw CardError.pinFormat(pin.kind, "the card text application needs the \(PINKind.cardText.displayName)")
+        }
+        return try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {
+            var text = CardText()
+            let attributes = fields.subtracting([.myNumber])
+            if !attributes.isEmpty {
+                let ef = try await self.readTLVFile(CardTextFile.basicAttributes)
+                text = try CardText.parseBasicAttributes(ef, fields: attributes)
+            }
+            if fields.contains(.myNumber) {
+                let ef = try await self.readFile(CardTextFile.myNumber, length: .fixed(CardText.myNumberFileLength))
+                text.myNumber = try CardText.parseMyNumber(ef)
+            }
+            return text
+        }
+    }
+
+    /// Reads EF 0002 of the card-face AP after verifying PIN A or PIN B of that AP.
+    public func readCardFace(pin: PIN, confirmFinalAttempt: Bool = false) async throws -> CardFace {
+        guard pin.kind == .cardFacePINA || pin.kind == .cardFacePINB else {
+            throw CardError.pinFormat(pin.kind, "the card face application needs its PIN A or PIN B")
+        }
+        return try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {
+            try CardFace.parse(try await self.readTLVFile(CardFaceFile.faceData))
+        }
+    }
+
+    /// The PINs CHANGE REFERENCE DATA serves (reference 5b).
+    public static let changeablePINs: Set<PINKind> = [.auth, .sign, .cardText]
+
+    /// Verifies `current`, then sends CHANGE REFERENCE DATA with `new` once (reference 5b). A
+    /// status other than `90 00` throws ``CardError/pinChangeFailed(_:_:oldPINStands:)``, which
+    /// says whether the current PIN still stands where the status word tells, and nothing where
+    /// it does not.
+    public func changePIN(current: PIN, new: PIN, confirmFinalAttempt: Bool = false) async throws {
+        guard Self.changeablePINs.contains(current.kind) else {
+            throw CardError.pinFormat(current.kind, "only the auth, sign and card-text PINs can be changed")
+        }
+        guard new.kind == current.kind else {
+            throw CardError.pinFormat(new.kind, "the new PIN must be a \(current.kind.displayName)")
+        }
+        guard new.bytes != current.bytes else {
+            throw CardError.pinFormat(current.kind, "the new PIN must differ from the current one")
+        }
+        try await withVerifiedPIN(current, confirmFinalAttempt: confirmFinalAttempt) {
+            let response: ResponseAPDU
+            do {
+                // Sent exactly once: `exchange` never resends, and nothing here loops.
+                response = try await self.transport.exchange(CardCommands.changeReferenceData(new))
+            } catch {
+                throw CardError.pinChangeFailed(current.kind, nil, oldPINStands: nil)
+            }
+            switch response.statusWord.meaning {
+            case .success:
+                return
+            case .securityStatusNotSatisfied, .wrongLength, .incorrectData, .incorrectParameters,
+                .conditionsNotSatisfied, .instructionNotSupported, .classNotSupported:
+                // The card refused the command itself: nothing was written.
+                throw CardError.pinChangeFailed(current.kind, response.statusWord, oldPINStands: true)
+            default:
+                throw CardError.pinChangeFailed(current.kind, response.statusWord, oldPINStands: nil)
+            }
+        }
+    }
+
+    // MARK: - Building blocks (run with the card held)
+
+    /// Reads an EF that holds one BER-TLV data object (`FF 20 …`): its header first, then the whole
+    /// object, at most ``maxTLVFileLength`` bytes.
+    func readTLVFile(_ fid: UInt16) async throws -> [UInt8] {
+        let header = try await readFile(fid, length: .fixed(5))
+        let total: Int
+        do {
+            total = try BERTLV.totalLength(ofObjectStarting: header)
+        } catch {
+            throw CardError.malformedResponse("file \(fid.hex4): \(error.message)")
+        }
+        guard total <= Self.maxTLVFileLength else {
+            throw CardError.malformedResponse("file \(fid.hex4) claims \(total) bytes, more than a card file holds")
+        }
+        return total <= header.count ? Array(header.prefix(total)) : try await readFile(fid, length: .fixed(total))
+    }
+
+    /// The largest card-data file read (the card-face EF is several KB; READ BINARY addresses 32 KB).
+    static let maxTLVFileLength = 0x8000
+}
+
+extension CardText {
+    /// EF 0001: `FF 10 0C` and 12 digits.
+    static let myNumberFileLength = 15
+}
+
+extension CardCommands {
+    /// CHANGE REFERENCE DATA with only the new value, against the current PIN EF (`00 24 01 80`).
+    static func changeReferenceData(_ new: PIN) -> CommandAPDU {
+        try! CommandAPDU(ins: 0x24, p1: 0x01, p2: 0x80, data: new.bytes)
+    }
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Card data end to end (issue 10): pcscd + jpki-sim behind vpcd + jpkid (PC/SC mode) + jpkictl.
+# Run inside `scripts/pcsc-harness.sh run` (default scenario; the card is inserted):
+#   scripts/pcsc-harness.sh run -- Tests/system/card-data-end-to-end.sh
+set -uo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$here/.build/debug
+: "${JPKI_HARNESS_DIR:?run inside scripts/pcsc-harness.sh run}"
+work=$(mktemp -d /tmp/jpkid-carddata.XXXXXX)
+export JPKID_SOCKET=$work/jpkid.sock
+ctl=$bin/jpkictl
+passed=0
+failed=0
+jpkid_pid=""
+watch_pid=""
+cleanup() {
+    [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+    [ -n "$jpkid_pid" ] && kill "$jpkid_pid" 2>/dev/null && wait "$jpkid_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() { # name, command...
+    local name=$1; shift
+    if "$@" >"$work/out" 2>&1; then
+        passed=$((passed + 1)); echo "ok   $name"
+    else
+        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" | head -20
+    fi
+}
+exits() { # expected status, command...
+    local want=$1; shift
+    "$@"; local got=$?
+    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; return 1; }
+}
+wait_ready() {
+    for _ in $(seq 200); do
+        { "$ctl" status 2>/dev/null || true; } | grep -q "\[ready\]" && return 0
+        sleep 0.1
+    done
+    "$ctl" status
+    return 1
+}
+
+"$bin/jpkid" --socket "$JPKID_SOCKET" --status-group "" --operator-group "" --log-level debug \
+    >"$work/jpkid.log" 2>&1 &
+jpkid_pid=$!
+for _ in $(seq 100); do [ -S "$JPKID_SOCKET" ] && break; sleep 0.1; done
+"$ctl" watch --json >"$work/events.jsonl" 2>"$work/watch.log" &
+watch_pid=$!
+
+check "jpkid sees the inserted card through pcscd" wait_ready
+check "status lists the card-face PIN B counter (no maximum: the card does not report one)" \
+    sh -c "'$ctl' pin status | grep -Eq '^card-face-b +5\$'"
+check "card-text: the basic four attributes, no my number by default" \
+    sh -c "out=\$(echo 1234 | '$ctl' card-text) || exit 1; echo \"\$out\"
+        echo \"\$out\" | grep -q 'デジタル　花子' && echo \"\$out\" | grep -q '1990-01-02' \
+        && ! echo \"\$out\" | grep -q 'my number'"
+check "card-text --fields myNumber: masked" \
+    sh -c "echo 1234 | '$ctl' card-text --fields myNumber | grep -qx 'my number:  \*\*\*\* \*\*\*\* 9018'"
+check "card-text --show-my-number: the 12 digits" \
+    sh -c "echo 1234 | '$ctl' card-text --fields myNumber,name --show-my-number | grep -q '123456789018'"
+check "a wrong card-text PIN exits 5 and lowers its counter" \
+    sh -c "echo 9999 | '$ctl' card-text; [ \$? -eq 5 ] && '$ctl' pin status | grep -Eq '^card-text +2/3'"
+check "card-face with PIN B writes the photo" \
+    sh -c "echo 90010220355678 | '$ctl' card-face --photo-output '$work/face.jp2'"
+check "... and it is a JPEG 2000 file (jp2 signature box)" \
+    sh -c "[ \"\$(head -c 12 '$work/face.jp2' | od -An -tx1 | tr -d ' \n')\" = 0000000c6a5020200d0a870a ]"
+check "... that opj_decompress can decode, where installed" \
+    sh -c "! command -v opj_decompress >/dev/null || opj_decompress -i '$work/face.jp2' -o '$work/face.ppm'"
+check "the two new PINs must match (exit 8), nothing is sent" \
+    exits 8 sh -c "printf '1234\n8642\n8643\n' | '$ctl' pin change auth"
+check "change the auth PIN" sh -c "printf '1234\n8642\n8642\n' | '$ctl' pin change auth"
+check "... the old auth PIN now fails (exit 5)" exits 5 sh -c "echo 1234 | '$ctl' pin verify auth"
+check "... the new one works" exits 0 sh -c "echo 8642 | '$ctl' pin verify auth"
+check "change the sign PIN" sh -c "printf 'ABC123\nXYZ789A\nXYZ789A\n' | '$ctl' pin change sign"
+printf 'e-Tax return' >"$work/data"
+check "sign with the new sign PIN" \
+    sh -c "echo XYZ789A | '$ctl' sign --key sign --input '$work/data' --output '$work/sig' --certificate-output '$work/cert.pem'"
+check "... and the signature verifies with openssl" \
+    sh -c "openssl x509 -in '$work/cert.pem' -pubkey -noout >'$work/pub.pem' \
+        && openssl dgst -sha256 -verify '$work/pub.pem' -signature '$work/sig' '$work/data'"
+check "the old sign PIN fails" exits 5 sh -c "echo ABC123 | '$ctl' pin verify sign"
+
+kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null; watch_pid=""
+check "no PIN and no personal data in the daemon's log or the event stream" sh -c "
+    ! grep -E '1234|9999|8642|ABC123|XYZ789A|90010220355678|123456789018|9018|花子|霞が関|1990|female' \
+        '$work/jpkid.log' '$work/events.jsonl'"
+
+echo "card data end-to-end: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
