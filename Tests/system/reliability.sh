@@ -144,17 +144,20 @@ check "a path with %0a<3>forged logs as one escaped line" \
     bash -c "grep -qF '/v1/x\\n<3>forged' '$work/jpkid.log' && ! grep -q '^<3>forged' '$work/jpkid.log'"
 
 # 10. Not dumpable, no core files (a jpkid running as nobody: its /proc files stay root's).
-mkdir -p "$work/nobody" && chown 65534:65534 "$work/nobody"
-setpriv --reuid 65534 --regid 65534 --clear-groups "$bin/jpkid" --socket "$work/nobody/jpkid.sock" \
+nobody_dir=$(mktemp -d /tmp/jpkid-nobody.XXXXXX)
+chmod 755 "$nobody_dir" && chown 65534:65534 "$nobody_dir"
+setpriv --reuid 65534 --regid 65534 --clear-groups "${JPKID_BIN:-$bin/jpkid}" --socket "$nobody_dir/jpkid.sock" \
     --status-group "" --operator-group "" >"$work/nobody.log" 2>&1 &
 nobody_pid=$!
 background_pids+=("$nobody_pid")
-for _ in $(seq 100); do [ -S "$work/nobody/jpkid.sock" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -S "$nobody_dir/jpkid.sock" ] && break; sleep 0.1; done
+kill -0 "$nobody_pid" 2>/dev/null || cat "$work/nobody.log"
 figure "jpkid as uid $(stat -c %u "/proc/$nobody_pid" 2>/dev/null || echo ?): /proc/PID/status owned by uid $(stat -c %u "/proc/$nobody_pid/status"), $(grep 'Max core file size' "/proc/$nobody_pid/limits" | tr -s ' ')"
 check "/proc/PID shows the daemon not dumpable (owned by root though it runs as nobody)" \
     bash -c "[ \"\$(awk '/^Uid:/ { print \$2 }' /proc/$nobody_pid/status)\" = 65534 ] && [ \"\$(stat -c %u /proc/$nobody_pid/status)\" = 0 ]"
 check "... and may write no core file" bash -c "grep -Eq 'Max core file size +0 +0' /proc/$nobody_pid/limits"
 kill "$nobody_pid"
+rm -rf "$nobody_dir"
 
 # 11. SIGTERM with 50 idle keep-alive clients and one open event stream.
 $rel idle-clients --count 50 --hold 30 >"$work/clients.json" &
