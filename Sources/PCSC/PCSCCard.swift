@@ -30,6 +30,7 @@ public final class PCSCCard: CardTransport, Sendable {
     public let extendedLength: ExtendedLengthSupport
     /// The longest any call on this card may keep its caller waiting.
     public let timeout: Duration
+    private let pending = PendingCalls()
 
     init(
         context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: PCSCProtocol,
@@ -49,9 +50,22 @@ public final class PCSCCard: CardTransport, Sendable {
         _ body: @escaping @Sendable () throws -> T
     ) async throws -> T {
         let timeout = self.timeout
+        // While calls hang (a driver that does not answer), do not pile more behind them.
+        let pending = self.pending
+        guard pending.count.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxPending else {
+            pending.count.wrappingSubtract(1, ordering: .relaxed)
+            throw PCSCTimeout.busy(timeout)
+        }
         return try await context.queue.run(
-            timeout: timeout, expired: { PCSCTimeout.hung(operation, timeout) }, late: late, body)
+            timeout: timeout, expired: { PCSCTimeout.hung(operation, timeout) }, late: late
+        ) {
+            defer { pending.count.wrappingSubtract(1, ordering: .relaxed) }
+            return try body()
+        }
     }
+
+    /// Calls queued or running on this card's context at most; beyond, `card_busy` at once.
+    static let maxPending = 8
 
     /// The largest extended APDU with its header: a driver that takes this carries them.
     static let extendedAPDUSize = 4 + 3 + 65_535 + 2
@@ -73,11 +87,11 @@ public final class PCSCCard: CardTransport, Sendable {
 
     public func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU {
         let handle = self.handle
-        var bytes = command.encoded()
-        // The encoded VERIFY holds the PIN: overwrite it once pcsc-lite has it.
-        defer {
-            if command.carriesSecret { bytes.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) } }
-        }
+        // The encoded command lives in a buffer of its own that is overwritten when the last
+        // reference goes (a VERIFY holds the PIN), whenever the queued call finishes with it.
+        var encoded = command.encoded()
+        let bytes = WipedBuffer(encoded)
+        encoded.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) }
         let proto = self.protocol
         let response: [UInt8]
         do {
@@ -97,7 +111,7 @@ public final class PCSCCard: CardTransport, Sendable {
         return try ResponseAPDU(bytes: response)
     }
 
-    private func transmitRaw(_ bytes: [UInt8], protocol proto: PCSCProtocol, handle: SCARDHANDLE) async throws
+    private func transmitRaw(_ bytes: WipedBuffer, protocol proto: PCSCProtocol, handle: SCARDHANDLE) async throws
         -> [UInt8]
     {
         try await call("SCardTransmit") { () throws -> [UInt8] in
@@ -109,7 +123,9 @@ public final class PCSCCard: CardTransport, Sendable {
             }
             var buffer = [UInt8](repeating: 0, count: 65_538)
             var length = DWORD(buffer.count)
-            let status = SCardTransmit(handle, pci, bytes, DWORD(bytes.count), nil, &buffer, &length)
+            let status = bytes.withBytes {
+                SCardTransmit(handle, pci, $0.baseAddress, DWORD($0.count), nil, &buffer, &length)
+            }
             // On a connected handle "no card" means the card left: one code for both.
             if status == SCARD_E_NO_SMARTCARD {
                 throw PCSCError(status: SCARD_W_REMOVED_CARD, operation: "SCardTransmit")
@@ -189,15 +205,27 @@ public final class PCSCCard: CardTransport, Sendable {
     private func endTransaction(_ ending: TransactionEnd) async {
         let handle = self.handle
         let disposition = DWORD(ending == .resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD)
-        // Runs even after a timeout: the queue is serial, so the reset comes before any later
-        // call of ours, and nobody else gets the card until the transaction ends.
-        let status = try? await call("SCardEndTransaction") { SCardEndTransaction(handle, disposition) }
-        guard ending == .resetCard, let status, status != SCARD_S_SUCCESS else { return }
-        // A card that left took its security state with it.
-        if status == SCARD_W_REMOVED_CARD || status == SCARD_E_NO_SMARTCARD { return }
-        if (try? await reconnect(resetCard: true)) == nil {
-            await disconnect(resetCard: true)
+        // Never dropped, never refused for load: it runs on the serial queue before any later
+        // call of ours, and nobody else gets the card until the transaction ends. A reset that
+        // fails is made up for on the queue itself, also when it comes after our timeout.
+        _ = try? await context.queue.run(
+            timeout: timeout, expired: { PCSCTimeout.hung("SCardEndTransaction", self.timeout) }
+        ) { () -> Int in
+            let status = SCardEndTransaction(handle, disposition)
+            if ending == .resetCard { Self.resetIfNeeded(handle, after: status) }
+            return status
         }
+    }
+
+    /// After an `SCardEndTransaction(RESET)` that did not succeed: reset the card on its own,
+    /// or drop the handle with a reset. A card that left took its security state with it.
+    private static func resetIfNeeded(_ handle: SCARDHANDLE, after status: Int) {
+        guard status != SCARD_S_SUCCESS, status != SCARD_W_REMOVED_CARD, status != SCARD_E_NO_SMARTCARD else { return }
+        var active: DWORD = 0
+        let reconnected = SCardReconnect(
+            handle, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), DWORD(SCARD_RESET_CARD),
+            &active)
+        if reconnected != SCARD_S_SUCCESS { SCardDisconnect(handle, DWORD(SCARD_RESET_CARD)) }
     }
 
     /// What `SCardStatus` reports.
@@ -252,5 +280,33 @@ public final class PCSCCard: CardTransport, Sendable {
 
     deinit {
         if !disconnected.load(ordering: .relaxed) { SCardDisconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
+    }
+}
+
+/// The calls a card has queued or running (a class, so queued closures can share it).
+final class PendingCalls: Sendable {
+    let count = Atomic<Int>(0)
+}
+
+/// Command bytes in storage of their own, overwritten when the last reference goes: the queued
+/// pcsc-lite call and its caller may finish with them in either order.
+final class WipedBuffer: Sendable {
+    private nonisolated(unsafe) let storage: UnsafeMutableBufferPointer<UInt8>
+
+    init(_ bytes: [UInt8]) {
+        storage = .allocate(capacity: max(1, bytes.count))
+        _ = storage.initialize(from: bytes)
+        count = bytes.count
+    }
+
+    let count: Int
+
+    func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try body(UnsafeBufferPointer(rebasing: storage[0..<count]))
+    }
+
+    deinit {
+        explicit_bzero(storage.baseAddress!, storage.count)
+        storage.deallocate()
     }
 }

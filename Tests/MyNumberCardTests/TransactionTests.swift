@@ -120,7 +120,8 @@ struct TransactionTests {
 
     @Test func theFinalTryGuardCannotBeRacedByAnotherClient() async throws {
         let (sim, card) = try Fixtures.card { $0.triesLeft = ["auth": 2] }
-        sim.faults.delayPerAPDU = .milliseconds(5)
+        // Slow enough that the other client is surely queued while jpkid's VERIFY is on its way.
+        sim.faults.delayPerAPDU = .milliseconds(50)
         let other = Self.otherClient(sim)
         // jpkid reads 2 tries and is about to send a wrong PIN without confirmation; another
         // client tries to spend a try in between.
@@ -139,6 +140,9 @@ struct TransactionTests {
                     try CommandAPDU(ins: 0x20, p1: 0x00, p2: 0x80, data: Array("9999".utf8)))
             }
         }
+        // The other client waits for jpkid's transaction (with two transactions it would have
+        // got the card between the guard and the VERIFY instead).
+        try await Self.waitUntil("the other client waits for the card") { sim.transactions.waiterCount == 1 }
         // jpkid's VERIFY found the 2 tries its guard saw: 1 left, not blocked by surprise.
         await #expect(throws: CardError.wrongPIN(.auth, triesLeft: 1)) { try await operation.value }
         // The other client only got the card afterwards.

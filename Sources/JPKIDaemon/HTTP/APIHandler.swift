@@ -74,7 +74,7 @@ public struct APIHandler: Sendable {
 
     private func route(_ request: APIRequest) async throws -> APIResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        guard parts.first == "v1" else { throw APIError.notFound("no such path: \(request.path)") }
+        guard parts.first == "v1" else { throw APIError.notFound("no such path: \(Self.quote(request.path))") }
         let rest = Array(parts.dropFirst())
         switch rest.first {
         case "health" where rest.count == 1:
@@ -105,7 +105,7 @@ public struct APIHandler: Sendable {
             let session = try await registry.soleCardSession()
             return try await readerRoute(request, session, Array(rest.dropFirst(1)))
         default:
-            throw APIError.notFound("no such path: \(request.path)")
+            throw APIError.notFound("no such path: \(Self.quote(request.path))")
         }
     }
 
@@ -126,18 +126,19 @@ public struct APIHandler: Sendable {
         case 2 where rest[0] == "certificates":
             try require(request, .status, methods: [.GET])
             guard let slot = CertificateSlot(rawValue: rest[1]), slot != .sign else {
-                throw APIError.notFound("no certificate '\(rest[1])'; use auth, auth-ca or sign-ca")
+                throw APIError.notFound("no certificate '\(Self.quote(rest[1]))'; use auth, auth-ca or sign-ca")
             }
             let info = try await session.certificate(slot)
             switch request.query["format"] ?? "pem" {
             case "pem": return .body(.ok, contentType: "application/x-pem-file", Array(info.pem.utf8))
             case "der": return .body(.ok, contentType: "application/pkix-cert", info.der)
-            case let other: throw APIError.badRequest("format '\(other)' is not pem or der")
+            case let other: throw APIError.badRequest("format '\(Self.quote(other))' is not pem or der")
             }
         case 3 where rest[0] == "pins" && rest[2] == "verify":
             try require(request, .operate, methods: [.POST])
-            guard let kind = PINKind(rawValue: rest[1]) else {
-                throw APIError.notFound("no PIN '\(rest[1])'; use auth, sign, card-text or juki")
+            // The four PINs with a verify of their own; PIN A/B are used by the card-face read.
+            guard let kind = PINKind(rawValue: rest[1]), [.auth, .sign, .cardText, .juki].contains(kind) else {
+                throw APIError.notFound("no such PIN; use auth, sign, card-text or juki")
             }
             let body = try decode(PINRequest.self, request, allowed: PINRequest.fields)
             return .json(
@@ -166,7 +167,7 @@ public struct APIHandler: Sendable {
         case 3 where rest[0] == "pins" && rest[2] == "change":
             return try await pinChangeRoute(request, session, rest[1])
         default:
-            throw APIError.notFound("no such path: \(request.path)")
+            throw APIError.notFound("no such path: \(Self.quote(request.path))")
         }
     }
 
@@ -219,6 +220,12 @@ public struct APIHandler: Sendable {
         }
     }
 
+    /// A client-supplied string as an error message may echo it: escaped and at most 64 characters.
+    static func quote(_ text: String) -> String {
+        let escaped = JournalLogHandler.escape(text)
+        return escaped.count > 64 ? escaped.prefix(64) + "…" : escaped
+    }
+
     /// Standard base64 (padding optional), non-empty and decoding to at least one byte.
     static func strictBase64(_ text: String) -> [UInt8]? {
         let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -243,7 +250,7 @@ public struct APIHandler: Sendable {
             throw APIError.badRequest("field '\(JournalLogHandler.escape(duplicate).prefix(64))' is given twice")
         }
         if let unknown = object.keys.filter({ !allowed.contains($0) }).sorted().first {
-            throw APIError.badRequest("unknown field '\(unknown)'")
+            throw APIError.badRequest("unknown field '\(Self.quote(unknown))'")
         }
         do {
             return try APIJSON.decoder().decode(T.self, from: Data(request.body))

@@ -107,7 +107,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         for (name, value, range) in [
             ("headerTimeoutSeconds", headerTimeoutSeconds, 0.1...600.0),
             ("idleTimeoutSeconds", idleTimeoutSeconds, 0.1...3600.0),
-            ("shutdownGraceSeconds", shutdownGraceSeconds, 0.0...60.0),
+            ("shutdownGraceSeconds", shutdownGraceSeconds, 0.0...10.0),
             ("cardTimeoutSeconds", cardTimeoutSeconds, 0.1...600.0),
         ] where !range.contains(value) {
             throw ConfigurationError("\(name) must be between \(range.lowerBound) and \(range.upperBound)")

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// Events carry no PIN and no personal data by construction: ``EventView`` has no field for
 /// either. Each event gets an increasing id; the last ``ringSize`` are kept, so a client that
-/// reconnects with `Last-Event-ID` gets what it missed. Each subscriber has a bounded queue:
+/// reconnects with `Last-Event-ID` gets what it missed (as long as that is less than a queue's
+/// worth; else ``Item/overflow``, and the stream ends). Each subscriber has a bounded queue:
 /// one that falls ``queueSize`` events behind gets ``Item/overflow`` and its stream ends, so a
 /// client that stops reading never makes the daemon buffer without limit.
 public final class EventBus: Sendable {
@@ -51,22 +52,26 @@ public final class EventBus: Sendable {
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
         }
-        state.withLock { s in
-            if s.finished {
-                continuation.finish()
-                return
-            }
-            if let lastEventID, lastEventID + 1 < s.nextID {
+        // `finish()` runs `onTermination`, which takes the lock: only ever call it outside.
+        let open = state.withLock { s -> Bool in
+            if s.finished { return false }
+            // An id the bus never gave (from the future, or far beyond) is treated as "lost".
+            if let lastEventID, lastEventID < s.nextID - 1 {
                 let missed = s.ring.filter { $0.id > lastEventID }
                 let complete = missed.first.map { $0.id == lastEventID + 1 } ?? false
-                if !complete || missed.count >= queueSize {
+                guard complete, missed.count < queueSize else {
                     continuation.yield(.overflow)
-                } else {
-                    for entry in missed { continuation.yield(.event(id: entry.id, entry.event)) }
+                    return false
                 }
+                for entry in missed { continuation.yield(.event(id: entry.id, entry.event)) }
+            } else if let lastEventID, lastEventID >= s.nextID {
+                continuation.yield(.overflow)
+                return false
             }
             s.subscribers[id] = Subscriber(continuation: continuation, onOverflow: onOverflow)
+            return true
         }
+        if !open { continuation.finish() }
         return stream
     }
 

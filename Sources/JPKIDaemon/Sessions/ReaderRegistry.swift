@@ -79,7 +79,7 @@ public actor ReaderRegistry {
 
     public func session(id: String) throws -> ReaderSession {
         guard let session = sessions.values.first(where: { $0.id == id }) else {
-            throw APIError("unknown_reader", "no reader with id '\(id)'", status: .notFound)
+            throw APIError("unknown_reader", "no reader with id '\(APIHandler.quote(id))'", status: .notFound)
         }
         return session
     }

@@ -20,19 +20,21 @@ extension ReaderSession {
         // Checked before any card I/O, as `sign` does: a bad PIN format costs nothing.
         _ = try PIN(request.pin, for: .auth)
         let certificate = try certificate(.auth)
+        // The certificate and CA certificates below are this insertion's: `sign` refuses another.
+        let insertion = generation
+        let intermediates = [CertificateSlot.authCA, .signCA].compactMap { try? self.certificate($0).der }
 
         var signature: String?
         do {
             // `sign` checks the card's signature under the cached auth certificate.
             let signed = try await sign(
                 key: .auth, pin: request.pin, digestInfo: digestInfo, cardId: request.cardId,
-                confirmFinalAttempt: request.confirmFinalAttempt ?? false)
+                confirmFinalAttempt: request.confirmFinalAttempt ?? false, insertion: insertion)
             signature = signed.signature
         } catch CardError.invalidSignature {
             signature = nil
         }
 
-        let intermediates = [CertificateSlot.authCA, .signCA].compactMap { try? self.certificate($0).der }
         let chain = await validator.evaluate(certificate.der, usage: .authentication, intermediates: intermediates)
         // The first check that fails: the certificate (chain, dates, key usage), then the signature.
         let trust: TrustCode = signature != nil || ![.trusted, .notChecked].contains(chain) ? chain : .badSignature

@@ -4,6 +4,7 @@ import ISO7816
 import JPKIAPI
 import Logging
 import MyNumberCard
+import Synchronization
 
 /// One reader and the card in it.
 ///
@@ -160,32 +161,34 @@ public actor ReaderSession {
         if let old { Task.detached { await old.close() } }
     }
 
-    /// Runs `body` for at most `cardTimeout`: then it is cancelled (it stops at its next check,
-    /// and never before a VERIFY it has not yet sent) and the caller gets `card_busy`. A
-    /// cancelled caller cancels `body` too.
+    /// Runs `body` for at most `cardTimeout`: then the caller gets `card_busy` at once, and
+    /// `body` is cancelled (it stops at its next check, and never before a VERIFY it has not yet
+    /// sent; a PC/SC call already queued finishes on its own). A cancelled caller cancels `body`.
     private func bounded<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
         let work = Task { try await body() }
         let timeout = cardTimeout
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            work.cancel()
-        }
-        defer { watchdog.cancel() }
-        do {
-            return try await withTaskCancellationHandler {
-                try await work.value
-            } onCancel: {
-                work.cancel()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let answer = FirstResult(continuation)
+                Task {
+                    answer.give(await work.result)
+                }
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    work.cancel()
+                    answer.give(.failure(APIError.cardBusy))
+                }
             }
-        } catch is CancellationError where !Task.isCancelled {
-            // Cancelled by the watchdog, not by the caller.
-            throw APIError.cardBusy
+        } onCancel: {
+            work.cancel()
         }
     }
 
     private func readCard(generation current: Int) async throws {
         guard let card else { throw APIError.noCard }
-        state = .reading
+        // A re-read of a card already read keeps serving it meanwhile (and PIN operations wait
+        // for the read under the same lock, so neither overwrites the other's counters).
+        if snapshot == nil { state = .reading }
         let summary = try await card.readSummary()
         let trust = await validator.evaluate(card: summary.certificates)
         guard current == generation else { return }
@@ -251,11 +254,20 @@ public actor ReaderSession {
         guard state != .empty else { throw APIError.noCard }
         let current = generation
         do {
-            try await bounded { try await self.readCard(generation: current) }
+            try await bounded {
+                try await self.pinOperations.lock()
+                defer { self.pinOperations.unlock() }
+                try await self.readCard(generation: current)
+            }
         } catch {
-            // A removal or new insertion meanwhile has its own state: do not overwrite it.
-            if current == generation { fail(error) }
-            throw APIError.from(error)
+            let api = APIError.from(error)
+            // A removal or new insertion meanwhile has its own state: do not overwrite it. A card
+            // another program holds, or a cancelled request, says nothing about the card: keep
+            // what was read.
+            if current == generation, !["card_busy", "cancelled", "timeout"].contains(api.code) || snapshot == nil {
+                fail(error)
+            }
+            throw api
         }
         return view()
     }
@@ -276,16 +288,31 @@ public actor ReaderSession {
     /// transaction: guard, one VERIFY, the work, a reset) and records the counter the card
     /// answered. Nothing reaches the card when the format or the `cardId` is wrong, or when the
     /// request is cancelled (its client left) before the VERIFY.
+    ///
+    /// `insertion` names the insertion whose cached data the caller read before this call (for
+    /// example the auth certificate a signature is checked against): another card by then is
+    /// `card_changed`, with or without a `cardId`.
     func withPIN<T: Sendable>(
-        _ kind: PINKind, _ value: String, cardId expected: String?,
+        _ kind: PINKind, _ value: String, cardId expected: String?, insertion: Int? = nil,
         _ body: @escaping @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
         let pin = try PIN(value, for: kind)
-        return try await bounded { try await self.lockedPINOperation(kind, pin, cardId: expected, body) }
+        return try await bounded {
+            try await self.lockedPINOperation(kind, pin, cardId: expected, insertion: insertion, body)
+        }
+    }
+
+    /// Card I/O outside a PIN operation, under the same lock and time bound.
+    func serialisedCardAccess<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await bounded {
+            try await self.pinOperations.lock()
+            defer { self.pinOperations.unlock() }
+            return try await body()
+        }
     }
 
     private func lockedPINOperation<T: Sendable>(
-        _ kind: PINKind, _ pin: PIN, cardId expected: String?,
+        _ kind: PINKind, _ pin: PIN, cardId expected: String?, insertion expectedInsertion: Int?,
         _ body: @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
         try await pinOperations.lock()
@@ -296,6 +323,7 @@ public actor ReaderSession {
                 : APIError("card_not_ready", "the card is \(state.rawValue)", status: .conflict)
         }
         if let expected, expected != current { throw APIError.cardChanged }
+        if let expectedInsertion, expectedInsertion != generation { throw APIError.cardChanged }
         let insertion = generation
         do {
             let result = try await body(card, pin)
@@ -353,10 +381,14 @@ public actor ReaderSession {
     }
 
     public func sign(
-        key: SigningKey, pin: String, digestInfo: DigestInfo, cardId: String? = nil, confirmFinalAttempt: Bool
+        key: SigningKey, pin: String, digestInfo: DigestInfo, cardId: String? = nil, confirmFinalAttempt: Bool,
+        insertion: Int? = nil
     ) async throws -> SignResponse {
+        // The cached certificate must be the signing card's: the operation checks the insertion.
+        let insertion = insertion ?? generation
         let cached = key == .auth ? snapshot?.certificates[.auth]?.der : nil
-        let (signature, certificate) = try await withPIN(key.pinKind, pin, cardId: cardId) { card, pin in
+        let (signature, certificate) = try await withPIN(key.pinKind, pin, cardId: cardId, insertion: insertion) {
+            card, pin in
             try await card.sign(
                 digestInfo, with: key, pin: pin, confirmFinalAttempt: confirmFinalAttempt,
                 readingCertificate: cached == nil)
@@ -391,5 +423,17 @@ extension ReaderSession {
     /// The outcome of a kiosk login: the result and trust code only, never the certificate.
     func logAuthentication(authenticated: Bool, trust: TrustCode) {
         logger.notice("authentication", metadata: ["authenticated": "\(authenticated)", "trust": "\(trust.rawValue)"])
+    }
+}
+
+/// Resumes a continuation with the first result given; later ones are dropped.
+final class FirstResult<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, any Error>?>
+    init(_ continuation: CheckedContinuation<Value, any Error>) { self.continuation = Mutex(continuation) }
+    func give(_ result: Result<Value, any Error>) {
+        continuation.withLock { c in
+            c?.resume(with: result)
+            c = nil
+        }
     }
 }

@@ -89,8 +89,11 @@ public struct CardText: Sendable, Equatable, CustomStringConvertible, CustomDebu
     }
 }
 
-/// A calendar date as the card stores it (`YYYYMMDD`).
-public struct CardDate: Sendable, Equatable, Codable, CustomStringConvertible {
+/// A calendar date as the card stores it (`YYYYMMDD`): a birth date is personal data, so
+/// `description`, `debugDescription` and `dump` never show it; ask for ``iso`` on purpose.
+public struct CardDate: Sendable, Equatable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     public let year: Int
     public let month: Int
     public let day: Int
@@ -111,14 +114,22 @@ public struct CardDate: Sendable, Equatable, Codable, CustomStringConvertible {
             + (d.count < 2 ? "0" : "") + d
     }
 
-    public var description: String { iso }
+    public var description: String { "CardDate(redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 }
 
 /// Sex as the card codes it (ISO 5218 style): `1` male, `2` female, `9` not applicable, `0` not
-/// known. Another code is kept as it is.
-public struct Sex: Sendable, Equatable, Codable {
+/// known. Another code is kept as it is. Personal data: `description` and `dump` do not show it.
+public struct Sex: Sendable, Equatable, Codable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     public let code: String
     public init(code: String) { self.code = code }
+
+    public var description: String { "Sex(redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 
     /// `male`, `female`, `not_applicable`, `not_known` or `other`.
     public var name: String {
