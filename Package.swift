@@ -6,9 +6,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "jpki-sim", targets: ["jpki-sim"]),
+        .library(name: "ISO7816", targets: ["ISO7816"]),
         .library(name: "MyNumberCard", targets: ["MyNumberCard"]),
         .library(name: "CardSimulator", targets: ["CardSimulator"]),
         .library(name: "PCSC", targets: ["PCSC"]),
+        // For the fuzz package in Fuzz/, which builds with the sanitizers apart from the main build.
+        .library(name: "JPKIAPI", targets: ["JPKIAPI"]),
+        .library(name: "JPKIDaemon", targets: ["JPKIDaemon"]),
         .executable(name: "jpkid", targets: ["jpkid"]),
         .executable(name: "jpkictl", targets: ["jpkictl"]),
     ],

@@ -18,3 +18,5 @@ for t in Tests/system/*.sh; do
 done
 # Release build, .deb, units, udev rules, socket activation.
 Tests/packaging/deb.sh
+# libFuzzer targets (Fuzz/, built apart with the sanitizers): each runs 60 s from its seed corpus.
+scripts/fuzz.sh all 60

@@ -79,14 +79,18 @@ public final class VPCDLink: Sendable {
         }
     }
 
-    enum EndReason: String {
+    /// Why ``serve(_:)`` returned.
+    public enum EndReason: String, Sendable {
         case peerClosed = "vpcd closed the connection"
         case faultRemoval = "removal injected by fault"
         case stopped = "simulator stopping"
         case protocolError = "protocol error"
     }
 
-    private func serve(_ fd: Int32) -> EndReason {
+    /// Serves one connected vpcd socket, as ``run()`` does for each connection, until the peer
+    /// closes it, the card is pulled or ``stop()`` is called. The caller inserts the card first
+    /// and closes `fd`. Tests and the fuzzer drive the framing with it over a socketpair.
+    public func serve(_ fd: Int32) -> EndReason {
         while true {
             switch readFrame(fd) {
             case .stopped: return .stopped
