@@ -10,7 +10,7 @@ extension Diagnosis {
     /// Said once per card when jpkid has no trust anchors configured.
     public var trustNotChecked: String {
         t(
-            "trust not checked（トラストアンカーが設定されていないため、発行元の認証局は確認していません）",
+            "発行元は未確認です（トラストアンカーが設定されていないため、発行元の認証局は確認していません）",
             "trust not checked (no trust anchors are configured)")
     }
 

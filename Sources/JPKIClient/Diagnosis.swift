@@ -54,8 +54,8 @@ public struct Diagnosis: Sendable {
         switch slot {
         case "auth": t("利用者証明用電子証明書", "user authentication certificate")
         case "sign": t("署名用電子証明書", "digital signature certificate")
-        case "auth-ca": t("利用者証明用CA証明書", "user authentication CA certificate")
-        case "sign-ca": t("署名用CA証明書", "digital signature CA certificate")
+        case "auth-ca": t("利用者証明用の認証局証明書", "user authentication CA certificate")
+        case "sign-ca": t("署名用の認証局証明書", "digital signature CA certificate")
         default: slot
         }
     }
@@ -199,10 +199,16 @@ public struct Diagnosis: Sendable {
             return [
                 Finding(
                     severity: .warning,
-                    summary: t(
-                        "\(name)は更新期間中です（\(certificate.renewableFrom)から有効期限\(certificate.expiryDate)まで、残り\(certificate.daysUntilExpiry)日）。",
-                        "The \(name) can be renewed now (from \(certificate.renewableFrom) until it expires on \(certificate.expiryDate), \(certificate.daysUntilExpiry) days left)."
-                    ),
+                    // Citizens never renew CA certificates: no renewal window for them.
+                    summary: isCA
+                        ? t(
+                            "\(name)の有効期限（\(certificate.expiryDate)）まで残り\(certificate.daysUntilExpiry)日です。",
+                            "The \(name) expires on \(certificate.expiryDate) (\(certificate.daysUntilExpiry) days left)."
+                        )
+                        : t(
+                            "\(name)は更新期間中です（\(certificate.renewableFrom)から有効期限\(certificate.expiryDate)まで、残り\(certificate.daysUntilExpiry)日）。",
+                            "The \(name) can be renewed now (from \(certificate.renewableFrom) until it expires on \(certificate.expiryDate), \(certificate.daysUntilExpiry) days left)."
+                        ),
                     actions: isCA
                         ? []
                         : [

@@ -338,7 +338,8 @@ struct Diagnose: ParsableCommand {
             print()
         } else {
             let ja = diagnosis.language == .japanese
-            print(ja ? "カード: \(card.kind)  (\(reader.name))" : "Card: \(card.kind)  (\(reader.name))")
+            let kind = diagnosis.cardKindName(card.kind)
+            print(ja ? "カード: \(kind)（\(reader.name)）" : "Card: \(kind)  (\(reader.name))")
             for kind in ["auth", "sign", "card-text", "juki"] {
                 guard let pin = card.pins[kind] else { continue }
                 let state =
@@ -349,11 +350,15 @@ struct Diagnose: ParsableCommand {
             }
             for slot in ["auth", "auth-ca", "sign-ca"] {
                 guard let cert = card.certificates[slot] else { continue }
+                // CA certificates get no renewal date: citizens never renew them.
+                let status = diagnosis.certificateStatusName(cert.status)
+                let window =
+                    Diagnosis.isCA(slot)
+                    ? "" : ja ? "（更新可能 \(cert.renewableFrom)〜）" : " (renewable from \(cert.renewableFrom))"
                 print(
                     ja
-                        ? "  \(diagnosis.certificateName(slot)): 有効期限 \(cert.expiryDate)（更新可能 \(cert.renewableFrom)〜） \(cert.status)"
-                        : "  \(diagnosis.certificateName(slot)): expires \(cert.expiryDate) (renewable from \(cert.renewableFrom)) \(cert.status)"
-                )
+                        ? "  \(diagnosis.certificateName(slot)): 有効期限 \(cert.expiryDate)\(window) \(status)"
+                        : "  \(diagnosis.certificateName(slot)): expires \(cert.expiryDate)\(window) \(status)")
             }
             print()
             if findings.isEmpty {
