@@ -145,8 +145,8 @@ function pinRow(pin) {
     "data-blocked": String(pin.blocked),
   });
   const stateCell = el("td", { class: "state" }, el("span", { class: "pips", "aria-hidden": "true", text: pips(pin) }));
-  if (pin.blocked) stateCell.append(el("span", { class: "badge bad", text: `${tx("blocked")}` }), " ");
-  stateCell.append(el("span", { class: "label", text: pin.stateLabel }));
+  // Blocked: red and in words (the label says so), never colour alone.
+  stateCell.append(el("span", { class: pin.blocked ? "label badge bad" : "label", text: pin.stateLabel }));
   row.append(el("th", { scope: "row", text: pin.name }), stateCell);
   return row;
 }
@@ -205,7 +205,12 @@ function messageBlock(message) {
 }
 
 function readerBlock(reader) {
-  const block = el("article", { class: "reader", "data-reader": reader.id, "data-state": reader.state });
+  const block = el("article", {
+    class: "reader",
+    "data-reader": reader.id,
+    "data-state": reader.state,
+    "data-kind": reader.card ? reader.card.kind : "",
+  });
   const head = el(
     "div",
     { class: "reader-head" },

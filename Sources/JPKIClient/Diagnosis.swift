@@ -85,7 +85,7 @@ public struct Diagnosis: Sendable {
                 Finding(
                     severity: .problem,
                     summary: t(
-                        "公的個人認証（JPKI）のカードではありません（種別: \(card.kind)）。",
+                        "公的個人認証のカードではありません（種別: \(cardKindName(card.kind))）。",
                         "This is not a JPKI card (kind: \(card.kind))."),
                     actions: [t("マイナンバーカードをかざし直してください。", "Place a My Number card on the reader.")]))
             return findings
