@@ -206,7 +206,8 @@ function messageBlock(message) {
 
 function readerBlock(reader) {
   const block = el("article", {
-    class: "reader",
+    // An empty reader is not printed: the citizen's copy is about their card.
+    class: reader.card ? "reader" : "reader no-print",
     "data-reader": reader.id,
     "data-state": reader.state,
     "data-kind": reader.card ? reader.card.kind : "",
@@ -242,8 +243,8 @@ function readerBlock(reader) {
     ),
     el("tbody", {}, card.certificates.map(certificateRow)),
   );
-  const layout = el("div", { class: "layout" });
-  layout.append(card.pins.length ? el("section", { class: "pin-list" }, el("h3", { text: tx("pins") }), pinTable) : el("div"));
+  const layout = el("div", { class: card.pins.length ? "layout" : "" });
+  if (card.pins.length) layout.append(el("section", { class: "pin-list" }, el("h3", { text: tx("pins") }), pinTable));
   layout.append(nextSteps(card));
   if (card.certificates.length) {
     layout.append(el("section", { class: "span" }, el("h3", { text: tx("certificates") }), certTable));

@@ -38,11 +38,11 @@ extension Diagnosis {
                 Finding(
                     severity: .problem,
                     summary: t(
-                        "\(certificateName(slot)): \(problem)（\(certificate.trust ?? "")）。",
+                        "\(certificateName(slot)): \(problem)。",
                         "The \(certificateName(slot)): \(problem) (\(certificate.trust ?? ""))."),
                     actions: [
                         t(
-                            "このカードを本人確認に使わないでください。正規のマイナンバーカードか、J-LIS（地方公共団体情報システム機構）に確認してください。",
+                            "このカードを本人確認に使わないでください。正規のマイナンバーカードか、地方公共団体情報システム機構に確認してください。",
                             "Do not use this card to identify the citizen. Check that it is a genuine My Number card, or ask J-LIS."
                         )
                     ]))

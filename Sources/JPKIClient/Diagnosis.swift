@@ -213,7 +213,7 @@ public struct Diagnosis: Sendable {
                         ? []
                         : [
                             t(
-                                "市区町村の窓口で更新できます。J-LISの「有効期限通知書」がなくても手続きできます。",
+                                "市区町村の窓口で更新できます。地方公共団体情報システム機構からの「有効期限通知書」がなくても手続きできます。",
                                 "Renew at the municipal office; the J-LIS expiry notice letter is not required."),
                             t(
                                 "更新時に設定済みの暗証番号を入力します。忘れた場合は先に再設定が必要です。",

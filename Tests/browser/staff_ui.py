@@ -421,7 +421,7 @@ try:
     if args.jpkid_pid:
         def unreachable():
             os.kill(args.jpkid_pid, signal.SIGTERM)
-            wait(lambda: "jpkid）に接続できません" in driver.find_element(By.ID, "problem").text, 10, "the message")
+            wait(lambda: "カード読み取りサービスに接続できません" in driver.find_element(By.ID, "problem").text, 10, "the message")
             expect("管理者" in driver.find_element(By.ID, "problem").text, "no next step")
             shot("staff-ui-unreachable.png")
 

@@ -21,8 +21,8 @@ extension Diagnosis {
         switch code {
         case "jpkid_unreachable":
             return m(
-                "カード読み取りサービス（jpkid）に接続できません。", "Cannot reach the card service (jpkid).",
-                "端末の管理者に連絡してください（systemctl status jpkid で状態を確認できます）。この画面は接続が戻ると自動で更新されます。",
+                "カード読み取りサービスに接続できません。", "Cannot reach the card service (jpkid).",
+                "端末の管理者に連絡してください（管理者向け: systemctl status jpkid）。この画面は接続が戻ると自動で更新されます。",
                 "Ask the administrator of this machine (systemctl status jpkid). This page updates by itself once it is back."
             )
         case "no_reader":
