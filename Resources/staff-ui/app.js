@@ -12,7 +12,7 @@ const TEXT = {
     printNote: "この控えには暗証番号・氏名・住所などの個人情報は含まれていません。",
     printed: "印刷日時",
     verifyTitle: "暗証番号の確認（職員用）",
-    cardIdLabel: "カードID",
+    cardIdLabel: "カード識別番号",
     verifyHint: "本人に入力してもらってください。間違えると残り回数が1回減ります。",
     pinKind: "暗証番号の種類",
     pinLabel: "暗証番号",

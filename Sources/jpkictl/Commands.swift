@@ -49,6 +49,10 @@ struct Status: ParsableCommand {
             if options.json { return FileHandle.standardOutput.write(data) }
             readers = list
         }
+        if Language.fromEnvironment() == .japanese {
+            if Self.printJapanese(readers) { throw ExitCode(Exit.attentionNeeded.rawValue) }
+            return
+        }
         if readers.isEmpty { print("No readers. (Is a reader plugged in? See README troubleshooting.)") }
         var attention = false
         for reader in readers {
@@ -77,9 +81,11 @@ struct Status: ParsableCommand {
                 case "not_yet_valid": flag = "  ! not yet valid"
                 default: flag = ""
                 }
+                // Citizens never renew CA certificates: no renewal date for them.
+                let window = Diagnosis.isCA(slot) ? "" : ", renewable from \(cert.renewableFrom)"
                 print(
                     "  cert \(slot.padding(toLength: 8, withPad: " ", startingAt: 0)) expires \(cert.expiryDate) "
-                        + "(\(cert.daysUntilExpiry) days), renewable from \(cert.renewableFrom)\(flag)")
+                        + "(\(cert.daysUntilExpiry) days)\(window)\(flag)")
                 if Self.printTrust(cert) { attention = true }
             }
             Self.printTrustNotChecked(card)

@@ -254,6 +254,17 @@ try:
     check("the Japanese view shows no English tokens (card, PINs, certificates, next steps)",
           lambda: no_english("article.reader h2, table.pins, table.certificates, section.next"))
 
+    def whole_page_japanese():
+        # Everything on the page and in the dialog, but the reader's device name, the card's hex
+        # id and the language switch (labelled in the language it switches to).
+        text = driver.execute_script(
+            "const b = document.body.cloneNode(true);"
+            "b.querySelectorAll('.meta, .cardid, #lang').forEach(e => e.remove()); return b.textContent")
+        words = re.findall(r"[A-Za-z_]{2,}", text)
+        expect(not words, f"English tokens on the page: {sorted(set(words))}")
+
+    check("the whole Japanese page (dialog and print texts too) has no English tokens", whole_page_japanese)
+
     def contrast_ok():
         bad = driver.execute_script(CONTRAST_JS)
         expect(not bad, f"below WCAG AA: {bad[:5]}")

@@ -17,6 +17,10 @@ check "diagnose (ja) shows no English tokens (the reader's device name aside)" s
     out=\$(LANG=ja_JP.UTF-8 '$ctl' diagnose); echo \"\$out\"
     echo \"\$out\" | grep -q 'カード: マイナンバーカード' || exit 1
     ! echo \"\$out\" | sed '1s/（[^）]*）\$//' | grep -E '[A-Za-z_]{2,}'"
+check "status (ja) shows no English tokens (ids and the reader's device name aside)" sh -c "
+    out=\$(LANG=ja_JP.UTF-8 '$ctl' status); echo \"\$out\"
+    echo \"\$out\" | grep -q '暗証番号 利用者証明用電子証明書の暗証番号（数字4桁）: ●●● 残り3回（3/3）' || exit 1
+    ! echo \"\$out\" | sed -E 's/^r[0-9a-f]{6}（[^）]*）//; s/[0-9a-f]{24}//' | grep -E '[A-Za-z_]{2,}'"
 check "diagnose: no renewal date for CA certificates" sh -c "
     LANG=ja_JP.UTF-8 '$ctl' diagnose | grep '認証局証明書' | grep -v '更新可能' | grep -c . | grep -qx 2"
 

@@ -32,7 +32,7 @@ enum StaffUIAssets {
         <dialog id="verify" aria-labelledby="verify-title">
           <form id="verify-form" method="dialog" novalidate>
             <h2 id="verify-title" data-i18n="verifyTitle">暗証番号の確認（職員用）</h2>
-            <p><span data-i18n="cardIdLabel">カードID</span>: <code id="verify-card"></code></p>
+            <p><span data-i18n="cardIdLabel">カード識別番号</span>: <code id="verify-card"></code></p>
             <p class="hint" data-i18n="verifyHint">本人に入力してもらってください。間違えると残り回数が1回減ります。</p>
             <label for="verify-kind" data-i18n="pinKind">暗証番号の種類</label>
             <select id="verify-kind"></select>
@@ -72,7 +72,7 @@ enum StaffUIAssets {
             printNote: "この控えには暗証番号・氏名・住所などの個人情報は含まれていません。",
             printed: "印刷日時",
             verifyTitle: "暗証番号の確認（職員用）",
-            cardIdLabel: "カードID",
+            cardIdLabel: "カード識別番号",
             verifyHint: "本人に入力してもらってください。間違えると残り回数が1回減ります。",
             pinKind: "暗証番号の種類",
             pinLabel: "暗証番号",
