@@ -117,6 +117,7 @@ let package = Package(
         ),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
+        .testTarget(name: "JPKIClientTests", dependencies: ["JPKIClient", "JPKIAPI"]),
         .testTarget(
             name: "JPKIDaemonTests",
             dependencies: ["JPKIDaemon", "JPKIAPI", "JPKIClient", "MyNumberCard", "CardSimulator"]

@@ -2,7 +2,7 @@
 # Builds dist/jpkid_VERSION_ARCH.deb with dpkg-deb from the tree scripts/install.sh stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/JPKIDaemon/APIHandler.swift)
+version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/JPKIDaemon/HTTP/APIHandler.swift)
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d /tmp/jpkid-deb.XXXXXX)
 trap 'rm -rf "$stage"' EXIT

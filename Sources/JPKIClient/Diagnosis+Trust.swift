@@ -10,7 +10,7 @@ extension Diagnosis {
     /// Said once per card when jpkid has no trust anchors configured.
     public var trustNotChecked: String {
         t(
-            "trust not checked（トラストアンカーが設定されていないため、発行元の認証局は確認していません）",
+            "発行元は未確認です（トラストアンカーが設定されていないため、発行元の認証局は確認していません）",
             "trust not checked (no trust anchors are configured)")
     }
 
@@ -38,11 +38,11 @@ extension Diagnosis {
                 Finding(
                     severity: .problem,
                     summary: t(
-                        "\(certificateName(slot)): \(problem)（\(certificate.trust ?? "")）。",
+                        "\(certificateName(slot)): \(problem)。",
                         "The \(certificateName(slot)): \(problem) (\(certificate.trust ?? ""))."),
                     actions: [
                         t(
-                            "このカードを本人確認に使わないでください。正規のマイナンバーカードか、J-LIS（地方公共団体情報システム機構）に確認してください。",
+                            "このカードを本人確認に使わないでください。正規のマイナンバーカードか、地方公共団体情報システム機構に確認してください。",
                             "Do not use this card to identify the citizen. Check that it is a genuine My Number card, or ask J-LIS."
                         )
                     ]))

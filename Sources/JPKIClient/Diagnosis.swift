@@ -55,8 +55,8 @@ public struct Diagnosis: Sendable {
         switch slot {
         case "auth": t("利用者証明用電子証明書", "user authentication certificate")
         case "sign": t("署名用電子証明書", "digital signature certificate")
-        case "auth-ca": t("利用者証明用CA証明書", "user authentication CA certificate")
-        case "sign-ca": t("署名用CA証明書", "digital signature CA certificate")
+        case "auth-ca": t("利用者証明用の認証局証明書", "user authentication CA certificate")
+        case "sign-ca": t("署名用の認証局証明書", "digital signature CA certificate")
         default: slot
         }
     }
@@ -86,7 +86,7 @@ public struct Diagnosis: Sendable {
                 Finding(
                     severity: .problem,
                     summary: t(
-                        "公的個人認証（JPKI）のカードではありません（種別: \(card.kind)）。",
+                        "公的個人認証のカードではありません（種別: \(cardKindName(card.kind))）。",
                         "This is not a JPKI card (kind: \(card.kind))."),
                     actions: [t("マイナンバーカードをかざし直してください。", "Place a My Number card on the reader.")]))
             return findings
@@ -200,15 +200,21 @@ public struct Diagnosis: Sendable {
             return [
                 Finding(
                     severity: .warning,
-                    summary: t(
-                        "\(name)は更新期間中です（\(certificate.renewableFrom)から有効期限\(certificate.expiryDate)まで、残り\(certificate.daysUntilExpiry)日）。",
-                        "The \(name) can be renewed now (from \(certificate.renewableFrom) until it expires on \(certificate.expiryDate), \(certificate.daysUntilExpiry) days left)."
-                    ),
+                    // Citizens never renew CA certificates: no renewal window for them.
+                    summary: isCA
+                        ? t(
+                            "\(name)の有効期限（\(certificate.expiryDate)）まで残り\(certificate.daysUntilExpiry)日です。",
+                            "The \(name) expires on \(certificate.expiryDate) (\(certificate.daysUntilExpiry) days left)."
+                        )
+                        : t(
+                            "\(name)は更新期間中です（\(certificate.renewableFrom)から有効期限\(certificate.expiryDate)まで、残り\(certificate.daysUntilExpiry)日）。",
+                            "The \(name) can be renewed now (from \(certificate.renewableFrom) until it expires on \(certificate.expiryDate), \(certificate.daysUntilExpiry) days left)."
+                        ),
                     actions: isCA
                         ? []
                         : [
                             t(
-                                "市区町村の窓口で更新できます。J-LISの「有効期限通知書」がなくても手続きできます。",
+                                "市区町村の窓口で更新できます。地方公共団体情報システム機構からの「有効期限通知書」がなくても手続きできます。",
                                 "Renew at the municipal office; the J-LIS expiry notice letter is not required."),
                             t(
                                 "更新時に設定済みの暗証番号を入力します。忘れた場合は先に再設定が必要です。",

@@ -87,7 +87,7 @@ public struct UnixHTTPClient: Sendable {
         return nil
     }
 
-    private func connectSocket() throws -> Int32 {
+    func connectSocket() throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError.cannotConnect(socketPath, errno) }
         var address = sockaddr_un()
@@ -113,8 +113,11 @@ public struct UnixHTTPClient: Sendable {
         return fd
     }
 
-    private func writeRequest(_ fd: Int32, _ method: String, _ path: String, body: Data?) throws {
+    func writeRequest(
+        _ fd: Int32, _ method: String, _ path: String, body: Data?, headers: [(String, String)] = []
+    ) throws {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nUser-Agent: jpkictl\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body {
             head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
         }

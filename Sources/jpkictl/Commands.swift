@@ -49,6 +49,10 @@ struct Status: ParsableCommand {
             if options.json { return FileHandle.standardOutput.write(data) }
             readers = list
         }
+        if Language.fromEnvironment() == .japanese {
+            if Self.printJapanese(readers) { throw ExitCode(Exit.attentionNeeded.rawValue) }
+            return
+        }
         if readers.isEmpty { print("No readers. (Is a reader plugged in? See README troubleshooting.)") }
         var attention = false
         for reader in readers {
@@ -77,9 +81,11 @@ struct Status: ParsableCommand {
                 case "not_yet_valid": flag = "  ! not yet valid"
                 default: flag = ""
                 }
+                // Citizens never renew CA certificates: no renewal date for them.
+                let window = Diagnosis.isCA(slot) ? "" : ", renewable from \(cert.renewableFrom)"
                 print(
                     "  cert \(slot.padding(toLength: 8, withPad: " ", startingAt: 0)) expires \(cert.expiryDate) "
-                        + "(\(cert.daysUntilExpiry) days), renewable from \(cert.renewableFrom)\(flag)")
+                        + "(\(cert.daysUntilExpiry) days)\(window)\(flag)")
                 if Self.printTrust(cert) { attention = true }
             }
             Self.printTrustNotChecked(card)
@@ -338,7 +344,8 @@ struct Diagnose: ParsableCommand {
             print()
         } else {
             let ja = diagnosis.language == .japanese
-            print(ja ? "カード: \(card.kind)  (\(reader.name))" : "Card: \(card.kind)  (\(reader.name))")
+            let kindName = diagnosis.cardKindName(card.kind)
+            print(ja ? "カード: \(kindName)（\(reader.name)）" : "Card: \(kindName)  (\(reader.name))")
             for kind in PINView.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
                 let state =
@@ -349,11 +356,15 @@ struct Diagnose: ParsableCommand {
             }
             for slot in ["auth", "auth-ca", "sign-ca"] {
                 guard let cert = card.certificates[slot] else { continue }
+                // CA certificates get no renewal date: citizens never renew them.
+                let status = diagnosis.certificateStatusName(cert.status)
+                let window =
+                    Diagnosis.isCA(slot)
+                    ? "" : ja ? "（更新可能 \(cert.renewableFrom)〜）" : " (renewable from \(cert.renewableFrom))"
                 print(
                     ja
-                        ? "  \(diagnosis.certificateName(slot)): 有効期限 \(cert.expiryDate)（更新可能 \(cert.renewableFrom)〜） \(cert.status)"
-                        : "  \(diagnosis.certificateName(slot)): expires \(cert.expiryDate) (renewable from \(cert.renewableFrom)) \(cert.status)"
-                )
+                        ? "  \(diagnosis.certificateName(slot)): 有効期限 \(cert.expiryDate)\(window) \(status)"
+                        : "  \(diagnosis.certificateName(slot)): expires \(cert.expiryDate)\(window) \(status)")
             }
             print()
             if findings.isEmpty {

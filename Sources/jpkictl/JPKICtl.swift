@@ -133,6 +133,6 @@ struct JPKICtl: ParsableCommand {
             """,
         subcommands: [
             Status.self, Health.self, PINCommand.self, Sign.self, Cert.self, Watch.self, Diagnose.self,
-            Authenticate.self, VerifySignature.self, CardTextCommand.self, CardFaceCommand.self,
+            Authenticate.self, VerifySignature.self, CardTextCommand.self, CardFaceCommand.self, UI.self,
         ])
 }

@@ -73,14 +73,14 @@ struct BoundsTests {
 
     @Test func aRequestThatArrivesTooSlowlyIsCutAndAnIdleConnectionClosed() async throws {
         let fixture = try DaemonFixture {
-            $0.headerTimeoutSeconds = 0.5
+            $0.headerTimeoutSeconds = 1
             $0.idleTimeoutSeconds = 1
         }
         try await DaemonFixture.with(fixture) { d in
             let slow = try openRequest(d.socketPath, "GET /v1/health HTTP/1.1\r\nX-Slow: ")
             let start = ContinuousClock.now
-            #expect(readAll(slow).isEmpty)  // closed without an answer
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(readAll(slow, seconds: 30).isEmpty)  // closed without an answer
+            #expect(ContinuousClock.now - start < .seconds(15))  // 1 s, and room for a loaded machine
             close(slow)
             let idle = try openRequest(d.socketPath, "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
             let answered = ContinuousClock.now
@@ -88,7 +88,7 @@ struct BoundsTests {
             close(idle)
             #expect(answer.hasPrefix("HTTP/1.1 200"))
             // readAll returned because the server closed, well before its own 30 s limit.
-            #expect(ContinuousClock.now - answered < .seconds(10))
+            #expect(ContinuousClock.now - answered < .seconds(20))
         }
     }
 

@@ -126,7 +126,7 @@ stop_jpkid
 start_jpkid "$work/no-such-directory"
 check "no anchors: status says trust not checked and exits 0" \
     sh -c "out=\$('$ctl' status); rc=\$?; echo \"\$out\"; [ \$rc -eq 0 ] && echo \"\$out\" | grep -q 'trust not checked'"
-check "no anchors: diagnose (ja) says it too" sh -c "LANG=ja_JP.UTF-8 '$ctl' diagnose | grep -q 'trust not checked'"
+check "no anchors: diagnose (ja) says it too, in Japanese" sh -c "LANG=ja_JP.UTF-8 '$ctl' diagnose | grep -q '発行元は未確認です'"
 check "no anchors: authenticate is never authenticated (not_checked, exit 9)" \
     sh -c "out=\$(echo 1234 | '$ctl' authenticate); rc=\$?; echo \"\$out\"; [ \$rc -eq 9 ] && echo \"\$out\" | grep -q 'trust: not_checked'"
 stop_jpkid

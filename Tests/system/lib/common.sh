@@ -1,6 +1,9 @@
 # Shared by the end-to-end scripts in Tests/system (sourced, not run). They run inside
 # `scripts/pcsc-harness.sh run`, which provides JPKI_HARNESS_DIR, JPKI_SIM_STATE, JPKI_SIM_TRACE.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+# jpkictl speaks Japanese under a Japanese locale: the scripts read its English output.
+export LANG=C.UTF-8
+unset LC_ALL LC_MESSAGES
 bin=$here/.build/debug
 harness=$here/scripts/pcsc-harness.sh
 pcsc_client="/usr/bin/python3 $here/Tests/system/lib/pcsc_client.py"

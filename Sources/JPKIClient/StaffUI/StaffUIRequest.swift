@@ -1,0 +1,107 @@
+import Foundation
+
+/// One HTTP/1.1 request to the staff page's server, as far as it needs to know it.
+public struct StaffUIRequest: Sendable, Equatable {
+    public var method: String
+    /// The path without the query.
+    public var path: String
+    public var query: [String: String]
+    /// Lower-cased names.
+    public var headers: [String: String]
+    public var body: Data
+
+    /// The most a request head may take; longer heads are refused.
+    public static let maxHeadBytes = 16 * 1024
+    /// The most a request body may take (a PIN request is well under 1 KiB).
+    public static let maxBodyBytes = 4 * 1024
+
+    public enum ParseError: Error, Equatable {
+        case malformed, tooLarge
+    }
+
+    /// Parses a request head (up to and without the blank line).
+    public static func parseHead(_ text: String) throws(ParseError) -> StaffUIRequest {
+        var lines = text.components(separatedBy: "\r\n")
+        guard !lines.isEmpty else { throw .malformed }
+        let parts = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[2] == "HTTP/1.1" || parts[2] == "HTTP/1.0", parts[1].hasPrefix("/") else {
+            throw .malformed
+        }
+        var headers: [String: String] = [:]
+        for line in lines where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else { throw .malformed }
+            let name = line[..<colon].lowercased()
+            guard headers[name] == nil || !["host", "content-length"].contains(name) else { throw .malformed }
+            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let target = String(parts[1])
+        let (path, query) = splitTarget(target)
+        return StaffUIRequest(method: String(parts[0]), path: path, query: query, headers: headers, body: Data())
+    }
+
+    static func splitTarget(_ target: String) -> (String, [String: String]) {
+        guard let mark = target.firstIndex(of: "?") else { return (target, [:]) }
+        var query: [String: String] = [:]
+        for pair in target[target.index(after: mark)...].split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = kv[0].removingPercentEncoding else { continue }
+            query[key] = kv.count > 1 ? kv[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding : ""
+        }
+        return (String(target[..<mark]), query)
+    }
+}
+
+/// Who may use the staff page: a request must name this server as its `Host` (a page on another
+/// site that rebinds its DNS name to 127.0.0.1 does not) and carry the random token from the URL
+/// that `jpkictl ui` printed.
+public struct StaffUIAccess: Sendable {
+    public let token: String
+    public let port: Int
+
+    public init(token: String, port: Int) {
+        self.token = token
+        self.port = port
+    }
+
+    /// 32 random bytes in hex.
+    public static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    public func hostAllowed(_ host: String?) -> Bool {
+        guard let host else { return false }
+        return host == "127.0.0.1:\(port)" || host.lowercased() == "localhost:\(port)"
+    }
+
+    /// The token from the `X-Staff-Token` header or, for page loads and the event stream (which
+    /// cannot set headers), the `token` query parameter.
+    public func tokenAllowed(_ request: StaffUIRequest) -> Bool {
+        guard let given = request.headers["x-staff-token"] ?? request.query["token"] else { return false }
+        return Self.constantTimeEqual(Array(given.utf8), Array(token.utf8))
+    }
+
+    /// A POST must carry the token in its header (never only in a URL), come from this origin
+    /// when the browser names one, and be JSON.
+    public func postAllowed(_ request: StaffUIRequest) -> Bool {
+        guard let given = request.headers["x-staff-token"],
+            Self.constantTimeEqual(Array(given.utf8), Array(token.utf8))
+        else { return false }
+        if let origin = request.headers["origin"], origin != "http://\(request.headers["host"] ?? "")" {
+            return false
+        }
+        return request.headers["content-type"]?.lowercased().hasPrefix("application/json") == true
+    }
+
+    public func allowed(_ request: StaffUIRequest) -> Bool {
+        guard hostAllowed(request.headers["host"]) else { return false }
+        return request.method == "POST" ? postAllowed(request) : tokenAllowed(request)
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

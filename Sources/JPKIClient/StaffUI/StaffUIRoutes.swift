@@ -1,0 +1,106 @@
+import Foundation
+import JPKIAPI
+
+/// What the staff page's server answers, once a request has passed the Host and token checks.
+///
+/// - `GET /` the page, `GET /app.js`, `GET /app.css` its parts;
+/// - `GET /api/state?lang=ja|en` the readers and cards in words, with the findings of the
+///   diagnose rules (``StaffView``);
+/// - `POST /api/readers/{id}/pins/{kind}/verify?lang=` forwards the body (PIN, cardId,
+///   confirmFinalAttempt) to jpkid and answers with the result in words. The body is never
+///   logged, echoed or kept.
+struct StaffUIRoutes {
+    let jpkid: UnixHTTPClient
+    let token: String
+
+    static let pageSecurity =
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        + "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+    func respond(to request: StaffUIRequest) -> StaffUIResponse {
+        let diagnosis = Diagnosis(language: request.query["lang"] == "en" ? .english : .japanese)
+        switch (request.method, request.path) {
+        case ("GET", "/"), ("GET", "/index.html"):
+            return StaffUIResponse(
+                status: 200, contentType: "text/html; charset=utf-8",
+                body: Data(StaffUIAssets.indexHTML.replacingOccurrences(of: "__TOKEN__", with: token).utf8),
+                extraHeaders: [("Content-Security-Policy", Self.pageSecurity)])
+        case ("GET", "/app.js"):
+            return StaffUIResponse(
+                status: 200, contentType: "text/javascript; charset=utf-8", body: Data(StaffUIAssets.appJS.utf8))
+        case ("GET", "/app.css"):
+            return StaffUIResponse(
+                status: 200, contentType: "text/css; charset=utf-8", body: Data(StaffUIAssets.appCSS.utf8))
+        case ("GET", "/api/state"):
+            return json(200, state(diagnosis))
+        case ("POST", let path):
+            guard let (reader, kind) = Self.verifyTarget(path) else { return json(404, ["error": "not_found"]) }
+            return verify(reader: reader, kind: kind, body: request.body, diagnosis)
+        case (_, "/"), (_, "/app.js"), (_, "/app.css"), (_, "/api/state"):
+            return StaffUIResponse(status: 405, contentType: "text/plain", body: Data("method not allowed".utf8))
+        default:
+            return StaffUIResponse(status: 404, contentType: "text/plain", body: Data("not found".utf8))
+        }
+    }
+
+    /// `/api/readers/r1a2b3c/pins/auth/verify` → (`r1a2b3c`, `auth`); nil for anything else.
+    static func verifyTarget(_ path: String) -> (String, String)? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 7, parts[0].isEmpty, parts[1] == "api", parts[2] == "readers", parts[4] == "pins",
+            parts[6] == "verify",
+            parts[3].wholeMatch(of: /r[0-9a-f]{6}/) != nil, parts[5].wholeMatch(of: /[a-z][a-z0-9-]{0,31}/) != nil
+        else { return nil }
+        return (String(parts[3]), String(parts[5]))
+    }
+
+    func state(_ diagnosis: Diagnosis) -> StaffView {
+        guard let response = try? jpkid.send("GET", "/v1/readers") else { return .unreachable(diagnosis) }
+        guard response.status == 200,
+            let list = try? APIJSON.decoder().decode(ReaderList.self, from: response.body)
+        else {
+            let code = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error.code
+            return StaffView(
+                language: diagnosis.language == .japanese ? "ja" : "en", readers: [],
+                problem: diagnosis.staffMessage(code ?? "jpkid_unreachable"))
+        }
+        return StaffView(list, diagnosis: diagnosis)
+    }
+
+    /// The answer to the page's verify: `{status, code, pin?, message}`.
+    struct VerifyAnswer: Codable {
+        var status: Int
+        var code: String
+        var pin: PINView?
+        var remaining: Int?
+        var message: StaffMessage
+    }
+
+    func verify(reader: String, kind: String, body: Data, _ diagnosis: Diagnosis) -> StaffUIResponse {
+        let response: UnixHTTPClient.Response
+        do {
+            response = try jpkid.send("POST", "/v1/readers/\(reader)/pins/\(kind)/verify", json: body)
+        } catch {
+            let message = diagnosis.staffMessage("jpkid_unreachable")
+            return json(502, VerifyAnswer(status: 502, code: message.code, message: message))
+        }
+        if response.status == 200, let ok = try? APIJSON.decoder().decode(VerifyResponse.self, from: response.body) {
+            return json(
+                200,
+                VerifyAnswer(
+                    status: 200, code: "verified", pin: ok.pin, remaining: ok.pin.remaining,
+                    message: diagnosis.staffMessage("verified")))
+        }
+        let detail = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error
+        let code = detail?.code ?? "http_\(response.status)"
+        return json(
+            response.status,
+            VerifyAnswer(
+                status: response.status, code: code, remaining: detail?.remaining,
+                message: diagnosis.staffMessage(code, remaining: detail?.remaining)))
+    }
+
+    func json(_ status: Int, _ value: some Encodable) -> StaffUIResponse {
+        let body = (try? APIJSON.encoder().encode(value)) ?? Data("{}".utf8)
+        return StaffUIResponse(status: status, contentType: "application/json; charset=utf-8", body: body)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import JPKIAPI
+import JPKIClient
+
+extension Status {
+    /// `status` under a Japanese locale: the same facts in Japanese words (the staff page's view,
+    /// so both say the same), with no English tokens but ids and device names. True when
+    /// something needs attention (a blocked PIN, an expired or untrusted certificate).
+    static func printJapanese(_ readers: [ReaderView]) -> Bool {
+        let diagnosis = Diagnosis(language: .japanese)
+        let view = StaffView(ReaderList(readers: readers), diagnosis: diagnosis)
+        if let problem = view.problem { print("\(problem.message)\(problem.next)") }
+        var attention = false
+        for (reader, original) in zip(view.readers, readers) {
+            print("\(reader.id)（\(reader.name)）: \(reader.stateLabel)")
+            if let problem = reader.problem, reader.state != "empty" {
+                print("  \(problem.message)\(problem.next)")
+            }
+            guard let card = reader.card else { continue }
+            let read =
+                original.card?.readAt.map { "読み取り \(time($0).replacingOccurrences(of: " JST", with: ""))（日本時間）" }
+                ?? "未読み取り"
+            print("  カード: \(card.kindLabel)  \(read)  カード識別番号 \(card.cardId)")
+            for pin in card.pins {
+                let remaining = pin.remaining ?? 0
+                let spent = pin.max.map { max(0, $0 - remaining) } ?? 0
+                let pips: String =
+                    pin.available && !pin.blocked
+                    ? String(repeating: "●", count: remaining) + String(repeating: "○", count: spent) + " " : ""
+                print("  暗証番号 \(pin.name): \(pips)\(pin.stateLabel)\(pin.blocked ? " ★要対応★" : "")")
+                if pin.blocked { attention = true }
+            }
+            for certificate in card.certificates {
+                var line =
+                    "  証明書 \(certificate.name): 有効期限 \(certificate.expiryDate)（あと\(certificate.daysUntilExpiry)日）"
+                if let from = certificate.renewableFrom { line += "、更新できる期間 \(from)〜" }
+                line += "、\(certificate.statusLabel)"
+                if let trust = certificate.trustLabel { line += "、発行元: \(trust)" }
+                if certificate.status == "expired" || Diagnosis.isUntrusted(certificate.trust) {
+                    line += " ★要対応★"
+                    attention = true
+                }
+                print(line)
+            }
+        }
+        return attention
+    }
+}

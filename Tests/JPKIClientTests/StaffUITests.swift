@@ -1,0 +1,277 @@
+import Foundation
+import JPKIAPI
+import Synchronization
+import Testing
+
+@testable import JPKIClient
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("Staff page: access")
+struct StaffUIAccessTests {
+    let access = StaffUIAccess(token: String(repeating: "ab", count: 32), port: 18080)
+
+    func request(_ target: String, _ headers: [String: String], method: String = "GET") throws -> StaffUIRequest {
+        var head = "\(method) \(target) HTTP/1.1"
+        for (name, value) in headers { head += "\r\n\(name): \(value)" }
+        return try StaffUIRequest.parseHead(head)
+    }
+
+    @Test func onlyThisServersHostIsAllowed() {
+        #expect(access.hostAllowed("127.0.0.1:18080"))
+        #expect(access.hostAllowed("localhost:18080"))
+        #expect(access.hostAllowed("LOCALHOST:18080"))
+        for host in [
+            nil, "", "127.0.0.1", "localhost", "127.0.0.1:18081", "evil.example:18080", "127.0.0.1.nip.io:18080",
+        ] {
+            #expect(!access.hostAllowed(host), "\(host ?? "nil")")
+        }
+    }
+
+    @Test func theTokenComesFromTheHeaderOrTheQuery() throws {
+        let host = ["Host": "127.0.0.1:18080"]
+        #expect(access.allowed(try request("/?token=\(access.token)", host)))
+        #expect(access.allowed(try request("/api/state", host.merging(["X-Staff-Token": access.token]) { $1 })))
+        #expect(!access.allowed(try request("/", host)))
+        #expect(!access.allowed(try request("/?token=\(String(repeating: "ab", count: 31))", host)))
+        #expect(!access.allowed(try request("/?token=\(access.token)x", host)))
+        #expect(!access.allowed(try request("/?token=\(access.token)", ["Host": "evil.example:18080"])))
+    }
+
+    @Test func aPostNeedsTheHeaderTokenJSONAndThisOrigin() throws {
+        let good = ["Host": "127.0.0.1:18080", "X-Staff-Token": access.token, "Content-Type": "application/json"]
+        let path = "/api/readers/r000000/pins/auth/verify"
+        #expect(access.allowed(try request(path, good, method: "POST")))
+        #expect(
+            access.allowed(try request(path, good.merging(["Origin": "http://127.0.0.1:18080"]) { $1 }, method: "POST"))
+        )
+        #expect(
+            !access.allowed(try request(path, good.merging(["Origin": "http://evil.example"]) { $1 }, method: "POST")))
+        #expect(!access.allowed(try request(path, good.merging(["Content-Type": "text/plain"]) { $1 }, method: "POST")))
+        var noHeader = good
+        noHeader["X-Staff-Token"] = nil
+        #expect(!access.allowed(try request("\(path)?token=\(access.token)", noHeader, method: "POST")))
+    }
+
+    @Test func malformedHeadsAreRefused() {
+        #expect(throws: StaffUIRequest.ParseError.malformed) { try StaffUIRequest.parseHead("GET / HTTP/2") }
+        #expect(throws: StaffUIRequest.ParseError.malformed) { try StaffUIRequest.parseHead("GET  / HTTP/1.1") }
+        #expect(throws: StaffUIRequest.ParseError.malformed) { try StaffUIRequest.parseHead("GET x HTTP/1.1") }
+        #expect(throws: StaffUIRequest.ParseError.malformed) {
+            try StaffUIRequest.parseHead("GET / HTTP/1.1\r\nHost: a\r\nHost: b")
+        }
+        #expect(throws: StaffUIRequest.ParseError.malformed) {
+            try StaffUIRequest.parseHead("GET / HTTP/1.1\r\nno colon")
+        }
+    }
+
+    @Test func verifyTargetsAreStrict() {
+        #expect(StaffUIRoutes.verifyTarget("/api/readers/r1a2b3c/pins/card-text/verify")! == ("r1a2b3c", "card-text"))
+        for path in [
+            "/api/readers/r1a2b3/pins/auth/verify", "/api/readers/r1a2b3c/pins/../verify",
+            "/api/readers/r1a2b3c/pins/auth/verify/", "/api/readers/R1A2B3C/pins/auth/verify",
+            "/api/readers/r1a2b3c/pins/auth/sign",
+        ] {
+            #expect(StaffUIRoutes.verifyTarget(path) == nil, "\(path)")
+        }
+    }
+}
+
+@Suite("Staff page: assets")
+struct StaffUIAssetsTests {
+    /// The embedded page is the one under Resources/staff-ui: run scripts/embed-staff-ui.py.
+    @Test func theEmbeddedFilesMatchTheSources() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Resources/staff-ui")
+        for (name, embedded) in [
+            ("index.html", StaffUIAssets.indexHTML), ("app.js", StaffUIAssets.appJS), ("app.css", StaffUIAssets.appCSS),
+        ] {
+            let source = try String(contentsOf: root.appendingPathComponent(name), encoding: .utf8)
+            #expect(source == embedded, "\(name) differs: run scripts/embed-staff-ui.py")
+        }
+    }
+
+    @Test func thePageNeedsNoCDNAndNoInlineScript() {
+        for text in [StaffUIAssets.indexHTML, StaffUIAssets.appJS, StaffUIAssets.appCSS] {
+            #expect(!text.contains("http://") && !text.contains("https://"))
+        }
+        #expect(!StaffUIAssets.indexHTML.contains("<script>"))
+        #expect(!StaffUIAssets.indexHTML.contains("onclick"))
+    }
+}
+
+@Suite("Staff page: what it shows")
+struct StaffViewTests {
+    static func list(pins: String, certificates: String, kind: String = "my_number_card") throws -> ReaderList {
+        let json = """
+            {"readers":[{"id":"r1a2b3c","name":"Reader","state":"ready","card":{"cardId":"0123456789abcdef01234567",
+            "kind":"\(kind)","atr":"3B88","certificates":{\(certificates)},"pins":{\(pins)}}}]}
+            """
+        return try APIJSON.decoder().decode(ReaderList.self, from: Data(json.utf8))
+    }
+
+    static func certificate(status: String = "valid", trust: String = "not_checked") -> String {
+        """
+        {"subject":"CN=secret-subject","issuer":"CN=issuer","serialNumber":"5EC2E7","sha256Fingerprint":"F1F2F3",
+        "notBefore":"2025-01-01T00:00:00Z","notAfter":"2030-01-01T00:00:00Z","expiryDate":"2029-12-31",
+        "renewableFrom":"2029-10-01","status":"\(status)","daysUntilExpiry":80,"trust":"\(trust)"}
+        """
+    }
+
+    static let fullPIN = #"{"remaining":3,"max":3,"blocked":false,"verified":false,"available":true}"#
+    static let blockedPIN = #"{"remaining":0,"max":3,"blocked":true,"verified":false,"available":true}"#
+
+    @Test func everyPINTheReaderListsIsShownAndUnknownKindsGetAGenericLabel() throws {
+        let list = try Self.list(
+            pins: """
+                "juki":\(Self.fullPIN),"auth":\(Self.fullPIN),"card-face-a":\(Self.fullPIN),"sign":\(Self.blockedPIN)
+                """, certificates: "")
+        let view = StaffView(list, diagnosis: Diagnosis(language: .japanese))
+        let pins = try #require(view.readers.first?.card?.pins)
+        #expect(pins.map(\.kind) == ["auth", "sign", "juki", "card-face-a"])
+        #expect(pins[3].name == "その他の暗証番号")
+        #expect(pins[1].blocked && pins[1].stateLabel.contains("ロック中"))
+        #expect(pins[0].stateLabel == "残り3回（3/3）")
+    }
+
+    @Test func caCertificatesHaveNoRenewalDateAndNothingIdentifyingIsSent() throws {
+        let list = try Self.list(
+            pins: "\"auth\":\(Self.fullPIN)",
+            certificates: """
+                "auth":\(Self.certificate(status: "renewable")),"auth-ca":\(Self.certificate(status: "renewable")),
+                "sign-ca":\(Self.certificate())
+                """)
+        let view = StaffView(list, diagnosis: Diagnosis(language: .japanese))
+        let certificates = try #require(view.readers.first?.card?.certificates)
+        #expect(certificates.map(\.slot) == ["auth", "auth-ca", "sign-ca"])
+        #expect(certificates[0].renewableFrom == "2029-10-01")
+        #expect(certificates[1].renewableFrom == nil && certificates[2].renewableFrom == nil)
+        let json = String(decoding: try APIJSON.encoder().encode(view), as: UTF8.self)
+        for secret in ["5EC2E7", "F1F2F3", "secret-subject", "3B88", "serialNumber", "sha256Fingerprint"] {
+            #expect(!json.contains(secret), "\(secret) is sent to the page")
+        }
+        let findings = try #require(view.readers.first?.card?.findings)
+        #expect(findings.contains { $0.summary.contains("2029-10-01") && $0.summary.contains("利用者証明用電子証明書") })
+        #expect(!findings.contains { $0.summary.contains("認証局") && $0.summary.contains("2029-10-01") })
+    }
+
+    /// No Latin words in what a Japanese view shows (the findings, labels and messages).
+    static func englishWords(_ view: StaffView) -> [String] {
+        var texts = [view.problem?.message, view.problem?.next].compactMap { $0 }
+        for reader in view.readers {
+            texts += [reader.stateLabel, reader.problem?.message, reader.problem?.next].compactMap { $0 }
+            guard let card = reader.card else { continue }
+            texts.append(card.kindLabel)
+            texts += card.pins.flatMap { [$0.name, $0.stateLabel] }
+            texts += card.certificates.flatMap { [$0.name, $0.statusLabel, $0.trustLabel ?? ""] }
+            texts += card.findings.flatMap { [$0.summary] + $0.actions }
+        }
+        return texts.flatMap { $0.matches(of: /[A-Za-z_]{2,}/).map { String($0.output) } }
+    }
+
+    @Test(arguments: ["valid", "renewable", "expired", "not_yet_valid"])
+    func japaneseViewsHaveNoEnglishTokens(status: String) throws {
+        for kind in ["my_number_card", "juki_card", "non_jpki_card", "no_jpki_application", "unknown"] {
+            let list = try Self.list(
+                pins: "\"auth\":\(Self.blockedPIN),\"sign\":\(Self.fullPIN)",
+                certificates: """
+                    "auth":\(Self.certificate(status: status)),"auth-ca":\(Self.certificate(trust: "untrusted_issuer")),
+                    "sign-ca":\(Self.certificate(trust: "bad_signature"))
+                    """,
+                kind: kind)
+            let view = StaffView(list, diagnosis: Diagnosis(language: .japanese))
+            #expect(Self.englishWords(view).isEmpty, "\(kind) \(status): \(Self.englishWords(view))")
+        }
+    }
+
+    @Test func errorsPeopleUnderstand() {
+        let d = Diagnosis(language: .japanese)
+        let noReader = StaffView(ReaderList(readers: []), diagnosis: d)
+        #expect(noReader.problem?.code == "no_reader")
+        #expect(StaffView.unreachable(d).problem?.message.contains("接続できません") == true)
+        for code in ["jpkid_unreachable", "no_reader", "no_card", "unsupported_card", "card_removed", "card_changed"] {
+            let message = d.staffMessage(code)
+            #expect(!message.message.isEmpty && !message.next.isEmpty)
+            #expect(message.message.matches(of: /[A-Za-z]{2,}/).isEmpty, "\(code)")
+        }
+    }
+}
+
+@Suite("Staff page: the server")
+struct StaffUIServerTests {
+    final class Log: Sendable {
+        let lines = Mutex<[String]>([])
+        func add(_ line: String) { lines.withLock { $0.append(line) } }
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    /// One raw request; the whole answer (the server closes every connection).
+    static func send(_ port: Int, _ request: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(connected == 0)
+        let bytes = Array(request.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, bytes.count, Int32(MSG_NOSIGNAL)) }
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
+            if n <= 0 { break }
+            answer += chunk.prefix(n)
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
+    @Test func refusalsPageAndUnreachableJPKID() throws {
+        let log = Log()
+        let server = try StaffUIServer(port: 0, jpkidSocket: "/nonexistent/jpkid.sock") { log.add($0) }
+        let port = server.port
+        let host = "Host: 127.0.0.1:\(port)\r\n"
+        #expect(server.url.hasPrefix("http://127.0.0.1:\(port)/?token="))
+
+        #expect(try Self.send(port, "GET / HTTP/1.1\r\n\(host)\r\n").hasPrefix("HTTP/1.1 403"))
+        let rebound = "GET /?token=\(server.access.token) HTTP/1.1\r\nHost: evil.example:\(port)\r\n\r\n"
+        #expect(try Self.send(port, rebound).hasPrefix("HTTP/1.1 403"))
+
+        let page = try Self.send(port, "GET /?token=\(server.access.token) HTTP/1.1\r\n\(host)\r\n")
+        #expect(page.hasPrefix("HTTP/1.1 200"))
+        #expect(page.contains("Content-Security-Policy: default-src 'none'"))
+        #expect(page.contains("content=\"\(server.access.token)\""))
+
+        let state = try Self.send(
+            port, "GET /api/state HTTP/1.1\r\n\(host)X-Staff-Token: \(server.access.token)\r\n\r\n")
+        #expect(state.hasPrefix("HTTP/1.1 200"))
+        #expect(state.contains("\"code\":\"jpkid_unreachable\""))
+
+        let pin = "{\"pin\":\"4321\",\"cardId\":\"0123456789abcdef01234567\"}"
+        let post =
+            "POST /api/readers/r1a2b3c/pins/auth/verify HTTP/1.1\r\n\(host)X-Staff-Token: \(server.access.token)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(pin.utf8.count)\r\n\r\n\(pin)"
+        let answer = try Self.send(port, post)
+        #expect(answer.hasPrefix("HTTP/1.1 502"))
+        #expect(!answer.contains("4321"))
+
+        let huge = "POST /api/readers/r1a2b3c/pins/auth/verify HTTP/1.1\r\n\(host)Content-Length: 999999\r\n\r\n"
+        #expect(try Self.send(port, huge).hasPrefix("HTTP/1.1 413"))
+        let longHead = "GET /\(String(repeating: "a", count: 20000)) HTTP/1.1\r\n\(host)\r\n"
+        #expect(try Self.send(port, longHead).hasPrefix("HTTP/1.1 413"))
+
+        let lines = log.all
+        #expect(lines.contains("GET / 403") && lines.contains("GET / 200"))
+        #expect(lines.contains("POST /api/readers/r1a2b3c/pins/auth/verify 502"))
+        #expect(!lines.contains { $0.contains(server.access.token) || $0.contains("4321") || $0.contains("?") })
+    }
+}

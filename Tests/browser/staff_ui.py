@@ -1,0 +1,446 @@
+#!/usr/bin/python3
+"""Browser tests of the staff page (`jpkictl ui`) in Debian's chromium through chromium-driver
+and python3-selenium. Run by Tests/system/staff-ui.sh inside scripts/pcsc-harness.sh run, with
+jpkid on the simulated card behind vpcd; it changes cards with the harness. Every wait is for
+a condition (WebDriverWait), never a fixed sleep. Prints `ok`/`FAIL` lines and exits 1 on any
+failure. Screenshots go to --screenshots."""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--url", required=True, help="the URL jpkictl ui printed (with its token)")
+parser.add_argument("--socket", required=True, help="jpkid's socket, to compare with the API")
+parser.add_argument("--screenshots", required=True)
+parser.add_argument("--harness", help="scripts/pcsc-harness.sh, to change cards")
+parser.add_argument("--dir", help="the harness directory")
+parser.add_argument("--jpkid-pid", type=int, help="stopped at the end to see the unreachable message")
+args = parser.parse_args()
+
+base = args.url.split("?")[0].rstrip("/")
+token = args.url.split("token=")[1]
+port = int(re.search(r":(\d+)/", args.url + "/").group(1))
+os.makedirs(args.screenshots, exist_ok=True)
+passed, failed = 0, 0
+figures = []
+
+
+def check(name, fn):
+    global passed, failed
+    try:
+        fn()
+        passed += 1
+        print(f"ok   {name}", flush=True)
+    except Exception as error:  # noqa: BLE001 - every failure is reported, then the run goes on
+        failed += 1
+        print(f"FAIL {name}\n     {type(error).__name__}: {error}", flush=True)
+        for line in traceback.format_exc().splitlines()[-6:]:
+            print(f"     {line}")
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def http(path, headers=None, method="GET", body=None):
+    request = urllib.request.Request(base + path, headers=headers or {}, method=method, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def api(path):
+    out = subprocess.run(
+        ["curl", "-sS", "--unix-socket", args.socket, f"http://jpkid{path}"], capture_output=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+options = webdriver.ChromeOptions()
+for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=ja-JP"]:
+    options.add_argument(flag)
+options.binary_location = "/usr/bin/chromium"
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_page_load_timeout(20)
+
+
+def wait(condition, timeout=10, message="condition"):
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(), message)
+
+
+def size(width, height):
+    # The viewport, not the window, is what the page gets.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def pins():
+    """{kind: (remaining, blocked, text)} as the page shows them (read in one go: the page redraws)."""
+    rows = driver.execute_script(
+        "return [...document.querySelectorAll('tr.pin')].map(r => [r.dataset.kind, r.dataset.remaining,"
+        " r.dataset.blocked, r.innerText])")
+    return {kind: (remaining, blocked, text) for kind, remaining, blocked, text in rows}
+
+
+def reader_state():
+    return driver.execute_script("const r = document.querySelector('article.reader'); return r && r.dataset.state")
+
+
+def harness(*words):
+    subprocess.run([args.harness, *words], check=True, stdout=subprocess.DEVNULL)
+
+
+def insert_new_card(*sim_args):
+    """Pulls the card, then inserts a new one (the state file kept the old card's counters)."""
+    harness("sim-stop", args.dir)
+    wait(lambda: reader_state() == "empty", 15, "the page shows the empty reader")
+    state = os.environ.get("JPKI_SIM_STATE")
+    if state and os.path.exists(state):
+        os.remove(state)
+    harness("sim-start", args.dir, *sim_args)
+
+
+def change_card(*sim_args):
+    insert_new_card(*sim_args)
+    wait(lambda: reader_state() == "ready" and pins(), 20, "the page shows the new card")
+
+
+def shot(name):
+    path = os.path.join(args.screenshots, name)
+    driver.save_screenshot(path)
+    return path
+
+
+# Contrast of every visible text against its first opaque background (WCAG 2 formula).
+CONTRAST_JS = r"""
+function lum(c) {
+  const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function rgb(s) { const m = s.match(/[\d.]+/g).map(Number); return { c: m.slice(0, 3), a: m.length > 3 ? m[3] : 1 }; }
+function background(el) {
+  for (let e = el; e; e = e.parentElement) {
+    const b = rgb(getComputedStyle(e).backgroundColor);
+    if (b.a > 0.9) return b.c;
+  }
+  return [255, 255, 255];
+}
+const bad = [];
+for (const el of document.querySelectorAll("body *")) {
+  if (!el.offsetParent && getComputedStyle(el).position !== "fixed") continue;
+  const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  if (!own) continue;
+  const style = getComputedStyle(el);
+  const fg = rgb(style.color).c, bg = background(el);
+  const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+  const ratio = (hi + 0.05) / (lo + 0.05);
+  const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
+  const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+  if (ratio < need) bad.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+}
+return bad;
+"""
+
+# Every control has an accessible name: its text, aria-label, or a <label>.
+LABELS_JS = r"""
+const bad = [];
+for (const el of document.querySelectorAll("button, input, select, textarea")) {
+  const name = (el.getAttribute("aria-label") || "").trim() || (el.labels && [...el.labels].map(l => l.textContent).join("").trim())
+    || (el.tagName === "BUTTON" && el.textContent.trim());
+  if (!name) bad.push(el.outerHTML.slice(0, 80));
+}
+return bad;
+"""
+
+
+def no_english(selector):
+    """Japanese text only: no Latin words in the card's words (ids and device names excluded)."""
+    texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, selector)]
+    words = [w for t in texts for w in re.findall(r"[A-Za-z_]{2,}", t)]
+    expect(not words, f"English tokens in {selector}: {sorted(set(words))}")
+
+
+try:
+    # Access.
+    def refused_without_token():
+        expect(http("/")[0] == 403, "GET / without the token")
+        expect(http("/?token=" + "0" * 64)[0] == 403, "a wrong token")
+        expect(http("/api/state")[0] == 403, "the API without the token")
+        expect(http("/app.js")[0] == 403, "the script without the token")
+        driver.get(base + "/")
+        expect("forbidden" in driver.page_source and not driver.find_elements(By.ID, "readers"), "the browser got a page")
+
+    check("without the token every request gets 403", refused_without_token)
+
+    def refused_for_other_hosts():
+        for host in ["evil.example:%d" % port, "127.0.0.1", "localhost:1", "127.0.0.1.nip.io:%d" % port]:
+            status, _ = http("/?token=" + token, {"Host": host})
+            expect(status == 403, f"Host {host} answered {status}")
+        expect(http("/?token=" + token, {"Host": f"localhost:{port}"})[0] == 200, "localhost:PORT is refused")
+
+    check("a Host that is not 127.0.0.1:PORT or localhost:PORT gets 403 (DNS rebinding)", refused_for_other_hosts)
+
+    def post_needs_header_token():
+        body = json.dumps({"pin": "1234", "cardId": "0" * 24}).encode()
+        path = "/api/readers/r000000/pins/auth/verify"
+        expect(http(path + "?token=" + token, {"Content-Type": "application/json"}, "POST", body)[0] == 403,
+               "a POST with the token only in its URL")
+        expect(http(path, {"X-Staff-Token": token, "Content-Type": "text/plain"}, "POST", body)[0] == 403,
+               "a POST that is not JSON (a form from another site)")
+        expect(http(path, {"X-Staff-Token": token, "Content-Type": "application/json",
+                           "Origin": "http://evil.example"}, "POST", body)[0] == 403, "a POST from another origin")
+
+    check("a POST needs the token in its header, JSON, and this origin", post_needs_header_token)
+
+    size(1280, 800)
+    started = time.monotonic()
+    driver.get(args.url)
+    wait(lambda: pins(), 15, "the PINs")
+    figures.append(f"page load to PINs shown: {time.monotonic() - started:.2f} s")
+    driver.execute_script("window.__noReload = 'still here'")
+
+    def loads_with_token():
+        expect(driver.title == "マイナンバーカードの状態", f"title {driver.title!r}")
+        expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja", "lang is not ja")
+
+    check("with the token the page loads, in Japanese", loads_with_token)
+
+    def default_pins():
+        shown = pins()
+        want = {"auth": "3", "sign": "5", "card-text": "3", "juki": "3"}
+        expect({k: v[0] for k, v in shown.items()} == want, f"shown {shown}")
+        texts = [v[2] for v in shown.values()]
+        for t, expected in zip(texts, ["●●●", "●●●●●", "●●●", "●●●"]):
+            expect(expected in t, f"pips {expected} missing in {t!r}")
+        for t, expected in zip(texts, ["3/3", "5/5", "3/3", "3/3"]):
+            expect(expected in t, f"{expected} missing in {t!r}")
+
+    check("the default card shows PINs 3/3, 5/5, 3/3, 3/3 (pips and text)", default_pins)
+
+    def every_pin_the_reader_lists():
+        listed = api("/v1/readers")["readers"][0]["card"]["pins"]
+        expect(set(pins()) == set(listed), f"page {set(pins())} vs jpkid {set(listed)}")
+
+    check("the page shows every PIN the reader view lists", every_pin_the_reader_lists)
+
+    def ca_has_no_renewal_date():
+        for slot in ["auth-ca", "sign-ca"]:
+            cell = driver.find_element(By.CSS_SELECTOR, f'tr[data-slot="{slot}"] td.renewable').text
+            expect(not re.search(r"\d{4}-\d{2}-\d{2}", cell), f"{slot} shows {cell!r}")
+        auth = driver.find_element(By.CSS_SELECTOR, 'tr[data-slot="auth"] td.renewable').text
+        want = api("/v1/readers")["readers"][0]["card"]["certificates"]["auth"]["renewableFrom"]
+        expect(auth == want, f"auth renewal {auth!r} != {want!r}")
+
+    check("certificates: the auth renewal date from jpkid, none for CA certificates", ca_has_no_renewal_date)
+
+    check("the Japanese view shows no English tokens (card, PINs, certificates, next steps)",
+          lambda: no_english("article.reader h2, table.pins, table.certificates, section.next"))
+
+    def whole_page_japanese():
+        # Everything on the page and in the dialog, but the reader's device name, the card's hex
+        # id and the language switch (labelled in the language it switches to).
+        text = driver.execute_script(
+            "const b = document.body.cloneNode(true);"
+            "b.querySelectorAll('.meta, .cardid, #lang').forEach(e => e.remove()); return b.textContent")
+        words = re.findall(r"[A-Za-z_]{2,}", text)
+        expect(not words, f"English tokens on the page: {sorted(set(words))}")
+
+    check("the whole Japanese page (dialog and print texts too) has no English tokens", whole_page_japanese)
+
+    def contrast_ok():
+        bad = driver.execute_script(CONTRAST_JS)
+        expect(not bad, f"below WCAG AA: {bad[:5]}")
+
+    check("every text meets WCAG AA contrast (1280x800)", contrast_ok)
+    check("every control has a label", lambda: expect(not driver.execute_script(LABELS_JS), driver.execute_script(LABELS_JS)))
+
+    def fits(width, height, name):
+        size(width, height)
+        wait(lambda: driver.execute_script("return innerWidth") == width)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - innerWidth")
+        expect(overflow <= 0, f"{overflow}px of horizontal scrolling at {width}x{height}")
+        shot(name)
+
+    check("1280x800: no horizontal scrolling; screenshot", lambda: fits(1280, 800, "staff-ui-1280x800.png"))
+    check("800x1280: no horizontal scrolling; screenshot", lambda: fits(800, 1280, "staff-ui-800x1280.png"))
+    check("every text meets WCAG AA contrast (800x1280)", contrast_ok)
+    size(1280, 800)
+
+    def print_view():
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        try:
+            text = driver.find_element(By.TAG_NAME, "body").text
+            card = api("/v1/readers")["readers"][0]["card"]
+            for cert in card["certificates"].values():
+                serial = cert["serialNumber"]
+                expect(serial.lower() not in text.lower(), f"serial {serial} printed")
+                expect(cert["sha256Fingerprint"][:16].lower() not in text.lower().replace(":", ""), "fingerprint")
+            expect(card["cardId"] not in text, "the cardId is printed")
+            for personal in ["花子", "霞が関", "1990", "123456789018"]:
+                expect(personal not in text, f"{personal} printed")
+            expect("印刷（本人控え）" not in text and "暗証番号を確認する" not in text, "buttons are printed")
+            expect("3/3" in text and "次にすること" in text, "states or next steps missing")
+            shot("staff-ui-print.png")
+        finally:
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+    check("print view: states and next steps; no serials, cardId, buttons or personal data", print_view)
+
+    ui_requests = []
+
+    def verify_wrong_pin():
+        driver.find_element(By.CSS_SELECTOR, "button.verify-open").click()
+        wait(lambda: driver.find_element(By.ID, "verify").is_displayed())
+        expect(driver.find_element(By.ID, "verify-card").text == api("/v1/readers")["readers"][0]["card"]["cardId"],
+               "the dialog does not show the card's cardId")
+        Select(driver.find_element(By.ID, "verify-kind")).select_by_value("auth")
+        expect(driver.find_element(By.ID, "verify-pin").get_attribute("type") == "password", "not a password field")
+        driver.find_element(By.ID, "verify-pin").send_keys("9999")
+        driver.find_element(By.ID, "verify-go").click()
+        wait(lambda: pins()["auth"][0] == "2", 10, "auth 2/3 on the page")
+        result = driver.find_element(By.ID, "verify-result")
+        wait(lambda: result.get_attribute("data-code") == "wrong_pin")
+        expect("暗証番号が違います" in result.text, f"result {result.text!r}")
+        expect(driver.find_element(By.ID, "verify-pin").get_attribute("value") == "", "the PIN stays in the field")
+        expect(api("/v1/readers")["readers"][0]["card"]["pins"]["auth"]["remaining"] == 2, "jpkid disagrees")
+
+    check("verify dialog: a wrong PIN lowers the count shown (3 -> 2) and clears the field", verify_wrong_pin)
+
+    def final_try():
+        driver.find_element(By.ID, "verify-pin").send_keys("9998")
+        driver.find_element(By.ID, "verify-go").click()
+        wait(lambda: pins()["auth"][0] == "1", 10, "auth 1/3")
+        final = driver.find_element(By.ID, "final")
+        expect(not final.is_displayed(), "the final-try warning shows too early")
+        driver.find_element(By.ID, "verify-pin").send_keys("1234")
+        driver.find_element(By.ID, "verify-go").click()
+        wait(lambda: final.is_displayed(), 5, "the final-try confirmation")
+        expect("残り1回です" in final.text, final.text)
+        expect(not driver.find_element(By.ID, "final-go").is_enabled(), "the last try needs the checkbox first")
+        expect(api("/v1/readers")["readers"][0]["card"]["pins"]["auth"]["remaining"] == 1, "a try was spent")
+        shot("staff-ui-final-try.png")
+        driver.find_element(By.ID, "final-check").click()
+        driver.find_element(By.ID, "final-go").click()
+        wait(lambda: pins()["auth"][0] == "3", 10, "auth back to 3/3 after the right PIN")
+        expect(driver.find_element(By.ID, "verify-result").get_attribute("data-code") == "verified", "not verified")
+        driver.find_element(By.ID, "verify-close").click()
+
+    check("final try: a second, explicit confirmation before the last try; the right PIN restores 3/3", final_try)
+
+    def no_pin_in_urls():
+        urls = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        urls.append(driver.current_url)
+        for pin in ["9999", "9998", "1234"]:
+            expect(not any(pin in u for u in urls), f"{pin} in a URL")
+        ui_requests.extend(urls)
+
+    check("no PIN in any URL the page requested", no_pin_in_urls)
+    expect(driver.execute_script("return window.__noReload") == "still here", "the page reloaded")
+
+    if args.harness:
+        def pull_and_reinsert():
+            harness("sim-stop", args.dir)
+            started = time.monotonic()
+            wait(lambda: reader_state() == "empty", 5, "the empty reader")
+            took = time.monotonic() - started
+            figures.append(f"card pulled -> page updated: {took:.2f} s after PC/SC saw it")
+            expect(took < 1.0, f"the removal took {took:.2f} s to show")
+            expect("カードがありません" in driver.find_element(By.ID, "readers").text, "no 'no card' message")
+            harness("sim-start", args.dir)
+            started = time.monotonic()
+            wait(lambda: reader_state() == "ready" and pins().get("auth", ("",))[0] == "3", 10, "the card back")
+            took = time.monotonic() - started
+            figures.append(f"card inserted -> PINs on the page: {took:.2f} s")
+            expect(took < 1.0, f"the new card took {took:.2f} s to show")
+            expect(driver.execute_script("return window.__noReload") == "still here", "the page reloaded")
+
+        check("pulling and re-inserting the card updates the page without a reload", pull_and_reinsert)
+
+        def blocked():
+            change_card("--scenario", "auth-blocked")
+            auth = driver.find_element(By.CSS_SELECTOR, 'tr.pin[data-kind="auth"]')
+            expect(auth.get_attribute("data-blocked") == "true", "auth not blocked")
+            expect("ロック中" in auth.text, f"no blocked text: {auth.text!r}")
+            colour = auth.value_of_css_property("background-color")
+            expect(colour not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"), f"no colour: {colour}")
+            steps = driver.find_element(By.CSS_SELECTOR, "section.next").text
+            expect("ロックされています" in steps and "再設定" in steps and "窓口" in steps, steps)
+            expect("コンビニではできません" in steps, "what a convenience store cannot do")
+            no_english("article.reader h2, table.pins, table.certificates, section.next")
+            shot("staff-ui-blocked-1280x800.png")
+            expect(driver.execute_script("return window.__noReload") == "still here", "the page reloaded")
+
+        check("a blocked-PIN scenario shows the blocked state (colour and text) and the reset guidance", blocked)
+
+        def renewable():
+            change_card("--scenario", "renewable")
+            row = driver.find_element(By.CSS_SELECTOR, 'tr.certificate[data-slot="auth"]')
+            want = api("/v1/readers")["readers"][0]["card"]["certificates"]["auth"]["renewableFrom"]
+            expect(row.get_attribute("data-status") == "renewable", "not renewable")
+            expect(want in row.text and "更新期間中" in row.text, f"{row.text!r} lacks {want}")
+            steps = driver.find_element(By.CSS_SELECTOR, "section.next").text
+            expect(want in steps, f"the next steps lack the window's start {want}")
+            shot("staff-ui-renewable-1280x800.png")
+
+        check("a renewable scenario shows the renewal window's start date", renewable)
+
+        def unsupported_card():
+            insert_new_card("--scenario", "no-jpki")
+            wait(lambda: reader_state() in ("unsupported_card", "error") or driver.execute_script(
+                "const r = document.querySelector('article.reader'); return r && r.dataset.kind") not in
+                (None, "", "unknown", "my_number_card"), 20, "the unsupported card")
+            try:
+                text = driver.find_element(By.CSS_SELECTOR, "article.reader").text
+                expect("対応していません" in text or "公的個人認証" in text, text)
+                expect("置" in text, f"no next step: {text}")
+                no_english("article.reader h2, article.reader .problem, section.next")
+                shot("staff-ui-unsupported-1280x800.png")
+            finally:
+                change_card()
+
+        check("an unsupported card: a Japanese message and the next step", unsupported_card)
+
+    def english():
+        driver.find_element(By.ID, "lang").click()
+        wait(lambda: driver.title == "My Number card status")
+        wait(lambda: "tries left" in driver.find_element(By.CSS_SELECTOR, "table.pins").text)
+        expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "lang")
+        shot("staff-ui-english-1280x800.png")
+        driver.find_element(By.ID, "lang").click()
+        wait(lambda: driver.title == "マイナンバーカードの状態")
+
+    check("the English switch, and back", english)
+
+    if args.jpkid_pid:
+        def unreachable():
+            os.kill(args.jpkid_pid, signal.SIGTERM)
+            wait(lambda: "カード読み取りサービスに接続できません" in driver.find_element(By.ID, "problem").text, 10, "the message")
+            expect("管理者" in driver.find_element(By.ID, "problem").text, "no next step")
+            shot("staff-ui-unreachable.png")
+
+        check("jpkid unreachable: a Japanese message with the next step", unreachable)
+finally:
+    driver.quit()
+
+for figure in figures:
+    print(f"     figure: {figure}")
+print(f"staff page in chromium: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
