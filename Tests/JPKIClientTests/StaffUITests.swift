@@ -126,11 +126,11 @@ struct StaffViewTests {
     @Test func everyPINTheReaderListsIsShownAndUnknownKindsGetAGenericLabel() throws {
         let list = try Self.list(
             pins: """
-                "juki":\(Self.fullPIN),"auth":\(Self.fullPIN),"card-face-a":\(Self.fullPIN),"sign":\(Self.blockedPIN)
+                "juki":\(Self.fullPIN),"auth":\(Self.fullPIN),"a-future-pin":\(Self.fullPIN),"sign":\(Self.blockedPIN)
                 """, certificates: "")
         let view = StaffView(list, diagnosis: Diagnosis(language: .japanese))
         let pins = try #require(view.readers.first?.card?.pins)
-        #expect(pins.map(\.kind) == ["auth", "sign", "juki", "card-face-a"])
+        #expect(pins.map(\.kind) == ["auth", "sign", "juki", "a-future-pin"])
         #expect(pins[3].name == "その他の暗証番号")
         #expect(pins[1].blocked && pins[1].stateLabel.contains("ロック中"))
         #expect(pins[0].stateLabel == "残り3回（3/3）")
