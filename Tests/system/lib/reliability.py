@@ -402,12 +402,18 @@ def idle_clients(args):
         s = connect(args.socket)
         request(s, "GET", "/v1/health")
         socks.append(s)
-    stream = connect(args.socket)
-    stream.sendall(b"GET /v1/events HTTP/1.1\r\nHost: jpkid\r\n\r\n")
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += stream.recv(4096)
-    print(json.dumps({"open": len(socks), "event_streams": 1}), flush=True)
+    streams = 0
+    if not args.no_stream:
+        stream = connect(args.socket)
+        stream.sendall(b"GET /v1/events HTTP/1.1\r\nHost: jpkid\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = stream.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        streams = int(data.startswith(b"HTTP/1.1 200"))
+    print(json.dumps({"open": len(socks), "event_streams": streams}), flush=True)
     time.sleep(args.hold)
     return {"done": True}
 
@@ -446,6 +452,7 @@ def main():
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--stop-file")
     parser.add_argument("--no-stall", action="store_true")
+    parser.add_argument("--no-stream", action="store_true")
     args = parser.parse_args()
     modes = {"held": held, "stalled-stream": stalled_stream, "idle-connections": idle_connections,
              "slowloris": slowloris, "malformed": malformed, "random-pins": random_pins,
