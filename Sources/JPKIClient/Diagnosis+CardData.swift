@@ -4,16 +4,16 @@ extension Diagnosis {
         let ja = language == .japanese
         switch kind {
         case "card-text-a":
-            return ja ? "券面事項入力補助APの暗証番号A（マイナンバー12桁）" : "card text PIN A (the 12-digit my number)"
+            return ja ? "券面事項入力補助の暗証番号A（マイナンバー12桁）" : "card text PIN A (the 12-digit my number)"
         case "card-text-b":
             return ja
-                ? "券面事項入力補助APの暗証番号B（生年月日6桁＋有効期限の西暦4桁＋セキュリティコード4桁）"
+                ? "券面事項入力補助の暗証番号B（生年月日6桁＋有効期限の西暦4桁＋セキュリティコード4桁）"
                 : "card text PIN B (birth date YYMMDD + expiry year + 4-digit security code)"
         case "card-face-a":
-            return ja ? "券面APの暗証番号A（マイナンバー12桁）" : "card face PIN A (the 12-digit my number)"
+            return ja ? "券面事項確認の暗証番号A（マイナンバー12桁）" : "card face PIN A (the 12-digit my number)"
         case "card-face-b":
             return ja
-                ? "券面APの暗証番号B（生年月日6桁＋有効期限の西暦4桁＋セキュリティコード4桁）"
+                ? "券面事項確認の暗証番号B（生年月日6桁＋有効期限の西暦4桁＋セキュリティコード4桁）"
                 : "card face PIN B (birth date YYMMDD + expiry year + 4-digit security code)"
         default:
             return kind

@@ -194,7 +194,7 @@ struct CardDataAPITests {
             #expect(blocked.actions.contains { $0.contains("municipal office") })
             #expect(findings.filter { $0.severity == .problem }.count == 1, "no other PIN is reported")
             let ja = Diagnosis(language: .japanese).findings(for: card)
-            #expect(ja.contains { $0.summary.contains("券面APの暗証番号B") })
+            #expect(ja.contains { $0.summary.contains("券面事項確認の暗証番号B") })
         }
     }
 }

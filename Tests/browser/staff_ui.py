@@ -225,7 +225,10 @@ try:
 
     def default_pins():
         shown = pins()
-        want = {"auth": "3", "sign": "5", "card-text": "3", "juki": "3"}
+        # The four PINs of the issue at 3/3, 5/5, 3/3, 3/3; the card-text and card-face PIN A/B
+        # (no maximum the card reports) at the simulator's 5.
+        want = {"auth": "3", "sign": "5", "card-text": "3", "juki": "3",
+                "card-text-a": "5", "card-text-b": "5", "card-face-a": "5", "card-face-b": "5"}
         expect({k: v[0] for k, v in shown.items()} == want, f"shown {shown}")
         texts = [v[2] for v in shown.values()]
         for t, expected in zip(texts, ["●●●", "●●●●●", "●●●", "●●●"]):
