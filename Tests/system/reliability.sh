@@ -31,7 +31,21 @@ check "... both are read" bash -c "for i in \$(seq 100); do $(declare -f both_re
 reader_a=$(reader_named "00 00")
 reader_b=$(reader_named "00 01")
 
-# 1. Another PC/SC client holds card A exclusively for 60 s.
+# 1. 5,000 idle connections from 50 processes, on the daemon as it starts (what they cost, not
+# what earlier parts left in the heap).
+idle_baseline=$(rss_kib "$jpkid_pid")
+baseline_sockets=$(find "/proc/$jpkid_pid/fd" -lname 'socket:*' | wc -l)
+$rel idle-connections --workers 50 --per-worker 100 --hold 60 --rss-pid "$jpkid_pid" \
+    --baseline-sockets "$baseline_sockets" >"$work/idle.json"
+figure "idle connections: $(cat "$work/idle.json"), RSS before $idle_baseline KiB"
+check "5,000 idle connections: the cap (256) holds" \
+    bash -c "[ \"\$(json_get 'd[\"server_connections\"] <= 256' <'$work/idle.json')\" = True ]"
+check "... RSS stays at most 40 MiB" bash -c "[ \"\$(json_get 'd[\"rss_kib_with_connections\"] <= 40960' <'$work/idle.json')\" = True ]"
+check "... a new client beyond the cap gets 503" bash -c "[ \"\$(json_get 'd[\"new_client_status\"]' <'$work/idle.json')\" = 503 ]"
+check "... and a normal client is served once they close" \
+    bash -c "[ \"\$(json_get '\"served_again_after_ms\" in d' <'$work/idle.json')\" = True ]"
+
+# 2. Another PC/SC client holds card A exclusively for 60 s.
 rm -f "$work/held" "$work/release"
 $pcsc_client hold --ready-file "$work/held" --release-file "$work/release" >/dev/null 2>&1 &
 holder=$!
@@ -45,7 +59,7 @@ check "while card A is held: health, reader B and new event streams answer withi
 check "... and a verify on card A fails with card_busy within its 10 s timeout" \
     bash -c "[ \"\$(json_get 'd[\"held_reader_verify\"][\"code\"] == \"card_busy\" and d[\"held_reader_verify\"][\"ms\"] <= 11000' <'$work/held.json')\" = True ]"
 
-# 2. One event stream that never reads while 500 events are produced. A first 500 events with no
+# 3. One event stream that never reads while 500 events are produced. A first 500 events with no
 # stream warm the daemon up, so what is measured is what the stalled stream costs.
 $rel stalled-stream --reader "$reader_b" --count 500 --no-stall >/dev/null
 before=$(rss_kib "$jpkid_pid")
@@ -55,18 +69,6 @@ figure "stalled stream: $(cat "$work/stalled.json"), RSS $before -> $after KiB"
 check "a stalled event stream grows RSS by at most 2 MiB" [ $((after - before)) -le 2048 ]
 check "... and is cut (overflow logged, the connection closed)" bash -c "
     grep -q 'event stream overflowed' '$work/jpkid.log' && [ \"\$(json_get 'd[\"stream_closed\"]' <'$work/stalled.json')\" = True ]"
-
-# 3. 5,000 idle connections from 50 processes.
-baseline_sockets=$(find "/proc/$jpkid_pid/fd" -lname 'socket:*' | wc -l)
-$rel idle-connections --workers 50 --per-worker 100 --hold 60 --rss-pid "$jpkid_pid" \
-    --baseline-sockets "$baseline_sockets" >"$work/idle.json"
-figure "idle connections: $(cat "$work/idle.json")"
-check "5,000 idle connections: the cap (256) holds" \
-    bash -c "[ \"\$(json_get 'd[\"server_connections\"] <= 256' <'$work/idle.json')\" = True ]"
-check "... RSS stays at most 40 MiB" bash -c "[ \"\$(json_get 'd[\"rss_kib_with_connections\"] <= 40960' <'$work/idle.json')\" = True ]"
-check "... a new client beyond the cap gets 503" bash -c "[ \"\$(json_get 'd[\"new_client_status\"]' <'$work/idle.json')\" = 503 ]"
-check "... and a normal client is served once they close" \
-    bash -c "[ \"\$(json_get '\"served_again_after_ms\" in d' <'$work/idle.json')\" = True ]"
 
 # 4. 500 slowloris connections for 60 s.
 $rel slowloris --conns 500 --seconds "${SLOWLORIS_SECONDS:-60}" >"$work/slowloris.json"
