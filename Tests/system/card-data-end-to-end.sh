@@ -3,51 +3,13 @@
 # Run inside `scripts/pcsc-harness.sh run` (default scenario; the card is inserted):
 #   scripts/pcsc-harness.sh run -- Tests/system/card-data-end-to-end.sh
 set -uo pipefail
-here=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$here/.build/debug
-: "${JPKI_HARNESS_DIR:?run inside scripts/pcsc-harness.sh run}"
-work=$(mktemp -d /tmp/jpkid-carddata.XXXXXX)
-export JPKID_SOCKET=$work/jpkid.sock
-ctl=$bin/jpkictl
-passed=0
-failed=0
-jpkid_pid=""
+source "$(dirname "$0")/lib/common.sh"
 watch_pid=""
-cleanup() {
-    [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
-    [ -n "$jpkid_pid" ] && kill "$jpkid_pid" 2>/dev/null && wait "$jpkid_pid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
-check() { # name, command...
-    local name=$1; shift
-    if "$@" >"$work/out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name"
-    else
-        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" | head -20
-    fi
-}
-exits() { # expected status, command...
-    local want=$1; shift
-    "$@"; local got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; return 1; }
-}
-wait_ready() {
-    for _ in $(seq 200); do
-        { "$ctl" status 2>/dev/null || true; } | grep -q "\[ready\]" && return 0
-        sleep 0.1
-    done
-    "$ctl" status
-    return 1
-}
-
-"$bin/jpkid" --socket "$JPKID_SOCKET" --status-group "" --operator-group "" --log-level debug \
-    >"$work/jpkid.log" 2>&1 &
-jpkid_pid=$!
-for _ in $(seq 100); do [ -S "$JPKID_SOCKET" ] && break; sleep 0.1; done
+start_jpkid
 "$ctl" watch --json >"$work/events.jsonl" 2>"$work/watch.log" &
 watch_pid=$!
+background_pids+=("$watch_pid")
 
 check "jpkid sees the inserted card through pcscd" wait_ready
 check "status lists the card-face PIN B counter (no maximum: the card does not report one)" \
@@ -87,5 +49,4 @@ check "no PIN and no personal data in the daemon's log or the event stream" sh -
     ! grep -E '1234|9999|8642|ABC123|XYZ789A|90010220355678|123456789018|9018|花子|霞が関|1990|female' \
         '$work/jpkid.log' '$work/events.jsonl'"
 
-echo "card data end-to-end: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "card data end-to-end"

@@ -3,49 +3,11 @@
 # `jpki-sim --export-ca`) + jpkictl authenticate, the result checked independently with
 # `openssl verify -CAfile` and `openssl dgst -verify`. Run inside `scripts/pcsc-harness.sh run`.
 set -uo pipefail
-here=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$here/.build/debug
-harness=$here/scripts/pcsc-harness.sh
-dir=${JPKI_HARNESS_DIR:?run inside scripts/pcsc-harness.sh run}
-work=$(mktemp -d /tmp/jpkid-login.XXXXXX)
-export JPKID_SOCKET=$work/jpkid.sock
-ctl=$bin/jpkictl
-passed=0
-failed=0
-jpkid_pid=""
-cleanup() {
-    [ -n "$jpkid_pid" ] && kill "$jpkid_pid" 2>/dev/null && wait "$jpkid_pid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/lib/common.sh"
 
-check() { # name, command...
-    local name=$1; shift
-    if "$@" >"$work/out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name"
-    else
-        failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" | head -20
-    fi
-}
-exits() { # expected status, command...
-    local want=$1; shift
-    "$@"; local got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; return 1; }
-}
-wait_ready() {
-    for _ in $(seq 200); do
-        { "$ctl" status 2>/dev/null || true; } | grep -q "\[ready\]" && return 0
-        sleep 0.1
-    done
-    "$ctl" status
-    return 1
-}
-start_jpkid() { # trust anchor directory
+start_with_anchors() { # trust anchor directory
     printf '{"trustAnchors": "%s"}\n' "$1" >"$work/jpkid.json"
-    "$bin/jpkid" --config "$work/jpkid.json" --socket "$JPKID_SOCKET" --status-group "" --operator-group "" \
-        --log-level debug >>"$work/jpkid.log" 2>&1 &
-    jpkid_pid=$!
-    for _ in $(seq 100); do [ -S "$JPKID_SOCKET" ] && break; sleep 0.1; done
+    start_jpkid --config "$work/jpkid.json"
     wait_ready >/dev/null
 }
 stop_jpkid() {
@@ -57,7 +19,7 @@ stop_jpkid() {
 check "jpki-sim --export-ca writes the card's two CA certificates" \
     sh -c "'$bin/jpki-sim' --state '$dir/card.json' --export-ca '$work/anchors' && \
         openssl x509 -in '$work/anchors/auth-ca.pem' -noout && openssl x509 -in '$work/anchors/sign-ca.pem' -noout"
-start_jpkid "$work/anchors"
+start_with_anchors "$work/anchors"
 check "jpkid logs the loaded anchors" grep -q "trust anchors loaded" "$work/jpkid.log"
 check "status shows no trust problem" sh -c "'$ctl' status >'$work/status' ; rc=\$?; cat '$work/status'; \
     [ \$rc -eq 0 ] && ! grep -q 'not issued by a trusted CA\|trust not checked' '$work/status'"
@@ -95,7 +57,7 @@ stop_jpkid
 
 # Anchors of another simulator PKI: the same CA names, other keys.
 "$bin/jpki-sim" --state "$work/other-card.json" --export-ca "$work/other-anchors" 2>/dev/null
-start_jpkid "$work/other-anchors"
+start_with_anchors "$work/other-anchors"
 check "another PKI: status flags the card in Japanese (exit 10)" \
     sh -c "out=\$(LANG=ja_JP.UTF-8 '$ctl' status); rc=\$?; echo \"\$out\"; [ \$rc -eq 10 ] && \
         echo \"\$out\" | grep -q 'この証明書は信頼できる認証局から発行されていません'"
@@ -111,7 +73,7 @@ stop_jpkid
 # A card whose signatures do not verify.
 "$harness" sim-stop "$dir"
 "$harness" sim-start "$dir" --tamper-signature
-start_jpkid "$work/anchors"
+start_with_anchors "$work/anchors"
 check "tampered signature: authenticate is bad_signature and returns no signature" \
     sh -c "echo 1234 | '$ctl' authenticate --json >'$work/bad.json'; rc=\$?; cat '$work/bad.json'; [ \$rc -eq 9 ] && \
         python3 -c 'import json,sys; d=json.load(open(\"$work/bad.json\")); sys.exit(0 if d[\"trust\"] == \"bad_signature\" and not d[\"authenticated\"] and \"signature\" not in d else 1)'"
@@ -123,7 +85,7 @@ stop_jpkid
 "$harness" sim-start "$dir"
 
 # No anchors: not an error, but said.
-start_jpkid "$work/no-such-directory"
+start_with_anchors "$work/no-such-directory"
 check "no anchors: status says trust not checked and exits 0" \
     sh -c "out=\$('$ctl' status); rc=\$?; echo \"\$out\"; [ \$rc -eq 0 ] && echo \"\$out\" | grep -q 'trust not checked'"
 check "no anchors: diagnose (ja) says it too, in Japanese" sh -c "LANG=ja_JP.UTF-8 '$ctl' diagnose | grep -q '発行元は未確認です'"
@@ -139,5 +101,4 @@ check "an invalid anchor file stops jpkid at start with a clear message" \
         [ \$rc -ne 0 ] && echo \"\$out\" | grep -q 'ca.pem' && [ ! -e '$work/b.sock' ]"
 
 check "no PIN in the daemon's log" sh -c "! grep -E '1234' '$work/jpkid.log'"
-echo "jpkid login: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "jpkid login"

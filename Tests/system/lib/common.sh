@@ -60,9 +60,9 @@ wait_file() { # path: up to 20 s
     echo "$1 did not appear"
     return 1
 }
-start_jpkid() { # $JPKID_BIN (scripts/test.sh: the release build, as installed), with the unit's environment
-    MALLOC_ARENA_MAX=2 "${JPKID_BIN:-$bin/jpkid}" --socket "$JPKID_SOCKET" --status-group "" --operator-group "" --log-level debug \
-        >>"$work/jpkid.log" 2>&1 &
+start_jpkid() { # [more jpkid options]; $JPKID_BIN (test.sh: the release build, as installed), the unit's environment
+    MALLOC_ARENA_MAX=2 "${JPKID_BIN:-$bin/jpkid}" --socket "$JPKID_SOCKET" --status-group "" --operator-group "" \
+        --log-level debug "$@" >>"$work/jpkid.log" 2>&1 &
     jpkid_pid=$!
     for _ in $(seq 100); do [ -S "$JPKID_SOCKET" ] && break; sleep 0.1; done
 }
