@@ -1,3 +1,4 @@
+import Foundation
 import ISO7816
 
 /// CHANGE REFERENCE DATA (reference 5b): `00 24 01 80 Lc <new PIN>` after the current PIN was
@@ -15,28 +16,17 @@ extension SimulatedCard {
     /// that cannot be changed here.
     static func changeReferenceData(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
         guard c.p1 == 0x01, c.p2 & 0x80 != 0 else { return StatusWord.incorrectParameters.bytes }
-        guard let app = s.currentApplication else { return StatusWord.referencedDataNotFound.bytes }
-        let fid: UInt16
-        if c.p2 & 0x1F != 0 {
-            fid = UInt16(c.p2 & 0x1F)
-        } else if let current = s.currentFile {
-            fid = current
-        } else {
-            return StatusWord.referencedDataNotFound.bytes
-        }
-        guard let index = s.image.applications[app].pins.firstIndex(where: { $0.fid == fid }) else {
-            return StatusWord.referencedDataNotFound.bytes
-        }
+        guard let (app, fid, index) = namedPIN(c, s) else { return StatusWord.referencedDataNotFound.bytes }
         guard let lengths = changeablePINLengths[fid] else { return StatusWord.conditionsNotSatisfied.bytes }
         let record = s.image.applications[app].pins[index]
         if record.remaining == 0 { return StatusWord.referenceDataNotUsable.bytes }
         guard s.verified.contains(fid) else { return StatusWord.securityStatusNotSatisfied.bytes }
         guard lengths.contains(c.data.count) else { return StatusWord.wrongLength.bytes }
-        var salt = [UInt8](repeating: 0, count: 16)
-        for i in salt.indices { salt[i] = UInt8.random(in: 0...255) }
-        s.image.applications[app].pins[index].salt = .init(salt)
-        s.image.applications[app].pins[index].digest = CardBuilder.pinDigest(salt: salt, pin: c.data)
-        s.image.applications[app].pins[index].remaining = record.maxTries
+        // A fresh salted digest, as the card was built with (CardBuilder.pinRecord).
+        guard let value = String(bytes: c.data, encoding: .ascii),
+            let fresh = try? CardBuilder.pinRecord(fid, value, max: record.maxTries, left: record.maxTries)
+        else { return StatusWord.incorrectData.bytes }
+        s.image.applications[app].pins[index] = fresh
         return StatusWord.success.bytes
     }
 }

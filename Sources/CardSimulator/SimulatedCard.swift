@@ -284,20 +284,25 @@ public final class SimulatedCard: Sendable {
         return data + (data.count < le ? StatusWord.endOfFileReached : StatusWord.success).bytes
     }
 
-    private static func verify(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
-        guard c.p1 == 0x00, c.p2 & 0x80 != 0 else { return StatusWord.incorrectParameters.bytes }
-        guard let app = s.currentApplication else { return StatusWord.referencedDataNotFound.bytes }
+    /// The PIN a VERIFY or CHANGE REFERENCE DATA names (P2 `80 | SFI`, or `80` and the current
+    /// EF): its application, file id and index, or nil when there is none.
+    static func namedPIN(_ c: CommandAPDU, _ s: State) -> (app: Int, fid: UInt16, index: Int)? {
+        guard let app = s.currentApplication else { return nil }
         let fid: UInt16
         if c.p2 & 0x1F != 0 {
             fid = UInt16(c.p2 & 0x1F)
         } else if let current = s.currentFile {
             fid = current
         } else {
-            return StatusWord.referencedDataNotFound.bytes
+            return nil
         }
-        guard let index = s.image.applications[app].pins.firstIndex(where: { $0.fid == fid }) else {
-            return StatusWord.referencedDataNotFound.bytes
-        }
+        guard let index = s.image.applications[app].pins.firstIndex(where: { $0.fid == fid }) else { return nil }
+        return (app, fid, index)
+    }
+
+    private static func verify(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
+        guard c.p1 == 0x00, c.p2 & 0x80 != 0 else { return StatusWord.incorrectParameters.bytes }
+        guard let (app, fid, index) = namedPIN(c, s) else { return StatusWord.referencedDataNotFound.bytes }
         let record = s.image.applications[app].pins[index]
         if c.data.isEmpty {
             // Real JPKI cards answer 63 Cx here even right after a right PIN; an ISO-style card
