@@ -30,9 +30,16 @@ public struct UnixHTTPClient: Sendable {
     }
 
     /// Sends one request and reads the whole response.
+    /// jpkid answers every request within its card timeout; a daemon that does not answer within
+    /// this fails the request instead of holding the caller.
+    public static let requestTimeoutSeconds = 30
+
     public func send(_ method: String, _ path: String, json body: Data? = nil) throws -> Response {
         let fd = try connectSocket()
         defer { close(fd) }
+        var timeout = timeval(tv_sec: Self.requestTimeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         try writeRequest(fd, method, path, body: body)
         var reader = LineReader(fd: fd)
         let (status, headers) = try reader.readHead()

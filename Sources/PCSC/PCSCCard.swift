@@ -181,7 +181,13 @@ public final class PCSCCard: CardTransport, Sendable {
     private func beginTransaction() async throws {
         let handle = self.handle
         let timeout = self.timeout
+        let pending = self.pending
         for attempt in 0..<3 {
+            // Capped like every other call: a hung queue refuses more begins at once.
+            guard pending.count.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxPending else {
+                pending.count.wrappingSubtract(1, ordering: .relaxed)
+                throw PCSCTimeout.busy(timeout)
+            }
             let status = try await context.queue.run(
                 timeout: timeout, expired: { PCSCTimeout.busy(timeout) },
                 late: { result in
@@ -190,7 +196,10 @@ public final class PCSCCard: CardTransport, Sendable {
                         SCardEndTransaction(handle, DWORD(SCARD_LEAVE_CARD))
                     }
                 }
-            ) { SCardBeginTransaction(handle) }
+            ) { () -> Int in
+                defer { pending.count.wrappingSubtract(1, ordering: .relaxed) }
+                return SCardBeginTransaction(handle)
+            }
             if status == SCARD_W_RESET_CARD, attempt < 2 {
                 try await reconnect()
                 continue
@@ -212,20 +221,25 @@ public final class PCSCCard: CardTransport, Sendable {
             timeout: timeout, expired: { PCSCTimeout.hung("SCardEndTransaction", self.timeout) }
         ) { () -> Int in
             let status = SCardEndTransaction(handle, disposition)
-            if ending == .resetCard { Self.resetIfNeeded(handle, after: status) }
+            if ending == .resetCard { self.resetIfNeeded(after: status) }
             return status
         }
     }
 
     /// After an `SCardEndTransaction(RESET)` that did not succeed: reset the card on its own,
-    /// or drop the handle with a reset. A card that left took its security state with it.
-    private static func resetIfNeeded(_ handle: SCARDHANDLE, after status: Int) {
+    /// or drop the handle with a reset (then it counts as disconnected: later calls fail, and the
+    /// session reconnects on the next insertion). A card that left took its security state with it.
+    private func resetIfNeeded(after status: Int) {
         guard status != SCARD_S_SUCCESS, status != SCARD_W_REMOVED_CARD, status != SCARD_E_NO_SMARTCARD else { return }
         var active: DWORD = 0
         let reconnected = SCardReconnect(
             handle, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), DWORD(SCARD_RESET_CARD),
             &active)
-        if reconnected != SCARD_S_SUCCESS { SCardDisconnect(handle, DWORD(SCARD_RESET_CARD)) }
+        if reconnected == SCARD_S_SUCCESS {
+            activeProtocol.withLock { $0 = PCSCProtocol(rawValue: active) }
+        } else if !disconnected.exchange(true, ordering: .relaxed) {
+            SCardDisconnect(handle, DWORD(SCARD_RESET_CARD))
+        }
     }
 
     /// What `SCardStatus` reports.
@@ -273,7 +287,10 @@ public final class PCSCCard: CardTransport, Sendable {
     public func disconnect(resetCard: Bool = false) async {
         guard !disconnected.exchange(true, ordering: .relaxed) else { return }
         let handle = self.handle
-        _ = try? await call("SCardDisconnect") {
+        // Never refused for load: the handle must be released, whenever the queue gets to it.
+        _ = try? await context.queue.run(
+            timeout: timeout, expired: { PCSCTimeout.hung("SCardDisconnect", self.timeout) }
+        ) {
             SCardDisconnect(handle, DWORD(resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD))
         }
     }

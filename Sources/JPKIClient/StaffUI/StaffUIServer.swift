@@ -81,11 +81,11 @@ public final class StaffUIServer: Sendable {
             let client = accept(listener, nil, nil)
             if client < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                if errno == EMFILE || errno == ENFILE {
-                    usleep(100_000)
-                    continue
-                }
-                return
+                // Out of descriptors or memory, a protocol error: wait a little and go on. Only a
+                // listener that is gone ends the server.
+                if errno == EBADF || errno == EINVAL || errno == ENOTSOCK { return }
+                usleep(100_000)
+                continue
             }
             let admitted = counts.withLock { counts in
                 guard counts.connections < Self.maxConnections else { return false }
@@ -121,7 +121,7 @@ public final class StaffUIServer: Sendable {
         }
         guard access.allowed(request) else {
             Self.sendAll(client, Self.plain(403, "forbidden"))
-            log("\(request.method) \(Self.loggable(request.path)) 403")
+            log("\(Self.loggable(request.method)) \(Self.loggable(request.path)) 403")
             return
         }
         if request.method == "GET", request.path == "/api/events" {
@@ -131,7 +131,7 @@ public final class StaffUIServer: Sendable {
         }
         let response = StaffUIRoutes(jpkid: jpkid, token: access.token).respond(to: request)
         Self.sendAll(client, response.bytes)
-        log("\(request.method) \(Self.loggable(request.path)) \(response.status)")
+        log("\(Self.loggable(request.method)) \(Self.loggable(request.path)) \(response.status)")
     }
 
     /// A path fit for the log: never the query (the token), escaped, bounded.
@@ -190,7 +190,11 @@ public final class StaffUIServer: Sendable {
         var chunk = [UInt8](repeating: 0, count: 4096)
         let separator: [UInt8] = [13, 10, 13, 10]
         var headEnd: Int?
+        // The whole request within the I/O timeout, not each read: a client sending a byte at a
+        // time cannot keep a slot.
+        let deadline = ContinuousClock.now + .seconds(ioTimeoutSeconds)
         while headEnd == nil {
+            guard ContinuousClock.now < deadline else { return .failure(.malformed) }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return .failure(.malformed) }
@@ -212,6 +216,7 @@ public final class StaffUIServer: Sendable {
         guard length <= StaffUIRequest.maxBodyBytes else { return .failure(.tooLarge) }
         var body = Array(buffer[(end + 4)...])
         while body.count < length {
+            guard ContinuousClock.now < deadline else { return .failure(.malformed) }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return .failure(.malformed) }

@@ -170,13 +170,16 @@ public actor ReaderSession {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let answer = FirstResult(continuation)
-                Task {
-                    answer.give(await work.result)
-                }
-                Task {
+                let timer = Task {
                     try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
                     work.cancel()
                     answer.give(.failure(APIError.cardBusy))
+                }
+                Task {
+                    answer.give(await work.result)
+                    // Done in time: the timer (which holds `work` and its result) goes now.
+                    timer.cancel()
                 }
             }
         } onCancel: {
