@@ -13,8 +13,11 @@ let package = Package(
         // For the fuzz package in Fuzz/, which builds with the sanitizers apart from the main build.
         .library(name: "JPKIAPI", targets: ["JPKIAPI"]),
         .library(name: "JPKIDaemon", targets: ["JPKIDaemon"]),
+        .library(name: "JPKIDaemonSimulation", targets: ["JPKIDaemonSimulation"]),
+        .library(name: "ErrorCodes", targets: ["ErrorCodes"]),
         .executable(name: "jpkid", targets: ["jpkid"]),
         .executable(name: "jpkictl", targets: ["jpkictl"]),
+        .executable(name: "jpki-verify", targets: ["jpki-verify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
@@ -26,14 +29,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // The one set of stable error codes, shared by every layer, the API and the clients.
+        .target(name: "ErrorCodes"),
         // Layer 1: ISO 7816-4 APDUs and the abstract card transport.
-        .target(name: "ISO7816"),
+        .target(name: "ISO7816", dependencies: ["ErrorCodes"]),
 
         // Layer 2: the card applications (JPKI, card text, JUKI) and certificates.
         .target(
             name: "MyNumberCard",
             dependencies: [
-                "ISO7816",
+                "ErrorCodes", "ISO7816",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -50,7 +55,7 @@ let package = Package(
         .target(
             name: "CardSimulator",
             dependencies: [
-                "ISO7816",
+                "ErrorCodes", "ISO7816",
                 "COpenSSL",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -64,16 +69,16 @@ let package = Package(
             pkgConfig: "libpcsclite",
             providers: [.apt(["libpcsclite-dev"])]
         ),
-        .target(name: "PCSC", dependencies: ["ISO7816", "CPCSCLite"]),
+        .target(name: "PCSC", dependencies: ["ErrorCodes", "ISO7816", "CPCSCLite"]),
         // prctl/setrlimit for the daemon's secrets at rest (prctl is variadic: C wraps it).
         .target(name: "CProcessHardening"),
 
         // Layer 4: the daemon (reader monitor, per-reader sessions, the socket API) and clients.
-        .target(name: "JPKIAPI", dependencies: ["MyNumberCard"]),
+        .target(name: "JPKIAPI", dependencies: ["ErrorCodes"]),
         .target(
             name: "JPKIDaemon",
             dependencies: [
-                "JPKIAPI", "MyNumberCard", "PCSC", "CardSimulator", "ISO7816", "CProcessHardening",
+                "ErrorCodes", "JPKIAPI", "MyNumberCard", "PCSC", "ISO7816", "CProcessHardening",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -83,6 +88,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Test double: the daemon's card source with a simulated card in-process, for the Swift
+        // tests and the fuzz targets. The installed jpkid does not link it.
+        .target(name: "JPKIDaemonSimulation", dependencies: ["JPKIDaemon", "CardSimulator", "ISO7816", "PCSC"]),
         .executableTarget(
             name: "jpkid",
             dependencies: [
@@ -92,15 +100,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "JPKIClient", dependencies: ["JPKIAPI"]),
+        .target(name: "JPKIClient", dependencies: ["ErrorCodes", "JPKIAPI"]),
         .executableTarget(
             name: "jpkictl",
             dependencies: [
-                "JPKIClient", "JPKIAPI", "ISO7816", "MyNumberCard",
+                "ErrorCodes", "JPKIClient", "JPKIAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        // Offline signature and chain checks: a tool apart, so that jpkictl links no X.509 code.
+        .executableTarget(
+            name: "jpki-verify",
+            dependencies: [
+                "JPKIClient", "MyNumberCard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "jpki-bench",
             dependencies: [
@@ -116,19 +132,22 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "ISO7816Tests", dependencies: ["ISO7816"]),
-        .testTarget(name: "JPKIClientTests", dependencies: ["JPKIClient", "JPKIAPI"]),
+        .testTarget(name: "ISO7816Tests", dependencies: ["ErrorCodes", "ISO7816"]),
+        .testTarget(name: "JPKIClientTests", dependencies: ["ErrorCodes", "JPKIClient", "JPKIAPI"]),
         .testTarget(
             name: "JPKIDaemonTests",
-            dependencies: ["JPKIDaemon", "JPKIAPI", "JPKIClient", "MyNumberCard", "CardSimulator"]
+            dependencies: [
+                "ErrorCodes", "JPKIDaemon", "JPKIDaemonSimulation", "JPKIAPI", "JPKIClient", "MyNumberCard",
+                "CardSimulator",
+            ]
         ),
         .testTarget(
             name: "PCSCTests",
-            dependencies: ["PCSC", "CPCSCLite", "MyNumberCard", "CardSimulator", "ISO7816"]
+            dependencies: ["ErrorCodes", "PCSC", "CPCSCLite", "MyNumberCard", "CardSimulator", "ISO7816"]
         ),
         .testTarget(
             name: "MyNumberCardTests",
-            dependencies: ["MyNumberCard", "CardSimulator", "ISO7816"]
+            dependencies: ["ErrorCodes", "MyNumberCard", "CardSimulator", "ISO7816"]
         ),
         .testTarget(
             name: "CardSimulatorTests",

@@ -18,13 +18,19 @@ var targets: [Target] = [
     .target(name: "CFuzzDriver"),
     .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"]),
     fuzzTarget("apdu", [.product(name: "ISO7816", package: jpkid)]),
-    fuzzTarget("card", [.product(name: "MyNumberCard", package: jpkid), .product(name: "ISO7816", package: jpkid)]),
+    fuzzTarget(
+        "card",
+        [
+            .product(name: "MyNumberCard", package: jpkid), .product(name: "ISO7816", package: jpkid),
+            .product(name: "ErrorCodes", package: jpkid),
+        ]),
     fuzzTarget("certificate", [.product(name: "MyNumberCard", package: jpkid)]),
     fuzzTarget("pin", [.product(name: "MyNumberCard", package: jpkid)]),
     fuzzTarget(
         "http",
         [
             .product(name: "JPKIDaemon", package: jpkid),
+            .product(name: "JPKIDaemonSimulation", package: jpkid),
             .product(name: "JPKIAPI", package: jpkid),
             .product(name: "CardSimulator", package: jpkid),
             .product(name: "MyNumberCard", package: jpkid),

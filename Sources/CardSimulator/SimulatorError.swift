@@ -1,3 +1,4 @@
+import ErrorCodes
 import ISO7816
 
 /// Errors of the simulated card and its tools.
@@ -7,12 +8,12 @@ public enum SimulatorError: CodedError, Equatable {
     case stateFile(String)
     case vpcd(String)
 
-    public var code: String {
+    public var code: ErrorCode {
         switch self {
-        case .invalidKey: "sim_invalid_key"
-        case .invalidScenario: "sim_invalid_scenario"
-        case .stateFile: "sim_state_file"
-        case .vpcd: "vpcd_error"
+        case .invalidKey: .simInvalidKey
+        case .invalidScenario: .simInvalidScenario
+        case .stateFile: .simStateFile
+        case .vpcd: .vpcdError
         }
     }
 
@@ -31,6 +32,6 @@ public enum SimulatedTransportError: CodedError, Equatable {
     /// The simulated card was removed (fault injection or ``SimulatedCard/remove()``).
     case cardRemoved
 
-    public var code: String { "card_removed" }
+    public var code: ErrorCode { .cardRemoved }
     public var message: String { "the card was removed from the reader" }
 }

@@ -1,3 +1,5 @@
+import ErrorCodes
+
 /// Malformed APDUs, found while encoding a command or decoding a response.
 public enum APDUError: CodedError, Equatable {
     /// A response must hold at least the two status bytes.
@@ -9,7 +11,7 @@ public enum APDUError: CodedError, Equatable {
     /// A command whose bytes do not match any ISO 7816-4 case.
     case malformedCommand(String)
 
-    public var code: String { "malformed_apdu" }
+    public var code: ErrorCode { .malformedAPDU }
 
     public var message: String {
         switch self {

@@ -1,3 +1,5 @@
+import ErrorCodes
+
 /// One BER-TLV data object (ISO 7816-4 §5.2, the subset smart-card files use).
 ///
 /// Tags are one to three bytes (`DF 22`, `FF 20`); lengths are short (`00`…`7F`) or long with
@@ -159,7 +161,7 @@ public enum TLVError: CodedError, Equatable {
     /// Children were asked of a primitive data object.
     case notConstructed(tag: UInt32)
 
-    public var code: String { "malformed_tlv" }
+    public var code: ErrorCode { .malformedTLV }
 
     public var message: String {
         switch self {

@@ -1,5 +1,4 @@
 import Foundation
-import MyNumberCard
 
 /// `POST .../card-text`. `fields` is a subset of `myNumber`, `name`, `address`, `birthDate`,
 /// `sex`; absent means all but `myNumber`, which is read only when named.
@@ -27,12 +26,15 @@ public struct CardTextResponse: Codable, Sendable, Equatable {
     public var birthDate: String?
     public var sex: SexView?
 
-    public init(_ text: CardText) {
-        myNumber = text.myNumber?.digits
-        name = text.name
-        address = text.address
-        birthDate = text.birthDate?.iso
-        sex = text.sex.map(SexView.init)
+    public init(
+        myNumber: String? = nil, name: String? = nil, address: String? = nil, birthDate: String? = nil,
+        sex: SexView? = nil
+    ) {
+        self.myNumber = myNumber
+        self.name = name
+        self.address = address
+        self.birthDate = birthDate
+        self.sex = sex
     }
 }
 
@@ -41,9 +43,9 @@ public struct SexView: Codable, Sendable, Equatable {
     public var code: String
     /// `male`, `female`, `not_applicable`, `not_known` or `other`.
     public var name: String
-    public init(_ sex: Sex) {
-        code = sex.code
-        name = sex.name
+    public init(code: String, name: String) {
+        self.code = code
+        self.name = name
     }
 }
 
@@ -76,14 +78,17 @@ public struct CardFaceResponse: Codable, Sendable, Equatable {
     public var expiry: String?
     public var sex: SexView
 
-    public init(_ face: CardFace) {
-        photo = Data(face.photo).base64EncodedString()
-        nameImage = Data(face.nameImage).base64EncodedString()
-        addressImage = Data(face.addressImage).base64EncodedString()
-        securityCodeImage = face.securityCodeImage.map { Data($0).base64EncodedString() }
-        birthDate = face.birthDate
-        expiry = face.expiry
-        sex = SexView(face.sex)
+    public init(
+        photo: String, nameImage: String, addressImage: String, securityCodeImage: String?, birthDate: String,
+        expiry: String?, sex: SexView
+    ) {
+        self.photo = photo
+        self.nameImage = nameImage
+        self.addressImage = addressImage
+        self.securityCodeImage = securityCodeImage
+        self.birthDate = birthDate
+        self.expiry = expiry
+        self.sex = sex
     }
 }
 

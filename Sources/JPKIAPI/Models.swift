@@ -1,5 +1,5 @@
+import ErrorCodes
 import Foundation
-import MyNumberCard
 
 // The JSON shapes of jpkid's v1 API, shared by the daemon and its clients.
 // Dates are ISO 8601 instants (UTC); `expiryDate` / `renewableFrom` are dates in Japan time.
@@ -102,17 +102,23 @@ public struct CertificateView: Codable, Sendable, Equatable {
     /// Always false when present: JPKI revocation status is open only to registered verifiers.
     public var revocationChecked: Bool?
 
-    public init(_ info: CertificateInfo, now: Date) {
-        subject = info.subject
-        issuer = info.issuer
-        serialNumber = info.serialNumber
-        sha256Fingerprint = info.sha256Fingerprint
-        notBefore = info.notBefore
-        notAfter = info.notAfter
-        expiryDate = info.expiryDate.description
-        renewableFrom = info.renewableFrom.description
-        status = info.status(at: now).rawValue
-        daysUntilExpiry = info.daysUntilExpiry(from: now)
+    public init(
+        subject: String, issuer: String, serialNumber: String, sha256Fingerprint: String, notBefore: Date,
+        notAfter: Date, expiryDate: String, renewableFrom: String, status: String, daysUntilExpiry: Int,
+        trust: String? = nil, revocationChecked: Bool? = nil
+    ) {
+        self.subject = subject
+        self.issuer = issuer
+        self.serialNumber = serialNumber
+        self.sha256Fingerprint = sha256Fingerprint
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.expiryDate = expiryDate
+        self.renewableFrom = renewableFrom
+        self.status = status
+        self.daysUntilExpiry = daysUntilExpiry
+        self.trust = trust
+        self.revocationChecked = revocationChecked
     }
 }
 
@@ -125,12 +131,12 @@ public struct PINView: Codable, Sendable, Equatable {
     public var verified: Bool
     public var available: Bool
 
-    public init(_ status: PINStatus) {
-        remaining = status.remaining
-        max = status.knownMaxTries
-        blocked = status.isBlocked
-        verified = status.isVerified
-        available = status.state != .notAvailable
+    public init(remaining: Int?, max: Int?, blocked: Bool, verified: Bool, available: Bool) {
+        self.remaining = remaining
+        self.max = max
+        self.blocked = blocked
+        self.verified = verified
+        self.available = available
     }
 }
 
@@ -230,11 +236,11 @@ public struct ErrorBody: Codable, Sendable, Equatable {
 }
 
 public struct ErrorDetail: Codable, Sendable, Equatable {
-    public var code: String
+    public var code: ErrorCode
     public var message: String
     /// Tries left, for `wrong_pin` and `final_attempt`.
     public var remaining: Int?
-    public init(code: String, message: String, remaining: Int? = nil) {
+    public init(code: ErrorCode, message: String, remaining: Int? = nil) {
         self.code = code
         self.message = message
         self.remaining = remaining

@@ -1,3 +1,4 @@
+import ErrorCodes
 import ISO7816
 
 /// Errors from the card-application layer, each with a stable code.
@@ -38,24 +39,24 @@ public enum CardError: CodedError, Equatable {
     /// the status shows nothing was written, nil when it cannot be told.
     case pinChangeFailed(PINKind, StatusWord?, oldPINStands: Bool?)
 
-    public var code: String {
+    public var code: ErrorCode {
         switch self {
-        case .pinFormat: "pin_format"
-        case .wrongPIN: "wrong_pin"
-        case .pinBlocked: "pin_blocked"
-        case .finalAttempt: "final_attempt"
-        case .pinNotAvailable: "pin_not_available"
-        case .pinRequired: "pin_required"
-        case .applicationNotFound: "application_not_found"
-        case .fileNotFound: "file_not_found"
-        case .certificateNotIssued: "certificate_not_issued"
-        case .unsupportedCard: "unsupported_card"
-        case .unexpectedStatus: "card_error"
-        case .malformedResponse: "malformed_response"
-        case .invalidDigest: "invalid_digest"
-        case .invalidCertificate: "invalid_certificate"
-        case .invalidSignature: "card_error"
-        case .pinChangeFailed: "pin_change_failed"
+        case .pinFormat: .pinFormat
+        case .wrongPIN: .wrongPIN
+        case .pinBlocked: .pinBlocked
+        case .finalAttempt: .finalAttempt
+        case .pinNotAvailable: .pinNotAvailable
+        case .pinRequired: .pinRequired
+        case .applicationNotFound: .applicationNotFound
+        case .fileNotFound: .fileNotFound
+        case .certificateNotIssued: .certificateNotIssued
+        case .unsupportedCard: .unsupportedCard
+        case .unexpectedStatus: .cardError
+        case .malformedResponse: .malformedResponse
+        case .invalidDigest: .invalidDigest
+        case .invalidCertificate: .invalidCertificate
+        case .invalidSignature: .cardError
+        case .pinChangeFailed: .pinChangeFailed
         }
     }
 

@@ -96,7 +96,7 @@ public final class PCSCCard: CardTransport, Sendable {
         let response: [UInt8]
         do {
             response = try await transmitRaw(bytes, protocol: proto, handle: handle)
-        } catch let error as PCSCError where error.code == "not_transacted" {
+        } catch let error as PCSCError where error.code == .notTransacted {
             // The reader driver lost the card mid-command (vpcd reports a communication error).
             if try await !cardIsPresent() {
                 throw PCSCError(status: SCARD_W_REMOVED_CARD, operation: "SCardTransmit")

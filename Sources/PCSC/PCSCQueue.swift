@@ -1,4 +1,5 @@
 import Dispatch
+import ErrorCodes
 import ISO7816
 import Synchronization
 
@@ -64,17 +65,17 @@ private final class ResumeOnce<T: Sendable>: Sendable {
 /// A PC/SC call that did not answer in time.
 public struct PCSCTimeout: CodedError, Equatable {
     /// `card_busy` (another program holds the card) or `timeout` (the card or driver hangs).
-    public let code: String
+    public let code: ErrorCode
     public let message: String
 
     public static func busy(_ timeout: Duration) -> PCSCTimeout {
         PCSCTimeout(
-            code: "card_busy",
+            code: .cardBusy,
             message: "another program has held the card for more than \(timeout.timeInterval) s; try again")
     }
 
     public static func hung(_ operation: String, _ timeout: Duration) -> PCSCTimeout {
-        PCSCTimeout(code: "timeout", message: "\(operation) did not answer within \(timeout.timeInterval) s")
+        PCSCTimeout(code: .timeout, message: "\(operation) did not answer within \(timeout.timeInterval) s")
     }
 }
 

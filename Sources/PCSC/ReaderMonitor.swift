@@ -1,4 +1,5 @@
 import CPCSCLite
+import ErrorCodes
 import Foundation
 import Synchronization
 
@@ -11,7 +12,7 @@ public enum ReaderEvent: Sendable, Equatable {
     /// The reader is there but cannot be used (unplugged mid-call, driver trouble, mute card).
     case readerUnavailable(String)
     /// pcscd went away (`no_service` / `comm_error`); the monitor keeps trying to reconnect.
-    case pcscUnavailable(code: String)
+    case pcscUnavailable(code: ErrorCode)
     /// pcscd is back; the readers follow as `readerAdded` / `cardInserted`.
     case pcscRestored
 }
@@ -101,7 +102,7 @@ final class MonitorWorker: Sendable {
             guard let handle = establish() else {
                 if !outage {
                     outage = true
-                    emit(.pcscUnavailable(code: "no_service"))
+                    emit(.pcscUnavailable(code: .noService))
                 }
                 pause(backoff)
                 backoff = min(backoff * 2, configuration.maximumBackoff)
@@ -155,7 +156,7 @@ final class MonitorWorker: Sendable {
             do {
                 names = try PCSCContext.listReadersBlocking(handle).filter(accepts)
             } catch let error as PCSCError {
-                if error.isServiceLost || error.code == "invalid_handle" { return error }
+                if error.isServiceLost || error.code == .invalidHandle { return error }
                 names = []
             } catch {
                 names = []
@@ -197,7 +198,7 @@ final class MonitorWorker: Sendable {
                 continue  // a reader left between listing and waiting: list again
             default:
                 let error = PCSCError(status: status, operation: "SCardGetStatusChange")
-                if error.isServiceLost || error.code == "invalid_handle" { return error }
+                if error.isServiceLost || error.code == .invalidHandle { return error }
                 pause(.milliseconds(200))
                 continue
             }

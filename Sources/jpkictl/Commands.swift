@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import ISO7816
 import JPKIAPI
 import JPKIClient
 
@@ -211,7 +210,7 @@ struct Sign: ParsableCommand {
             }
             request.data = data.base64EncodedString()
         } else if let digest {
-            guard let bytes = [UInt8](hex: digest) else { throw ValidationError("--digest is not hex") }
+            guard let bytes = [UInt8](hexInput: digest) else { throw ValidationError("--digest is not hex") }
             request.digest = Data(bytes).base64EncodedString()
         }
         let target = try options.pinTarget()
@@ -315,8 +314,8 @@ struct Watch: ParsableCommand {
         }
         if let response, !(200..<300).contains(response.status) {
             let detail = try? APIJSON.decoder().decode(ErrorBody.self, from: response.body)
-            printError("\(detail?.error.code ?? "http_\(response.status)"): \(detail?.error.message ?? "")")
-            throw ExitCode(Exit.forCode(detail?.error.code ?? "").rawValue)
+            printError("\(detail?.error.code.rawValue ?? "http_\(response.status)"): \(detail?.error.message ?? "")")
+            throw ExitCode(Exit.forCode(detail?.error.code).rawValue)
         }
     }
 }

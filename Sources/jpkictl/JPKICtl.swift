@@ -1,4 +1,5 @@
 import ArgumentParser
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import JPKIClient
@@ -21,14 +22,14 @@ enum Exit: Int32 {
     case notVerified = 9
     case attentionNeeded = 10
 
-    static func forCode(_ code: String) -> Exit {
+    static func forCode(_ code: ErrorCode?) -> Exit {
         switch code {
-        case "forbidden": .forbidden
-        case "no_card", "unknown_reader", "card_removed", "ambiguous_card", "card_not_ready", "card_changed": .noCard
-        case "wrong_pin": .wrongPIN
-        case "pin_blocked": .pinBlocked
-        case "final_attempt": .finalAttempt
-        case "pin_format", "bad_request", "invalid_digest": .badInput
+        case .forbidden: .forbidden
+        case .noCard, .unknownReader, .cardRemoved, .ambiguousCard, .cardNotReady, .cardChanged: .noCard
+        case .wrongPIN: .wrongPIN
+        case .pinBlocked: .pinBlocked
+        case .finalAttempt: .finalAttempt
+        case .pinFormat, .badRequest, .invalidDigest: .badInput
         default: .failure
         }
     }
@@ -97,9 +98,10 @@ struct CommonOptions: ParsableArguments {
                 FileHandle.standardOutput.write(response.body)
             } else {
                 printError(
-                    "\(detail?.code ?? "http_\(response.status)"): \(detail?.message ?? "HTTP \(response.status)")")
+                    "\(detail?.code.rawValue ?? "http_\(response.status)"): \(detail?.message ?? "HTTP \(response.status)")"
+                )
             }
-            throw ExitCode(Exit.forCode(detail?.code ?? "").rawValue)
+            throw ExitCode(Exit.forCode(detail?.code).rawValue)
         }
         return response.body
     }
@@ -133,6 +135,6 @@ struct JPKICtl: ParsableCommand {
             """,
         subcommands: [
             Status.self, Health.self, PINCommand.self, Sign.self, Cert.self, Watch.self, Diagnose.self,
-            Authenticate.self, VerifySignature.self, CardTextCommand.self, CardFaceCommand.self, UI.self,
+            Authenticate.self, CardTextCommand.self, CardFaceCommand.self, UI.self,
         ])
 }

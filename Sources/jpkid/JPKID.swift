@@ -1,5 +1,4 @@
 import ArgumentParser
-import CardSimulator
 import Foundation
 import JPKIDaemon
 import Logging
@@ -12,8 +11,7 @@ struct JPKID: AsyncParsableCommand {
         commandName: "jpkid",
         abstract: "The My Number card (JPKI) daemon: PC/SC readers served over a Unix-socket JSON API.",
         discussion: """
-            With --simulate it serves an in-process simulated card instead of pcscd's readers \
-            (scenarios: \(Scenario.presetNames.joined(separator: ", "))).
+            For a simulated card, run jpki-sim behind pcscd's vpcd reader (scripts/demo.sh).
             Started by systemd with a socket (jpkid.socket) it takes that socket; otherwise it binds \
             --socket itself. SIGTERM/SIGINT stop it gracefully; SIGHUP reloads the configuration file.
             """)
@@ -38,19 +36,6 @@ struct JPKID: AsyncParsableCommand {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
-
-    @Flag(help: "Serve a simulated reader and card in-process (no pcscd).")
-    var simulate = false
-
-    @Argument(help: "The simulated card's scenario, with --simulate.")
-    var scenario: String?
-
-    @Option(name: .customLong("simulate-state"), help: "With --simulate: keep the card in this state file.")
-    var simulateState: String?
-
-    func validate() throws {
-        if scenario != nil && !simulate { throw ValidationError("a scenario is only meaningful with --simulate") }
-    }
 
     func run() async throws {
         var overrides = Configuration.Overrides()
@@ -84,18 +69,8 @@ struct JPKID: AsyncParsableCommand {
                 "the open-file limit is low for maxConnections", metadata: ["limit": "\(openFiles)"])
         }
 
-        let source: any CardSource
-        if simulate {
-            let preset = try Scenario.preset(named: scenario ?? "default")
-            let card =
-                try simulateState.map { try SimulatedCard.persistent(at: URL(fileURLWithPath: $0), scenario: preset) }
-                ?? SimulatedCard(image: try CardBuilder.build(preset))
-            source = SimulatedCardSource(card: card)
-            logger.notice("serving a simulated card", metadata: ["scenario": "\(preset.name)"])
-        } else {
-            source = PCSCCardSource(
-                readerFilter: configuration.readerFilter, cardTimeout: .seconds(configuration.cardTimeoutSeconds))
-        }
+        let source = PCSCCardSource(
+            readerFilter: configuration.readerFilter, cardTimeout: .seconds(configuration.cardTimeoutSeconds))
         let binding: HTTPServer.Binding =
             SocketActivation.listeningSocket().map { .inherited($0) }
             ?? .path(configuration.socket, socketGroup: configuration.socketGroup ?? configuration.statusGroup)

@@ -1,3 +1,4 @@
+import ErrorCodes
 import Testing
 
 @testable import ISO7816
@@ -111,7 +112,7 @@ struct BERTLVTests {
 
     @Test func errorsCarryAStableCodeAndNoValueBytes() {
         let error = TLVError.valueTruncated(tag: 0xDF22, offset: 0, length: 9, available: 2)
-        #expect(error.code == "malformed_tlv")
+        #expect(error.code == .malformedTLV)
         #expect(error.message.contains("DF 22"))
     }
 

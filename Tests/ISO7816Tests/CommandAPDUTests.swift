@@ -1,3 +1,4 @@
+import ErrorCodes
 import Testing
 
 @testable import ISO7816
@@ -105,7 +106,7 @@ struct ResponseAPDUTests {
     @Test func tooShortIsAnError() {
         #expect(throws: APDUError.responseTooShort(count: 0)) { try ResponseAPDU(bytes: []) }
         #expect(throws: APDUError.responseTooShort(count: 1)) { try ResponseAPDU(bytes: [0x90]) }
-        #expect(APDUError.responseTooShort(count: 1).code == "malformed_apdu")
+        #expect(APDUError.responseTooShort(count: 1).code == .malformedAPDU)
     }
 
     @Test func splitsDataAndStatus() throws {

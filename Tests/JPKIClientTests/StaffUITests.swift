@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import Synchronization
@@ -191,8 +192,9 @@ struct StaffViewTests {
         let noReader = StaffView(ReaderList(readers: []), diagnosis: d)
         #expect(noReader.problem?.code == "no_reader")
         #expect(StaffView.unreachable(d).problem?.message.contains("接続できません") == true)
-        for code in ["jpkid_unreachable", "no_reader", "no_card", "unsupported_card", "card_removed", "card_changed"] {
-            let message = d.staffMessage(code)
+        let codes: [ErrorCode] = [.jpkidUnreachable, .noCard, .unsupportedCard, .cardRemoved, .cardChanged]
+        for message in codes.map({ d.staffMessage($0) }) + [d.staffMessage(.noReader)] {
+            let code = message.code
             #expect(!message.message.isEmpty && !message.next.isEmpty)
             #expect(message.message.matches(of: /[A-Za-z]{2,}/).isEmpty, "\(code)")
         }

@@ -1,7 +1,9 @@
 import CardSimulator
 import Crypto
+import ErrorCodes
 import Foundation
 import JPKIAPI
+import JPKIDaemonSimulation
 import JPKIClient
 import Testing
 import X509
@@ -67,14 +69,14 @@ struct APITests {
         try await DaemonFixture.with(try DaemonFixture()) { d in
             var r = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"9999"}"#)
             #expect(r.status == 401)
-            #expect(d.error(r) == ErrorDetail(code: "wrong_pin", message: d.error(r)!.message, remaining: 2))
+            #expect(d.error(r) == ErrorDetail(code: .wrongPIN, message: d.error(r)!.message, remaining: 2))
             r = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"9999"}"#)
             #expect(d.error(r)?.remaining == 1)
             // One try left: refused without confirmation, and no VERIFY with data reaches the card.
             let verifiesBefore = d.source.card.trace.filter { $0.ins == 0x20 && $0.dataLength > 0 }.count
             r = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"1234"}"#)
             #expect(r.status == 409)
-            #expect(d.error(r)?.code == "final_attempt")
+            #expect(d.error(r)?.code == .finalAttempt)
             #expect(d.source.card.trace.filter { $0.ins == 0x20 && $0.dataLength > 0 }.count == verifiesBefore)
             r = try await d.request(
                 "POST", "/v1/card/pins/auth/verify", json: #"{"pin":"1234","confirmFinalAttempt":true}"#)
@@ -88,9 +90,9 @@ struct APITests {
                 r = try await d.request("POST", "/v1/card/pins/auth/verify", json: body)
             }
             #expect(r.status == 423)
-            #expect(d.error(r)?.code == "pin_blocked")
+            #expect(d.error(r)?.code == .pinBlocked)
             r = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"1234"}"#)
-            #expect(d.error(r)?.code == "pin_blocked")
+            #expect(d.error(r)?.code == .pinBlocked)
             let reader = try APIJSON.decoder().decode(
                 ReaderView.self, from: try await d.request("GET", "/v1/card").body)
             #expect(reader.card?.pins["auth"]?.blocked == true)
@@ -103,10 +105,10 @@ struct APITests {
             for (kind, pin) in [("auth", "12345"), ("sign", "abcdef"), ("juki", "12a4"), ("card-text", "")] {
                 let r = try await d.request("POST", "/v1/card/pins/\(kind)/verify", json: #"{"pin":"\#(pin)"}"#)
                 #expect(r.status == 422)
-                #expect(d.error(r)?.code == "pin_format")
+                #expect(d.error(r)?.code == .pinFormat)
             }
             let r = try await d.request("POST", "/v1/card/sign", json: #"{"key":"sign","pin":"ABCDEF","data":"aGk="}"#)
-            #expect(d.error(r)?.code == "pin_format")
+            #expect(d.error(r)?.code == .pinFormat)
             #expect(d.source.card.apduCount == before)
         }
     }
@@ -149,7 +151,7 @@ struct APITests {
             let child = try DaemonFixture(scenario: try Scenario.preset(named: "child"))
             try await DaemonFixture.with(child) { c in
                 let r = try await c.request("POST", "/v1/card/certificates/sign", json: #"{"pin":"ABC123"}"#)
-                #expect(c.error(r)?.code == "pin_not_available")
+                #expect(c.error(r)?.code == .pinNotAvailable)
             }
         }
     }
@@ -191,12 +193,12 @@ struct APITests {
             for (method, path, body, status, code) in cases {
                 let r = try await d.request(method, path, json: body)
                 #expect(r.status == status, "\(method) \(path) \(body ?? "")")
-                #expect(d.error(r)?.code == code, "\(method) \(path) \(body ?? "")")
+                #expect(d.error(r)?.code.rawValue == code, "\(method) \(path) \(body ?? "")")
             }
             let big = "{\"key\":\"auth\",\"pin\":\"1234\",\"data\":\"" + String(repeating: "A", count: 70_000) + "\"}"
             let r = try await d.request("POST", "/v1/card/sign", json: big)
             #expect(r.status == 413)
-            #expect(d.error(r)?.code == "payload_too_large")
+            #expect(d.error(r)?.code == .payloadTooLarge)
             #expect(d.source.card.image == before)
             // Malformed HTTP itself is answered 400 by the HTTP layer.
             let raw = try await onThread { () -> String in
@@ -210,11 +212,11 @@ struct APITests {
         try await DaemonFixture.with(try DaemonFixture()) { d in
             d.source.removeCard()
             try await d.eventually("the removal is seen") {
-                d.error(try await d.request("GET", "/v1/card"))?.code == "no_card"
+                d.error(try await d.request("GET", "/v1/card"))?.code == .noCard
             }
             let id = try await d.readerID()
             let r = try await d.request("POST", "/v1/readers/\(id)/pins/auth/verify", json: #"{"pin":"1234"}"#)
-            #expect(d.error(r)?.code == "no_card")
+            #expect(d.error(r)?.code == .noCard)
             let view = try APIJSON.decoder().decode(
                 ReaderView.self, from: try await d.request("GET", "/v1/readers/\(id)").body)
             #expect(view.state == .empty)

@@ -1,5 +1,6 @@
 import CardSimulator
 import Crypto
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import JPKIClient
@@ -129,7 +130,7 @@ struct AuthenticateTests {
             let sign = try await d.request(
                 "POST", "/v1/card/sign", json: #"{"key":"auth","pin":"1234","data":"\#(data)"}"#)
             #expect(sign.status == 502)
-            #expect(d.error(sign)?.code == "card_error")
+            #expect(d.error(sign)?.code == .cardError)
             #expect(!String(decoding: sign.body, as: UTF8.self).contains("\"signature\""))
             // The card did sign: the check is jpkid's, not a PIN failure.
             #expect(d.source.card.trace.contains { $0.ins == 0x2A && $0.statusWord == 0x9000 })
@@ -178,7 +179,7 @@ struct AuthenticateTests {
             for (json, status, code) in cases {
                 let response = try await d.request("POST", "/v1/card/authenticate", json: json)
                 #expect(response.status == status, "\(json)")
-                #expect(d.error(response)?.code == code, "\(json)")
+                #expect(d.error(response)?.code.rawValue == code, "\(json)")
             }
             #expect(try await d.request("GET", "/v1/card/authenticate").status == 405)
             #expect(d.source.card.apduCount == apdus)

@@ -1,4 +1,5 @@
 import CardSimulator
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import JPKIClient
@@ -33,7 +34,7 @@ struct BoundsTests {
             let response = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"9999"}"#)
             let waited = ContinuousClock.now - start
             #expect(response.status == 503)
-            #expect(d.error(response)?.code == "card_busy")
+            #expect(d.error(response)?.code == .cardBusy)
             #expect(waited < .seconds(8))  // the timeout is 1 s; generous for a loaded machine
             // Health answers meanwhile.
             #expect(try await d.request("GET", "/v1/health").status == 200)
@@ -121,7 +122,7 @@ struct BoundsTests {
                 let path = body.contains("\"key\"") ? "/v1/card/sign" : "/v1/card/pins/auth/verify"
                 let response = try await d.request("POST", path, json: body)
                 #expect(response.status == 400, "\(body)")
-                #expect(d.error(response)?.code == "bad_request", "\(body)")
+                #expect(d.error(response)?.code == .badRequest, "\(body)")
             }
             #expect(d.source.card.apduCount == before)
         }

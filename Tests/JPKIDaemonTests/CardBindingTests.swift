@@ -1,4 +1,5 @@
 import CardSimulator
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import JPKIClient
@@ -35,7 +36,7 @@ struct CardBindingTests {
                 for await _ in opened { break }
                 d.source.removeCard()
                 try await d.eventually("the removal is seen") {
-                    d.error(try await d.request("GET", "/v1/card"))?.code == "no_card"
+                    d.error(try await d.request("GET", "/v1/card"))?.code == .noCard
                 }
                 d.source.insertCard()
                 try await d.eventually("the card is read again") {
@@ -60,7 +61,7 @@ struct CardBindingTests {
             let idA = try await view(d).cardId
             // The citizen's card A is swapped for card B between the status and the POST.
             d.source.removeCard()
-            try await d.eventually("A is gone") { d.error(try await d.request("GET", "/v1/card"))?.code == "no_card" }
+            try await d.eventually("A is gone") { d.error(try await d.request("GET", "/v1/card"))?.code == .noCard }
             d.source.insertCard(cardB)
             try await d.eventually("B is read") { (try? await view(d).kind) == "my_number_card" }
             let served = cardB.apduCount
@@ -71,7 +72,7 @@ struct CardBindingTests {
             ] {
                 let response = try await d.request("POST", "/v1/card/\(path)", json: body)
                 #expect(response.status == 409)
-                #expect(d.error(response)?.code == "card_changed")
+                #expect(d.error(response)?.code == .cardChanged)
             }
             #expect(cardB.apduCount == served)
             #expect(cardB.image.remainingTries(0x0018, in: "jpki") == 2)

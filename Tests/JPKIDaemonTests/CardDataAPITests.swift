@@ -1,4 +1,5 @@
 import CardSimulator
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import JPKIClient
@@ -66,7 +67,7 @@ struct CardDataAPITests {
             ] {
                 let response = try await d.request("POST", path, json: body)
                 #expect(response.status == 422, "\(path) \(body)")
-                #expect(d.error(response)?.code == "pin_format")
+                #expect(d.error(response)?.code == .pinFormat)
             }
             #expect(d.source.card.trace.isEmpty, "no APDU at all, so no VERIFY")
         }
@@ -119,7 +120,7 @@ struct CardDataAPITests {
             let response = try await d.request(
                 "POST", "/v1/card/pins/auth/change", json: #"{"pin":"1234","newPin":"8642"}"#)
             #expect(response.status == 423)
-            #expect(d.error(response)?.code == "pin_blocked")
+            #expect(d.error(response)?.code == .pinBlocked)
             #expect(!d.source.card.trace.contains { $0.ins == 0x24 })
         }
     }

@@ -1,6 +1,7 @@
 import CardSimulator
 import Foundation
 import JPKIAPI
+import JPKIDaemonSimulation
 import JPKIClient
 import Logging
 import MyNumberCard

@@ -1,4 +1,5 @@
 import CardSimulator
+import ErrorCodes
 import ISO7816
 import Testing
 
@@ -34,7 +35,7 @@ struct CardDataParsingTests {
                 _ = try MyNumber(bad)
                 Issue.record("accepted a malformed my number")
             } catch {
-                #expect(error.code == "malformed_response")
+                #expect(error.code == .malformedResponse)
                 #expect(!error.message.contains("1234"))
             }
         }

@@ -1,5 +1,6 @@
 import CardSimulator
 import Crypto
+import ErrorCodes
 import Foundation
 import ISO7816
 import Testing
@@ -90,7 +91,7 @@ struct ReadingTests {
     }
 
     @Test func erasedSignCertificateIsNotIssuedButACorruptOneIsAnError() async throws {
-        for (fill, expected) in [(UInt8(0xFF), "certificate_not_issued"), (0x00, "certificate_not_issued")] {
+        for (fill, expected) in [(UInt8(0xFF), ErrorCode.certificateNotIssued), (0x00, .certificateNotIssued)] {
             var image = try Fixtures.image()
             let index = image.applications.firstIndex { $0.name == "jpki" }!
             let file = image.applications[index].files.firstIndex { $0.fid == 0x0001 }!
@@ -226,7 +227,7 @@ struct FaultTests {
             _ = try await card.readSummary()
             Issue.record("read should fail")
         } catch let error as any CodedError {
-            #expect(error.code == "card_removed")
+            #expect(error.code == .cardRemoved)
         }
         sim.insert()
         let summary = try await card.readSummary()
@@ -240,7 +241,7 @@ struct FaultTests {
             _ = try await card.detect()
             Issue.record("detect should fail")
         } catch let error as any CodedError {
-            #expect(error.code == "malformed_apdu")
+            #expect(error.code == .malformedAPDU)
         }
     }
 

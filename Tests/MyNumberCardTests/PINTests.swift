@@ -1,4 +1,5 @@
 import CardSimulator
+import ErrorCodes
 import ISO7816
 import Testing
 
@@ -44,7 +45,7 @@ struct PINFormatTests {
             _ = try PIN("SECRET99X", for: .auth)
         } catch {
             #expect(!error.message.contains("SECRET99X"))
-            #expect(error.code == "pin_format")
+            #expect(error.code == .pinFormat)
         }
     }
 

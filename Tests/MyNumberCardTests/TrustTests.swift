@@ -1,4 +1,5 @@
 import CardSimulator
+import ErrorCodes
 import Foundation
 import Testing
 import X509
@@ -103,7 +104,7 @@ struct TrustTests {
         #expect(throws: CardError.invalidSignature) {
             try SignatureCheck.require(tampered, for: digestInfo, certificate: certificate)
         }
-        #expect(CardError.invalidSignature.code == "card_error")
+        #expect(CardError.invalidSignature.code == .cardError)
     }
 
     @Test func anchorsLoadFromADirectoryAndABrokenFileIsAnError() throws {

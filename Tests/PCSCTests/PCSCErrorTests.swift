@@ -22,7 +22,7 @@ struct PCSCErrorTests {
     ])
     func codes(_ status: Int, _ code: String) {
         let error = PCSCError(status: status, operation: "SCardTransmit")
-        #expect(error.code == code)
+        #expect(error.code.rawValue == code)
         #expect(error.message.hasPrefix("SCardTransmit: "))
     }
 

@@ -1,4 +1,5 @@
 import CardSimulator
+import ErrorCodes
 import Foundation
 import ISO7816
 import MyNumberCard
@@ -65,7 +66,7 @@ struct PCSCIntegrationTests {
                 _ = try await MyNumberCard(transport: card).readSummary()
                 Issue.record("the read should fail: the card was pulled")
             } catch let error as any CodedError {
-                #expect(error.code == "card_removed")
+                #expect(error.code == .cardRemoved)
             }
             await card.disconnect()
             let removed = try await log.wait(from: inserted) { $0 == .cardRemoved(reader: virtualReader) }

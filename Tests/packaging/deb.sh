@@ -53,22 +53,9 @@ check "tmpfiles entries apply" systemd-tmpfiles --root="$root" --create jpkid.co
 check "udev rules: syntax and every supported reader" python3 Tests/packaging/check-udev-rules.py \
     "$root/usr/lib/udev/rules.d/93-jpkid-readers.rules"
 
-# Socket activation exactly as systemd does it: a listening socket as fd 3 with LISTEN_FDS,
-# LISTEN_PID and LISTEN_FDNAMES; jpkid must serve it, not bind its own. Under MDWE as well.
-sock=$work/run/jpkid.sock
-mkdir -p "$work/run"
-systemd-socket-activate -l "$sock" --fdname=jpkid.socket \
-    python3 Tests/packaging/mdwe-exec.py "$root/usr/bin/jpkid" --simulate --status-group "" --operator-group "" \
-    --socket "$work/run/not-this-one.sock" >"$work/jpkid.log" 2>&1 &
-activator=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-check "socket-activated jpkid answers on the inherited socket (and runs with MemoryDenyWriteExecute)" \
-    sh -c "for i in \$(seq 100); do '$root/usr/bin/jpkictl' health --socket '$sock' && exit 0; sleep 0.1; done; exit 1"
-check "... it took the inherited socket and bound none of its own" \
-    sh -c "grep -q 'inherited fd 3' '$work/jpkid.log' && [ ! -e '$work/run/not-this-one.sock' ]"
-check "... and serves the simulated card" sh -c "'$root/usr/bin/jpkictl' status --socket '$sock' | grep -q my_number_card"
-kill "$activator" 2>/dev/null
-wait "$activator" 2>/dev/null
+# Socket activation exactly as systemd does it, under MDWE, on the simulated card through pcscd.
+check "socket-activated jpkid serves the inherited socket under MemoryDenyWriteExecute and reads the card" \
+    scripts/pcsc-harness.sh run -- Tests/packaging/socket-activation.sh "$root"
 
 echo "packaging: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

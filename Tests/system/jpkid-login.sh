@@ -44,13 +44,13 @@ check "without a challenge jpkid makes 32 random bytes, and openssl agrees" \
         openssl dgst -sha256 -verify '$work/pub.pem' -signature '$work/sig2' '$work/challenge2' | grep -q 'Verified OK'"
 check "... the answer says authenticated, trusted, revocation not checked" \
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if (d["authenticated"], d["trust"], d["revocationChecked"]) == (True, "trusted", False) else 1)' "$work/login.json"
-check "jpkictl verify (offline) accepts the signature and the chain" \
-    "$ctl" verify --signature "$work/sig" --input "$work/challenge" --certificate "$work/cert.pem" \
+check "jpki-verify (offline) accepts the signature and the chain" \
+    "$bin/jpki-verify" --signature "$work/sig" --input "$work/challenge" --certificate "$work/cert.pem" \
     --trust-anchors "$work/anchors" --ca "$work/anchors/auth-ca.pem"
 head -c 1 "$work/sig" | tr '\000-\377' '\001-\377\000' >"$work/bad-sig"
 tail -c +2 "$work/sig" >>"$work/bad-sig"
-check "jpkictl verify refuses a changed signature (exit 9), as openssl does" \
-    sh -c "out=\$('$ctl' verify --signature '$work/bad-sig' --input '$work/challenge' --certificate '$work/cert.pem' \
+check "jpki-verify refuses a changed signature (exit 9), as openssl does" \
+    sh -c "out=\$('$bin/jpki-verify' --signature '$work/bad-sig' --input '$work/challenge' --certificate '$work/cert.pem' \
         --trust-anchors '$work/anchors'); rc=\$?; echo \"\$out\"; [ \$rc -eq 9 ] && echo \"\$out\" | grep -q 'signature: INVALID' && \
         ! openssl dgst -sha256 -verify '$work/pub.pem' -signature '$work/bad-sig' '$work/challenge'"
 stop_jpkid

@@ -1,3 +1,4 @@
+import ErrorCodes
 import FuzzSupport
 import ISO7816
 import MyNumberCard
@@ -87,7 +88,7 @@ final class ScriptedTransport: CardTransport {
     }
 
     struct Gone: CodedError {
-        var code: String { "card_removed" }
+        var code: ErrorCode { .cardRemoved }
         var message: String { "the scripted card has no more answers" }
     }
 

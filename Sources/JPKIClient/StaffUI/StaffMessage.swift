@@ -1,3 +1,5 @@
+import ErrorCodes
+
 /// A message for counter staff: what happened and what to do next, in their language.
 public struct StaffMessage: Codable, Sendable, Equatable {
     /// The API's error code, or the ui server's own (`jpkid_unreachable`, `no_reader`, ...).
@@ -12,9 +14,26 @@ public struct StaffMessage: Codable, Sendable, Equatable {
     }
 }
 
+/// What the staff page shows that is not an error of the API.
+public enum StaffOutcome: String, Sendable {
+    /// jpkid answers but sees no reader.
+    case noReader = "no_reader"
+    /// The PIN was right.
+    case verified
+}
+
 extension Diagnosis {
     /// Errors people understand: each code as a sentence and the next step.
-    public func staffMessage(_ code: String, remaining: Int? = nil) -> StaffMessage {
+    public func staffMessage(_ code: ErrorCode, remaining: Int? = nil) -> StaffMessage {
+        staffMessage(key: code.rawValue, remaining: remaining)
+    }
+
+    /// The page's own outcomes as a sentence and the next step.
+    public func staffMessage(_ outcome: StaffOutcome) -> StaffMessage {
+        staffMessage(key: outcome.rawValue, remaining: nil)
+    }
+
+    private func staffMessage(key code: String, remaining: Int?) -> StaffMessage {
         func m(_ ja: String, _ en: String, _ nextJa: String, _ nextEn: String) -> StaffMessage {
             StaffMessage(code: code, message: t(ja, en), next: t(nextJa, nextEn))
         }

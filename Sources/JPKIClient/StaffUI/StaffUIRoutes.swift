@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 import JPKIAPI
 
@@ -61,7 +62,7 @@ struct StaffUIRoutes {
             let code = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error.code
             return StaffView(
                 language: diagnosis.language == .japanese ? "ja" : "en", readers: [],
-                problem: diagnosis.staffMessage(code ?? "jpkid_unreachable"))
+                problem: diagnosis.staffMessage(code ?? .jpkidUnreachable))
         }
         return StaffView(list, diagnosis: diagnosis)
     }
@@ -80,7 +81,7 @@ struct StaffUIRoutes {
         do {
             response = try jpkid.send("POST", "/v1/readers/\(reader)/pins/\(kind)/verify", json: body)
         } catch {
-            let message = diagnosis.staffMessage("jpkid_unreachable")
+            let message = diagnosis.staffMessage(.jpkidUnreachable)
             return json(502, VerifyAnswer(status: 502, code: message.code, message: message))
         }
         if response.status == 200, let ok = try? APIJSON.decoder().decode(VerifyResponse.self, from: response.body) {
@@ -88,14 +89,14 @@ struct StaffUIRoutes {
                 200,
                 VerifyAnswer(
                     status: 200, code: "verified", pin: ok.pin, remaining: ok.pin.remaining,
-                    message: diagnosis.staffMessage("verified")))
+                    message: diagnosis.staffMessage(.verified)))
         }
         let detail = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error
-        let code = detail?.code ?? "http_\(response.status)"
+        let code = detail?.code ?? ErrorCode(rawValue: "http_\(response.status)")
         return json(
             response.status,
             VerifyAnswer(
-                status: response.status, code: code, remaining: detail?.remaining,
+                status: response.status, code: code.rawValue, remaining: detail?.remaining,
                 message: diagnosis.staffMessage(code, remaining: detail?.remaining)))
     }
 

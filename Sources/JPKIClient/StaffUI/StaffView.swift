@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 import JPKIAPI
 
@@ -69,14 +70,14 @@ public struct StaffView: Codable, Sendable, Equatable {
     public init(_ list: ReaderList, diagnosis: Diagnosis, now: Date = Date()) {
         language = diagnosis.language == .japanese ? "ja" : "en"
         readers = list.readers.map { Self.reader($0, diagnosis, now) }
-        problem = list.readers.isEmpty ? diagnosis.staffMessage("no_reader") : nil
+        problem = list.readers.isEmpty ? diagnosis.staffMessage(.noReader) : nil
     }
 
     /// The page's view when jpkid cannot be asked.
     public static func unreachable(_ diagnosis: Diagnosis) -> StaffView {
         StaffView(
             language: diagnosis.language == .japanese ? "ja" : "en", readers: [],
-            problem: diagnosis.staffMessage("jpkid_unreachable"))
+            problem: diagnosis.staffMessage(.jpkidUnreachable))
     }
 
     static func reader(_ reader: ReaderView, _ d: Diagnosis, _ now: Date) -> Reader {
@@ -85,7 +86,7 @@ public struct StaffView: Codable, Sendable, Equatable {
         switch reader.state {
         case .empty:
             label = d.t("カードなし", "no card")
-            problem = d.staffMessage("no_card")
+            problem = d.staffMessage(.noCard)
         case .reading:
             label = d.t("読み取り中", "reading")
             problem = nil
@@ -94,10 +95,10 @@ public struct StaffView: Codable, Sendable, Equatable {
             problem = nil
         case .unsupportedCard:
             label = d.t("対応していないカード", "unsupported card")
-            problem = d.staffMessage("unsupported_card")
+            problem = d.staffMessage(.unsupportedCard)
         case .error:
             label = d.t("エラー", "error")
-            problem = d.staffMessage(reader.error?.code ?? "error")
+            problem = d.staffMessage(reader.error?.code ?? .internalError)
         }
         return Reader(
             id: reader.id, name: reader.name, state: reader.state.rawValue, stateLabel: label, problem: problem,

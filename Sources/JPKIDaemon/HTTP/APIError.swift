@@ -1,4 +1,4 @@
-import CardSimulator
+import ErrorCodes
 import ISO7816
 import JPKIAPI
 import MyNumberCard
@@ -7,7 +7,7 @@ import PCSC
 
 /// An error as the API returns it: a stable code, an HTTP status, a message without secrets.
 public struct APIError: CodedError, Equatable {
-    public let code: String
+    public let code: ErrorCode
     public let message: String
     public let status: HTTPResponseStatus
     /// Tries left, for `wrong_pin` and `final_attempt`.
@@ -15,7 +15,7 @@ public struct APIError: CodedError, Equatable {
     /// The methods the path takes, for `method_not_allowed` (the `Allow` header).
     public var allowedMethods: [HTTPMethod] = []
 
-    public init(_ code: String, _ message: String, status: HTTPResponseStatus, remaining: Int? = nil) {
+    public init(_ code: ErrorCode, _ message: String, status: HTTPResponseStatus, remaining: Int? = nil) {
         self.code = code
         self.message = message
         self.status = status
@@ -24,15 +24,15 @@ public struct APIError: CodedError, Equatable {
 
     public var detail: ErrorDetail { ErrorDetail(code: code, message: message, remaining: remaining) }
 
-    static func badRequest(_ message: String) -> APIError { APIError("bad_request", message, status: .badRequest) }
-    static func notFound(_ message: String) -> APIError { APIError("not_found", message, status: .notFound) }
-    static let forbidden = APIError("forbidden", "this user may not make this request", status: .forbidden)
-    static let noCard = APIError("no_card", "there is no card in the reader", status: .conflict)
+    static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message, status: .badRequest) }
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, message, status: .notFound) }
+    static let forbidden = APIError(.forbidden, "this user may not make this request", status: .forbidden)
+    public static let noCard = APIError(.noCard, "there is no card in the reader", status: .conflict)
     static let cardBusy = APIError(
-        "card_busy", "the card is busy (another program holds it, or it does not answer); try again",
+        .cardBusy, "the card is busy (another program holds it, or it does not answer); try again",
         status: .serviceUnavailable)
     static let cardChanged = APIError(
-        "card_changed", "the card in the reader is not the one this request names (cardId); nothing was sent to it",
+        .cardChanged, "the card in the reader is not the one this request names (cardId); nothing was sent to it",
         status: .conflict)
 
     /// Maps an error from any layer to its API form.
@@ -57,26 +57,26 @@ public struct APIError: CodedError, Equatable {
             return APIError(error.code, error.message, status: status, remaining: remaining)
         case let error as PCSCError:
             if error.isServiceLost {
-                return APIError("pcsc_unavailable", error.message, status: .serviceUnavailable)
+                return APIError(.pcscUnavailable, error.message, status: .serviceUnavailable)
             }
             let status: HTTPResponseStatus =
                 switch error.code {
-                case "card_removed", "no_card", "card_reset", "invalid_handle": .conflict
-                case "timeout", "card_unresponsive": .gatewayTimeout
-                case "sharing_violation": .conflict
+                case .cardRemoved, .noCard, .cardReset, .invalidHandle: .conflict
+                case .timeout, .cardUnresponsive: .gatewayTimeout
+                case .sharingViolation: .conflict
                 default: .badGateway
                 }
-            return APIError(error.code == "invalid_handle" ? "card_removed" : error.code, error.message, status: status)
+            return APIError(error.code == .invalidHandle ? .cardRemoved : error.code, error.message, status: status)
         case let error as PCSCTimeout:
             return APIError(
-                error.code, error.message, status: error.code == "card_busy" ? .serviceUnavailable : .gatewayTimeout)
+                error.code, error.message, status: error.code == .cardBusy ? .serviceUnavailable : .gatewayTimeout)
         case is CancellationError:
-            return APIError("cancelled", "the request was cancelled before it reached the card", status: .conflict)
+            return APIError(.cancelled, "the request was cancelled before it reached the card", status: .conflict)
         case let error as any CodedError:
-            let status: HTTPResponseStatus = error.code == "card_removed" ? .conflict : .badGateway
+            let status: HTTPResponseStatus = error.code == .cardRemoved ? .conflict : .badGateway
             return APIError(error.code, error.message, status: status)
         default:
-            return APIError("internal_error", "internal error", status: .internalServerError)
+            return APIError(.internalError, "internal error", status: .internalServerError)
         }
     }
 }

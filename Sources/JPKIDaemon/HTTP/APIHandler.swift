@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import Logging
@@ -150,7 +151,7 @@ public struct APIHandler: Sendable {
                 SignRequest.self, request,
                 allowed: ["key", "pin", "digestAlgorithm", "digest", "data", "confirmFinalAttempt", "cardId"])
             guard let key = SigningKey(rawValue: body.key) else {
-                throw APIError("bad_request", "key must be \"auth\" or \"sign\"", status: .unprocessableEntity)
+                throw APIError(.badRequest, "key must be \"auth\" or \"sign\"", status: .unprocessableEntity)
             }
             let digestInfo = try Self.digestInfo(body)
             return .json(
@@ -175,7 +176,7 @@ public struct APIHandler: Sendable {
         let name = body.digestAlgorithm ?? "sha256"
         guard let algorithm = DigestAlgorithm(rawValue: name) else {
             throw APIError(
-                "bad_request", "digestAlgorithm must be sha1, sha256, sha384 or sha512", status: .unprocessableEntity)
+                .badRequest, "digestAlgorithm must be sha1, sha256, sha384 or sha512", status: .unprocessableEntity)
         }
         switch (body.digest, body.data) {
         case (let digest?, nil):
@@ -194,7 +195,7 @@ public struct APIHandler: Sendable {
     func require(_ request: APIRequest, _ level: AccessLevel, methods: [HTTPMethod]) throws {
         guard methods.contains(request.method) else {
             var error = APIError(
-                "method_not_allowed",
+                .methodNotAllowed,
                 "\(request.method.rawValue) is not allowed here; use "
                     + methods.map(\.rawValue).joined(separator: " or "), status: .methodNotAllowed)
             error.allowedMethods = methods

@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import Logging
@@ -180,7 +181,7 @@ public struct HTTPServer: Sendable {
                         watch.eventLoop.execute { watch.value.requestReceived() }
                         if tooLarge {
                             let error = APIError(
-                                "payload_too_large", "the body is larger than \(limits.bodyBytes) bytes",
+                                .payloadTooLarge, "the body is larger than \(limits.bodyBytes) bytes",
                                 status: .payloadTooLarge)
                             try await write(.error(error), to: outbound, keepAlive: false)
                             return

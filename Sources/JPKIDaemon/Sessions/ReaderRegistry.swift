@@ -1,3 +1,4 @@
+import ErrorCodes
 import Foundation
 import JPKIAPI
 import Logging
@@ -79,7 +80,7 @@ public actor ReaderRegistry {
 
     public func session(id: String) throws -> ReaderSession {
         guard let session = sessions.values.first(where: { $0.id == id }) else {
-            throw APIError("unknown_reader", "no reader with id '\(APIHandler.quote(id))'", status: .notFound)
+            throw APIError(.unknownReader, "no reader with id '\(APIHandler.quote(id))'", status: .notFound)
         }
         return session
     }
@@ -90,7 +91,7 @@ public actor ReaderRegistry {
         for session in allSessions() where await session.hasCard { holding.append(session) }
         guard holding.count <= 1 else {
             throw APIError(
-                "ambiguous_card", "\(holding.count) readers hold a card; use /v1/readers/{id}", status: .conflict)
+                .ambiguousCard, "\(holding.count) readers hold a card; use /v1/readers/{id}", status: .conflict)
         }
         guard let session = holding.first else { throw APIError.noCard }
         return session

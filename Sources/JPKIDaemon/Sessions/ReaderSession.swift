@@ -1,4 +1,5 @@
 import Crypto
+import ErrorCodes
 import Foundation
 import ISO7816
 import JPKIAPI
@@ -216,7 +217,7 @@ public actor ReaderSession {
 
     private func fail(_ error: any Error) {
         let api = APIError.from(error)
-        if api.code == "card_removed" || api.code == "no_card" {
+        if api.code == .cardRemoved || api.code == .noCard {
             state = .empty
         } else {
             state = .error
@@ -267,7 +268,8 @@ public actor ReaderSession {
             // A removal or new insertion meanwhile has its own state: do not overwrite it. A card
             // another program holds, or a cancelled request, says nothing about the card: keep
             // what was read.
-            if current == generation, !["card_busy", "cancelled", "timeout"].contains(api.code) || snapshot == nil {
+            if current == generation, ![ErrorCode.cardBusy, .cancelled, .timeout].contains(api.code) || snapshot == nil
+            {
                 fail(error)
             }
             throw api
@@ -278,9 +280,9 @@ public actor ReaderSession {
     /// DER of a PIN-free certificate from the cache.
     public func certificate(_ slot: CertificateSlot) throws -> CertificateInfo {
         guard state != .empty else { throw APIError.noCard }
-        guard let snapshot else { throw APIError("card_not_ready", "the card is still being read", status: .conflict) }
+        guard let snapshot else { throw APIError(.cardNotReady, "the card is still being read", status: .conflict) }
         guard let info = snapshot.certificates[slot] else {
-            throw APIError("certificate_not_found", "the card has no \(slot.rawValue) certificate", status: .notFound)
+            throw APIError(.certificateNotFound, "the card has no \(slot.rawValue) certificate", status: .notFound)
         }
         return info
     }
@@ -323,7 +325,7 @@ public actor ReaderSession {
         guard let card, state == .ready, let current = cardId else {
             throw state == .empty || card == nil
                 ? APIError.noCard
-                : APIError("card_not_ready", "the card is \(state.rawValue)", status: .conflict)
+                : APIError(.cardNotReady, "the card is \(state.rawValue)", status: .conflict)
         }
         if let expected, expected != current { throw APIError.cardChanged }
         if let expectedInsertion, expectedInsertion != generation { throw APIError.cardChanged }

@@ -1,3 +1,4 @@
+import ErrorCodes
 import ISO7816
 
 extension MyNumberCard {
@@ -111,7 +112,7 @@ extension MyNumberCard {
         let response: ResponseAPDU
         do {
             response = try await transport.exchange(command(min(wanted, CommandAPDU.maxExpectedLength)))
-        } catch let error as any CodedError where support == .unknown && error.code == "not_transacted" {
+        } catch let error as any CodedError where support == .unknown && error.code == .notTransacted {
             extended.withLock { $0 = .unsupported }
             return try await transport.exchange(command(256))
         }
