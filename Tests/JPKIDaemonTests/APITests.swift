@@ -3,8 +3,8 @@ import Crypto
 import ErrorCodes
 import Foundation
 import JPKIAPI
-import JPKIDaemonSimulation
 import JPKIClient
+import JPKIDaemonSimulation
 import Testing
 import X509
 import _CryptoExtras

@@ -1,8 +1,8 @@
 import CardSimulator
 import Foundation
 import JPKIAPI
-import JPKIDaemonSimulation
 import JPKIClient
+import JPKIDaemonSimulation
 import Logging
 import MyNumberCard
 import Synchronization

@@ -55,7 +55,9 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                 "not JSON: \(String(decoding: bytes, as: UTF8.self))")
             if status.code >= 400 {
                 let error = try? APIJSON.decoder().decode(ErrorBody.self, from: Data(bytes))
-                require(error.map { !$0.error.code.rawValue.isEmpty && !$0.error.message.isEmpty } == true, "not an error body")
+                require(
+                    error.map { !$0.error.code.rawValue.isEmpty && !$0.error.message.isEmpty } == true,
+                    "not an error body")
                 // On the decoded message: the JSON escape of a NUL in an echoed path is "\u0000".
                 if let pin = pinInBody(body), line.range(of: pin) == nil, let error {
                     require(
