@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "ErrorCodes", "JPKIDaemon", "JPKIDaemonSimulation", "JPKIAPI", "JPKIClient", "MyNumberCard",
                 "CardSimulator",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -14,6 +14,21 @@ public struct APIRequest: Sendable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
     public var peer: PeerCredentials
+    /// The connection's access decisions, kept across its requests; nil decides per request.
+    public var access: ConnectionAccess?
+
+    public init(
+        method: HTTPMethod, path: String, query: [String: String], headers: HTTPHeaders, body: [UInt8],
+        peer: PeerCredentials, access: ConnectionAccess? = nil
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.peer = peer
+        self.access = access
+    }
 }
 
 /// What the router answers.
@@ -92,9 +107,12 @@ public struct APIHandler: Sendable {
             return .events(after: id)
         case "readers" where rest.count == 1:
             try require(request, .status, methods: [.GET])
-            var views: [ReaderView] = []
-            for session in await registry.allSessions() { views.append(await session.view()) }
-            return .json(ReaderList(readers: views))
+            // Served from the board the sessions keep current: no actor hop, no encoding. Once
+            // the day in Japan turns, certificate views change with it: the sessions post anew.
+            if !registry.board.isCurrent(at: Date()) {
+                for session in await registry.allSessions() { await session.postView() }
+            }
+            return .body(.ok, contentType: "application/json", registry.board.listBody())
         case "readers" where rest.count >= 2:
             // Authorise before telling whether the reader exists; the sub-path checks its level.
             try authorize(request, .status)
@@ -205,7 +223,8 @@ public struct APIHandler: Sendable {
     }
 
     private func authorize(_ request: APIRequest, _ level: AccessLevel) throws {
-        guard policy.current.allows(request.peer, level) else {
+        let allowed = request.access?.allows(level, under: policy) ?? policy.current.allows(request.peer, level)
+        guard allowed else {
             logger.warning(
                 "forbidden",
                 metadata: ["uid": "\(request.peer.uid)", "gid": "\(request.peer.gid)", "path": "\(request.path)"])

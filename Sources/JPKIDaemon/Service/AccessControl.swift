@@ -6,10 +6,12 @@ import Synchronization
 
 /// The access policy in force; SIGHUP replaces it.
 public final class PolicyStore: Sendable {
-    private let value: Mutex<AccessPolicy>
-    public init(_ policy: AccessPolicy) { value = Mutex(policy) }
-    public var current: AccessPolicy { value.withLock { $0 } }
-    public func replace(with policy: AccessPolicy) { value.withLock { $0 = policy } }
+    private let value: Mutex<(policy: AccessPolicy, generation: UInt64)>
+    public init(_ policy: AccessPolicy) { value = Mutex((policy, 0)) }
+    public var current: AccessPolicy { value.withLock { $0.policy } }
+    /// The policy and a number that changes with every replacement, for decisions kept per connection.
+    var versioned: (policy: AccessPolicy, generation: UInt64) { value.withLock { $0 } }
+    public func replace(with policy: AccessPolicy) { value.withLock { $0 = (policy, $0.generation + 1) } }
 }
 
 /// What a request needs.

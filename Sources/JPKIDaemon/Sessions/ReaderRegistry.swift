@@ -20,6 +20,8 @@ public actor ReaderRegistry {
     private var order: [String] = []
     private(set) var pcscAvailable = true
     private let validator: ChainValidator
+    /// Every reader's current view, for `GET /v1/readers` without an actor hop.
+    public nonisolated let board = ReaderViewBoard()
 
     public init(
         source: any CardSource, events: EventBus, logger: Logger, validator: ChainValidator = .init(anchors: .none),
@@ -45,14 +47,17 @@ public actor ReaderRegistry {
             guard sessions[name] == nil else { return }
             let session = ReaderSession(
                 name: name, source: source, events: events, logger: logger, validator: validator,
-                cardTimeout: cardTimeout)
+                cardTimeout: cardTimeout, board: board)
             sessions[name] = session
             order.append(name)
+            let now = Date()
+            board.add(await session.view(now: now), madeAt: now)
             events.publish(EventView(type: "reader-added", reader: session.id, readerName: name))
             logger.info("reader added", metadata: ["reader": "\(session.id)", "name": "\(name)"])
         case .readerRemoved(let name):
             guard let session = sessions.removeValue(forKey: name) else { return }
             order.removeAll { $0 == name }
+            board.remove(id: session.id)
             await session.readerRemoved()
             events.publish(EventView(type: "reader-removed", reader: session.id, readerName: name))
             logger.info("reader removed", metadata: ["reader": "\(session.id)"])

@@ -32,16 +32,28 @@ public actor ReaderSession {
     /// Checks certificate chains against the trust anchors.
     let validator: ChainValidator
 
-    private var state: ReaderState = .empty
+    /// Where the view goes after every change of the state below.
+    let board: ReaderViewBoard
+    private var state: ReaderState = .empty {
+        didSet { postView() }
+    }
     private var connection: (any CardConnection)?
     private(set) var card: MyNumberCard?
-    private var atr: [UInt8] = []
+    private var atr: [UInt8] = [] {
+        didSet { postView() }
+    }
     /// The current insertion's opaque id: random, never derived from card data.
-    private var cardId: String?
+    private var cardId: String? {
+        didSet { postView() }
+    }
     /// Whether this reader carries extended-length APDUs, as the last card found out.
     private var extendedLength: ExtendedLengthSupport?
-    private var snapshot: Snapshot?
-    private var lastError: ErrorDetail?
+    private var snapshot: Snapshot? {
+        didSet { postView() }
+    }
+    private var lastError: ErrorDetail? {
+        didSet { postView() }
+    }
     /// Bumped on every insertion and removal, so a read of a card that left is discarded.
     private(set) var generation = 0
     /// The read started by the current insertion.
@@ -64,8 +76,10 @@ public actor ReaderSession {
 
     init(
         name: String, source: any CardSource, events: EventBus, logger: Logger,
-        validator: ChainValidator = .init(anchors: .none), cardTimeout: Duration = .seconds(10)
+        validator: ChainValidator = .init(anchors: .none), cardTimeout: Duration = .seconds(10),
+        board: ReaderViewBoard = ReaderViewBoard()
     ) {
+        self.board = board
         self.validator = validator
         self.id = Self.id(for: name)
         self.name = name
@@ -230,6 +244,12 @@ public actor ReaderSession {
 
     public func view(now: Date = Date()) -> ReaderView {
         ReaderView(id: id, name: name, state: state, card: cardView(now: now), error: lastError)
+    }
+
+    /// Puts this reader's current view on the board that `GET /v1/readers` serves from.
+    func postView() {
+        let now = Date()
+        board.update(view(now: now), madeAt: now)
     }
 
     public var readerState: ReaderState { state }

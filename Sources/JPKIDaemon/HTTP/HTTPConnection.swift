@@ -1,0 +1,129 @@
+import ErrorCodes
+import JPKIAPI
+import Logging
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One connection: requests framed from NIO's HTTP parts (the body capped and wiped after use),
+/// each handled in a task its client's disconnection cancels, answers written back, and event
+/// streams handed to ``EventStream``.
+extension HTTPServer {
+    func serve(_ connection: Connection, peer: PeerCredentials, watch: NIOLoopBound<ConnectionGuard>) async {
+        let channel = connection.channel
+        // One hook per connection (not per request, which would pile up on a keep-alive one):
+        // when the client goes away, the request being handled is cancelled.
+        let current = CurrentRequest()
+        // Group membership is decided once per connection (and again after a reload).
+        let access = ConnectionAccess(peer: peer)
+        channel.closeFuture.whenComplete { _ in current.cancel() }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                var body: [UInt8] = []
+                var tooLarge = false
+                defer { Self.wipe(&body) }
+                for try await part in inbound {
+                    switch part {
+                    case .head(let requestHead):
+                        head = requestHead
+                        Self.wipe(&body)
+                        tooLarge = false
+                        if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init),
+                            length > limits.bodyBytes
+                        {
+                            tooLarge = true
+                        }
+                    case .body(let chunk):
+                        if body.count + chunk.readableBytes > limits.bodyBytes {
+                            tooLarge = true
+                            Self.wipe(&body)
+                        } else if !tooLarge {
+                            body += chunk.readableBytesView
+                        }
+                    case .end:
+                        guard let requestHead = head else { continue }
+                        head = nil
+                        watch.eventLoop.execute { watch.value.requestReceived() }
+                        if tooLarge {
+                            let error = APIError(
+                                .payloadTooLarge, "the body is larger than \(limits.bodyBytes) bytes",
+                                status: .payloadTooLarge)
+                            try await write(.error(error), to: outbound, keepAlive: false)
+                            return
+                        }
+                        let response = await Self.respond(
+                            to: requestHead, body: body, access: access, tracking: current, with: handler)
+                        Self.wipe(&body)
+                        if case .events(let after) = response {
+                            let logger = self.logger
+                            let items = handler.events.subscribe(after: after) {
+                                // The client fell behind: the stream ends with `overflow`; a
+                                // client that does not read even that is cut off shortly.
+                                logger.notice("event stream overflowed; closing it", metadata: ["pid": "\(peer.pid)"])
+                                channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+                            }
+                            try await EventStream(
+                                items: items, writeTimeout: limits.eventWriteTimeout, keepAlive: limits.eventKeepAlive
+                            ).run(to: outbound, channel: channel)
+                            return
+                        }
+                        try await write(response, to: outbound, keepAlive: requestHead.isKeepAlive)
+                        watch.eventLoop.execute { watch.value.responseSent() }
+                        if !requestHead.isKeepAlive { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["error": "\(type(of: error))"])
+        }
+    }
+
+    /// Runs the handler in a task of its own that is cancelled when the client closes its
+    /// connection (or the server stops), so an operation nobody waits for any more stops before
+    /// its VERIFY (the card layer checks for cancellation right before sending a PIN).
+    static func respond(
+        to head: HTTPRequestHead, body: [UInt8], access: ConnectionAccess, tracking current: CurrentRequest,
+        with handler: APIHandler
+    ) async -> APIResponse {
+        let (path, query) = RequestTarget.split(head.uri)
+        let request = APIRequest(
+            method: head.method, path: path, query: query, headers: head.headers, body: body, peer: access.peer,
+            access: access)
+        let task = Task { await handler.handle(request) }
+        current.start(task)
+        defer { current.finish() }
+        return await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    /// Overwrites a buffer that may have carried a PIN before it is released.
+    static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            explicit_bzero(base, raw.count)
+        }
+        bytes.removeAll()
+    }
+
+    private func write(
+        _ response: APIResponse, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, keepAlive: Bool
+    ) async throws {
+        guard case .body(let status, let contentType, let bytes, var headers) = response else { return }
+        headers.add(name: "content-type", value: contentType)
+        headers.add(name: "content-length", value: String(bytes.count))
+        headers.add(name: "cache-control", value: "no-store")
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        // One write, one trip to the event loop.
+        try await outbound.write(contentsOf: [
+            .head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)),
+            .body(.byteBuffer(ByteBuffer(bytes: bytes))), .end(nil),
+        ])
+    }
+}

@@ -1,0 +1,22 @@
+extension HTTPServer {
+    /// The bounds the server keeps.
+    public struct Limits: Sendable, Equatable {
+        public var maxConnections = 256
+        /// Connections one client process (by pid) may hold at once.
+        public var maxConnectionsPerClient = 32
+        public var bodyBytes = 64 * 1024
+        /// A request must have arrived this long after its first byte.
+        public var headerTimeout: Duration = .seconds(10)
+        /// A keep-alive connection with no request is closed after this long.
+        public var idleTimeout: Duration = .seconds(60)
+        public var maxHeaderCount = 64
+        public var maxHeaderBytes = 16 * 1024
+        /// A running request may finish for this long after SIGTERM.
+        public var shutdownGrace: Duration = .seconds(5)
+        /// An event-stream write the client does not take in this long closes the stream.
+        public var eventWriteTimeout: Duration = .seconds(10)
+        public var eventKeepAlive: Duration = .seconds(15)
+
+        public init() {}
+    }
+}

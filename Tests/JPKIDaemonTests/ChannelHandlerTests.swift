@@ -1,0 +1,102 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import JPKIDaemon
+
+/// The connection's channel handlers on NIO's `EmbeddedChannel`, as swift-nio tests its own:
+/// no socket, and time advanced by hand, so the timeouts are tested without waiting for them.
+@Suite("Channel handlers on EmbeddedChannel")
+struct ChannelHandlerTests {
+    func channel(header: Duration = .seconds(10), idle: Duration = .seconds(60)) throws -> (
+        EmbeddedChannel, ConnectionGuard
+    ) {
+        let watch = ConnectionGuard(headerTimeout: header, idleTimeout: idle)
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(watch)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return (channel, watch)
+    }
+
+    @Test func aRequestThatDoesNotArriveInTimeClosesTheConnection() throws {
+        let (channel, _) = try channel()
+        try channel.writeInbound(ByteBuffer(string: "GET /v1/readers HTTP/1.1\r\nHost: x\r\n"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive, "closed before the header timeout")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive, "a request dribbling in for longer than 10 s must be cut")
+    }
+
+    @Test func anIdleConnectionClosesAfterTheIdleTimeoutAndNotBefore() throws {
+        let (channel, _) = try channel()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aRequestBeingHandledIsNotTimedOutAndTheIdleTimerStartsAfterTheAnswer() throws {
+        let (channel, watch) = try channel()
+        try channel.writeInbound(ByteBuffer(string: "GET /v1/readers HTTP/1.1\r\nHost: x\r\n\r\n"))
+        guard case .head(let head) = try channel.readInbound(as: HTTPServerRequestPart.self) else {
+            Issue.record("no request head")
+            return
+        }
+        #expect(head.uri == "/v1/readers")
+        watch.requestReceived()
+        // A slow card: the handler takes minutes. Neither timer may cut it.
+        channel.embeddedEventLoop.advanceTime(by: .seconds(120))
+        #expect(channel.isActive)
+        watch.responseSent()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+    }
+
+    @Test func shutdownClosesAnIdleConnectionAtOnceAndGivesARunningRequestItsGrace() throws {
+        let (idle, idleWatch) = try channel()
+        idleWatch.shutDown(grace: .seconds(5))
+        idle.embeddedEventLoop.run()
+        #expect(!idle.isActive)
+
+        let (busy, busyWatch) = try channel()
+        try busy.writeInbound(ByteBuffer(string: "POST /v1/sign HTTP/1.1\r\nHost: x\r\ncontent-length: 0\r\n\r\n"))
+        busyWatch.requestReceived()
+        busyWatch.shutDown(grace: .seconds(5))
+        busy.embeddedEventLoop.advanceTime(by: .seconds(4))
+        #expect(busy.isActive, "a running request gets its grace")
+        busy.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!busy.isActive)
+    }
+
+    @Test func aConnectionOverTheCapGetsA503AsBytesAndIsClosed() throws {
+        let channel = EmbeddedChannel(handler: RefusingHandler())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        // Whatever the client sends, even no HTTP at all.
+        try channel.writeInbound(ByteBuffer(string: "\u{1}\u{2}garbage"))
+        var answer = ""
+        while let part = try channel.readOutbound(as: ByteBuffer.self) { answer += String(buffer: part) }
+        #expect(answer.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
+        #expect(answer.contains(#""code":"too_many_connections""#))
+        let length = answer.split(separator: "\r\n").first { $0.hasPrefix("content-length: ") }
+        let body = answer.components(separatedBy: "\r\n\r\n").last ?? ""
+        #expect(length.map { Int($0.dropFirst(16)) } == body.utf8.count)
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive)
+    }
+
+    @Test func theConnectionTableCapsTotalAndPerClientAndReleases() {
+        let table = ConnectionTable(limit: 3, perClient: 2)
+        #expect(table.admit(10) && table.admit(10))
+        #expect(!table.admit(10), "a third connection of one process")
+        #expect(table.admit(11))
+        #expect(!table.admit(12), "over the total")
+        table.release(10)
+        #expect(table.admit(12))
+        #expect(table.open == 3)
+    }
+}
