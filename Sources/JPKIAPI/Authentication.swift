@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `POST /v1/readers/{id}/authenticate`: a kiosk login in one call.
 public struct AuthenticateRequest: Codable, Sendable {

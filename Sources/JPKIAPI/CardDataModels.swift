@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `POST .../card-text`. `fields` is a subset of `myNumber`, `name`, `address`, `birthDate`,
 /// `sex`; absent means all but `myNumber`, which is read only when named.

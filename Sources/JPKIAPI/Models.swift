@@ -1,5 +1,5 @@
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 
 // The JSON shapes of jpkid's v1 API, shared by the daemon and its clients.
 // Dates are ISO 8601 instants (UTC); `expiryDate` / `renewableFrom` are dates in Japan time.

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 
 /// Hash algorithms the card's PKCS#1 v1.5 signature can carry.
 public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {

@@ -1,7 +1,11 @@
 import CPCSCLite
-import Foundation
+import FoundationEssentials
 import ISO7816
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A connected card (`SCardConnect`), usable as the card layer's ``CardTransport``.
 ///

@@ -1,7 +1,11 @@
 import CPCSCLite
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What the reader monitor reports.
 public enum ReaderEvent: Sendable, Equatable {
@@ -53,12 +57,12 @@ public struct ReaderMonitor: AsyncSequence, Sendable {
         let (stream, continuation) = AsyncStream<ReaderEvent>.makeStream(bufferingPolicy: .unbounded)
         let worker = MonitorWorker(configuration: self, emit: { continuation.yield($0) })
         continuation.onTermination = { _ in worker.cancel() }
-        let thread = Thread {
+        let started = DetachedThread.start {
             worker.run()
             continuation.finish()
         }
-        thread.name = "jpkid.reader-monitor"
-        thread.start()
+        // No thread: the stream ends at once, the heartbeat stops and the watchdog restarts us.
+        if !started { continuation.finish() }
         return stream.makeAsyncIterator()
     }
 }
@@ -227,7 +231,8 @@ final class MonitorWorker: Sendable {
 
     private func accepts(_ name: String) -> Bool {
         guard let filter = configuration.readerFilter, !filter.isEmpty else { return true }
-        return name.localizedCaseInsensitiveContains(filter)
+        // Reader names are ASCII in practice; a filter is matched without regard to case.
+        return name.lowercased().contains(filter.lowercased())
     }
 
     /// Sleeps in short steps so cancellation is prompt.
@@ -235,7 +240,7 @@ final class MonitorWorker: Sendable {
         var remaining = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         while remaining > 0, !isCancelled {
             let step = min(remaining, 0.05)
-            Thread.sleep(forTimeInterval: step)
+            DetachedThread.sleep(seconds: step)
             remaining -= step
         }
     }

@@ -1,5 +1,5 @@
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import Logging
 import MyNumberCard
@@ -263,13 +263,13 @@ public struct APIHandler: Sendable {
     func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest, allowed: Set<String>) throws -> T {
         // The body must be JSON whatever Content-Type says (curl -d sends a form type).
         guard !request.body.isEmpty else { throw APIError.badRequest("a JSON body is required") }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
+        guard let keys = JSONObjectKeys.of(request.body) else {
             throw APIError.badRequest("the body is not a JSON object")
         }
         if let duplicate = JSONKeys.duplicate(in: request.body) {
             throw APIError.badRequest("field '\(JournalLogHandler.escape(duplicate).prefix(64))' is given twice")
         }
-        if let unknown = object.keys.filter({ !allowed.contains($0) }).sorted().first {
+        if let unknown = keys.filter({ !allowed.contains($0) }).sorted().first {
             throw APIError.badRequest("unknown field '\(Self.quote(unknown))'")
         }
         do {

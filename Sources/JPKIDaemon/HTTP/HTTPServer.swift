@@ -1,5 +1,5 @@
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import Logging
 import NIOCore
@@ -91,7 +91,8 @@ public struct HTTPServer: Sendable {
         var socketFile: String?
         switch binding {
         case .path(let path, let group):
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+                .joined(separator: "/")
             if !directory.isEmpty {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// jpkid's settings: a small JSON file, overridden by command-line flags.
@@ -72,8 +72,8 @@ public struct Configuration: Codable, Sendable, Equatable {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             // A misspelt setting would otherwise be ignored without a word.
-            if let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let unknown = object.keys.sorted().first(where: { CodingKeys(rawValue: $0) == nil })
+            if let keys = JSONObjectKeys.of(data),
+                let unknown = keys.sorted().first(where: { CodingKeys(rawValue: $0) == nil })
             {
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ConfigurationError("\(path): unknown setting '\(unknown)' (known: \(known))")

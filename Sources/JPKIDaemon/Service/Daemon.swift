@@ -1,10 +1,14 @@
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import Logging
 import MyNumberCard
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// jpkid as a service: the reader registry fed by a card source, the socket API, systemd
 /// notifications, and configuration reload on SIGHUP.

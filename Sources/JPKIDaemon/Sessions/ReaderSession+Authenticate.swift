@@ -1,5 +1,5 @@
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import MyNumberCard
 

@@ -1,6 +1,6 @@
 import Crypto
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 import ISO7816
 import JPKIAPI
 import Logging
@@ -93,7 +93,7 @@ public actor ReaderSession {
 
     /// A short id stable for a reader name: `r` and six hex digits of its SHA-256.
     public static func id(for name: String) -> String {
-        "r" + SHA256.hash(data: Data(name.utf8)).prefix(3).map { String(format: "%02x", $0) }.joined()
+        "r" + SHA256.hash(data: Data(name.utf8)).prefix(3).lowercaseHex
     }
 
     public var hasCard: Bool { state != .empty }
@@ -143,7 +143,7 @@ public actor ReaderSession {
     /// 24 hex digits from the system's cryptographic random source.
     static func newCardID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }.lowercaseHex
     }
 
     /// The card left the reader.

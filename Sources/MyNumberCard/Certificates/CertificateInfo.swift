@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 import ISO7816
 import SwiftASN1
 import X509

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A calendar date in Japan time (Asia/Tokyo, UTC+9 all year: Japan has kept no daylight saving
 /// time since 1951, so a fixed offset is exact and needs no time-zone database).

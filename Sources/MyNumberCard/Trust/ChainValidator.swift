@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 @_spi(FixedExpiryValidationTime) @_spi(DisableValidityCheck) import X509
 
 /// Validates card certificates against the configured ``TrustAnchors`` with swift-certificates'

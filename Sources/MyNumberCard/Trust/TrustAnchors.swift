@@ -1,5 +1,9 @@
-import Foundation
+import FoundationEssentials
 import X509
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The CA certificates an integrator trusts: the J-LIS JPKI CA certificates, as PEM files in
 /// one directory (`/etc/jpkid/trust-anchors/` by default).
@@ -31,9 +35,9 @@ public struct TrustAnchors: Sendable {
     /// ``none``). A file that cannot be read or holds no valid certificate is an error that names
     /// the file: a broken anchor must never silently weaken the check.
     public static func load(directory: String) throws(TrustAnchorError) -> TrustAnchors {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { return .none }
-        guard isDirectory.boolValue else { throw TrustAnchorError("\(directory) is not a directory") }
+        var info = stat()
+        guard stat(directory, &info) == 0 else { return .none }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw TrustAnchorError("\(directory) is not a directory") }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -46,7 +50,7 @@ public struct TrustAnchors: Sendable {
         }
         var certificates: [Certificate] = []
         for name in names {
-            let path = (directory as NSString).appendingPathComponent(name)
+            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw TrustAnchorError("\(path) cannot be read")
             }
@@ -73,7 +77,7 @@ public struct TrustAnchors: Sendable {
         guard !blocks.isEmpty else { throw TrustAnchorError("\(name) holds no PEM certificate") }
         var result: [(der: [UInt8], certificate: Certificate)] = []
         for (index, block) in blocks.enumerated() {
-            guard let end = block.range(of: "-----END CERTIFICATE-----") else {
+            guard let end = block.firstRange(of: "-----END CERTIFICATE-----") else {
                 throw TrustAnchorError("\(name): certificate \(index + 1) has no END line")
             }
             let base64 = block[..<end.lowerBound].filter { !$0.isWhitespace }
