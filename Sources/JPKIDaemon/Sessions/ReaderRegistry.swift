@@ -19,11 +19,13 @@ public actor ReaderRegistry {
     private var order: [String] = []
     private(set) var pcscAvailable = true
     private let validator: ChainValidator
+    let metrics: DaemonMetrics
 
     public init(
         source: any CardSource, events: EventBus, logger: Logger, validator: ChainValidator = .init(anchors: .none),
-        cardTimeout: Duration = .seconds(10)
+        cardTimeout: Duration = .seconds(10), metrics: DaemonMetrics = DaemonMetrics()
     ) {
+        self.metrics = metrics
         self.source = source
         self.events = events
         self.logger = logger
@@ -44,14 +46,16 @@ public actor ReaderRegistry {
             guard sessions[name] == nil else { return }
             let session = ReaderSession(
                 name: name, source: source, events: events, logger: logger, validator: validator,
-                cardTimeout: cardTimeout)
+                cardTimeout: cardTimeout, metrics: metrics)
             sessions[name] = session
             order.append(name)
+            metrics.readersPresent(sessions.count)
             events.publish(EventView(type: "reader-added", reader: session.id, readerName: name))
             logger.info("reader added", metadata: ["reader": "\(session.id)", "name": "\(name)"])
         case .readerRemoved(let name):
             guard let session = sessions.removeValue(forKey: name) else { return }
             order.removeAll { $0 == name }
+            metrics.readersPresent(sessions.count)
             await session.readerRemoved()
             events.publish(EventView(type: "reader-removed", reader: session.id, readerName: name))
             logger.info("reader removed", metadata: ["reader": "\(session.id)"])
@@ -64,10 +68,12 @@ public actor ReaderRegistry {
             logger.warning("reader unavailable", metadata: ["reader": "\(ReaderSession.id(for: name))"])
         case .pcscUnavailable(let code):
             pcscAvailable = false
+            metrics.pcsc(available: false)
             events.publish(EventView(type: "pcsc-unavailable"))
             logger.error("pcscd unavailable", metadata: ["code": "\(code)"])
         case .pcscRestored:
             pcscAvailable = true
+            metrics.pcsc(available: true)
             events.publish(EventView(type: "pcsc-restored"))
             logger.notice("pcscd available again")
         }
