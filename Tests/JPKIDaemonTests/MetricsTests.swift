@@ -29,7 +29,7 @@ struct MetricsTests {
             #expect(sign.status == 200)
             d.source.removeCard()
             try await d.eventually("the card is gone") {
-                (try await d.request("GET", "/v1/card")).status == 404
+                (try await d.request("GET", "/v1/card")).status == 409
             }
             let m = try await exposition(d)
             let auth = { (result: String) in

@@ -156,8 +156,11 @@ public final class Daemon: Service, Sendable {
                 JournalLogHandler.level.withLock { $0 = configuration.level }
                 if configuration.socket != initial.socket || configuration.readerFilter != initial.readerFilter
                     || configuration.trustAnchors != initial.trustAnchors
+                    || configuration.metricsTextfile != initial.metricsTextfile
+                    || configuration.metricsTextfileIntervalSeconds != initial.metricsTextfileIntervalSeconds
                 {
-                    logger.notice("socket, readerFilter and trustAnchors changes take effect on restart")
+                    logger.notice(
+                        "socket, readerFilter, trustAnchors and metricsTextfile changes take effect on restart")
                 }
                 logger.notice("configuration reloaded")
             } catch {
