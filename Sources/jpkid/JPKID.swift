@@ -37,6 +37,15 @@ struct JPKID: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("metrics-textfile"),
+        help: "Write the metrics to this .prom file for node_exporter's textfile collector (\"\": none).")
+    var metricsTextfile: String?
+
+    @Option(
+        name: .customLong("metrics-textfile-interval"), help: "Seconds between metrics textfile writes (default 15).")
+    var metricsTextfileInterval: Double?
+
     func run() async throws {
         var overrides = Configuration.Overrides()
         overrides.socket = socket
@@ -45,6 +54,8 @@ struct JPKID: AsyncParsableCommand {
         overrides.socketGroup = socketGroup
         overrides.readerFilter = readerFilter
         overrides.logLevel = logLevel
+        overrides.metricsTextfile = metricsTextfile
+        overrides.metricsTextfileIntervalSeconds = metricsTextfileInterval
         let configurationPath = config ?? "/etc/jpkid/jpkid.json"
         let configuration: Configuration
         let trustAnchors: TrustAnchors

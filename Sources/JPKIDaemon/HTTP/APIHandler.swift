@@ -60,9 +60,14 @@ public struct APIHandler: Sendable {
     let policy: PolicyStore
     let logger: Logger
     let startedAt: Date
+    let metrics: DaemonMetrics
     public static let version = "0.1.0"
 
-    public init(registry: ReaderRegistry, events: EventBus, policy: PolicyStore, logger: Logger) {
+    public init(
+        registry: ReaderRegistry, events: EventBus, policy: PolicyStore, logger: Logger,
+        metrics: DaemonMetrics = DaemonMetrics()
+    ) {
+        self.metrics = metrics
         self.registry = registry
         self.events = events
         self.policy = policy
@@ -105,6 +110,7 @@ public struct APIHandler: Sendable {
             guard let last = request.headers.first(name: "last-event-id") else { return .events(after: nil) }
             guard let id = UInt64(last) else { throw APIError.badRequest("Last-Event-ID must be an event id") }
             return .events(after: id)
+        case "metrics" where rest.count == 1: return try metricsRoute(request)
         case "readers" where rest.count == 1:
             try require(request, .status, methods: [.GET])
             // Served from the board the sessions keep current: no actor hop, no encoding. Once

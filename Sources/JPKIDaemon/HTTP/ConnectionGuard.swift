@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// Watches one connection's phases on its event loop and closes it when a phase lasts too long.
@@ -149,5 +150,22 @@ final class RefusingHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(NIOAny(ByteBuffer(string: Self.answer))).whenComplete { _ in
             loopBound.value.close(promise: nil)
         }
+    }
+}
+
+/// Tells the ``ConnectionGuard`` a request has fully arrived, from the event loop as NIO decodes
+/// it: the header timeout stops then, however long the request waits for a task to handle it
+/// on a loaded machine.
+final class RequestArrivalHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    private let watch: ConnectionGuard
+
+    init(_ watch: ConnectionGuard) { self.watch = watch }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) { watch.requestReceived() }
+        context.fireChannelRead(data)
     }
 }

@@ -47,18 +47,22 @@ extension HTTPServer {
                     case .end:
                         guard let requestHead = head else { continue }
                         head = nil
-                        watch.eventLoop.execute { watch.value.requestReceived() }
+                        let started = ContinuousClock.now
                         if tooLarge {
                             let error = APIError(
                                 .payloadTooLarge, "the body is larger than \(limits.bodyBytes) bytes",
                                 status: .payloadTooLarge)
+                            handler.metrics.request(requestHead, .error(error), since: started)
                             try await write(.error(error), to: outbound, keepAlive: false)
                             return
                         }
                         let response = await Self.respond(
                             to: requestHead, body: body, access: access, tracking: current, with: handler)
+                        handler.metrics.request(requestHead, response, since: started)
                         Self.wipe(&body)
                         if case .events(let after) = response {
+                            handler.metrics.eventStreamOpened()
+                            defer { handler.metrics.eventStreamClosed() }
                             let logger = self.logger
                             let items = handler.events.subscribe(after: after) {
                                 // The client fell behind: the stream ends with `overflow`; a

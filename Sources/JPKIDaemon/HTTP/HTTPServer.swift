@@ -80,6 +80,7 @@ public struct HTTPServer: Sendable {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withErrorHandling: true, withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits)
+                    try channel.pipeline.syncOperations.addHandler(RequestArrivalHandler(watch))
                     return .admitted(
                         peer: peer, connection: try Connection(wrappingChannelSynchronously: channel),
                         watch: NIOLoopBound(watch, eventLoop: channel.eventLoop))

@@ -30,6 +30,11 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var cardTimeoutSeconds = 10.0
     /// A directory of PEM CA certificates (the J-LIS JPKI CAs). Missing or empty: trust is not checked.
     public var trustAnchors = "/etc/jpkid/trust-anchors"
+    /// Textfile mode: write the metrics exposition to this file (absolute, ending in `.prom`) for
+    /// node_exporter's textfile collector. Unset: no file (`GET /v1/metrics` serves them anyway).
+    public var metricsTextfile: String?
+    /// How often the metrics textfile is rewritten.
+    public var metricsTextfileIntervalSeconds = 15.0
 
     public init() {}
 
@@ -38,6 +43,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         case maxConnections, maxConnectionsPerClient, headerTimeoutSeconds, idleTimeoutSeconds
         case shutdownGraceSeconds, cardTimeoutSeconds
         case trustAnchors
+        case metricsTextfile, metricsTextfileIntervalSeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -60,6 +66,10 @@ public struct Configuration: Codable, Sendable, Equatable {
             try c.decodeIfPresent(Double.self, forKey: .shutdownGraceSeconds) ?? d.shutdownGraceSeconds
         cardTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .cardTimeoutSeconds) ?? d.cardTimeoutSeconds
         trustAnchors = try c.decodeIfPresent(String.self, forKey: .trustAnchors) ?? d.trustAnchors
+        metricsTextfile = try c.decodeIfPresent(String.self, forKey: .metricsTextfile)
+        metricsTextfileIntervalSeconds =
+            try c.decodeIfPresent(Double.self, forKey: .metricsTextfileIntervalSeconds)
+            ?? d.metricsTextfileIntervalSeconds
     }
 
     /// Loads `path`; a missing file at the default path is the defaults.
@@ -109,10 +119,15 @@ public struct Configuration: Codable, Sendable, Equatable {
             ("idleTimeoutSeconds", idleTimeoutSeconds, 0.1...3600.0),
             ("shutdownGraceSeconds", shutdownGraceSeconds, 0.0...10.0),
             ("cardTimeoutSeconds", cardTimeoutSeconds, 0.1...600.0),
+            ("metricsTextfileIntervalSeconds", metricsTextfileIntervalSeconds, 1.0...3600.0),
         ] where !range.contains(value) {
             throw ConfigurationError("\(name) must be between \(range.lowerBound) and \(range.upperBound)")
         }
         guard trustAnchors.hasPrefix("/") else { throw ConfigurationError("trustAnchors must be an absolute path") }
+        if let metricsTextfile, !metricsTextfile.hasPrefix("/") || !metricsTextfile.hasSuffix(".prom") {
+            // node_exporter's textfile collector reads only *.prom files.
+            throw ConfigurationError("metricsTextfile must be an absolute path ending in .prom")
+        }
     }
 
     /// The HTTP server's bounds from these settings.
@@ -137,6 +152,9 @@ public struct Configuration: Codable, Sendable, Equatable {
         public var socketGroup: String?
         public var readerFilter: String?
         public var logLevel: String?
+        /// An empty string means no textfile.
+        public var metricsTextfile: String?
+        public var metricsTextfileIntervalSeconds: Double?
 
         public init() {}
 
@@ -147,6 +165,10 @@ public struct Configuration: Codable, Sendable, Equatable {
             if let socketGroup { configuration.socketGroup = socketGroup }
             if let readerFilter { configuration.readerFilter = readerFilter }
             if let logLevel { configuration.logLevel = logLevel }
+            if let metricsTextfile { configuration.metricsTextfile = metricsTextfile.isEmpty ? nil : metricsTextfile }
+            if let metricsTextfileIntervalSeconds {
+                configuration.metricsTextfileIntervalSeconds = metricsTextfileIntervalSeconds
+            }
         }
     }
 

@@ -25,12 +25,15 @@ public final class Daemon: Service, Sendable {
     let notify: SDNotify
     /// The trust anchors read at start (a change needs a restart).
     public let trustAnchors: TrustAnchors
+    /// What `GET /v1/metrics` and the metrics textfile show.
+    public let metrics: DaemonMetrics
 
     public init(
         configuration: Configuration, configurationPath: String?, overrides: Configuration.Overrides = .init(),
         source: any CardSource, binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify(),
-        trustAnchors: TrustAnchors = .none
+        trustAnchors: TrustAnchors = .none, metrics: DaemonMetrics = DaemonMetrics()
     ) {
+        self.metrics = metrics
         self.initial = configuration
         self.configurationPath = configurationPath
         self.overrides = overrides
@@ -42,7 +45,7 @@ public final class Daemon: Service, Sendable {
         self.trustAnchors = trustAnchors
         self.registry = ReaderRegistry(
             source: source, events: events, logger: logger, validator: ChainValidator(anchors: trustAnchors),
-            cardTimeout: .seconds(configuration.cardTimeoutSeconds))
+            cardTimeout: .seconds(configuration.cardTimeoutSeconds), metrics: metrics)
     }
 
     public func run() async throws {
@@ -54,7 +57,7 @@ public final class Daemon: Service, Sendable {
             }
         }
         logTrustAnchors()
-        let handler = APIHandler(registry: registry, events: events, policy: policy, logger: logger)
+        let handler = APIHandler(registry: registry, events: events, policy: policy, logger: logger, metrics: metrics)
         let server = HTTPServer(handler: handler, limits: initial.serverLimits, logger: logger)
         let registry = self.registry
         let events = self.events
@@ -88,6 +91,9 @@ public final class Daemon: Service, Sendable {
                     }
                 }
                 group.addTask { await cancelWhenGracefulShutdown { await self.reloadOnHangup() } }
+                if let textfile = MetricsTextfile(initial, metrics: metrics, logger: logger) {
+                    group.addTask { await cancelWhenGracefulShutdown { await textfile.run() } }
+                }
             }
         } onGracefulShutdown: {
             notify.stopping()
@@ -154,8 +160,11 @@ public final class Daemon: Service, Sendable {
                 JournalLogHandler.level.withLock { $0 = configuration.level }
                 if configuration.socket != initial.socket || configuration.readerFilter != initial.readerFilter
                     || configuration.trustAnchors != initial.trustAnchors
+                    || configuration.metricsTextfile != initial.metricsTextfile
+                    || configuration.metricsTextfileIntervalSeconds != initial.metricsTextfileIntervalSeconds
                 {
-                    logger.notice("socket, readerFilter and trustAnchors changes take effect on restart")
+                    logger.notice(
+                        "socket, readerFilter, trustAnchors and metricsTextfile changes take effect on restart")
                 }
                 logger.notice("configuration reloaded")
             } catch {

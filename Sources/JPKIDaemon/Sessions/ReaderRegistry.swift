@@ -22,11 +22,13 @@ public actor ReaderRegistry {
     private let validator: ChainValidator
     /// Every reader's current view, for `GET /v1/readers` without an actor hop.
     public nonisolated let board = ReaderViewBoard()
+    let metrics: DaemonMetrics
 
     public init(
         source: any CardSource, events: EventBus, logger: Logger, validator: ChainValidator = .init(anchors: .none),
-        cardTimeout: Duration = .seconds(10)
+        cardTimeout: Duration = .seconds(10), metrics: DaemonMetrics = DaemonMetrics()
     ) {
+        self.metrics = metrics
         self.source = source
         self.events = events
         self.logger = logger
@@ -47,17 +49,19 @@ public actor ReaderRegistry {
             guard sessions[name] == nil else { return }
             let session = ReaderSession(
                 name: name, source: source, events: events, logger: logger, validator: validator,
-                cardTimeout: cardTimeout, board: board)
+                cardTimeout: cardTimeout, board: board, metrics: metrics)
             sessions[name] = session
             order.append(name)
             let now = Date()
             board.add(await session.view(now: now), madeAt: now)
+            metrics.readersPresent(sessions.count)
             events.publish(EventView(type: "reader-added", reader: session.id, readerName: name))
             logger.info("reader added", metadata: ["reader": "\(session.id)", "name": "\(name)"])
         case .readerRemoved(let name):
             guard let session = sessions.removeValue(forKey: name) else { return }
             order.removeAll { $0 == name }
             board.remove(id: session.id)
+            metrics.readersPresent(sessions.count)
             await session.readerRemoved()
             events.publish(EventView(type: "reader-removed", reader: session.id, readerName: name))
             logger.info("reader removed", metadata: ["reader": "\(session.id)"])
@@ -70,10 +74,12 @@ public actor ReaderRegistry {
             logger.warning("reader unavailable", metadata: ["reader": "\(ReaderSession.id(for: name))"])
         case .pcscUnavailable(let code):
             pcscAvailable = false
+            metrics.pcsc(available: false)
             events.publish(EventView(type: "pcsc-unavailable"))
             logger.error("pcscd unavailable", metadata: ["code": "\(code)"])
         case .pcscRestored:
             pcscAvailable = true
+            metrics.pcsc(available: true)
             events.publish(EventView(type: "pcsc-restored"))
             logger.notice("pcscd available again")
         }

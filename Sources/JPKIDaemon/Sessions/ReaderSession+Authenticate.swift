@@ -19,7 +19,7 @@ extension ReaderSession {
         let challenge = try Self.challenge(request.challenge)
         let digestInfo = DigestInfo(algorithm: .sha256, hashing: challenge)
         // Checked before any card I/O, as `sign` does: a bad PIN format costs nothing.
-        _ = try PIN(request.pin, for: .auth)
+        _ = try metrics.checkingFormat(.auth) { try PIN(request.pin, for: .auth) }
         let certificate = try certificate(.auth)
         // The certificate and CA certificates below are this insertion's: `sign` refuses another.
         let insertion = generation

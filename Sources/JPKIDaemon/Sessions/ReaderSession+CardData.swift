@@ -41,7 +41,7 @@ extension ReaderSession {
         guard MyNumberCard.changeablePINs.contains(kind) else {
             throw APIError.notFound("the \(kind.displayName) cannot be changed; use auth, sign or card-text")
         }
-        let current = try PIN(pin, for: kind)
+        let current = try metrics.checkingFormat(kind) { try PIN(pin, for: kind) }
         let new = try PIN(newPIN, for: kind)
         guard !new.hasSameValue(as: current) else {
             throw CardError.pinFormat(kind, "the new PIN must differ from the current one")

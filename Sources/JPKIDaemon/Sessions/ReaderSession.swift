@@ -31,6 +31,7 @@ public actor ReaderSession {
     private let cardTimeout: Duration
     /// Checks certificate chains against the trust anchors.
     let validator: ChainValidator
+    let metrics: DaemonMetrics
 
     /// Where the view goes after every change of the state below.
     let board: ReaderViewBoard
@@ -77,10 +78,11 @@ public actor ReaderSession {
     init(
         name: String, source: any CardSource, events: EventBus, logger: Logger,
         validator: ChainValidator = .init(anchors: .none), cardTimeout: Duration = .seconds(10),
-        board: ReaderViewBoard = ReaderViewBoard()
+        board: ReaderViewBoard = ReaderViewBoard(), metrics: DaemonMetrics = DaemonMetrics()
     ) {
         self.board = board
         self.validator = validator
+        self.metrics = metrics
         self.id = Self.id(for: name)
         self.name = name
         self.source = source
@@ -112,19 +114,23 @@ public actor ReaderSession {
         state = .reading
         snapshot = nil
         lastError = nil
+        metrics.cardInserted()
         events.publish(EventView(type: "card-inserted", reader: id, readerName: name, cardId: cardId))
         logger.info("card inserted", metadata: ["atr": "\(atr.hexString)"])
         readTask = Task { await self.connectAndRead(generation: current) }
     }
 
     private func connectAndRead(generation current: Int) async {
+        let started = ContinuousClock.now
         do {
             try await bounded {
                 let connection = try await self.source.connect(reader: self.name)
                 try await self.adopt(connection, generation: current)
                 try await self.readCard(generation: current)
             }
+            metrics.cardRead(nil, since: started)
         } catch {
+            metrics.cardRead(error, since: started)
             guard current == generation else { return }
             fail(error)
         }
@@ -137,7 +143,9 @@ public actor ReaderSession {
             throw CancellationError()
         }
         self.connection = connection
-        self.card = MyNumberCard(transport: connection.transport, options: .init(extendedLength: extendedLength))
+        self.card = MyNumberCard(
+            transport: CountingTransport(connection.transport, metrics: metrics),
+            options: .init(extendedLength: extendedLength))
     }
 
     /// 24 hex digits from the system's cryptographic random source.
@@ -277,13 +285,16 @@ public actor ReaderSession {
     public func refresh() async throws -> ReaderView {
         guard state != .empty else { throw APIError.noCard }
         let current = generation
+        let started = ContinuousClock.now
         do {
             try await bounded {
                 try await self.pinOperations.lock()
                 defer { self.pinOperations.unlock() }
                 try await self.readCard(generation: current)
             }
+            metrics.cardRead(nil, since: started)
         } catch {
+            metrics.cardRead(error, since: started)
             let api = APIError.from(error)
             // A removal or new insertion meanwhile has its own state: do not overwrite it. A card
             // another program holds, or a cancelled request, says nothing about the card: keep
@@ -321,7 +332,7 @@ public actor ReaderSession {
         _ kind: PINKind, _ value: String, cardId expected: String?, insertion: Int? = nil,
         _ body: @escaping @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
-        let pin = try PIN(value, for: kind)
+        let pin = try metrics.checkingFormat(kind) { try PIN(value, for: kind) }
         return try await bounded {
             try await self.lockedPINOperation(kind, pin, cardId: expected, insertion: insertion, body)
         }
@@ -352,6 +363,7 @@ public actor ReaderSession {
         let insertion = generation
         do {
             let result = try await body(card, pin)
+            metrics.pinVerification(kind, .verified)
             record(PINStatus(kind: kind, state: kind.stateAfterRightPIN), insertion: insertion)
             events.publish(
                 EventView(
@@ -360,6 +372,7 @@ public actor ReaderSession {
             logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
             return result
         } catch {
+            metrics.pinOperationFailed(kind, error, wasBlocked: snapshot?.summary.pin(kind)?.isBlocked ?? false)
             switch error {
             case CardError.wrongPIN(_, let left):
                 record(PINStatus(kind: kind, state: .remaining(left)), insertion: insertion)
@@ -421,6 +434,7 @@ public actor ReaderSession {
         guard let der = certificate ?? cached else { throw CardError.certificateNotIssued }
         let info = try CertificateInfo(der: der)
         try SignatureCheck.require(signature, for: digestInfo, certificate: der)
+        metrics.signature(key)
         return SignResponse(
             signature: Data(signature).base64EncodedString(), digestAlgorithm: digestInfo.algorithm.rawValue,
             certificate: info.pem)
