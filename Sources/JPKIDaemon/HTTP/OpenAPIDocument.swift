@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "618b67f4bffc7c00d30b86b2d759e8a6e7ea7748cecd4aa64907b0261fc7f5b2"
+    static let sourceSHA256 = "4db6c6fea2ca30955f4c67257da80346134be6e17d07441c3fd1686a123e74c8"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -420,119 +420,121 @@ enum OpenAPIDocument {
         PIN","same format":null,"different from the current one.":null},"cardId":{"$ref":"#/components/s\##
         chemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Sig\##
         nRequest":{"type":"object","additionalProperties":false,"required":["key","pin"],"description":"\##
-        Exactly one of `digest` and `data`.","oneOf":[{"required":["digest"],"not":{"required":["data"]}\##
-        },{"required":["data"],"not":{"required":["digest"]}}],"properties":{"key":{"type":"string","enu\##
-        m":["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type\##
-        ":"string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512\##
-        ",null],"description":"Default `sha256`."},"digest":{"type":"string","contentEncoding":"base64",\##
-        "description":"The digest, base64, of the algorithm's length."},"data":{"type":"string","content\##
-        Encoding":"base64","description":"Data (base64, at least one byte) that jpkid hashes with the al\##
-        gorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/comp\##
-        onents/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additionalProperties":fals\##
-        e,"required":["signature","digestAlgorithm","certificate"],"properties":{"signature":{"type":"st\##
-        ring","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"ty\##
-        pe":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/sch\##
-        emas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":false,"required":["certif\##
-        icate","details","holder"],"properties":{"certificate":{"$ref":"#/components/schemas/PEM"},"deta\##
-        ils":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"object","additionalProperties\##
-        ":false,"description":"Personal data from the certificate's subject alternative name.","properti\##
-        es":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":\##
-        "date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties\##
-        ":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 d\##
-        igits)."},"challenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to \##
-        1024 bytes, base64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":\##
-        "#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalA\##
-        ttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties":false,"required":["authe\##
-        nticated","trust","revocationChecked","challenge","certificate","subject","serialNumber","notAft\##
-        er","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"trust":{"$ref":"#/components\##
-        /schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type":"s\##
-        tring","contentEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","desc\##
-        ription":"Absent when the card's signature did not verify (it is never passed on)."},"certificat\##
-        e":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"strin\##
-        g","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"typ\##
-        e":"string","format":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":false,"\##
-        required":["pin"],"properties":{"pin":{"type":"string","description":"The card-text PIN (4 digit\##
-        s)."},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber"\##
-        ,"name","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is read o\##
-        nly when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":\##
-        "#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties"\##
-        :false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string\##
-        "},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/co\##
-        mponents/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false,"required":["code",\##
-        "name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the card codes it: `1`, \##
-        `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applicable","not_known","o\##
-        ther"]}}},"CardFaceRequest":{"type":"object","additionalProperties":false,"description":"Exactly \##
-        one of `pinA` and `pinB`.","oneOf":[{"required":["pinA"],"not":{"required":["pinB"]}},{"required\##
-        ":["pinB"],"not":{"required":["pinA"]}}],"properties":{"pinA":{"type":"string","description":"Th\##
-        e 12-digit my number."},"pinB":{"type":"string","description":"Birth date YYMMDD, expiry year YY\##
-        YY, security code (14 digits)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAt\##
-        tempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additi\##
-        onalProperties":false,"required":["photo","nameImage","addressImage","birthDate","sex"],"propert\##
-        ies":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameI\##
-        mage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"addressImage"\##
-        :{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage"\##
-        :{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type"\##
-        :"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"}\##
-        ,"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"string","pattern":"^-----BEGIN CERTI\##
-        FICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"description":"The `data:` \##
-        of a server-sent event. No PIN, no personal data.","required":["type","time"],"properties":{"typ\##
-        e":{"type":"string","enum":["reader-added","reader-removed","card-inserted","card-ready","card-r\##
-        emoved","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-restored"]},"time":{"\##
-        type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"read\##
-        erName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"s\##
-        tring","enum":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card-\##
-        face-b"]},"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_\##
-        card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"d\##
-        escription":"`reader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],\##
-        "required":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`.\##
-        ","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},"\##
-        CardReadyEvent":{"description":"`card-ready`: the card has been read; `kind` says what it is.","\##
-        allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind"\##
-        ]},"PINEvent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/B\##
-        ), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref":\##
-        "#/components/schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description":\##
-        "`pcsc-unavailable`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/compone\##
-        nts/schemas/Event"}]},"OverflowEvent":{"description":"The client fell behind (or asked for event\##
-        s no longer kept); the stream ends.","type":"object","additionalProperties":false,"required":["t\##
-        ype"],"properties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A \##
-        stable error code.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","\##
-        certificate_not_found","certificate_not_issued","file_not_found","method_not_allowed","no_card",\##
-        "ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation"\##
-        ,"cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","application_\##
-        not_found","payload_too_large","pin_format","invalid_digest","pin_blocked","card_error","malform\##
-        ed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_\##
-        unavailable","no_readers","protocol_mismatch","access_denied","not_transacted","insufficient_buf\##
-        fer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_conne\##
-        ctions","timeout","card_unresponsive"]},"ErrorDetail":{"type":"object","additionalProperties":fa\##
-        lse,"required":["code","message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"}\##
-        ,"message":{"type":"string","description":"For people; never a PIN or personal data."},"remainin\##
-        g":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`.\##
-        "}}},"Error":{"type":"object","additionalProperties":false,"required":["error"],"properties":{"e\##
-        rror":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/s\##
-        chemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error40\##
-        1":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"required":["remainin\##
-        g"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/sc\##
-        hemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":\##
-        {"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"e\##
-        num":["not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_fo\##
-        und"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"p\##
-        roperties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components\##
-        /schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card\##
-        ","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","cancelled","f\##
-        inal_attempt","pin_not_available","pin_required","unsupported_card","application_not_found"]}}}}\##
-        },"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties\##
-        ":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/E\##
-        rror"}],"properties":{"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_\##
-        request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error"\##
-        :{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/components/sc\##
-        hemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_resp\##
-        onse","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavail\##
-        able","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","not_\##
-        transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}}}}}\##
-        ,"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties"\##
-        :{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"allOf\##
-        ":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["\##
-        timeout","card_unresponsive"]}}}}}}}}
+        Exactly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"\##
+        properties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"propertie\##
+        s":{"data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","e\##
+        num":["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"ty\##
+        pe":"string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha5\##
+        12",null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding\##
+        ":"base64","description":"The digest, base64, of the algorithm's length."},"data":{"type":["stri\##
+        ng","null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) that jpki\##
+        d hashes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAtte\##
+        mpt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additi\##
+        onalProperties":false,"required":["signature","digestAlgorithm","certificate"],"properties":{"si\##
+        gnature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"d\##
+        igestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$re\##
+        f":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":false\##
+        ,"required":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/components\##
+        /schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"object","\##
+        additionalProperties":false,"description":"Personal data from the certificate's subject alternat\##
+        ive name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type\##
+        ":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","\##
+        additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","description\##
+        ":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEncoding":"base64","\##
+        description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes 32 random bytes.\##
+        "},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/s\##
+        chemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties":fals\##
+        e,"required":["authenticated","trust","revocationChecked","challenge","certificate","subject","s\##
+        erialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"trust":{\##
+        "$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"c\##
+        hallenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEnco\##
+        ding":"base64","description":"Absent when the card's signature did not verify (it is never passe\##
+        d on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNu\##
+        mber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"\##
+        },"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additiona\##
+        lProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"The ca\##
+        rd-text PIN (4 digits)."},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string\##
+        ","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but `myNumb\##
+        er`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFi\##
+        nalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","a\##
+        dditionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"n\##
+        ame":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"}\##
+        ,"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false\##
+        ,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the \##
+        card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applic\##
+        able","not_known","other"]}}},"CardFaceRequest":{"type":"object","additionalProperties":false,"d\##
+        escription":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required":[\##
+        "pinA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"pr\##
+        operties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["str\##
+        ing","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"descript\##
+        ion":"Birth date YYMMDD, expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/comp\##
+        onents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"\##
+        }}},"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","ad\##
+        dressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64"\##
+        ,"contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","conten\##
+        tMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMedi\##
+        aType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMedi\##
+        aType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally \##
+        YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type\##
+        ":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalPrope\##
+        rties":false,"description":"The `data:` of a server-sent event. No PIN, no personal data.","requ\##
+        ired":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","reader-remov\##
+        ed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-\##
+        unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"s\##
+        tring","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pat\##
+        tern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","card-te\##
+        xt-a","card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"ki\##
+        nd":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no\##
+        _jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":\##
+        [{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descri\##
+        ption":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"requi\##
+        red":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card h\##
+        as been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
+        ":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining\##
+        `: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked\##
+        ` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin\##
+        ","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or \##
+        came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The \##
+        client fell behind (or asked for events no longer kept); the stream ends.","type":"object","addi\##
+        tionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCo\##
+        de":{"type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","for\##
+        bidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_\##
+        found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_cha\##
+        nged","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_requ\##
+        ired","unsupported_card","application_not_found","payload_too_large","pin_format","invalid_diges\##
+        t","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_cer\##
+        tificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_deni\##
+        ed","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_un\##
+        available","card_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"ty\##
+        pe":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$\##
+        ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For people; nev\##
+        er a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left\##
+        , for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false\##
+        ,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error\##
+        400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
+        ":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prope\##
+        rties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error4\##
+        03":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
+        :{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
+        es":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found"\##
+        ,"certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/sche\##
+        mas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Err\##
+        or409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
+        de":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_res\##
+        et","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsuppor\##
+        ted_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error\##
+        "}],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"a\##
+        llOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum\##
+        ":["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/\##
+        schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error5\##
+        02":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
+        :{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificat\##
+        e","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","pr\##
+        otocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_\##
+        memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"\##
+        }],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many\##
+        _connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"e\##
+        rror":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)
