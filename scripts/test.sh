@@ -16,6 +16,11 @@ for t in Tests/system/*.sh; do
     echo "== $t"
     scripts/pcsc-harness.sh run -- "$t"
 done
+# The API contract: schemathesis against the release jpkid on the simulated card (docs/openapi.yaml).
+echo "== Tests/contract/schemathesis.sh"
+Tests/contract/schemathesis.sh
+# The fleet kit: alert rules, their unit tests, the dashboard's queries.
+Tests/packaging/prometheus-rules.sh
 # Release build, .deb, units, udev rules, socket activation.
 Tests/packaging/deb.sh
 # libFuzzer targets (Fuzz/, built apart with the sanitizers): each runs 60 s from its seed corpus.

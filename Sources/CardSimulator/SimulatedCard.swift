@@ -28,6 +28,9 @@ public final class SimulatedCard: Sendable {
         /// Every authorised COMPUTE DIGITAL SIGNATURE answers a signature with one bit flipped
         /// (a card whose signatures do not verify).
         public var tamperSignature = false
+        /// A wrong PIN answers `63 Cx` but spends no try, so a contract or fuzzing run that sends
+        /// many wrong PINs never blocks the card (Tests/contract).
+        public var endlessTries = false
         public init() {}
     }
 
@@ -319,7 +322,7 @@ public final class SimulatedCard: Sendable {
             s.verified.insert(fid)
             return StatusWord.success.bytes
         }
-        let left = record.remaining - 1
+        let left = s.faults.endlessTries ? record.remaining : record.remaining - 1
         s.image.applications[app].pins[index].remaining = left
         s.verified.remove(fid)
         return StatusWord.verificationFailed(triesLeft: left).bytes

@@ -104,6 +104,10 @@ struct JPKISim: ParsableCommand {
     @Flag(
         name: .customLong("swap-certificates"), help: "Fault: the auth and sign certificate files hold each other's.")
     var swapCertificates = false
+    @Flag(
+        name: .customLong("endless-tries"), help: "Fault: a wrong PIN answers 63 Cx but spends no try (contract tests)."
+    )
+    var endlessTries = false
 
     mutating func run() throws {
         var scenario =
@@ -143,6 +147,7 @@ struct JPKISim: ParsableCommand {
         faults.truncateResponseAt = truncateResponse
         faults.failAuthorisedSignatures = failAuthorisedSignatures
         faults.tamperSignature = tamperSignature
+        faults.endlessTries = endlessTries
         card.faults = faults
         if let exportCA { return try Self.exportCA(card.image, to: exportCA) }
 

@@ -186,7 +186,7 @@ struct MetricsTests {
         ("/v1/readers/r0a1b2c", "/v1/readers/{id}"), ("/v1/readers/r0a1b2c/", "/v1/readers/{id}"),
         ("/v1/readers/anything/pins/auth/verify", "/v1/readers/{id}/pins/{kind}/verify"),
         ("/v1/readers/x/pins/sign/change", "/v1/readers/{id}/pins/{kind}/change"),
-        ("/v1/readers/x/certificates/sign", "/v1/readers/{id}/certificates/{slot}"),
+        ("/v1/readers/x/certificates/sign", "/v1/readers/{id}/certificates/sign"),
         ("/v1/card", "/v1/card"), ("/v1/card/sign", "/v1/card/sign"), ("/v1/card/card-face", "/v1/card/card-face"),
         ("/v1/card/authenticate", "/v1/card/authenticate"), ("/v1/card/card-text", "/v1/card/card-text"),
         ("/v1/card/pins/auth/verify", "/v1/card/pins/{kind}/verify"), ("/", "other"), ("/v2/health", "other"),

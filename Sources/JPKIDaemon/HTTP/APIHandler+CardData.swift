@@ -11,7 +11,6 @@ extension APIHandler {
 
     /// `POST /v1/readers/{id}/card-text`.
     func cardTextRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
-        try require(request, .operate, methods: [.POST])
         let body = try decode(
             CardTextRequest.self, request, allowed: ["pin", "cardId", "confirmFinalAttempt", "fields"])
         var fields = CardText.Field.defaults
@@ -33,7 +32,6 @@ extension APIHandler {
 
     /// `POST /v1/readers/{id}/card-face`; `?part=photo` answers the raw `image/jp2`.
     func cardFaceRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
-        try require(request, .operate, methods: [.POST])
         let part = request.query["part"]
         guard part == nil || part == "photo" else { throw APIError.badRequest("part must be photo") }
         let body = try decode(
@@ -51,7 +49,6 @@ extension APIHandler {
     func pinChangeRoute(_ request: APIRequest, _ session: ReaderSession, _ kindName: String) async throws
         -> APIResponse
     {
-        try require(request, .operate, methods: [.POST])
         guard let kind = PINKind(rawValue: kindName), MyNumberCard.changeablePINs.contains(kind) else {
             throw APIError.notFound("no changeable PIN '\(kindName)'; use auth, sign or card-text")
         }

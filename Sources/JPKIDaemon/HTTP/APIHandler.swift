@@ -94,64 +94,67 @@ public struct APIHandler: Sendable {
     }
 
     private func route(_ request: APIRequest) async throws -> APIResponse {
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        guard parts.first == "v1" else { throw APIError.notFound("no such path: \(Self.quote(request.path))") }
-        let rest = Array(parts.dropFirst())
-        switch rest.first {
-        case "health" where rest.count == 1:
-            try require(request, .status, methods: [.GET])
+        // Only what the route table has is dispatched (docs/openapi.yaml lists the same routes).
+        let route: APIRoute
+        let parameters: [String: String]
+        switch APIRoute.match(request.method, request.path) {
+        case .found(let found, let values): (route, parameters) = (found, values)
+        case .methodNotAllowed(let methods): throw Self.methodNotAllowed(request.method, methods)
+        case .notFound: throw APIError.notFound("no such path: \(Self.quote(request.path))")
+        }
+        // Authorise before anything is looked up: a refused caller cannot tell which readers exist.
+        try authorize(request, route.access)
+        switch route.endpoint {
+        case .health:
             return .json(
                 HealthView(
                     version: Self.version, uptimeSeconds: Int(Date().timeIntervalSince(startedAt)),
                     pcsc: await registry.pcscAvailable ? "connected" : "unavailable",
                     readers: await registry.readerCount))
-        case "events" where rest.count == 1:
-            try require(request, .status, methods: [.GET])
+        case .events:
             guard let last = request.headers.first(name: "last-event-id") else { return .events(after: nil) }
             guard let id = UInt64(last) else { throw APIError.badRequest("Last-Event-ID must be an event id") }
             return .events(after: id)
-        case "metrics" where rest.count == 1: return try metricsRoute(request)
-        case "readers" where rest.count == 1:
-            try require(request, .status, methods: [.GET])
+        case .openAPI:
+            return .body(.ok, contentType: "application/json", OpenAPIDocument.bytes)
+        case .metrics:
+            return .body(.ok, contentType: DaemonMetrics.contentType, metrics.exposition())
+        case .readers:
             // Served from the board the sessions keep current: no actor hop, no encoding. Once
             // the day in Japan turns, certificate views change with it: the sessions post anew.
             if !registry.board.isCurrent(at: Date()) {
                 for session in await registry.allSessions() { await session.postView() }
             }
             return .body(.ok, contentType: "application/json", registry.board.listBody())
-        case "readers" where rest.count >= 2:
-            // Authorise before telling whether the reader exists; the sub-path checks its level.
-            try authorize(request, .status)
-            let session = try await registry.session(id: rest[1])
-            return try await readerRoute(request, session, Array(rest.dropFirst(2)))
-        case "card":
-            // Authorise before telling whether there is a card; the sub-path checks its methods.
-            try authorize(request, .status)
-            let session = try await registry.soleCardSession()
-            return try await readerRoute(request, session, Array(rest.dropFirst(1)))
-        default:
-            throw APIError.notFound("no such path: \(Self.quote(request.path))")
+        case .reader, .certificate, .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText,
+            .cardFace:
+            // `/v1/readers/{id}/...` names the reader; `/v1/card/...` means the one holding a card.
+            let session: ReaderSession
+            if let id = parameters["id"] {
+                session = try await registry.session(id: id)
+            } else {
+                session = try await registry.soleCardSession()
+            }
+            return try await readerRoute(request, route.endpoint, session, parameters)
         }
     }
 
-    private func readerRoute(_ request: APIRequest, _ session: ReaderSession, _ rest: [String]) async throws
-        -> APIResponse
-    {
-        switch rest.count {
-        case 0:
-            try require(request, .status, methods: [.GET])
+    private func readerRoute(
+        _ request: APIRequest, _ endpoint: APIRoute.Endpoint, _ session: ReaderSession, _ parameters: [String: String]
+    ) async throws -> APIResponse {
+        switch endpoint {
+        case .reader:
             if try flag(request, "refresh") { return .json(try await session.refresh()) }
             return .json(await session.view())
-        case 2 where rest[0] == "certificates" && rest[1] == "sign":
-            try require(request, .operate, methods: [.POST])
+        case .signCertificate:
             let body = try decode(PINRequest.self, request, allowed: PINRequest.fields)
             return .json(
                 try await session.signCertificate(
                     pin: body.pin, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
-        case 2 where rest[0] == "certificates":
-            try require(request, .status, methods: [.GET])
-            guard let slot = CertificateSlot(rawValue: rest[1]), slot != .sign else {
-                throw APIError.notFound("no certificate '\(Self.quote(rest[1]))'; use auth, auth-ca or sign-ca")
+        case .certificate:
+            let name = parameters["slot"] ?? ""
+            guard let slot = CertificateSlot(rawValue: name), slot != .sign else {
+                throw APIError.notFound("no certificate '\(Self.quote(name))'; use auth, auth-ca or sign-ca")
             }
             let info = try await session.certificate(slot)
             switch request.query["format"] ?? "pem" {
@@ -159,18 +162,18 @@ public struct APIHandler: Sendable {
             case "der": return .body(.ok, contentType: "application/pkix-cert", info.der)
             case let other: throw APIError.badRequest("format '\(Self.quote(other))' is not pem or der")
             }
-        case 3 where rest[0] == "pins" && rest[2] == "verify":
-            try require(request, .operate, methods: [.POST])
+        case .verifyPIN:
             // The four PINs with a verify of their own; PIN A/B are used by the card-face read.
-            guard let kind = PINKind(rawValue: rest[1]), [.auth, .sign, .cardText, .juki].contains(kind) else {
+            guard let kind = PINKind(rawValue: parameters["kind"] ?? ""),
+                [.auth, .sign, .cardText, .juki].contains(kind)
+            else {
                 throw APIError.notFound("no such PIN; use auth, sign, card-text or juki")
             }
             let body = try decode(PINRequest.self, request, allowed: PINRequest.fields)
             return .json(
                 try await session.verify(
                     kind, pin: body.pin, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
-        case 1 where rest[0] == "sign":
-            try require(request, .operate, methods: [.POST])
+        case .sign:
             let body = try decode(
                 SignRequest.self, request,
                 allowed: ["key", "pin", "digestAlgorithm", "digest", "data", "confirmFinalAttempt", "cardId"])
@@ -182,16 +185,14 @@ public struct APIHandler: Sendable {
                 try await session.sign(
                     key: key, pin: body.pin, digestInfo: digestInfo, cardId: body.cardId,
                     confirmFinalAttempt: body.confirmFinalAttempt ?? false))
-        case 1 where rest[0] == "authenticate":
-            try require(request, .operate, methods: [.POST])
+        case .authenticate:
             let body = try decode(
                 AuthenticateRequest.self, request, allowed: ["pin", "cardId", "challenge", "confirmFinalAttempt"])
             return .json(try await session.authenticate(body))
-        case 1 where rest[0] == "card-text": return try await cardTextRoute(request, session)
-        case 1 where rest[0] == "card-face": return try await cardFaceRoute(request, session)
-        case 3 where rest[0] == "pins" && rest[2] == "change":
-            return try await pinChangeRoute(request, session, rest[1])
-        default:
+        case .cardText: return try await cardTextRoute(request, session)
+        case .cardFace: return try await cardFaceRoute(request, session)
+        case .changePIN: return try await pinChangeRoute(request, session, parameters["kind"] ?? "")
+        case .health, .events, .openAPI, .metrics, .readers:
             throw APIError.notFound("no such path: \(Self.quote(request.path))")
         }
     }
@@ -216,16 +217,14 @@ public struct APIHandler: Sendable {
         }
     }
 
-    func require(_ request: APIRequest, _ level: AccessLevel, methods: [HTTPMethod]) throws {
-        guard methods.contains(request.method) else {
-            var error = APIError(
-                .methodNotAllowed,
-                "\(request.method.rawValue) is not allowed here; use "
-                    + methods.map(\.rawValue).joined(separator: " or "), status: .methodNotAllowed)
-            error.allowedMethods = methods
-            throw error
-        }
-        try authorize(request, level)
+    /// `405`, with the methods the path takes (the `Allow` header).
+    static func methodNotAllowed(_ method: HTTPMethod, _ methods: [HTTPMethod]) -> APIError {
+        var error = APIError(
+            .methodNotAllowed,
+            "\(method.rawValue) is not allowed here; use " + methods.map(\.rawValue).joined(separator: " or "),
+            status: .methodNotAllowed)
+        error.allowedMethods = methods
+        return error
     }
 
     private func authorize(_ request: APIRequest, _ level: AccessLevel) throws {

@@ -77,7 +77,13 @@ extension HTTPServer {
                         }
                         try await write(response, to: outbound, keepAlive: requestHead.isKeepAlive)
                         watch.eventLoop.execute { watch.value.responseSent() }
-                        if !requestHead.isKeepAlive { return }
+                        if !requestHead.isKeepAlive {
+                            // A full close drops writes still pending (apple/swift-nio#2795): an
+                            // answer over ~32 KB was cut. The half-close waits for them (bounded:
+                            // a client that stops reading is closed at the idle timeout).
+                            try? await channel.close(mode: .output)
+                            return
+                        }
                     }
                 }
             }
