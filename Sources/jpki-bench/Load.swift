@@ -100,8 +100,8 @@ struct Load: AsyncParsableCommand {
         return rate
     }
 
-    /// One connection slot: connects, runs requests until `end`, and reconnects (after 10 ms) when the
-    /// connection fails or the server closes it early.
+    /// One connection slot: connects, runs requests until `end`, and reconnects when the server closes
+    /// the connection early (after 10 ms when that was an error, so a refusing server is not spun on).
     private static func drive(
         socket: String, group: MultiThreadedEventLoopGroup, head: HTTPRequestHead, warmupEnd: NIODeadline,
         end: NIODeadline
@@ -119,6 +119,7 @@ struct Load: AsyncParsableCommand {
                             LoadConnection(head: head, warmupEnd: warmupEnd, end: end, done: done))
                     }
                 }
+            let errorsBefore = tally.errors
             do {
                 _ = try await bootstrap.connect(unixDomainSocketPath: socket).get()
                 tally.merge(try await done.futureResult.get())
@@ -126,7 +127,7 @@ struct Load: AsyncParsableCommand {
                 done.fail(error)
                 tally.errors += 1
             }
-            if NIODeadline.now() < end { try? await Task.sleep(for: .milliseconds(10)) }
+            if tally.errors > errorsBefore, NIODeadline.now() < end { try? await Task.sleep(for: .milliseconds(10)) }
         }
         return tally
     }

@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 
 /// One keep-alive connection of the load: sends a request, waits for the whole response, records its
-/// latency and sends the next, without pipelining, until `end`. Completes `done` when the channel closes.
+/// latency and sends the next, without pipelining, until `end` or until the server ends keep-alive.
+/// Completes `done` when the channel closes.
 final class LoadConnection: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
@@ -15,6 +16,7 @@ final class LoadConnection: ChannelInboundHandler {
     private var sentAt = NIODeadline.uptimeNanoseconds(0)
     private var status = HTTPResponseStatus.ok
     private var bodyBytes = 0
+    private var keepAlive = true
     /// A request is out and its response not complete.
     private var waiting = false
 
@@ -34,6 +36,7 @@ final class LoadConnection: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let response):
             status = response.status
+            keepAlive = response.isKeepAlive
             bodyBytes = 0
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
@@ -45,7 +48,8 @@ final class LoadConnection: ChannelInboundHandler {
                 if status != .ok { tally.non200 += 1 }
             }
             tally.bodyBytes = bodyBytes
-            if now < end { send(context: context) } else { context.close(promise: nil) }
+            // A server that ends keep-alive (Connection: close) gets a new connection from `Load`.
+            if now < end && keepAlive { send(context: context) } else { context.close(promise: nil) }
         }
     }
 
