@@ -173,8 +173,8 @@ read -r certs_ms certs_apdus < <(opensc certs --list-certificates)
 # The packaged configuration, with room for the load's 64 connections and the 500 streams from one
 # client process: maxConnections and maxConnectionsPerClient (default 256 and 32) raised to 1024.
 python3 - "$work/pkg/etc/jpkid/jpkid.json" "$work/jpkid.json" "$sock" <<'PY'
-import json, sys
-config = json.load(open(sys.argv[1]))
+import json, os, sys
+config = json.load(open(sys.argv[1])) if os.path.exists(sys.argv[1]) else {}
 config.update(socket=sys.argv[3], maxConnections=1024, maxConnectionsPerClient=1024)
 json.dump(config, open(sys.argv[2], "w"))
 PY
