@@ -125,8 +125,11 @@ let package = Package(
         .executableTarget(
             name: "jpki-bench",
             dependencies: [
-                "CardSimulator", "MyNumberCard", "PCSC", "JPKIClient",
+                "CardSimulator", "MyNumberCard", "PCSC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(

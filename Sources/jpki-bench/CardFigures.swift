@@ -1,0 +1,57 @@
+import ArgumentParser
+import CardSimulator
+import Foundation
+import MyNumberCard
+import PCSC
+
+/// Card reads (APDUs and time) in-process on the simulated card, and through pcscd when a reader is given.
+struct CardFigures: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "card", abstract: "Card reads in-process and through pcscd: time and APDUs per operation.")
+
+    @Option(help: "Iterations per measurement.")
+    var iterations = 50
+
+    @Option(help: "Also read through this PC/SC reader (e.g. 'Virtual PCD 00 00').")
+    var reader: String?
+
+    func run() async throws {
+        let sim = try SimulatedCard(image: try CardBuilder.build(Scenario()))
+        let card = MyNumberCard(transport: SimulatedCardTransport(card: sim))
+        try await measure("in-process readSummary", apdus: { sim.apduCount }) { _ = try await card.readSummary() }
+        try await measure("in-process pinStatuses", apdus: { sim.apduCount }) { _ = try await card.pinStatuses() }
+        let pin = try PIN("1234", for: .auth)
+        let digest = DigestInfo(algorithm: .sha256, hashing: Array("challenge".utf8))
+        try await measure("in-process sign (auth)", apdus: { sim.apduCount }) {
+            _ = try await card.sign(digest, with: .auth, pin: pin, confirmFinalAttempt: false)
+        }
+
+        if let reader {
+            let context = try await PCSCContext.establish()
+            let connection = try await context.connect(reader: reader)
+            let overPCSC = MyNumberCard(transport: connection)
+            try await measure("pcscd readSummary", apdus: nil) { _ = try await overPCSC.readSummary() }
+            try await measure("pcscd pinStatuses", apdus: nil) { _ = try await overPCSC.pinStatuses() }
+            await connection.disconnect(resetCard: true)
+            await context.release()
+        }
+    }
+
+    func measure(_ name: String, apdus: (() -> Int)?, _ body: () async throws -> Void) async throws {
+        try await body()  // warm up (and learn the card's short-identifier support)
+        let before = apdus?() ?? 0
+        let clock = ContinuousClock()
+        let elapsed = try await clock.measure {
+            for _ in 0..<iterations { try await body() }
+        }
+        let perOperation = elapsed / iterations
+        let milliseconds =
+            Double(perOperation.components.attoseconds) / 1e15
+            + Double(perOperation.components.seconds) * 1000
+        var line =
+            "\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) "
+            + String(format: "%8.3f ms/op  %8.1f op/s", milliseconds, 1000 / milliseconds)
+        if let apdus { line += "  \((apdus() - before) / iterations) APDUs/op" }
+        print(line)
+    }
+}
