@@ -5,9 +5,10 @@ cd "$(dirname "$0")/.."
 version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/JPKIDaemon/HTTP/APIHandler.swift)
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d /tmp/jpkid-deb.XXXXXX)
-trap 'rm -rf "$stage"' EXIT
+debug=$(mktemp -d /tmp/jpkid-dbgsym.XXXXXX)
+trap 'rm -rf "$stage" "$debug"' EXIT
 
-DESTDIR=$stage PREFIX=/usr scripts/install.sh
+DESTDIR=$stage DEBUG_DESTDIR=$debug PREFIX=/usr scripts/install.sh
 mkdir -p "$stage/DEBIAN"
 size=$(du -sk "$stage" | cut -f1)
 cat >"$stage/DEBIAN/control" <<CONTROL
@@ -16,7 +17,7 @@ Version: $version
 Architecture: $arch
 Maintainer: jpkid developers <jpkid@localhost>
 Installed-Size: $size
-Depends: pcscd, libccid (>= 1.5.0), libpcsclite1, libssl3, libc6, systemd
+Depends: pcscd, libccid (>= 1.5.0), libpcsclite1, libstdc++6, libgcc-s1, libc6, systemd
 Recommends: pcsc-tools
 Section: admin
 Priority: optional
@@ -58,3 +59,19 @@ POSTRM
 chmod 755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/prerm" "$stage/DEBIAN/postrm"
 mkdir -p dist
 dpkg-deb --root-owner-group --build "$stage" "dist/jpkid_${version}_${arch}.deb"
+
+# The debug symbols, apart: jpkid-dbgsym, as Debian builds them for its own packages.
+mkdir -p "$debug/DEBIAN"
+cat >"$debug/DEBIAN/control" <<CONTROL
+Package: jpkid-dbgsym
+Version: $version
+Architecture: $arch
+Maintainer: jpkid developers <jpkid@localhost>
+Installed-Size: $(du -sk "$debug" | cut -f1)
+Depends: jpkid (= $version)
+Section: debug
+Priority: optional
+Description: debug symbols for jpkid
+ The DWARF debug information of jpkid and jpkictl, found by gdb through their build ids.
+CONTROL
+dpkg-deb --root-owner-group --build "$debug" "dist/jpkid-dbgsym_${version}_${arch}.deb"

@@ -5,6 +5,7 @@
 #   sudo scripts/install.sh                     # into / with PREFIX=/usr
 #   DESTDIR=/tmp/stage scripts/install.sh       # stage a tree (what build-deb.sh does)
 #   NO_BUILD=1 ...                              # reuse an existing release build
+#   DEBUG_DESTDIR=/tmp/dbg ...                  # keep the debug symbols there (stripped otherwise)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PREFIX=${PREFIX:-/usr}
@@ -17,8 +18,22 @@ if [ -z "${NO_BUILD:-}" ]; then
 fi
 bin=$(swift build -c release --show-bin-path)
 
-install -Dm755 "$bin/jpkid" "$root$PREFIX/bin/jpkid"
-install -Dm755 "$bin/jpkictl" "$root$PREFIX/bin/jpkictl"
+# The binaries go in stripped. Their debug symbols go to DEBUG_DESTDIR when it is set (what
+# build-deb.sh packs as jpkid-dbgsym), under /usr/lib/debug/.build-id where gdb and
+# debuginfod look for them; the stripped binary keeps a debuglink to its file.
+for name in jpkid jpkictl; do
+    install -Dm755 "$bin/$name" "$root$PREFIX/bin/$name"
+    debug=
+    if [ -n "${DEBUG_DESTDIR:-}" ]; then
+        id=$(readelf -n "$bin/$name" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
+        debug=$DEBUG_DESTDIR/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+        mkdir -p "$(dirname "$debug")"
+        objcopy --only-keep-debug --compress-debug-sections=zlib "$bin/$name" "$debug"
+        chmod 644 "$debug"
+    fi
+    strip --strip-all "$root$PREFIX/bin/$name"
+    if [ -n "$debug" ]; then objcopy --add-gnu-debuglink="$debug" "$root$PREFIX/bin/$name"; fi
+done
 for unit in jpkid.service jpkid.socket; do
     sed "s|/usr/bin/|$PREFIX/bin/|g" "systemd/$unit" >"$root.unit.tmp"
     install -Dm644 "$root.unit.tmp" "$root$PREFIX/lib/systemd/system/$unit"

@@ -33,6 +33,19 @@ for f in usr/bin/jpkid usr/bin/jpkictl usr/lib/systemd/system/jpkid.service usr/
 done
 check "the binaries need no Swift runtime from the build machine" \
     sh -c "! ldd '$root/usr/bin/jpkid' | grep -E 'not found|libswift|libFoundation'"
+size=$(stat -c %s "$deb")
+echo "     package: $(basename "$deb") $size bytes; jpkid $(stat -c %s "$root/usr/bin/jpkid"), jpkictl $(stat -c %s "$root/usr/bin/jpkictl") bytes installed"
+check "the package is at most 15 MB" test "$size" -le 15000000
+check "the package depends on no libssl, and jpkid links neither libssl nor libcrypto" \
+    sh -c "! dpkg-deb -f '$deb' Depends | grep -q libssl && ! ldd '$root/usr/bin/jpkid' | grep -E 'libssl|libcrypto'"
+check "the installed jpkid contains no test double (no simulator type in its metadata)" \
+    sh -c "! grep -a -q -E 'CardSimulator|SimulatedCard|JPKIDaemonSimulation' '$root/usr/bin/jpkid'"
+check "jpkictl links no X.509 or crypto code (swift-certificates, swift-crypto)" \
+    sh -c "! grep -a -q -E '4X509|6Crypto|CCryptoBoringSSL|SwiftASN1' '$root/usr/bin/jpkictl'"
+check "the installed binaries are stripped; their debug symbols are in jpkid-dbgsym, found by build id" \
+    sh -c "file '$root/usr/bin/jpkid' '$root/usr/bin/jpkictl' | grep -c ', stripped' | grep -qx 2 && \
+        dbg=\$(ls dist/jpkid-dbgsym_*.deb | head -1) && id=\$(readelf -n '$root/usr/bin/jpkid' | sed -n 's/.*Build ID: //p') && \
+        dpkg-deb -c \"\$dbg\" | grep -q \"usr/lib/debug/.build-id/\$(echo \$id | cut -c1-2)/\$(echo \$id | cut -c3-).debug\""
 # verify resolves the units' dependencies and commands inside the root: give it what a Debian
 # system has around the package (systemd's own units, kill).
 host=$work/host
