@@ -23,5 +23,5 @@ Tests/contract/schemathesis.sh
 Tests/packaging/prometheus-rules.sh
 # Release build, .deb, units, udev rules, socket activation.
 Tests/packaging/deb.sh
-# libFuzzer targets (Fuzz/, built apart with the sanitizers): each runs 60 s from its seed corpus.
-scripts/fuzz.sh all 60
+# libFuzzer targets (Fuzz/, built apart with the sanitizers): each runs 30 s from its seed corpus.
+scripts/fuzz.sh all 30
