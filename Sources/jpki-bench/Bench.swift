@@ -45,10 +45,10 @@ struct Bench: AsyncParsableCommand {
         if let socket {
             let client = UnixHTTPClient(socketPath: socket)
             try await measure("API GET /v1/readers (cached)", apdus: nil) {
-                _ = try client.send("GET", "/v1/readers")
+                _ = try await client.response("GET", "/v1/readers").get()
             }
             try await measure("API GET /v1/card?refresh=true", apdus: nil) {
-                _ = try client.send("GET", "/v1/card?refresh=true")
+                _ = try await client.response("GET", "/v1/card?refresh=true").get()
             }
         }
     }

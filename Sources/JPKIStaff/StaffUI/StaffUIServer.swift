@@ -1,5 +1,6 @@
 import Foundation
 import JPKIAPI
+import JPKIClient
 import Synchronization
 
 #if canImport(Glibc)
@@ -10,9 +11,9 @@ import Synchronization
 /// connection, each on its own thread. It serves the page and forwards the page's API calls to
 /// jpkid over its Unix socket with this user's credentials, so jpkid's group checks decide.
 ///
-/// A small loop on a socket rather than SwiftNIO: jpkictl does not link NIO, and a handful of
-/// local requests a minute need no event loop. Every wait and buffer is bounded: request heads
-/// 16 KiB, bodies 4 KiB, 10 s to send a request, 32 connections, 8 event streams.
+/// A small loop on a socket of its own; its calls to jpkid go through ``UnixHTTPClient``. Every
+/// wait and buffer is bounded: request heads 16 KiB, bodies 4 KiB, 10 s to send a request,
+/// 32 connections, 8 event streams.
 public final class StaffUIServer: Sendable {
     public let access: StaffUIAccess
     let jpkid: UnixHTTPClient
@@ -160,25 +161,17 @@ public final class StaffUIServer: Sendable {
             + "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nretry: 1000\n\n"
         guard Self.sendAll(client, Array(head.utf8)) else { return }
         let unreachable = Array("event: unreachable\ndata: {}\n\n".utf8)
-        guard let fd = try? jpkid.connectSocket() else {
-            Self.sendAll(client, unreachable)
-            return
-        }
-        defer { close(fd) }
-        // jpkid sends a comment every 15 s: silence for longer means it is gone.
-        var timeout = timeval(tv_sec: 40, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let valid = lastEventID.flatMap { UInt64($0) }.map { [("Last-Event-ID", String($0))] } ?? []
+        // jpkid comments every 15 s: the client's read timeout ends a stream that falls silent.
         do {
-            try jpkid.writeRequest(fd, "GET", "/v1/events", body: nil, headers: valid)
-            var reader = LineReader(fd: fd)
-            let (status, _) = try reader.readHead()
-            guard status == 200 else {
-                Self.sendAll(client, Array("event: refused\ndata: {\"status\":\(status)}\n\n".utf8))
-                return
+            let refusal = try jpkid.eventStream("/v1/events", headers: valid) { item in
+                switch item {
+                case .event(let event): Self.sendAll(client, Array(event.wireForm.utf8))
+                case .keepAlive: Self.sendAll(client, Array(": keep-alive\n\n".utf8))
+                }
             }
-            while let chunk = try reader.readChunk() {
-                guard Self.sendAll(client, Array(chunk)) else { return }
+            if let refusal {
+                Self.sendAll(client, Array("event: refused\ndata: {\"status\":\(refusal.status)}\n\n".utf8))
             }
         } catch {
             Self.sendAll(client, unreachable)

@@ -4,7 +4,7 @@ import JPKIAPI
 import Synchronization
 import Testing
 
-@testable import JPKIClient
+@testable import JPKIStaff
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,7 @@
 import ErrorCodes
 import Foundation
 import JPKIAPI
+import JPKIClient
 
 /// What the staff page's server answers, once a request has passed the Host and token checks.
 ///
