@@ -26,7 +26,9 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     }
 
     static func timedOut(_ what: String, _ limit: Duration) -> ClientError {
-        ClientError(.timeout, "jpkid did not \(what) within \(limit.components.seconds) s")
+        let seconds = limit.components.seconds
+        let shown = seconds > 0 ? "\(seconds) s" : "\(limit.components.attoseconds / 1_000_000_000_000_000) ms"
+        return ClientError(.timeout, "jpkid did not \(what) within \(shown)")
     }
 
     static func tooLarge(_ what: String, _ limit: Int) -> ClientError {

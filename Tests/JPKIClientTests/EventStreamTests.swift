@@ -96,8 +96,10 @@ struct EventStreamClientTests {
     @Test(arguments: [[1], [3, 1, 7], [64], [2, 1000]])
     func eventsSplitAcrossChunksAndReadsArriveWhole(sizes: [Int]) async throws {
         try await ScriptedServer.with({ channel, _ in
-            channel.send(Self.streamHead + chunked(sampleStream, sizes: sizes), inPiecesOf: sizes.reversed())
-                .whenComplete { _ in channel.close(promise: nil) }
+            channel.send(
+                Array(Self.streamHead.utf8) + chunked(sampleStream, sizes: sizes), inPiecesOf: sizes.reversed()
+            )
+            .whenComplete { _ in channel.close(promise: nil) }
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
             let (items, refusal) = try await Self.collect(client, headers: [("Last-Event-ID", "7")])
@@ -110,7 +112,7 @@ struct EventStreamClientTests {
     @Test func theCallerStopsAStreamThatGoesOn() async throws {
         try await ScriptedServer.with({ channel, _ in
             channel.send(Self.streamHead)
-            channel.sendForever(chunked("event: tick\ndata: {}\n\n", sizes: [100]).dropLast(5) + "")
+            channel.sendForever(chunks("event: tick\ndata: {}\n\n", sizes: [100]))
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
             let (items, _) = try await Self.collect(client) { $0 == 500 }
@@ -121,7 +123,7 @@ struct EventStreamClientTests {
 
     @Test func onOpenComesBeforeTheFirstEvent() async throws {
         try await ScriptedServer.with({ channel, _ in
-            channel.send(Self.streamHead + chunked("data: 1\n\n", sizes: [100]))
+            channel.send(Array(Self.streamHead.utf8) + chunked("data: 1\n\n", sizes: [100]))
                 .whenComplete { _ in channel.close(promise: nil) }
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
@@ -152,9 +154,9 @@ struct EventStreamClientTests {
 
     @Test func aSilentStreamTimesOut() async throws {
         try await ScriptedServer.with({ channel, _ in
-            channel.send(Self.streamHead + chunked("data: 1\n\n", sizes: [100]).dropLast(5))
+            channel.send(Array(Self.streamHead.utf8) + chunks("data: 1\n\n", sizes: [100]))
         }) { server in
-            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits(timeout: .milliseconds(300)))
             let seen = Mutex(0)
             let error = await clientError {
                 _ = try client.eventStream("/v1/events") { _ in
@@ -170,7 +172,7 @@ struct EventStreamClientTests {
     @Test func anEndlessEventIsCutAtTheCap() async throws {
         try await ScriptedServer.with({ channel, _ in
             channel.send(Self.streamHead + "5\r\ndata:\r\n")
-            channel.sendForever("400\r\n" + String(repeating: "x", count: 1024) + "\r\n")
+            channel.sendForever(chunks(String(repeating: "x", count: 1024), sizes: [1024]))
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
             let error = await clientError { _ = try client.eventStream("/v1/events") { _ in true } }

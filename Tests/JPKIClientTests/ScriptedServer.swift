@@ -92,15 +92,19 @@ extension Channel {
     @discardableResult
     func send(_ text: String) -> EventLoopFuture<Void> { writeAndFlush(ByteBuffer(string: text)) }
 
-    /// Writes `text` in pieces of the given sizes (cycling), each flushed on its own.
+    /// Writes and flushes `bytes` as one piece.
     @discardableResult
-    func send(_ text: String, inPiecesOf sizes: [Int]) -> EventLoopFuture<Void> {
-        var bytes = Array(text.utf8)[...]
+    func send(_ bytes: [UInt8]) -> EventLoopFuture<Void> { writeAndFlush(ByteBuffer(bytes: bytes)) }
+
+    /// Writes `bytes` in pieces of the given sizes (cycling), each flushed on its own.
+    @discardableResult
+    func send(_ bytes: [UInt8], inPiecesOf sizes: [Int]) -> EventLoopFuture<Void> {
+        var rest = bytes[...]
         var last = eventLoop.makeSucceededVoidFuture()
         var index = 0
-        while !bytes.isEmpty {
-            let piece = bytes.prefix(sizes[index % sizes.count])
-            bytes = bytes.dropFirst(piece.count)
+        while !rest.isEmpty {
+            let piece = rest.prefix(sizes[index % sizes.count])
+            rest = rest.dropFirst(piece.count)
             index += 1
             last = writeAndFlush(ByteBuffer(bytes: piece))
         }
@@ -108,7 +112,9 @@ extension Channel {
     }
 
     /// Writes `piece` again and again until the peer goes away.
-    func sendForever(_ piece: String) {
-        writeAndFlush(ByteBuffer(string: piece)).whenSuccess { self.sendForever(piece) }
+    func sendForever(_ piece: [UInt8]) {
+        writeAndFlush(ByteBuffer(bytes: piece)).whenSuccess { self.sendForever(piece) }
     }
+
+    func sendForever(_ piece: String) { sendForever(Array(piece.utf8)) }
 }

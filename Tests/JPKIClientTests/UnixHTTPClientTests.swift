@@ -6,6 +6,10 @@ import Testing
 
 @testable import JPKIClient
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A blocking client call on a thread of its own, as jpkictl makes it.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
@@ -23,27 +27,32 @@ func clientError(_ body: @escaping @Sendable () throws -> Void) async -> ClientE
     }
 }
 
-/// `text` as a chunked HTTP body, cut into chunks of the given sizes (cycling).
-func chunked(_ text: String, sizes: [Int]) -> String {
+/// `text` as chunks of an HTTP body, cut into pieces of the given sizes (cycling), without the
+/// last chunk: in bytes, since a cut may fall inside a character.
+func chunks(_ text: String, sizes: [Int]) -> [UInt8] {
     var bytes = Array(text.utf8)[...]
-    var out = ""
+    var out: [UInt8] = []
     var index = 0
     while !bytes.isEmpty {
         let piece = bytes.prefix(sizes[index % sizes.count])
         bytes = bytes.dropFirst(piece.count)
         index += 1
-        out += String(piece.count, radix: 16) + "\r\n" + String(decoding: piece, as: UTF8.self) + "\r\n"
+        out += Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
     }
-    return out + "0\r\n\r\n"
+    return out
 }
 
-/// Limits short enough for a test to see them fire.
-func shortLimits() -> ClientLimits {
+/// `text` as a whole chunked HTTP body.
+func chunked(_ text: String, sizes: [Int]) -> [UInt8] { chunks(text, sizes: sizes) + Array("0\r\n\r\n".utf8) }
+
+/// Caps small enough for a test to reach them; timeouts that fire only in the tests of timeouts
+/// (the machine may be busy: a test that is not about a timeout must not meet one).
+func shortLimits(timeout: Duration = .seconds(20)) -> ClientLimits {
     var limits = ClientLimits()
-    limits.connectTimeout = .seconds(2)
-    limits.readTimeout = .milliseconds(300)
-    limits.eventReadTimeout = .milliseconds(300)
-    limits.requestDeadline = .seconds(5)
+    limits.connectTimeout = .seconds(5)
+    limits.readTimeout = timeout
+    limits.eventReadTimeout = timeout
+    limits.requestDeadline = max(timeout * 2, .seconds(1))
     limits.maxBodyBytes = 64 * 1024
     limits.maxHeaderBytes = 4 * 1024
     limits.maxEventBytes = 1024
@@ -56,7 +65,9 @@ struct ClientRequestTests {
         let json = #"{"readers":[{"id":"r1a2b3c","name":"Reader 0","state":"ready"}]}"#
         try await ScriptedServer.with({ channel, _ in
             channel.send(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)",
+                Array(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
+                        .utf8),
                 inPiecesOf: [7, 1, 13])
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath)
@@ -84,8 +95,9 @@ struct ClientRequestTests {
         let body = #"{"error":{"code":"wrong_pin","message":"wrong PIN","remaining":2}}"#
         try await ScriptedServer.with({ channel, _ in
             channel.send(
-                "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + chunked(body, sizes: [5, 11]))
+                Array(
+                    "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        .utf8) + chunked(body, sizes: [5, 11]))
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath)
             let response = try await onThread { try client.send("GET", "/v1/card") }
@@ -96,13 +108,13 @@ struct ClientRequestTests {
 
     @Test func aServerThatNeverAnswersTimesOut() async throws {
         try await ScriptedServer.with({ _, _ in }) { server in
-            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits(timeout: .milliseconds(300)))
             let clock = ContinuousClock()
             let start = clock.now
             let error = await clientError { _ = try client.send("GET", "/v1/readers") }
             #expect(error?.code == .timeout)
             #expect(clock.now - start >= .milliseconds(300))
-            #expect(clock.now - start < .seconds(5), "the read timeout, not the deadline or a hang")
+            #expect(clock.now - start < .seconds(10), "bounded, not a hang")
         }
     }
 
@@ -110,7 +122,7 @@ struct ClientRequestTests {
         try await ScriptedServer.with({ channel, _ in
             channel.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"readers\":")
         }) { server in
-            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits(timeout: .milliseconds(300)))
             let error = await clientError { _ = try client.send("GET", "/v1/readers") }
             #expect(error?.code == .timeout)
         }
@@ -130,8 +142,11 @@ struct ClientRequestTests {
             drip()
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: limits)
+            let clock = ContinuousClock()
+            let start = clock.now
             let error = await clientError { _ = try client.send("GET", "/v1/readers") }
             #expect(error?.code == .timeout)
+            #expect(clock.now - start < .seconds(10), "the deadline, long before the 20 s read timeout")
         }
     }
 
@@ -185,12 +200,24 @@ struct ClientRequestTests {
         #expect(error?.code == .jpkidUnreachable)
         #expect(error?.description.contains("is jpkid running?") == true)
 
-        // A socket file nobody listens on any more: connection refused.
-        let server = try await ScriptedServer { _, _ in }
-        try await server.channel.close()
-        defer { try? FileManager.default.removeItem(at: server.directory) }
-        let stale = UnixHTTPClient(socketPath: server.socketPath)
-        let refused = await clientError { _ = try stale.send("GET", "/v1/readers") }
+        // A socket that is bound but not listening (a jpkid that is starting or hung): refused.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("bound.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        try #require(bound == 0)
+        let refused = await clientError { _ = try UnixHTTPClient(socketPath: path).send("GET", "/v1/readers") }
         #expect(refused?.code == .jpkidUnreachable)
         #expect(refused?.message.contains("refused") == true, "\(refused?.message ?? "")")
 
