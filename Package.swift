@@ -111,7 +111,15 @@ let package = Package(
             ]
         ),
         // The staff rules (the diagnosis in words) and the staff page's server (`jpkictl ui`).
-        .target(name: "JPKIStaff", dependencies: ["ErrorCodes", "JPKIAPI", "JPKIClient"]),
+        .target(
+            name: "JPKIStaff",
+            dependencies: [
+                "ErrorCodes", "JPKIAPI", "JPKIClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "jpkictl",
             dependencies: [

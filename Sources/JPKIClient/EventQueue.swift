@@ -4,21 +4,8 @@ import Foundation
 /// ``UnixHTTPClient/eventStream(_:headers:onOpen:onItem:)``. It holds at most about
 /// `capacity` items: when full, the event loop stops reading from the socket (`wantsMore`
 /// says no) until the caller has taken half of them (`take` says to resume).
-final class EventQueue: @unchecked Sendable {
-    enum Part: Sendable {
-        case opened
-        case item(EventStreamItem)
-        case refused(UnixHTTPClient.Response)
-        case ended
-        case failed(ClientError)
-
-        var isFinal: Bool {
-            switch self {
-            case .opened, .item: false
-            case .refused, .ended, .failed: true
-            }
-        }
-    }
+final class EventQueue: EventStreamSink, @unchecked Sendable {
+    typealias Part = EventStreamPart
 
     private let condition = NSCondition()
     private var parts: [Part] = []
@@ -38,8 +25,6 @@ final class EventQueue: @unchecked Sendable {
         }
         condition.signal()
     }
-
-    func push(_ part: Part) { push([part]) }
 
     /// Whether the event loop may read more now; if not, `take` tells when to resume.
     func wantsMore() -> Bool {

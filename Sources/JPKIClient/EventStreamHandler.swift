@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Sends `GET` for an event stream and feeds what comes back to an ``EventQueue``: `opened`
+/// Sends `GET` for an event stream and feeds what comes back to a sink (``EventQueue``): `opened`
 /// and the events as they are parsed, or the refusal (a status other than 200, its body capped).
 /// The channel does not read on its own: this handler reads again only while the queue has room.
 final class EventStreamHandler: ChannelInboundHandler {
@@ -16,12 +16,12 @@ final class EventStreamHandler: ChannelInboundHandler {
     }
 
     private let request: ClientRequest
-    private let queue: EventQueue
+    private let queue: any EventStreamSink
     private let limits: ClientLimits
     private var state = State.waiting
     private var parser: EventStreamParser
 
-    init(_ request: ClientRequest, _ queue: EventQueue, limits: ClientLimits) {
+    init(_ request: ClientRequest, _ queue: any EventStreamSink, limits: ClientLimits) {
         self.request = request
         self.queue = queue
         self.limits = limits
@@ -95,7 +95,7 @@ final class EventStreamHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    private func finish(_ part: EventQueue.Part, _ context: ChannelHandlerContext) {
+    private func finish(_ part: EventStreamPart, _ context: ChannelHandlerContext) {
         state = .done
         queue.push(part)
         context.close(promise: nil)

@@ -89,6 +89,27 @@ public struct UnixHTTPClient: Sendable {
         }
     }
 
+    /// Opens a server-sent event stream for code on an event loop: `onPart` runs on the client's
+    /// event loop for every part, the last one final (``EventStreamPart``). Close the channel
+    /// the future gives to end the stream early.
+    public func eventStream(
+        _ path: String, headers: [(String, String)] = [], onPart: @escaping @Sendable (EventStreamPart) -> Void
+    ) -> EventLoopFuture<any Channel> {
+        let loop = group.next()
+        let sink = CallbackSink(onPart)
+        let request: ClientRequest
+        do {
+            request = try ClientRequest("GET", path, headers: headers, body: nil)
+        } catch {
+            sink.push(.failed(error))
+            return loop.makeFailedFuture(error)
+        }
+        let limits = self.limits
+        let connecting = connect(on: loop, autoRead: false) { EventStreamHandler(request, sink, limits: limits) }
+        connecting.whenFailure { sink.push(.failed(ClientError.from($0, socketPath: socketPath, limits: limits))) }
+        return connecting
+    }
+
     /// ``eventStream(_:headers:onOpen:onItem:)`` for events only: `onEvent(type, data)`.
     public func events(
         _ path: String, onOpen: () -> Void = {}, onEvent: (String, String) -> Bool

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// One response of the staff page's server: always `Connection: close`, never cached, never
 /// framed, never sent as a referrer.
@@ -15,28 +16,25 @@ public struct StaffUIResponse: Sendable {
         self.extraHeaders = extraHeaders
     }
 
-    static func reason(_ status: Int) -> String {
-        switch status {
-        case 200: "OK"
-        case 400: "Bad Request"
-        case 403: "Forbidden"
-        case 404: "Not Found"
-        case 405: "Method Not Allowed"
-        case 409: "Conflict"
-        case 413: "Content Too Large"
-        case 423: "Locked"
-        case 428: "Precondition Required"
-        case 502: "Bad Gateway"
-        case 503: "Service Unavailable"
-        default: "Status"
-        }
+    /// The head as NIO's encoder writes it, with the framing and the headers every answer gets.
+    var head: HTTPResponseHead {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Connection", value: "close")
+        Self.addSecurityHeaders(&headers)
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+        return HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
     }
 
-    public var bytes: [UInt8] {
-        var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: \(contentType)\r\n"
-        head += "Content-Length: \(body.count)\r\nConnection: close\r\nCache-Control: no-store\r\n"
-        head += "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nX-Frame-Options: DENY\r\n"
-        for (name, value) in extraHeaders { head += "\(name): \(value)\r\n" }
-        return Array((head + "\r\n").utf8) + body
+    static func addSecurityHeaders(_ headers: inout HTTPHeaders) {
+        headers.add(name: "Cache-Control", value: "no-store")
+        headers.add(name: "X-Content-Type-Options", value: "nosniff")
+        headers.add(name: "Referrer-Policy", value: "no-referrer")
+        headers.add(name: "X-Frame-Options", value: "DENY")
+    }
+
+    static func plain(_ status: Int, _ text: String) -> StaffUIResponse {
+        StaffUIResponse(status: status, contentType: "text/plain; charset=utf-8", body: Data(text.utf8))
     }
 }
