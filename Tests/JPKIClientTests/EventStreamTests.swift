@@ -139,6 +139,34 @@ struct EventStreamClientTests {
         }
     }
 
+    /// The form for code on an event loop: every part in order, the end last, once.
+    @Test func theCallbackFormDeliversEveryPartThenTheEnd() async throws {
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(Array(Self.streamHead.utf8) + chunked(sampleStream, sizes: [5]))
+                .whenComplete { _ in channel.close(promise: nil) }
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let (parts, sink) = AsyncStream.makeStream(of: EventStreamPart.self)
+            _ = client.eventStream("/v1/events") { part in
+                sink.yield(part)
+                if part.isFinal { sink.finish() }
+            }
+            var opened = false
+            var items: [EventStreamItem] = []
+            var ended = false
+            for await part in parts {
+                switch part {
+                case .opened: opened = items.isEmpty
+                case .item(let item): items.append(item)
+                case .ended: ended = true
+                case .refused, .failed: Issue.record("\(part)")
+                }
+            }
+            #expect(opened && ended)
+            #expect(items == sampleItems)
+        }
+    }
+
     @Test func aRefusalIsReturnedWithItsBody() async throws {
         let body = #"{"error":{"code":"forbidden","message":"not in group jpki"}}"#
         try await ScriptedServer.with({ channel, _ in
