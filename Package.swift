@@ -105,11 +105,30 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "JPKIClient", dependencies: ["ErrorCodes", "JPKIAPI"]),
+        // The HTTP client for jpkid's socket (SwiftNIO): connection, request, response, events.
+        .target(
+            name: "JPKIClient",
+            dependencies: [
+                "ErrorCodes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The staff rules (the diagnosis in words) and the staff page's server (`jpkictl ui`).
+        .target(
+            name: "JPKIStaff",
+            dependencies: [
+                "ErrorCodes", "JPKIAPI", "JPKIClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "jpkictl",
             dependencies: [
-                "ErrorCodes", "JPKIClient", "JPKIAPI",
+                "ErrorCodes", "JPKIClient", "JPKIStaff", "JPKIAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -118,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "jpki-verify",
             dependencies: [
-                "JPKIClient", "MyNumberCard",
+                "JPKIStaff", "MyNumberCard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -141,11 +160,21 @@ let package = Package(
         ),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ErrorCodes", "ISO7816"]),
-        .testTarget(name: "JPKIClientTests", dependencies: ["ErrorCodes", "JPKIClient", "JPKIAPI"]),
+        .testTarget(
+            name: "JPKIClientTests",
+            dependencies: [
+                "ErrorCodes", "JPKIClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "JPKIStaffTests", dependencies: ["ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI"]),
         .testTarget(
             name: "JPKIDaemonTests",
             dependencies: [
-                "ErrorCodes", "JPKIDaemon", "JPKIDaemonSimulation", "JPKIAPI", "JPKIClient", "MyNumberCard",
+                "ErrorCodes", "JPKIDaemon", "JPKIDaemonSimulation", "JPKIAPI", "JPKIClient", "JPKIStaff",
+                "MyNumberCard",
                 "CardSimulator",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

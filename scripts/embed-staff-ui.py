@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/JPKIClient/StaffUI/StaffUIAssets.swift from Resources/staff-ui, so the staff
+"""Writes Sources/JPKIStaff/StaffUI/StaffUIAssets.swift from Resources/staff-ui, so the staff
 page ships inside the jpkictl binary (no resource bundle to install next to it).
 Run it after editing a file under Resources/staff-ui; a unit test fails while they differ."""
 import pathlib
@@ -22,4 +22,4 @@ for name, file in assets:
     out.append('        """##')
     out.append("")
 out[-1] = "}"
-(root / "Sources/JPKIClient/StaffUI/StaffUIAssets.swift").write_text("\n".join(out) + "\n", encoding="utf-8")
+(root / "Sources/JPKIStaff/StaffUI/StaffUIAssets.swift").write_text("\n".join(out) + "\n", encoding="utf-8")

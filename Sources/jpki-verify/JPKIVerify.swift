@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import JPKIClient
+import JPKIStaff
 import MyNumberCard
 import Synchronization
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import JPKIAPI
-import JPKIClient
+import JPKIStaff
 
 #if canImport(Glibc)
     import Glibc

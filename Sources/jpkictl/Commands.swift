@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JPKIAPI
 import JPKIClient
+import JPKIStaff
 
 #if canImport(Glibc)
     import Glibc

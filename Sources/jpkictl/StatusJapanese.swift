@@ -1,6 +1,6 @@
 import Foundation
 import JPKIAPI
-import JPKIClient
+import JPKIStaff
 
 extension Status {
     /// `status` under a Japanese locale: the same facts in Japanese words (the staff page's view,

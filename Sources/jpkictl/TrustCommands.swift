@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import JPKIAPI
-import JPKIClient
+import JPKIStaff
 
 extension Status {
     /// Prints a certificate's trust problem under its line; true when the card needs attention.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import JPKIClient
+import JPKIStaff
 
 #if canImport(Glibc)
     import Glibc

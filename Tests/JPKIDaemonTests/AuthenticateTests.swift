@@ -4,6 +4,7 @@ import ErrorCodes
 import Foundation
 import JPKIAPI
 import JPKIClient
+import JPKIStaff
 import MyNumberCard
 import SwiftASN1
 import Testing

@@ -3,6 +3,7 @@ import ErrorCodes
 import Foundation
 import JPKIAPI
 import JPKIClient
+import JPKIStaff
 import Testing
 
 @testable import JPKIDaemon

@@ -1,6 +1,7 @@
 import Foundation
 import JPKIAPI
 import JPKIClient
+import JPKIStaff
 import MyNumberCard
 import Testing
 

@@ -128,7 +128,7 @@ extension HTTPServer {
         guard case .body(let status, let contentType, let bytes, var headers) = response else { return }
         headers.add(name: "content-type", value: contentType)
         headers.add(name: "content-length", value: String(bytes.count))
-        headers.add(name: "cache-control", value: "no-store")
+        if !headers.contains(name: "cache-control") { headers.add(name: "cache-control", value: "no-store") }
         if !keepAlive { headers.add(name: "connection", value: "close") }
         // One write, one trip to the event loop.
         try await outbound.write(contentsOf: [

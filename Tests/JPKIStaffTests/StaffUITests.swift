@@ -4,7 +4,7 @@ import JPKIAPI
 import Synchronization
 import Testing
 
-@testable import JPKIClient
+@testable import JPKIStaff
 
 #if canImport(Glibc)
     import Glibc
@@ -271,8 +271,14 @@ struct StaffUIServerTests {
         let longHead = "GET /\(String(repeating: "a", count: 20000)) HTTP/1.1\r\n\(host)\r\n"
         #expect(try Self.send(port, longHead).hasPrefix("HTTP/1.1 413"))
 
+        let events = try Self.send(port, "GET /api/events?token=\(server.access.token) HTTP/1.1\r\n\(host)\r\n")
+        #expect(events.hasPrefix("HTTP/1.1 200"))
+        #expect(events.contains("Content-Type: text/event-stream"))
+        #expect(events.contains("retry: 1000\n\n") && events.contains("event: unreachable\ndata: {}\n\n"))
+
         let lines = log.all
         #expect(lines.contains("GET / 403") && lines.contains("GET / 200"))
+        #expect(lines.contains("GET /api/events 200"))
         #expect(lines.contains("POST /api/readers/r1a2b3c/pins/auth/verify 502"))
         #expect(!lines.contains { $0.contains(server.access.token) || $0.contains("4321") || $0.contains("?") })
     }

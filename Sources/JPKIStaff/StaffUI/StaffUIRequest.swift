@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// One HTTP/1.1 request to the staff page's server, as far as it needs to know it.
 public struct StaffUIRequest: Sendable, Equatable {
@@ -48,6 +49,22 @@ public struct StaffUIRequest: Sendable, Equatable {
             query[key] = kv.count > 1 ? kv[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding : ""
         }
         return (String(target[..<mark]), query)
+    }
+}
+
+extension StaffUIRequest {
+    /// The request NIO's decoder read, with the checks `parseHead` makes: HTTP/1.0 or 1.1, an
+    /// origin-form target, one `Host` and one `Content-Length` at most.
+    public init(head: HTTPRequestHead) throws(ParseError) {
+        guard head.version == .http1_1 || head.version == .http1_0, head.uri.hasPrefix("/") else { throw .malformed }
+        var headers: [String: String] = [:]
+        for (name, value) in head.headers {
+            let key = name.lowercased()
+            guard headers[key] == nil || !["host", "content-length"].contains(key) else { throw .malformed }
+            headers[key] = value.trimmingCharacters(in: .whitespaces)
+        }
+        let (path, query) = Self.splitTarget(head.uri)
+        self.init(method: head.method.rawValue, path: path, query: query, headers: headers, body: Data())
     }
 }
 

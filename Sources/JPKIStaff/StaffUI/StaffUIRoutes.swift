@@ -1,6 +1,8 @@
 import ErrorCodes
 import Foundation
 import JPKIAPI
+import JPKIClient
+import NIOCore
 
 /// What the staff page's server answers, once a request has passed the Host and token checks.
 ///
@@ -10,7 +12,7 @@ import JPKIAPI
 /// - `POST /api/readers/{id}/pins/{kind}/verify?lang=` forwards the body (PIN, cardId,
 ///   confirmFinalAttempt) to jpkid and answers with the result in words. The body is never
 ///   logged, echoed or kept.
-struct StaffUIRoutes {
+struct StaffUIRoutes: Sendable {
     let jpkid: UnixHTTPClient
     let token: String
 
@@ -18,8 +20,24 @@ struct StaffUIRoutes {
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
         + "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 
-    func respond(to request: StaffUIRequest) -> StaffUIResponse {
+    /// The answer, on `loop`; calls to jpkid do not block it.
+    func respond(to request: StaffUIRequest, on loop: any EventLoop) -> EventLoopFuture<StaffUIResponse> {
         let diagnosis = Diagnosis(language: request.query["lang"] == "en" ? .english : .japanese)
+        switch (request.method, request.path) {
+        case ("GET", "/api/state"):
+            return state(diagnosis).map { json(200, $0) }.hop(to: loop)
+        case ("POST", let path):
+            guard let (reader, kind) = Self.verifyTarget(path) else {
+                return loop.makeSucceededFuture(json(404, ["error": "not_found"]))
+            }
+            return verify(reader: reader, kind: kind, body: request.body, diagnosis).hop(to: loop)
+        default:
+            return loop.makeSucceededFuture(page(request))
+        }
+    }
+
+    /// The page, its parts and the refusals: no call to jpkid.
+    func page(_ request: StaffUIRequest) -> StaffUIResponse {
         switch (request.method, request.path) {
         case ("GET", "/"), ("GET", "/index.html"):
             return StaffUIResponse(
@@ -32,11 +50,6 @@ struct StaffUIRoutes {
         case ("GET", "/app.css"):
             return StaffUIResponse(
                 status: 200, contentType: "text/css; charset=utf-8", body: Data(StaffUIAssets.appCSS.utf8))
-        case ("GET", "/api/state"):
-            return json(200, state(diagnosis))
-        case ("POST", let path):
-            guard let (reader, kind) = Self.verifyTarget(path) else { return json(404, ["error": "not_found"]) }
-            return verify(reader: reader, kind: kind, body: request.body, diagnosis)
         case (_, "/"), (_, "/app.js"), (_, "/app.css"), (_, "/api/state"):
             return StaffUIResponse(status: 405, contentType: "text/plain", body: Data("method not allowed".utf8))
         default:
@@ -54,17 +67,18 @@ struct StaffUIRoutes {
         return (String(parts[3]), String(parts[5]))
     }
 
-    func state(_ diagnosis: Diagnosis) -> StaffView {
-        guard let response = try? jpkid.send("GET", "/v1/readers") else { return .unreachable(diagnosis) }
-        guard response.status == 200,
-            let list = try? APIJSON.decoder().decode(ReaderList.self, from: response.body)
-        else {
-            let code = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error.code
-            return StaffView(
-                language: diagnosis.language == .japanese ? "ja" : "en", readers: [],
-                problem: diagnosis.staffMessage(code ?? .jpkidUnreachable))
-        }
-        return StaffView(list, diagnosis: diagnosis)
+    func state(_ diagnosis: Diagnosis) -> EventLoopFuture<StaffView> {
+        jpkid.response("GET", "/v1/readers").map { response in
+            guard response.status == 200,
+                let list = try? APIJSON.decoder().decode(ReaderList.self, from: response.body)
+            else {
+                let code = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error.code
+                return StaffView(
+                    language: diagnosis.language == .japanese ? "ja" : "en", readers: [],
+                    problem: diagnosis.staffMessage(code ?? .jpkidUnreachable))
+            }
+            return StaffView(list, diagnosis: diagnosis)
+        }.recover { _ in .unreachable(diagnosis) }
     }
 
     /// The answer to the page's verify: `{status, code, pin?, message}`.
@@ -76,28 +90,28 @@ struct StaffUIRoutes {
         var message: StaffMessage
     }
 
-    func verify(reader: String, kind: String, body: Data, _ diagnosis: Diagnosis) -> StaffUIResponse {
-        let response: UnixHTTPClient.Response
-        do {
-            response = try jpkid.send("POST", "/v1/readers/\(reader)/pins/\(kind)/verify", json: body)
-        } catch {
+    func verify(reader: String, kind: String, body: Data, _ diagnosis: Diagnosis) -> EventLoopFuture<StaffUIResponse> {
+        jpkid.response("POST", "/v1/readers/\(reader)/pins/\(kind)/verify", json: body).map { response in
+            if response.status == 200,
+                let ok = try? APIJSON.decoder().decode(VerifyResponse.self, from: response.body)
+            {
+                return json(
+                    200,
+                    VerifyAnswer(
+                        status: 200, code: "verified", pin: ok.pin, remaining: ok.pin.remaining,
+                        message: diagnosis.staffMessage(.verified)))
+            }
+            let detail = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error
+            let code = detail?.code ?? ErrorCode(rawValue: "http_\(response.status)")
+            return json(
+                response.status,
+                VerifyAnswer(
+                    status: response.status, code: code.rawValue, remaining: detail?.remaining,
+                    message: diagnosis.staffMessage(code, remaining: detail?.remaining)))
+        }.recover { _ in
             let message = diagnosis.staffMessage(.jpkidUnreachable)
             return json(502, VerifyAnswer(status: 502, code: message.code, message: message))
         }
-        if response.status == 200, let ok = try? APIJSON.decoder().decode(VerifyResponse.self, from: response.body) {
-            return json(
-                200,
-                VerifyAnswer(
-                    status: 200, code: "verified", pin: ok.pin, remaining: ok.pin.remaining,
-                    message: diagnosis.staffMessage(.verified)))
-        }
-        let detail = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error
-        let code = detail?.code ?? ErrorCode(rawValue: "http_\(response.status)")
-        return json(
-            response.status,
-            VerifyAnswer(
-                status: response.status, code: code.rawValue, remaining: detail?.remaining,
-                message: diagnosis.staffMessage(code, remaining: detail?.remaining)))
     }
 
     func json(_ status: Int, _ value: some Encodable) -> StaffUIResponse {

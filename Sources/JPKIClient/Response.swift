@@ -1,0 +1,25 @@
+import Foundation
+import NIOHTTP1
+
+extension UnixHTTPClient {
+    /// jpkid's answer: any status, the whole body.
+    public struct Response: Sendable {
+        public let status: Int
+        /// Lower-cased names; of a repeated field, the last (as the hand-written client did: jpkid
+        /// sends `cache-control: no-store` twice on card data).
+        public let headers: [String: String]
+        public let body: Data
+
+        public init(status: Int, headers: [String: String], body: Data) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
+        init(_ head: HTTPResponseHead, body: Data) {
+            status = Int(head.status.code)
+            headers = Dictionary(head.headers.map { ($0.name.lowercased(), $0.value) }) { $1 }
+            self.body = body
+        }
+    }
+}

@@ -1,0 +1,242 @@
+import ErrorCodes
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import JPKIClient
+
+/// What jpkid's `GET /v1/events` sends, with the corners of the format: a comment, CR LF and
+/// bare CR line ends, a field without a space, two data lines, an event without data (not an
+/// event), non-ASCII data.
+let sampleStream =
+    ": jpkid events\n\n"
+    + "id: 1\nevent: reader-added\ndata: {\"reader\":\"r1a2b3c\"}\n\n"
+    + "id: 2\r\nevent: card-inserted\r\ndata:{\"reader\":\"r1a2b3c\"}\r\n\r\n"
+    + ": keep-alive\n\n"
+    + "event: nothing\n\n"
+    + "id: 3\revent: pin-failed\rdata: {\"remaining\":2,\rdata:  \"pin\":\"auth\"}\r\r"
+    + "data: 読み取り機\n\n"
+
+let sampleItems: [EventStreamItem] = [
+    .keepAlive,
+    .event(ServerSentEvent(type: "reader-added", data: #"{"reader":"r1a2b3c"}"#, id: "1")),
+    .event(ServerSentEvent(type: "card-inserted", data: #"{"reader":"r1a2b3c"}"#, id: "2")),
+    .keepAlive,
+    .event(ServerSentEvent(type: "pin-failed", data: "{\"remaining\":2,\n \"pin\":\"auth\"}", id: "3")),
+    .event(ServerSentEvent(type: "message", data: "読み取り機", id: "3")),
+]
+
+@Suite("Client: the event stream parser")
+struct EventStreamParserTests {
+    func parse(_ pieces: [ArraySlice<UInt8>], maxEventBytes: Int = 1024) throws -> [EventStreamItem] {
+        var parser = EventStreamParser(maxEventBytes: maxEventBytes)
+        return try pieces.flatMap { try parser.feed($0) }
+    }
+
+    @Test func wholeStream() throws {
+        #expect(try parse([Array(sampleStream.utf8)[...]]) == sampleItems)
+    }
+
+    /// Cut once at every byte, and byte by byte: the same items.
+    @Test func everySplitPointGivesTheSameItems() throws {
+        let bytes = Array(sampleStream.utf8)
+        for cut in 0...bytes.count {
+            #expect(try parse([bytes[..<cut], bytes[cut...]]) == sampleItems, "cut at \(cut)")
+        }
+        #expect(try parse(bytes.indices.map { bytes[$0...$0] }) == sampleItems)
+    }
+
+    @Test func anEventIsDeliveredOnlyWhenItsBlankLineArrives() throws {
+        var parser = EventStreamParser(maxEventBytes: 1024)
+        #expect(try parser.feed(Array("event: a\ndata: 1\n".utf8)).isEmpty)
+        #expect(try parser.feed(Array("\n".utf8)) == [.event(ServerSentEvent(type: "a", data: "1"))])
+    }
+
+    @Test func anEventOverTheCapIsAnErrorWithoutAnEndOfLine() {
+        var parser = EventStreamParser(maxEventBytes: 100)
+        #expect(throws: ClientError.self) { _ = try parser.feed(Array(repeating: UInt8(ascii: "a"), count: 101)) }
+        var lines = EventStreamParser(maxEventBytes: 100)
+        let error = #expect(throws: ClientError.self) {
+            for _ in 0..<20 { _ = try lines.feed(Array("data: 0123456789\n".utf8)) }
+        }
+        #expect(error?.code == .payloadTooLarge)
+        var fine = EventStreamParser(maxEventBytes: 100)
+        for _ in 0..<100 {
+            #expect((try? fine.feed(Array("data: 0123456789\n\n".utf8)))?.count == 1, "the cap is per event")
+        }
+    }
+
+    @Test func theWireFormParsesBackToTheSameEvent() throws {
+        let event = ServerSentEvent(type: "pin-failed", data: "{\n \"a\": 1\n}\n", id: "42")
+        var parser = EventStreamParser(maxEventBytes: 1024)
+        #expect(try parser.feed(Array(event.wireForm.utf8)) == [.event(event)])
+    }
+}
+
+@Suite("Client: event streams")
+struct EventStreamClientTests {
+    static let streamHead = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+    /// Collects items on a thread of its own until `stop` says so or the stream ends.
+    static func collect(
+        _ client: UnixHTTPClient, headers: [(String, String)] = [],
+        stop: @escaping @Sendable (Int) -> Bool = { _ in false }
+    ) async throws -> (items: [EventStreamItem], refusal: UnixHTTPClient.Response?) {
+        try await onThread {
+            var items: [EventStreamItem] = []
+            let refusal = try client.eventStream("/v1/events", headers: headers) { item in
+                items.append(item)
+                return !stop(items.count)
+            }
+            return (items, refusal)
+        }
+    }
+
+    @Test(arguments: [[1], [3, 1, 7], [64], [2, 1000]])
+    func eventsSplitAcrossChunksAndReadsArriveWhole(sizes: [Int]) async throws {
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(
+                Array(Self.streamHead.utf8) + chunked(sampleStream, sizes: sizes), inPiecesOf: sizes.reversed()
+            )
+            .whenComplete { _ in channel.close(promise: nil) }
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let (items, refusal) = try await Self.collect(client, headers: [("Last-Event-ID", "7")])
+            #expect(items == sampleItems)
+            #expect(refusal == nil)
+            #expect(server.requestsSeen[0].contains("Last-Event-ID: 7\r\n"))
+        }
+    }
+
+    @Test func theCallerStopsAStreamThatGoesOn() async throws {
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(Self.streamHead)
+            channel.sendForever(chunks("event: tick\ndata: {}\n\n", sizes: [100]))
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let (items, _) = try await Self.collect(client) { $0 == 500 }
+            #expect(items.count == 500)
+            #expect(items.allSatisfy { $0 == .event(ServerSentEvent(type: "tick", data: "{}")) })
+        }
+    }
+
+    @Test func onOpenComesBeforeTheFirstEvent() async throws {
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(Array(Self.streamHead.utf8) + chunked("data: 1\n\n", sizes: [100]))
+                .whenComplete { _ in channel.close(promise: nil) }
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let order = try await onThread {
+                var order: [String] = []
+                _ = try client.events("/v1/events", onOpen: { order.append("open") }) { type, data in
+                    order.append("\(type) \(data)")
+                    return true
+                }
+                return order
+            }
+            #expect(order == ["open", "message 1"])
+        }
+    }
+
+    /// The form for code on an event loop: every part in order, the end last, once.
+    @Test func theCallbackFormDeliversEveryPartThenTheEnd() async throws {
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(Array(Self.streamHead.utf8) + chunked(sampleStream, sizes: [5]))
+                .whenComplete { _ in channel.close(promise: nil) }
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let (parts, sink) = AsyncStream.makeStream(of: EventStreamPart.self)
+            _ = client.eventStream("/v1/events") { part in
+                sink.yield(part)
+                if part.isFinal { sink.finish() }
+            }
+            var opened = false
+            var items: [EventStreamItem] = []
+            var ended = false
+            for await part in parts {
+                switch part {
+                case .opened: opened = items.isEmpty
+                case .item(let item): items.append(item)
+                case .ended: ended = true
+                case .refused, .failed: Issue.record("\(part)")
+                }
+            }
+            #expect(opened && ended)
+            #expect(items == sampleItems)
+        }
+    }
+
+    @Test func aRefusalIsReturnedWithItsBody() async throws {
+        let body = #"{"error":{"code":"forbidden","message":"not in group jpki"}}"#
+        try await ScriptedServer.with({ channel, _ in
+            channel.send("HTTP/1.1 403 Forbidden\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let (items, refusal) = try await Self.collect(client)
+            #expect(items.isEmpty)
+            #expect(refusal?.status == 403)
+            #expect(refusal.map { String(decoding: $0.body, as: UTF8.self) } == body)
+        }
+    }
+
+    @Test func aSilentStreamTimesOut() async throws {
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(Array(Self.streamHead.utf8) + chunks("data: 1\n\n", sizes: [100]))
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits(timeout: .milliseconds(300)))
+            let seen = Mutex(0)
+            let error = await clientError {
+                _ = try client.eventStream("/v1/events") { _ in
+                    seen.withLock { $0 += 1 }
+                    return true
+                }
+            }
+            #expect(error?.code == .timeout)
+            #expect(seen.withLock { $0 } == 1, "the event before the silence was delivered")
+        }
+    }
+
+    @Test func anEndlessEventIsCutAtTheCap() async throws {
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(Self.streamHead + "5\r\ndata:\r\n")
+            channel.sendForever(chunks(String(repeating: "x", count: 1024), sizes: [1024]))
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let error = await clientError { _ = try client.eventStream("/v1/events") { _ in true } }
+            #expect(error?.code == .payloadTooLarge)
+        }
+    }
+
+    @Test func noDaemonIsUnreachable() async throws {
+        let client = UnixHTTPClient(socketPath: "/nonexistent/jpkid.sock")
+        #expect(await clientError { _ = try client.events("/v1/events") { _, _ in true } }?.code == .jpkidUnreachable)
+    }
+}
+
+@Suite("Client: the event queue")
+struct EventQueueTests {
+    /// Full, the loop stops reading; the caller taking half the queue starts it again, once.
+    @Test func readingPausesWhenFullAndResumesAtHalf() throws {
+        let queue = EventQueue(capacity: 4)
+        let soon = Date(timeIntervalSinceNow: 5)
+        for _ in 0..<3 { queue.push(.item(.keepAlive)) }
+        #expect(queue.wantsMore())
+        queue.push(.item(.keepAlive))
+        #expect(!queue.wantsMore())
+        #expect(queue.take(before: soon)?.resume == false)
+        #expect(queue.take(before: soon)?.resume == true)
+        #expect(queue.take(before: soon)?.resume == false)
+        #expect(queue.wantsMore())
+    }
+
+    @Test func nothingFollowsTheEndAndAnEmptyQueueWaitsOnlyUntilTheDeadline() {
+        let queue = EventQueue(capacity: 4)
+        queue.push([.ended, .item(.keepAlive)])
+        guard case .ended = queue.take(before: Date(timeIntervalSinceNow: 5))?.part else {
+            Issue.record("the end first")
+            return
+        }
+        #expect(queue.take(before: Date(timeIntervalSinceNow: 0.05)) == nil)
+    }
+}
