@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Hands an event stream from the event loop to the thread that called
 /// ``UnixHTTPClient/eventStream(_:headers:onOpen:onItem:)``. It holds at most about
@@ -7,7 +7,7 @@ import Foundation
 final class EventQueue: EventStreamSink, @unchecked Sendable {
     typealias Part = EventStreamPart
 
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var parts: [Part] = []
     private var finished = false
     private var paused = false

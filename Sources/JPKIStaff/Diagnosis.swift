@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 
 /// The language of staff-facing messages.

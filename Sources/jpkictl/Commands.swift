@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import JPKIClient
 import JPKIStaff
@@ -14,7 +14,7 @@ struct Health: ParsableCommand {
 
     func run() throws {
         let data = try options.call("GET", "/v1/health")
-        if options.json { return FileHandle.standardOutput.write(data) }
+        if options.json { return StandardStream.standardOutput.write(data) }
         let health = try options.decode(HealthView.self, data)
         print("jpkid \(health.version), up \(health.uptimeSeconds)s, PC/SC \(health.pcsc), \(health.readers) reader(s)")
     }
@@ -32,7 +32,7 @@ struct Status: ParsableCommand {
         let readers: [ReaderView]
         if let id = options.reader {
             let data = try options.call("GET", "/v1/readers/\(id)\(refresh ? "?refresh=true" : "")")
-            if options.json { return FileHandle.standardOutput.write(data) }
+            if options.json { return StandardStream.standardOutput.write(data) }
             readers = [try options.decode(ReaderView.self, data)]
         } else {
             var data = try options.call("GET", "/v1/readers")
@@ -46,7 +46,7 @@ struct Status: ParsableCommand {
                 }
                 data = try APIJSON.encoder().encode(ReaderList(readers: list))
             }
-            if options.json { return FileHandle.standardOutput.write(data) }
+            if options.json { return StandardStream.standardOutput.write(data) }
             readers = list
         }
         if Language.fromEnvironment() == .japanese {
@@ -68,7 +68,7 @@ struct Status: ParsableCommand {
                     !pin.available
                     ? "  not set" : pin.blocked ? "  ** BLOCKED **" : pin.remaining == 1 ? "  ! last try" : ""
                 if pin.blocked { attention = true }
-                print("  PIN \(kind.padding(toLength: 11, withPad: " ", startingAt: 0)) \(tries)\(flag)")
+                print("  PIN \(kind.padded(to: 11)) \(tries)\(flag)")
             }
             for slot in ["auth", "auth-ca", "sign-ca"] {
                 guard let cert = card.certificates[slot] else { continue }
@@ -84,7 +84,7 @@ struct Status: ParsableCommand {
                 // Citizens never renew CA certificates: no renewal date for them.
                 let window = Diagnosis.isCA(slot) ? "" : ", renewable from \(cert.renewableFrom)"
                 print(
-                    "  cert \(slot.padding(toLength: 8, withPad: " ", startingAt: 0)) expires \(cert.expiryDate) "
+                    "  cert \(slot.padded(to: 8)) expires \(cert.expiryDate) "
                         + "(\(cert.daysUntilExpiry) days)\(window)\(flag)")
                 if Self.printTrust(cert) { attention = true }
             }
@@ -94,10 +94,26 @@ struct Status: ParsableCommand {
     }
 
     static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        formatter.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
-        return formatter.string(from: date) + " JST"
+        // Japan time: UTC+9, no daylight saving.
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + 9 * 3600
+        let days = seconds.floorDivided(by: 86400)
+        let time = seconds - days * 86400
+        let (year, month, day) = Self.civilDate(days: days)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day)) \(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)) JST"
+    }
+
+    /// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+    static func civilDate(days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = z.floorDivided(by: 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 
@@ -117,7 +133,7 @@ struct PINStatusCommand: ParsableCommand {
         let reader = try options.decode(ReaderView.self, data)
         if options.json {
             let pins = reader.card?.pins ?? [:]
-            return FileHandle.standardOutput.write(try APIJSON.encoder().encode(pins))
+            return StandardStream.standardOutput.write(try APIJSON.encoder().encode(pins))
         }
         guard let card = reader.card else {
             printError("no card in \(reader.id)")
@@ -126,7 +142,7 @@ struct PINStatusCommand: ParsableCommand {
         for kind in PINView.displayOrder {
             guard let pin = card.pins[kind] else { continue }
             let state = !pin.available ? "not set" : pin.blocked ? "BLOCKED" : pin.triesText
-            print("\(kind.padding(toLength: 11, withPad: " ", startingAt: 0)) \(state)")
+            print("\(kind.padded(to: 11)) \(state)")
         }
     }
 }
@@ -134,7 +150,7 @@ struct PINStatusCommand: ParsableCommand {
 /// Reads a PIN from the terminal without echo, or a line of standard input.
 func readPIN(prompt: String) throws -> String {
     if isatty(STDIN_FILENO) != 0 {
-        FileHandle.standardError.write(Data(prompt.utf8))
+        StandardStream.standardError.write(Data(prompt.utf8))
         var saved = termios()
         tcgetattr(STDIN_FILENO, &saved)
         var silent = saved
@@ -142,7 +158,7 @@ func readPIN(prompt: String) throws -> String {
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
         defer {
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
-            FileHandle.standardError.write(Data("\n".utf8))
+            StandardStream.standardError.write(Data("\n".utf8))
         }
         return readLine(strippingNewline: true) ?? ""
     }
@@ -171,7 +187,7 @@ struct Verify: ParsableCommand {
         let data = try options.call(
             "POST", "\(target.path)/pins/\(kind)/verify",
             body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil, cardId: target.cardId))
-        if options.json { return FileHandle.standardOutput.write(data) }
+        if options.json { return StandardStream.standardOutput.write(data) }
         let response = try options.decode(VerifyResponse.self, data)
         print("\(kind): \(response.result) (\(response.pin.triesText))")
     }
@@ -219,7 +235,7 @@ struct Sign: ParsableCommand {
         request.pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(key)) (\(target.label)): ")
         request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
         let data = try options.call("POST", "\(target.path)/sign", body: request)
-        if options.json { return FileHandle.standardOutput.write(data) }
+        if options.json { return StandardStream.standardOutput.write(data) }
         let response = try options.decode(SignResponse.self, data)
         guard let signature = Data(base64Encoded: response.signature) else {
             printError("unexpected answer from jpkid: the signature is not base64")
@@ -261,7 +277,7 @@ struct Cert: ParsableCommand {
                     prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("sign")) (\(target.label)): ")
                 let data = try options.call(
                     "POST", "\(target.path)/certificates/sign", body: PINRequest(pin: pin, cardId: target.cardId))
-                if options.json { return FileHandle.standardOutput.write(data) }
+                if options.json { return StandardStream.standardOutput.write(data) }
                 let pem = try options.decode(SignCertificateResponse.self, data).certificate
                 bytes = Data(pem.utf8)
                 if der {
@@ -278,7 +294,7 @@ struct Cert: ParsableCommand {
             if let output {
                 try bytes.write(to: URL(fileURLWithPath: output))
             } else {
-                FileHandle.standardOutput.write(bytes)
+                StandardStream.standardOutput.write(bytes)
             }
         }
     }
@@ -337,10 +353,15 @@ struct Diagnose: ParsableCommand {
         }
         let findings = diagnosis.findings(for: card)
         if options.json {
-            let items: [[String: Any]] = findings.map {
-                ["severity": $0.severity.rawValue, "summary": $0.summary, "actions": $0.actions]
+            struct Item: Encodable {
+                var severity: String
+                var summary: String
+                var actions: [String]
             }
-            FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: items, options: [.sortedKeys]))
+            let items = findings.map { Item(severity: $0.severity.rawValue, summary: $0.summary, actions: $0.actions) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            StandardStream.standardOutput.write(try encoder.encode(items))
             print()
         } else {
             let ja = diagnosis.language == .japanese

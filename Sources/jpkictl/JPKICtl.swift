@@ -1,6 +1,6 @@
 import ArgumentParser
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import JPKIClient
 
@@ -54,10 +54,10 @@ struct CommonOptions: ParsableArguments {
     var cardId: String?
 
     func validate() throws {
-        if let reader, reader.range(of: #"^r[0-9a-f]{6}$"#, options: .regularExpression) == nil {
+        if let reader, (try? #/r[0-9a-f]{6}/#.wholeMatch(in: reader)) == nil {
             throw ValidationError("--reader takes an id as 'jpkictl status' shows it, like r1a2b3c")
         }
-        if let cardId, cardId.range(of: #"^[0-9a-f]{24}$"#, options: .regularExpression) == nil {
+        if let cardId, (try? #/[0-9a-f]{24}/#.wholeMatch(in: cardId)) == nil {
             throw ValidationError("--card-id takes the 24 hex digits 'jpkictl status' shows")
         }
     }
@@ -95,7 +95,7 @@ struct CommonOptions: ParsableArguments {
         guard (200..<300).contains(response.status) else {
             let detail = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error
             if json {
-                FileHandle.standardOutput.write(response.body)
+                StandardStream.standardOutput.write(response.body)
             } else {
                 printError(
                     "\(detail?.code.rawValue ?? "http_\(response.status)"): \(detail?.message ?? "HTTP \(response.status)")"
@@ -117,7 +117,7 @@ struct CommonOptions: ParsableArguments {
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("jpkictl: \(message)\n".utf8))
+    StandardStream.standardError.write(Data("jpkictl: \(message)\n".utf8))
 }
 
 @main

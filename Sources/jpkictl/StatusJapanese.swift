@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import JPKIStaff
 
@@ -18,7 +18,7 @@ extension Status {
             }
             guard let card = reader.card else { continue }
             let read =
-                original.card?.readAt.map { "読み取り \(time($0).replacingOccurrences(of: " JST", with: ""))（日本時間）" }
+                original.card?.readAt.map { "読み取り \(time($0).replacing(" JST", with: ""))（日本時間）" }
                 ?? "未読み取り"
             print("  カード: \(card.kindLabel)  \(read)  カード識別番号 \(card.cardId)")
             for pin in card.pins {

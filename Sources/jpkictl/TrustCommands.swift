@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import JPKIStaff
 
@@ -60,7 +60,7 @@ struct Authenticate: ParsableCommand {
             try bytes.write(to: URL(fileURLWithPath: challengeOutput))
         }
         if options.json {
-            FileHandle.standardOutput.write(data)
+            StandardStream.standardOutput.write(data)
         } else {
             print("authenticated: \(response.authenticated ? "yes" : "no")")
             print("trust: \(response.trust) (revocation not checked)")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import JPKIStaff
 
 #if canImport(Glibc)
@@ -35,7 +35,7 @@ struct UI: ParsableCommand {
         let server: StaffUIServer
         do {
             server = try StaffUIServer(port: port, jpkidSocket: path) { line in
-                FileHandle.standardError.write(Data("jpkictl ui: \(line)\n".utf8))
+                StandardStream.standardError.write(Data("jpkictl ui: \(line)\n".utf8))
             }
         } catch {
             printError("\(error)")
@@ -44,11 +44,21 @@ struct UI: ParsableCommand {
         print("The staff page (give this URL to no one else):\n    \(server.url)")
         fflush(nil)
         if open {
-            let opener = Process()
-            opener.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            opener.arguments = ["xdg-open", server.url]
-            do { try opener.run() } catch { printError("cannot run xdg-open: \(error)") }
+            if let failure = Self.spawn(["/usr/bin/env", "xdg-open", server.url]) {
+                printError("cannot run xdg-open: \(failure)")
+            }
         }
         while true { pause() }
+    }
+}
+
+extension UI {
+    /// Starts a program without waiting for it; the error text when it could not start.
+    static func spawn(_ arguments: [String]) -> String? {
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid = pid_t()
+        let status = posix_spawn(&pid, argv[0]!, nil, nil, &argv, environ)
+        return status == 0 ? nil : String(cString: strerror(status))
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NIOHTTP1
 
 /// One HTTP/1.1 request to the staff page's server, as far as it needs to know it.
@@ -33,7 +33,7 @@ public struct StaffUIRequest: Sendable, Equatable {
             guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else { throw .malformed }
             let name = line[..<colon].lowercased()
             guard headers[name] == nil || !["host", "content-length"].contains(name) else { throw .malformed }
-            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[name] = line[line.index(after: colon)...].trimmingSpaces
         }
         let target = String(parts[1])
         let (path, query) = splitTarget(target)
@@ -45,8 +45,8 @@ public struct StaffUIRequest: Sendable, Equatable {
         var query: [String: String] = [:]
         for pair in target[target.index(after: mark)...].split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = kv[0].removingPercentEncoding else { continue }
-            query[key] = kv.count > 1 ? kv[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding : ""
+            guard let key = kv[0].formDecoded else { continue }
+            query[key] = kv.count > 1 ? kv[1].formDecoded : ""
         }
         return (String(target[..<mark]), query)
     }
@@ -61,7 +61,7 @@ extension StaffUIRequest {
         for (name, value) in head.headers {
             let key = name.lowercased()
             guard headers[key] == nil || !["host", "content-length"].contains(key) else { throw .malformed }
-            headers[key] = value.trimmingCharacters(in: .whitespaces)
+            headers[key] = value.trimmingSpaces
         }
         let (path, query) = Self.splitTarget(head.uri)
         self.init(method: head.method.rawValue, path: path, query: query, headers: headers, body: Data())
@@ -83,7 +83,12 @@ public struct StaffUIAccess: Sendable {
     /// 32 random bytes in hex.
     public static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let digits = Array("0123456789abcdef")
+        return String(
+            (0..<32).flatMap { _ -> [Character] in
+                let byte = UInt8.random(in: 0...255, using: &generator)
+                return [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+            })
     }
 
     public func hostAllowed(_ host: String?) -> Bool {

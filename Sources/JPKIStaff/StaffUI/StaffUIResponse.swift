@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NIOHTTP1
 
 /// One response of the staff page's server: always `Connection: close`, never cached, never

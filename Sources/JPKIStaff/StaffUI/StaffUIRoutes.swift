@@ -1,5 +1,5 @@
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 import JPKIClient
 import NIOCore
@@ -42,7 +42,7 @@ struct StaffUIRoutes: Sendable {
         case ("GET", "/"), ("GET", "/index.html"):
             return StaffUIResponse(
                 status: 200, contentType: "text/html; charset=utf-8",
-                body: Data(StaffUIAssets.indexHTML.replacingOccurrences(of: "__TOKEN__", with: token).utf8),
+                body: Data(StaffUIAssets.indexHTML.replacing("__TOKEN__", with: token).utf8),
                 extraHeaders: [("Content-Security-Policy", Self.pageSecurity)])
         case ("GET", "/app.js"):
             return StaffUIResponse(

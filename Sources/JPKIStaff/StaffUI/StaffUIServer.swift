@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import JPKIClient
 import NIOCore
 import NIOHTTP1

@@ -1,5 +1,5 @@
 import ErrorCodes
-import Foundation
+import FoundationEssentials
 import JPKIAPI
 
 /// What the staff page shows: the readers, their cards' PINs and certificates in words, and

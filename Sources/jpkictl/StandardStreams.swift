@@ -1,0 +1,54 @@
+import FoundationEssentials
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Standard output and error as byte sinks: what jpkictl used Foundation's `FileHandle` for,
+/// without pulling full Foundation (and its ICU data) into the binary.
+struct StandardStream {
+    let descriptor: Int32
+
+    static let standardOutput = StandardStream(descriptor: STDOUT_FILENO)
+    static let standardError = StandardStream(descriptor: STDERR_FILENO)
+
+    /// Writes all of `data` (after what `print` buffered), retrying short writes.
+    func write(_ data: Data) {
+        fflush(nil)
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
+    }
+}
+
+extension String {
+    /// Left-aligned in a column of `width` characters (longer text is kept whole).
+    func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
+
+extension Int {
+    /// Division rounding toward minus infinity.
+    func floorDivided(by divisor: Int) -> Int {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}
