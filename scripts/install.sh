@@ -26,6 +26,7 @@ for name in jpkid jpkictl; do
     debug=
     if [ -n "${DEBUG_DESTDIR:-}" ]; then
         id=$(readelf -n "$bin/$name" | sed -n 's/.*Build ID: \([0-9a-f]*\).*/\1/p')
+        [ -n "$id" ] || { echo "install.sh: $bin/$name has no build id" >&2; exit 1; }
         debug=$DEBUG_DESTDIR/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
         mkdir -p "$(dirname "$debug")"
         objcopy --only-keep-debug --compress-debug-sections=zlib "$bin/$name" "$debug"

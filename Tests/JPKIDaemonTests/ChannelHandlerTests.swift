@@ -58,6 +58,22 @@ struct ChannelHandlerTests {
         #expect(!channel.isActive)
     }
 
+    @Test func aSecondRequestArrivingBeforeTheFirstAnswerIsAccountedIsNotTimedOutOrCutAtShutdown() throws {
+        let (channel, watch) = try channel()
+        try channel.writeInbound(ByteBuffer(string: "GET /v1/readers HTTP/1.1\r\nHost: x\r\n\r\n"))
+        // The next request is in (the event loop saw it) before the task reports the first answer.
+        watch.requestReceived()
+        watch.responseSent()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(120))
+        #expect(channel.isActive, "the second request is still being handled: no idle timer")
+        watch.shutDown(grace: .seconds(5))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        #expect(channel.isActive, "a running request gets its grace at shutdown")
+        watch.responseSent()
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive, "closed once its answer is out")
+    }
+
     @Test func shutdownClosesAnIdleConnectionAtOnceAndGivesARunningRequestItsGrace() throws {
         let (idle, idleWatch) = try channel()
         idleWatch.shutDown(grace: .seconds(5))

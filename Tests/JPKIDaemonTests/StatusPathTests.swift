@@ -12,11 +12,16 @@ struct StatusPathTests {
     }
 
     let noon = Date(timeIntervalSince1970: 1_800_000_000)
+    /// Stand-ins for the sessions that post views.
+    let ownerA = NSObject()
+    let ownerB = NSObject()
+    var sessionA: ObjectIdentifier { ObjectIdentifier(ownerA) }
+    var sessionB: ObjectIdentifier { ObjectIdentifier(ownerB) }
 
     @Test func theListIsEncodedOncePerChangeInReaderOrder() throws {
         let board = ReaderViewBoard()
-        board.add(view("r2", .empty), madeAt: noon)
-        board.add(view("r1", .empty), madeAt: noon)
+        board.add(view("r2", .empty), from: sessionA, madeAt: noon)
+        board.add(view("r1", .empty), from: sessionB, madeAt: noon)
         let first = board.listBody()
         let list = try APIJSON.decoder().decode(ReaderList.self, from: Data(first))
         #expect(list.readers.map(\.id) == ["r2", "r1"], "readers stay in the order they were added")
@@ -24,14 +29,25 @@ struct StatusPathTests {
             board.listBody().withUnsafeBufferPointer { $0.baseAddress }
                 == first.withUnsafeBufferPointer { $0.baseAddress }, "an unchanged board serves the same bytes")
 
-        board.update(view("r1", .reading), madeAt: noon)
+        board.update(view("r1", .reading), from: sessionB, madeAt: noon)
         let changed = try APIJSON.decoder().decode(ReaderList.self, from: Data(board.listBody()))
         #expect(changed.readers.map(\.state) == [.empty, .reading])
 
         board.remove(id: "r2")
-        board.update(view("r2", .ready), madeAt: noon)
+        board.update(view("r2", .ready), from: sessionA, madeAt: noon)
         let removed = try APIJSON.decoder().decode(ReaderList.self, from: Data(board.listBody()))
         #expect(removed.readers.map(\.id) == ["r1"], "a removed reader's late view does not come back")
+    }
+
+    @Test func aRemovedSessionsLatePostDoesNotOverwriteItsSuccessor() throws {
+        let board = ReaderViewBoard()
+        board.add(view("r1", .ready), from: sessionA, madeAt: noon)
+        board.remove(id: "r1")
+        // The reader is plugged in again: same id, a new session.
+        board.add(view("r1", .empty), from: sessionB, madeAt: noon)
+        board.update(view("r1", .error), from: sessionA, madeAt: noon)
+        let list = try APIJSON.decoder().decode(ReaderList.self, from: Data(board.listBody()))
+        #expect(list.readers.map(\.state) == [.empty])
     }
 
     @Test func viewsGoStaleWhenTheDayTurnsInJapan() {
@@ -41,11 +57,15 @@ struct StatusPathTests {
         let beforeMidnight = Date(timeIntervalSince1970: 1_800_025_199)
         let japanDay = ReaderViewBoard.japanDay(beforeMidnight)
         #expect(ReaderViewBoard.japanDay(beforeMidnight.addingTimeInterval(1)) == japanDay + 1)
-        board.add(view("r1", .ready), madeAt: beforeMidnight)
+        board.add(view("r1", .ready), from: sessionA, madeAt: beforeMidnight)
+        board.add(view("r2", .empty), from: sessionB, madeAt: beforeMidnight)
         #expect(board.isCurrent(at: beforeMidnight))
         #expect(!board.isCurrent(at: beforeMidnight.addingTimeInterval(1)))
-        board.update(view("r1", .ready), madeAt: beforeMidnight.addingTimeInterval(1))
-        #expect(board.isCurrent(at: beforeMidnight.addingTimeInterval(1)), "a view made on the new day refreshes it")
+        let after = beforeMidnight.addingTimeInterval(1)
+        board.update(view("r1", .ready), from: sessionA, madeAt: after)
+        #expect(!board.isCurrent(at: after), "one reader's view is still of the old day")
+        board.update(view("r2", .empty), from: sessionB, madeAt: after)
+        #expect(board.isCurrent(at: after), "every view made on the new day: current again, with two readers")
     }
 
     @Test func accessIsDecidedOncePerConnectionAndAgainAfterAReload() {

@@ -17,6 +17,8 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     private let headerTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private var phase = Phase.idle
+    /// Requests received and not yet answered.
+    private var inFlight = 0
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
@@ -48,15 +50,20 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    /// The whole request is in: it is being handled.
+    /// The whole request is in: it is being handled. Requests are counted: the next one of a
+    /// keep-alive or pipelining client can arrive before the answer to the last is accounted.
     func requestReceived() {
+        inFlight += 1
         guard phase != .closing else { return }
         phase = .handling
         timer?.cancel()
     }
 
-    /// The answer is written: wait for the next request, or close if shutting down.
+    /// An answer is written: once none is pending, wait for the next request, or close if
+    /// shutting down.
     func responseSent() {
+        inFlight = max(0, inFlight - 1)
+        guard inFlight == 0 else { return }
         if phase == .closing {
             context?.close(promise: nil)
             return

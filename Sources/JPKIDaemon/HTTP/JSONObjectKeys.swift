@@ -36,7 +36,41 @@ enum JSONObjectKeys {
         }
     }
 
-    static func of(_ bytes: some Sequence<UInt8>) -> [String]? {
-        try? JSONDecoder().decode(Keys.self, from: Data(bytes)).keys
+    /// The deepest nesting a body may have. jpkid's bodies are flat; the bound keeps a hostile
+    /// body from driving the decoder (and `Skip`) into deep recursion.
+    static let maxDepth = 16
+
+    static func of(_ bytes: some Collection<UInt8>) -> [String]? {
+        guard depth(of: bytes) <= maxDepth else { return nil }
+        return try? JSONDecoder().decode(Keys.self, from: Data(bytes)).keys
+    }
+
+    /// The deepest nesting of arrays and objects, outside strings.
+    static func depth(of bytes: some Collection<UInt8>) -> Int {
+        var depth = 0
+        var deepest = 0
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 }

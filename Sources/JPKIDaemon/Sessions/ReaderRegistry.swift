@@ -53,7 +53,7 @@ public actor ReaderRegistry {
             sessions[name] = session
             order.append(name)
             let now = Date()
-            board.add(await session.view(now: now), madeAt: now)
+            board.add(await session.view(now: now), from: ObjectIdentifier(session), madeAt: now)
             metrics.readersPresent(sessions.count)
             events.publish(EventView(type: "reader-added", reader: session.id, readerName: name))
             logger.info("reader added", metadata: ["reader": "\(session.id)", "name": "\(name)"])

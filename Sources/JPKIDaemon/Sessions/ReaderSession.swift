@@ -35,6 +35,9 @@ public actor ReaderSession {
 
     /// Where the view goes after every change of the state below.
     let board: ReaderViewBoard
+    /// True while several fields change together: their view is posted once, when all changed,
+    /// so no reader of the board sees a new `cardId` beside the last card's data.
+    private var batching = false
     private var state: ReaderState = .empty {
         didSet { postView() }
     }
@@ -108,12 +111,14 @@ public actor ReaderSession {
         let current = generation
         readTask?.cancel()
         closeConnection()
-        self.atr = atr
         let cardId = Self.newCardID()
-        self.cardId = cardId
-        state = .reading
-        snapshot = nil
-        lastError = nil
+        changeTogether {
+            self.atr = atr
+            self.cardId = cardId
+            state = .reading
+            snapshot = nil
+            lastError = nil
+        }
         metrics.cardInserted()
         events.publish(EventView(type: "card-inserted", reader: id, readerName: name, cardId: cardId))
         logger.info("card inserted", metadata: ["atr": "\(atr.hexString)"])
@@ -161,10 +166,12 @@ public actor ReaderSession {
         readTask = nil
         let hadCard = state != .empty
         let removedID = cardId
-        state = .empty
-        cardId = nil
-        snapshot = nil
-        lastError = nil
+        changeTogether {
+            state = .empty
+            cardId = nil
+            snapshot = nil
+            lastError = nil
+        }
         closeConnection()
         if hadCard {
             events.publish(EventView(type: "card-removed", reader: id, readerName: name, cardId: removedID))
@@ -223,10 +230,12 @@ public actor ReaderSession {
         for (slot, der) in summary.certificates {
             certificates[slot] = try CertificateInfo(der: der)
         }
-        snapshot = Snapshot(summary: summary, certificates: certificates, readAt: Date())
-        snapshot?.trust = trust
-        lastError = nil
-        state = summary.kind.isSupported ? .ready : .unsupportedCard
+        changeTogether {
+            snapshot = Snapshot(summary: summary, certificates: certificates, readAt: Date())
+            snapshot?.trust = trust
+            lastError = nil
+            state = summary.kind.isSupported ? .ready : .unsupportedCard
+        }
         events.publish(
             EventView(type: "card-ready", reader: id, readerName: name, kind: summary.kind.code, cardId: cardId))
         logger.info(
@@ -242,8 +251,10 @@ public actor ReaderSession {
         if api.code == .cardRemoved || api.code == .noCard {
             state = .empty
         } else {
-            state = .error
-            lastError = api.detail
+            changeTogether {
+                state = .error
+                lastError = api.detail
+            }
         }
         logger.warning("card read failed", metadata: ["code": "\(api.code)"])
     }
@@ -254,10 +265,19 @@ public actor ReaderSession {
         ReaderView(id: id, name: name, state: state, card: cardView(now: now), error: lastError)
     }
 
+    /// Runs `body`, which changes several fields, and posts the view once, after all of them.
+    private func changeTogether(_ body: () -> Void) {
+        batching = true
+        body()
+        batching = false
+        postView()
+    }
+
     /// Puts this reader's current view on the board that `GET /v1/readers` serves from.
     func postView() {
+        guard !batching else { return }
         let now = Date()
-        board.update(view(now: now), madeAt: now)
+        board.update(view(now: now), from: ObjectIdentifier(self), madeAt: now)
     }
 
     public var readerState: ReaderState { state }

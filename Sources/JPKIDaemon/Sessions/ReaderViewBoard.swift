@@ -7,14 +7,21 @@ import Synchronization
 /// A session posts its view whenever its state changes; the list is encoded once, on the first
 /// request after a change, and served as the same bytes until the next one. A status request
 /// therefore waits for no session actor and encodes nothing. Certificate views depend on the
-/// day in Japan (status, days to expiry), so the board is stale once that day turns; the
-/// handler then asks the sessions again (``isCurrent(at:)``).
+/// day in Japan (status, days to expiry), so a view is stale once that day turns; the handler
+/// then has the sessions post again (``isCurrent(at:)``).
 public final class ReaderViewBoard: Sendable {
+    private struct Entry {
+        var view: ReaderView
+        /// The session that posts it: a late post of a session already removed (a reader
+        /// unplugged and plugged in again has the same id) is ignored.
+        var owner: ObjectIdentifier
+        /// The Japan day the view was made on.
+        var day: Int
+    }
+
     private struct State {
         var order: [String] = []
-        var views: [String: ReaderView] = [:]
-        /// The Japan day every posted view was made on; nil when they differ or none was posted.
-        var day: Int?
+        var entries: [String: Entry] = [:]
         var encoded: [UInt8]?
     }
 
@@ -22,62 +29,49 @@ public final class ReaderViewBoard: Sendable {
 
     public init() {}
 
-    /// A reader joined: it takes the next place in the list.
-    func add(_ view: ReaderView, madeAt date: Date) {
+    /// A reader joined (its session is `owner`): it takes the next place in the list.
+    func add(_ view: ReaderView, from owner: ObjectIdentifier, madeAt date: Date) {
         state.withLock { s in
-            if s.views[view.id] == nil { s.order.append(view.id) }
-            Self.post(view, day: Self.japanDay(date), into: &s)
+            if s.entries[view.id] == nil { s.order.append(view.id) }
+            s.entries[view.id] = Entry(view: view, owner: owner, day: Self.japanDay(date))
+            s.encoded = nil
         }
     }
 
-    /// A session's view changed. Ignored for a reader no longer on the board.
-    func update(_ view: ReaderView, madeAt date: Date) {
+    /// A session's view changed. Ignored unless `owner` is the session on the board for it.
+    func update(_ view: ReaderView, from owner: ObjectIdentifier, madeAt date: Date) {
         state.withLock { s in
-            guard s.views[view.id] != nil else { return }
-            Self.post(view, day: Self.japanDay(date), into: &s)
+            guard let entry = s.entries[view.id], entry.owner == owner else { return }
+            let day = Self.japanDay(date)
+            guard entry.view != view || entry.day != day else { return }
+            s.entries[view.id] = Entry(view: view, owner: owner, day: day)
+            s.encoded = nil
         }
     }
 
     func remove(id: String) {
         state.withLock { s in
             s.order.removeAll { $0 == id }
-            s.views[id] = nil
-            s.encoded = nil
-            if s.views.isEmpty { s.day = nil }
-        }
-    }
-
-    /// Replaces every view at once (the handler's refresh when the day turned).
-    func replaceAll(_ views: [ReaderView], madeAt date: Date) {
-        state.withLock { s in
-            s.order = views.map(\.id)
-            s.views = Dictionary(views.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
-            s.day = Self.japanDay(date)
+            s.entries[id] = nil
             s.encoded = nil
         }
     }
 
-    /// Whether the posted views were made on the Japan day of `date` (or there are none).
+    /// Whether every posted view was made on the Japan day of `date` (true when there are none).
     func isCurrent(at date: Date) -> Bool {
-        state.withLock { s in s.views.isEmpty || s.day == Self.japanDay(date) }
+        let today = Self.japanDay(date)
+        return state.withLock { s in s.entries.values.allSatisfy { $0.day == today } }
     }
 
     /// `{"readers": [...]}` as JSON, encoded at most once per change.
     func listBody() -> [UInt8] {
         state.withLock { s in
             if let encoded = s.encoded { return encoded }
-            let list = ReaderList(readers: s.order.compactMap { s.views[$0] })
+            let list = ReaderList(readers: s.order.compactMap { s.entries[$0]?.view })
             let bytes = ((try? APIJSON.encoder().encode(list)).map(Array.init) ?? Array("{}".utf8)) + [0x0A]
             s.encoded = bytes
             return bytes
         }
-    }
-
-    private static func post(_ view: ReaderView, day: Int, into s: inout State) {
-        guard s.views[view.id] != view || s.day != day else { return }
-        s.views[view.id] = view
-        s.day = s.views.count == 1 || s.day == day ? day : nil
-        s.encoded = nil
     }
 
     /// Days since 1970 in Japan time (UTC+9, no daylight saving).

@@ -36,7 +36,12 @@ public struct TrustAnchors: Sendable {
     /// the file: a broken anchor must never silently weaken the check.
     public static func load(directory: String) throws(TrustAnchorError) -> TrustAnchors {
         var info = stat()
-        guard stat(directory, &info) == 0 else { return .none }
+        guard stat(directory, &info) == 0 else {
+            // Only a directory that is not there means "not configured"; one that cannot be
+            // looked at (permissions) must not silently switch the trust check off.
+            if errno == ENOENT { return .none }
+            throw TrustAnchorError("\(directory) cannot be read")
+        }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw TrustAnchorError("\(directory) is not a directory") }
         let names: [String]
         do {
