@@ -133,9 +133,11 @@ public actor ReaderSession {
                 try await self.adopt(connection, generation: current)
                 try await self.readCard(generation: current)
             }
-            metrics.cardRead(nil, since: started)
+            metrics.cardRead(current == generation ? nil : APIError.noCard, since: started)
         } catch {
-            metrics.cardRead(error, since: started)
+            // A read the card's removal (or a new insertion) cut short counts as the card gone,
+            // not as a card error: pulling a card early is not a fault to alert on.
+            metrics.cardRead(current == generation ? error : APIError.noCard, since: started)
             guard current == generation else { return }
             fail(error)
         }
@@ -312,9 +314,9 @@ public actor ReaderSession {
                 defer { self.pinOperations.unlock() }
                 try await self.readCard(generation: current)
             }
-            metrics.cardRead(nil, since: started)
+            metrics.cardRead(current == generation ? nil : APIError.noCard, since: started)
         } catch {
-            metrics.cardRead(error, since: started)
+            metrics.cardRead(current == generation ? error : APIError.noCard, since: started)
             let api = APIError.from(error)
             // A removal or new insertion meanwhile has its own state: do not overwrite it. A card
             // another program holds, or a cancelled request, says nothing about the card: keep
