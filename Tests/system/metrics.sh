@@ -98,6 +98,12 @@ check "verify requests: one 200" is "$work/m1" "$verify,status=\"200\"}" 1
 check "sign requests: one 200" is "$work/m1" 'jpkid_http_requests_total{route="/v1/readers/{id}/sign",method="POST",status="200"}' 1
 check "event streams open: 0" is "$work/m1" 'jpkid_event_streams_open' 0
 check "promtool check metrics accepts the exposition" sh -c "promtool check metrics <'$work/m1'"
+# The fleet kit (alert rules, dashboard) names only metrics this jpkid really exports.
+check "every metric deploy/prometheus uses is in the exposition" sh -c "
+    for name in \$(grep -ohE 'jpkid_[a-z_]+' deploy/prometheus/*.yml deploy/prometheus/*.json | sort -u); do
+        base=\$(echo \"\$name\" | sed -E 's/_(bucket|sum|count)\$//')
+        grep -qE \"^(# TYPE )?\$base(_bucket|_sum|_count)?[ {]\" '$work/m1' || { echo \"missing: \$name\"; exit 1; }
+    done"
 
 labels_clean() { # file: no label value holds the card id, a certificate serial, the reader's name or id
     /usr/bin/python3 - "$1" "$work/status.json" "$cardid" "$reader" <<'PY'
