@@ -100,7 +100,7 @@ check "event streams open: 0" is "$work/m1" 'jpkid_event_streams_open' 0
 check "promtool check metrics accepts the exposition" sh -c "promtool check metrics <'$work/m1'"
 # The fleet kit (alert rules, dashboard) names only metrics this jpkid really exports.
 check "every metric deploy/prometheus uses is in the exposition" sh -c "
-    for name in \$(grep -ohE 'jpkid_[a-z_]+' deploy/prometheus/*.yml deploy/prometheus/*.json | sort -u); do
+    for name in \$(grep -ohE 'jpkid_[a-z_]+' '$here'/deploy/prometheus/*.yml '$here'/deploy/prometheus/*.json | sort -u); do
         base=\$(echo \"\$name\" | sed -E 's/_(bucket|sum|count)\$//')
         grep -qE \"^(# TYPE )?\$base(_bucket|_sum|_count)?[ {]\" '$work/m1' || { echo \"missing: \$name\"; exit 1; }
     done"
