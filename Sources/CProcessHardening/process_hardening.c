@@ -1,5 +1,4 @@
 #include "process_hardening.h"
-#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -23,5 +22,3 @@ long jpkid_raise_open_files(long want) {
     }
     return (long)limit.rlim_cur;
 }
-
-int jpkid_release_free_memory(void) { return malloc_trim(0); }

@@ -14,7 +14,4 @@ int jpkid_disable_core_files(void);
 /// Raises the soft RLIMIT_NOFILE to `want` (or the hard limit, if lower). Returns the new soft
 /// limit, or -1 with errno set.
 long jpkid_raise_open_files(long want);
-
-/// Gives freed heap memory back to the system (glibc malloc_trim); 1 when some was released.
-int jpkid_release_free_memory(void);
 #endif

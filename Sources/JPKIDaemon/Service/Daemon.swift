@@ -91,7 +91,6 @@ public final class Daemon: Service, Sendable {
                     }
                 }
                 group.addTask { await cancelWhenGracefulShutdown { await self.reloadOnHangup() } }
-                group.addTask { await cancelWhenGracefulShutdown { await MemoryTrim.run() } }
                 if let textfile = MetricsTextfile(initial, metrics: metrics, logger: logger) {
                     group.addTask { await cancelWhenGracefulShutdown { await textfile.run() } }
                 }

@@ -238,7 +238,6 @@ public actor ReaderSession {
             lastError = nil
             state = summary.kind.isSupported ? .ready : .unsupportedCard
         }
-        MemoryTrim.releaseNow()
         events.publish(
             EventView(type: "card-ready", reader: id, readerName: name, kind: summary.kind.code, cardId: cardId))
         logger.info(
