@@ -16,22 +16,24 @@
 # CONTRACT_MAX_EXAMPLES (default 300).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "${JPKI_HARNESS_DIR:-}" ]; then
-    exec "$root/scripts/pcsc-harness.sh" run --endless-tries -- "$0" "$@"
-fi
-# shellcheck source=../system/lib/common.sh
-. "$root/Tests/system/lib/common.sh"
-
 schemathesis_version=4.32.5
 time_limit=${CONTRACT_TIME_LIMIT:-600}
 max_examples=${CONTRACT_MAX_EXAMPLES:-300}
 venv=${JPKID_CONTRACT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/jpkid/schemathesis-$schemathesis_version}
+# Installed before entering the harness: its private network namespace has no route to PyPI.
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version"; then
     echo "installing schemathesis $schemathesis_version into $venv"
     rm -rf "$venv"
     /usr/bin/python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
+export JPKID_CONTRACT_VENV=$venv
+if [ -z "${JPKI_HARNESS_DIR:-}" ]; then
+    exec "$root/scripts/pcsc-harness.sh" run --endless-tries -- "$0" "$@"
+fi
+# shellcheck source=../system/lib/common.sh
+. "$root/Tests/system/lib/common.sh"
+
 command -v socat >/dev/null || { echo "socat is missing (scripts/install-deps.sh)"; exit 2; }
 
 start_jpkid
