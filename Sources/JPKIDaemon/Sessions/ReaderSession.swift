@@ -98,7 +98,7 @@ public actor ReaderSession {
 
     /// A short id stable for a reader name: `r` and six hex digits of its SHA-256.
     public static func id(for name: String) -> String {
-        "r" + SHA256.hash(data: Data(name.utf8)).prefix(3).lowercaseHex
+        "r" + SHA256.hash(data: Data(name.utf8)).prefix(3).compactHex.lowercased()
     }
 
     public var hasCard: Bool { state != .empty }
@@ -158,7 +158,7 @@ public actor ReaderSession {
     /// 24 hex digits from the system's cryptographic random source.
     static func newCardID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }.lowercaseHex
+        return (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }.compactHex.lowercased()
     }
 
     /// The card left the reader.
