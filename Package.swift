@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "jpkictl",
             dependencies: [
-                "ErrorCodes", "JPKIClient", "JPKIStaff", "JPKIAPI",
+                "ErrorCodes", "ISO7816", "JPKIClient", "JPKIStaff", "JPKIAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

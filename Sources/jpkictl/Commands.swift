@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import ISO7816
 import JPKIAPI
 import JPKIClient
 import JPKIStaff
@@ -227,7 +228,7 @@ struct Sign: ParsableCommand {
             }
             request.data = data.base64EncodedString()
         } else if let digest {
-            guard let bytes = [UInt8](hexInput: digest) else { throw ValidationError("--digest is not hex") }
+            guard let bytes = [UInt8](hex: digest) else { throw ValidationError("--digest is not hex") }
             request.digest = Data(bytes).base64EncodedString()
         }
         let target = try options.pinTarget()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import ISO7816
 import JPKIAPI
 import JPKIStaff
 
@@ -40,7 +41,7 @@ struct Authenticate: ParsableCommand {
     func run() throws {
         var request = AuthenticateRequest(pin: "")
         if let challenge {
-            guard let bytes = [UInt8](hexInput: challenge) else { throw ValidationError("--challenge is not hex") }
+            guard let bytes = [UInt8](hex: challenge) else { throw ValidationError("--challenge is not hex") }
             request.challenge = Data(bytes).base64EncodedString()
         }
         let target = try options.pinTarget()

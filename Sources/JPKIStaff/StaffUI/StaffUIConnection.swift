@@ -57,6 +57,8 @@ final class StaffUIConnection: ChannelInboundHandler {
             timer?.cancel()
             finished = true
             request.body = Data(body.readableBytesView)
+            // The body may hold a PIN: the received bytes are overwritten once copied out.
+            Self.wipe(&body)
             dispatch(request, context)
         }
     }
@@ -155,5 +157,12 @@ final class StaffUIConnection: ChannelInboundHandler {
             server.releaseStream()
             stream.whenSuccess { $0.close(promise: nil) }
         }
+    }
+
+    /// Overwrites a buffer's bytes (a PIN may be among them) and empties it.
+    static func wipe(_ buffer: inout ByteBuffer) {
+        let count = buffer.writerIndex
+        buffer.setRepeatingByte(0, count: count, at: 0)
+        buffer.clear()
     }
 }
