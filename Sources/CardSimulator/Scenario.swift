@@ -62,6 +62,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// A faulty card: the auth certificate file (EF 000A) holds the sign certificate and the
     /// sign certificate file (EF 0001) the auth certificate. The keys stay where they are.
     public var swapCertificates = false
+    /// How the card and its reader treat power-down and warm reset; absent: as physical cards
+    /// (a warm reset keeps verified PINs, only a power-down clears them).
+    public var power: SimulatedCard.Power?
 
     public init() {}
 
@@ -131,7 +134,7 @@ public struct Scenario: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case name, token, authPIN, signPIN, cardTextPIN, jukiPIN, triesLeft, signCertificate
         case authExpiry, signExpiry, issued, holder, atr, isoVerifyStatus, extendedLength
-        case swapCertificates
+        case swapCertificates, power
     }
 
     public init(from decoder: any Decoder) throws {
@@ -153,6 +156,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         isoVerifyStatus = try c.decodeIfPresent(Bool.self, forKey: .isoVerifyStatus) ?? d.isoVerifyStatus
         extendedLength = try c.decodeIfPresent(Bool.self, forKey: .extendedLength) ?? d.extendedLength
         swapCertificates = try c.decodeIfPresent(Bool.self, forKey: .swapCertificates) ?? d.swapCertificates
+        power = try c.decodeIfPresent(SimulatedCard.Power.self, forKey: .power)
     }
 
     /// Checks the values a card cannot be built from.

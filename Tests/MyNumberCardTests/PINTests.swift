@@ -138,6 +138,8 @@ struct NeverTransport: CardTransport {
     {
         try await body()
     }
+
+    func powerCycle() async throws {}
 }
 
 @Suite("PIN state machine on the simulated card")

@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "4db6c6fea2ca30955f4c67257da80346134be6e17d07441c3fd1686a123e74c8"
+    static let sourceSHA256 = "80fe9dc28650f44b73404a73d4024c97f1eb0aa399b36ef0bbd4912e0750c5b9"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -28,471 +28,503 @@ enum OpenAPIDocument {
         ormat is checked before anything reaches the card (`422\npin_format`). With one try left a PIN o\##
         peration is refused with `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFin\##
         alAttempt\": true`. A blocked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\##
-        \n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands for the one reader that\nhol\##
-        ds a card (the kiosk case): with none it answers `409 no_card`, with several `409\nambiguous_car\##
-        d`. Both forms are listed.\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"message\"\##
-        , \"remaining\"?}}`, with a stable\n`code`. Each response below lists the codes its status can c\##
-        arry. Outside this document:\na malformed HTTP request gets a bare `400` from the HTTP layer, an\##
-        d a connection beyond the\nconnection limits gets `503 too_many_connections` before its request \##
-        is read.\n5xx answers come only from the card or PC/SC: `502` (the card answered something the\n\##
-        protocol does not allow, or a PC/SC error), `503` (pcscd unavailable, the card held by\nanother \##
-        program), `504` (the card or driver did not answer in time).\n"},"servers":[{"url":"http://local\##
-        host","description":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect to the socket\##
-        )."}],"tags":[{"name":"daemon","description":"Health, events, metrics and this document."},{"nam\##
-        e":"readers","description":"Readers and the cards on them (status, PIN-free certificates)."},{"n\##
-        ame":"pins","description":"PIN verification and change."},{"name":"signing","description":"Signa\##
-        tures, kiosk login, the signature certificate."},{"name":"card data","description":"The card-tex\##
-        t and card-face applications (personal data)."}],"paths":{"/v1/health":{"get":{"operationId":"ge\##
-        tHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access":"status","responses":{"20\##
-        0":{"description":"The daemon runs.","content":{"application/json":{"schema":{"$ref":"#/componen\##
-        ts/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{\##
-        "get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":"This document, as JSON.",\##
-        "x-jpkid-access":"status","responses":{"200":{"description":"The OpenAPI document jpkid was buil\##
-        t with.","content":{"application/json":{"schema":{"type":"object","required":["openapi","info","\##
-        paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"}\##
-        ,"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metric\##
-        s":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Prometheus metrics (text expo\##
-        sition format 0.0.4).","description":"The daemon's counters, gauges and histograms for a fleet d\##
-        ashboard. No label carries a\ncard identity, a certificate serial or a reader name. See `deploy/\##
-        prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"description":"The exposition.","\##
-        content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forb\##
-        idden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["daemon"],"summary":"Server\##
-        -sent events of readers, cards, PINs and pcscd.","description":"A `text/event-stream` that does \##
-        not end while the daemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event\##
-        `); a comment line (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconnects with `L\##
-        ast-Event-ID` first gets the\nevents it missed (up to 63 of them, from the last 256 kept), or `e\##
-        vent: overflow` and\nthe end of the stream when they are no longer all there. A client that fall\##
-        s 64 events\nbehind gets `event: overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: \##
-        read the\nstate again (`GET /v1/readers`) and reconnect. Events carry no PIN and no personal dat\##
-        a.\n\nThe event names and their data (`x-jpkid-events` lists the schema of each):\n`reader-added\##
-        `, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed\##
-        `, `pin-blocked`, `pcsc-unavailable`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status"\##
-        ,"x-jpkid-events":{"reader-added":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{\##
-        "$ref":"#/components/schemas/ReaderEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEve\##
-        nt"},"card-ready":{"$ref":"#/components/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/compo\##
-        nents/schemas/CardEvent"},"pin-verified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{\##
-        "$ref":"#/components/schemas/PINEvent"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"\##
-        pcsc-unavailable":{"$ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/component\##
-        s/schemas/PCSCEvent"},"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"\##
-        name":"Last-Event-ID","in":"header","required":false,"description":"The id of the last event the \##
-        client received (decimal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{\##
-        "200":{"description":"The event stream (never ends on its own).","content":{"text/event-stream":\##
-        {"schema":{"type":"string","description":"`id:`, `event:` and `data:` lines; `data` is an `Event\##
-        ` as JSON."},"x-jpkid-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components\##
-        /responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers":{"get\##
-        ":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader and the card on it.","\##
-        x-jpkid-access":"status","responses":{"200":{"description":"The readers.","content":{"applicatio\##
-        n/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"GetReader":{"operationI\##
-        d":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetReaderCertificate":{"oper\##
-        ationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers/0/id"}},"VerifyReade\##
-        rPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/readers/0/id"}},"Read\##
-        erSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/readers/0/id"}}}},"403":\##
-        {"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"#/comp\##
-        onents/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["readers"],"summary":"One \##
-        reader and its card, from the cache (or read again with refresh).","x-jpkid-access":"status","pa\##
-        rameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":"The re\##
-        ader.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{\##
-        "$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"4\##
-        04":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAl\##
-        lowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/C\##
+        \n**Honest answers.** The card timeout covers waiting for the card. Once a command carrying\na P\##
+        IN (VERIFY, CHANGE REFERENCE DATA, a card-face code) is on its way, the client gets the\ncard's \##
+        answer, never `card_busy` or `cancelled`; if the deadline passed meanwhile, the\noperation stops \##
+        after that VERIFY (no signature, no data read) and a right PIN answers\n`504 timeout`. When the \##
+        card's answer cannot be waited for any longer, the answer is `504\noutcome_unknown` with no `rem\##
+        aining`: a try may have been spent; do not retry before the\ncounter is known. It follows in a `\##
+        pin-counter` event (or the operation's own `pin-failed` /\n`pin-verified`) once the card can be \##
+        read.\n\n**Power cycle and unsafe readers.** Every transaction that sent a PIN ends with a power\##
+        \ncycle of the card, checked with commands that spend nothing before any other program can\nreac\##
+        h the card. When the check finds the card's state kept (the reader does not power the\ncard down\##
+        ), the operation still answers the card's own result, with `\"readerUnsafe\": true`\n(in the bod\##
+        y, or in `error`); the reader gets an `unsafe` field, a `reader-unsafe` event is\nsent, and ever\##
+        y later PIN operation on that reader is refused with `409 reader_unsafe` until\nthe reader is un\##
+        plugged or jpkid restarts.\n\n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands \##
+        for the one reader that\nholds a card (the kiosk case): with none it answers `409 no_card`, with \##
+        several `409\nambiguous_card`. Both forms are listed.\n\n**Errors** all have one shape, `{\"erro\##
+        r\": {\"code\", \"message\", \"remaining\"?}}`, with a stable\n`code`. Each response below lists \##
+        the codes its status can carry. Outside this document:\na malformed HTTP request gets a bare `40\##
+        0` from the HTTP layer, and a connection beyond the\nconnection limits gets `503 too_many_connec\##
+        tions` before its request is read.\n5xx answers come only from the card or PC/SC: `502` (the car\##
+        d answered something the\nprotocol does not allow, or a PC/SC error), `503` (pcscd unavailable, \##
+        the card held by\nanother program), `504` (the card or driver did not answer in time).\n"},"serv\##
+        ers":[{"url":"http://localhost","description":"The Unix socket /run/jpkid/jpkid.sock (any host n\##
+        ame; connect to the socket)."}],"tags":[{"name":"daemon","description":"Health, events, metrics \##
+        and this document."},{"name":"readers","description":"Readers and the cards on them (status, PIN\##
+        -free certificates)."},{"name":"pins","description":"PIN verification and change."},{"name":"sig\##
+        ning","description":"Signatures, kiosk login, the signature certificate."},{"name":"card data","\##
+        description":"The card-text and card-face applications (personal data)."}],"paths":{"/v1/health"\##
+        :{"get":{"operationId":"getHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access"\##
+        :"status","responses":{"200":{"description":"The daemon runs.","content":{"application/json":{"s\##
+        chema":{"$ref":"#/components/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden\##
+        "}}}},"/v1/openapi.json":{"get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":\##
+        "This document, as JSON.","x-jpkid-access":"status","responses":{"200":{"description":"The OpenA\##
+        PI document jpkid was built with.","content":{"application/json":{"schema":{"type":"object","req\##
+        uired":["openapi","info","paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."\##
+        },"info":{"type":"object"},"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/\##
+        Forbidden"}}}},"/v1/metrics":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Pro\##
+        metheus metrics (text exposition format 0.0.4).","description":"The daemon's counters, gauges an\##
+        d histograms for a fleet dashboard. No label carries a\ncard identity, a certificate serial or a \##
+        reader name. See `deploy/prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"descrip\##
+        tion":"The exposition.","content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/\##
+        components/responses/Forbidden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["d\##
+        aemon"],"summary":"Server-sent events of readers, cards, PINs and pcscd.","description":"A `text\##
+        /event-stream` that does not end while the daemon runs. Each event is\n`id: N`, `event: NAME` an\##
+        d `data: JSON` (an `Event`); a comment line (`: keep-alive`)\nevery 15 s keeps it alive. A clien\##
+        t that reconnects with `Last-Event-ID` first gets the\nevents it missed (up to 63 of them, from \##
+        the last 256 kept), or `event: overflow` and\nthe end of the stream when they are no longer all \##
+        there. A client that falls 64 events\nbehind gets `event: overflow` (data `{\"type\":\"overflow\"\##
+        }`) and is disconnected: read the\nstate again (`GET /v1/readers`) and reconnect. Events carry n\##
+        o PIN and no personal data.\n\nThe event names and their data (`x-jpkid-events` lists the schema \##
+        of each):\n`reader-added`, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,\n`pi\##
+        n-verified`, `pin-failed`, `pin-blocked`, `pin-counter`, `reader-unsafe`,\n`pcsc-unavailable`, `\##
+        pcsc-restored`, `overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"reader-added":{"$ref\##
+        ":"#/components/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/schemas/ReaderEvent\##
+        "},"card-inserted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$ref":"#/components/\##
+        schemas/CardReadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEvent"},"pin-verified"\##
+        :{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/schemas/PINEvent"},\##
+        "pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"pin-counter":{"$ref":"#/components/schem\##
+        as/PINEvent"},"reader-unsafe":{"$ref":"#/components/schemas/ReaderEvent"},"pcsc-unavailable":{"$\##
+        ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"}\##
+        ,"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID"\##
+        ,"in":"header","required":false,"description":"The id of the last event the client received (dec\##
+        imal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description"\##
+        :"The event stream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"s\##
+        tring","description":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpki\##
+        d-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadReques\##
+        t"},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers":{"get":{"operationId":"li\##
+        stReaders","tags":["readers"],"summary":"Every reader and the card on it.","x-jpkid-access":"sta\##
+        tus","responses":{"200":{"description":"The readers.","content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/ReaderList"}}},"links":{"GetReader":{"operationId":"getReader","para\##
+        meters":{"id":"$response.body#/readers/0/id"}},"GetReaderCertificate":{"operationId":"getReaderC\##
+        ertificate","parameters":{"id":"$response.body#/readers/0/id"}},"VerifyReaderPIN":{"operationId"\##
+        :"verifyReaderPIN","parameters":{"id":"$response.body#/readers/0/id"}},"ReaderSign":{"operationI\##
+        d":"readerSign","parameters":{"id":"$response.body#/readers/0/id"}}}},"403":{"$ref":"#/component\##
+        s/responses/Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"#/components/parameters/Re\##
+        aderID"}],"get":{"operationId":"getReader","tags":["readers"],"summary":"One reader and its card\##
+        , from the cache (or read again with refresh).","x-jpkid-access":"status","parameters":[{"$ref":\##
+        "#/components/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"\##
+        application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/component\##
+        s/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/comp\##
+        onents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$re\##
+        f":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":\##
+        {"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}\##
+        ,"/v1/card":{"get":{"operationId":"getCard","tags":["readers"],"summary":"The reader that holds \##
+        the (only) card.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Refre\##
+        sh"}],"responses":{"200":{"description":"The reader.","content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403"\##
+        :{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"4\##
+        05":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Con\##
+        flict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
+        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/certificate\##
+        s/{slot}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components/param\##
+        eters/Slot"}],"get":{"operationId":"getReaderCertificate","tags":["readers"],"summary":"A certif\##
+        icate that needs no PIN, from the cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/com\##
+        ponents/parameters/Format"}],"responses":{"200":{"description":"The certificate, PEM (default) o\##
+        r DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"appl\##
+        ication/pkix-cert":{"schema":{"type":"string","contentMediaType":"application/pkix-cert"}}}},"40\##
+        0":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"\##
+        },"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodN\##
+        otAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/card/certificates/{slot}":{\##
+        "parameters":[{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getCardCertificate"\##
+        ,"tags":["readers"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access\##
+        ":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"descrip\##
+        tion":"The certificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$\##
+        ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMed\##
+        iaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$\##
+        ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":\##
+        {"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflic\##
+        t"}}}},"/v1/readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/components/parameters/Read\##
+        erID"}],"post":{"operationId":"readReaderSignCertificate","tags":["signing"],"summary":"The sign\##
+        ature certificate and its holder (personal data; needs the sign PIN).","x-jpkid-access":"operato\##
+        r","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"responses":{"200":{"desc\##
+        ription":"The certificate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref"\##
+        :"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#\##
+        /components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref"\##
+        :"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"40\##
+        9":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLa\##
+        rge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/response\##
+        s/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/r\##
+        esponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/certificates\##
+        /sign":{"post":{"operationId":"readCardSignCertificate","tags":["signing"],"summary":"The signat\##
+        ure certificate and its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator"\##
+        ,"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
+        hemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"responses":{"200":{"descri\##
+        ption":"The certificate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"\##
+        #/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
+        hemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/c\##
+        omponents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
+        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
+        :{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarg\##
+        e"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/\##
+        PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/res\##
+        ponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/pins/{\##
+        kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components/p\##
+        arameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],"summary":"Verif\##
+        y a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"req\##
+        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"\##
+        examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The PIN was ri\##
+        ght; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
+        mas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
+        ents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/com\##
+        ponents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$r\##
+        ef":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"\##
+        422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBl\##
+        ocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
+        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/pins/{kind}/verify"\##
+        :{"parameters":[{"$ref":"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyCard\##
+        PIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-a\##
+        ccess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":\##
+        {"200":{"description":"The PIN was right; its counter afterwards.","content":{"application/json"\##
+        :{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses\##
+        /BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respo\##
+        nses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/re\##
+        sponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/com\##
+        ponents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":\##
+        {"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"}\##
+        ,"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeo\##
+        ut"}}}},"/v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/Re\##
+        aderID"},{"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN",\##
+        "tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transac\##
+        tion).","description":"Both PINs are checked locally first and must differ (`422 pin_format`). A\##
+        ny answer of\nthe card but success is `502 pin_change_failed`; its message says whether the curr\##
+        ent PIN\nstill stands. Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"requir\##
+        ed":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"\##
+        },"examples":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"descripti\##
+        on":"The PIN was changed; its counter afterwards.","content":{"application/json":{"schema":{"$re\##
+        f":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"}\##
+        ,"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidde\##
+        n"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Metho\##
+        dNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respo\##
+        nses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/co\##
+        mponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref\##
+        ":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/\##
+        card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ChangeKind"}],"post":{"\##
+        operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERE\##
+        NCE DATA once, in one transaction).","x-jpkid-access":"operator","requestBody":{"required":true,\##
+        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"exampl\##
+        es":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"description":"The \##
+        PIN was changed; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/com\##
+        ponents/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"\##
+        $ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404"\##
+        :{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllow\##
+        ed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Payl\##
+        oadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/\##
+        responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/comp\##
+        onents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{\##
+        id}/sign":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"rea\##
+        derSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sig\##
+        n key.","description":"PKCS#1 v1.5 over the DigestInfo, 256 bytes. jpkid verifies the card's sig\##
+        nature under\nthe key's certificate before answering; one that does not verify is `502 card_erro\##
+        r`\nand never passed on.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
+        :{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"\##
+        value":{"key":"auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"description":"The \##
+        signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}\##
+        },"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wrong\##
+        PIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/No\##
+        tFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/re\##
+        sponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/comp\##
+        onents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref\##
+        ":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504\##
+        ":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign"\##
+        ,"tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.",\##
+        "x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schem\##
+        a":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"\##
+        1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"description":"The signature.","content":{"app\##
+        lication/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"$ref":"#/componen\##
+        ts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/comp\##
+        onents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/c\##
+        omponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"\##
+        $ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessa\##
+        ble"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/C\##
         ardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/res\##
-        ponses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["readers"],"summary":"The \##
-        reader that holds the (only) card.","x-jpkid-access":"status","parameters":[{"$ref":"#/component\##
-        s/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"application/\##
-        json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/responses/\##
-        BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
+        ponses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$ref":"#/components/paramet\##
+        ers/ReaderID"}],"post":{"operationId":"readerAuthenticate","tags":["signing"],"summary":"Kiosk l\##
+        ogin in one call (signature, certificate chain, fresh challenge).","description":"`200` with `au\##
+        thenticated: true` only when the card's signature over SHA-256 of the\nchallenge verifies under \##
+        the auth certificate and that certificate is `trusted` now;\notherwise `trust` names the first c\##
+        heck that failed. PIN failures are errors.\n","x-jpkid-access":"operator","requestBody":{"requir\##
+        ed":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateReque\##
+        st"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The logi\##
+        n result.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRes\##
+        ult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/response\##
+        s/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
         nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
-        ents/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/c\##
-        omponents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/reader\##
-        s/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"\##
-        #/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificate","tags":["readers"],"\##
-        summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access":"status","parameter\##
-        s":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"description":"The certificat\##
-        e, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/components/sc\##
-        hemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMediaType":"application/\##
-        pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/re\##
-        sponses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components\##
-        /responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/card/cert\##
-        ificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"g\##
-        etCardCertificate","tags":["readers"],"summary":"A certificate that needs no PIN, from the cache\##
-        .","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses\##
-        ":{"200":{"description":"The certificate, PEM (default) or DER.","content":{"application/x-pem-f\##
-        ile":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"s\##
-        tring","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadR\##
-        equest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses\##
-        /NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components\##
-        /responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/componen\##
-        ts/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate","tags":["signing"],"\##
-        summary":"The signature certificate and its holder (personal data; needs the sign PIN).","x-jpki\##
-        d-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"respon\##
-        ses":{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cach\##
-        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"\##
-        },"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidd\##
-        en"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Meth\##
-        odNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/resp\##
-        onses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/c\##
-        omponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$re\##
-        f":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1\##
-        /card/certificates/sign":{"post":{"operationId":"readCardSignCertificate","tags":["signing"],"su\##
-        mmary":"The signature certificate and its holder (personal data; needs the sign PIN).","x-jpkid-\##
-        access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"response\##
-        s":{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cache-\##
-        Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},\##
-        "401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden\##
-        "},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Method\##
-        NotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respon\##
-        ses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/com\##
-        ponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref"\##
-        :"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/r\##
-        eaders/{id}/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$re\##
-        f":"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"\##
-        ],"summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","\##
-        requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"descriptio\##
-        n":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401"\##
-        :{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"4\##
-        04":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAl\##
-        lowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/P\##
-        ayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/componen\##
-        ts/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/c\##
-        omponents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/p\##
-        ins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/VerifyKind"}],"post":{"operat\##
-        ionId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-try g\##
-        uard).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}\##
-        }}}}},"responses":{"200":{"description":"The PIN was right; its counter afterwards.","content":{\##
-        "application/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/co\##
-        mponents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"\##
-        #/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref\##
-        ":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"4\##
-        13":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unpr\##
-        ocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/respo\##
-        nses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/componen\##
-        ts/responses/Timeout"}}}},"/v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/compon\##
-        ents/parameters/ReaderID"},{"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":\##
-        "changeReaderPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA on\##
-        ce, in one transaction).","description":"Both PINs are checked locally first and must differ (`4\##
-        22 pin_format`). Any answer of\nthe card but success is `502 pin_change_failed`; its message say\##
-        s whether the current PIN\nstill stands. Nothing is retried.\n","x-jpkid-access":"operator","req\##
-        uestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
-        /PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":\##
-        {"200":{"description":"The PIN was changed; its counter afterwards.","content":{"application/jso\##
-        n":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/resp\##
-        onses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/\##
-        responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/componen\##
-        ts/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"\##
-        #/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"\##
-        423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFail\##
-        ure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/\##
-        Timeout"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/Chang\##
-        eKind"}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, \##
-        then CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requestBody"\##
-        :{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChang\##
-        eRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"\##
-        description":"The PIN was changed; its counter afterwards.","content":{"application/json":{"sche\##
-        ma":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/Bad\##
-        Request"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses\##
-        /Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/respon\##
-        ses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compone\##
-        nts/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$r\##
-        ef":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"50\##
-        3":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}\##
-        }}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{\##
-        "operationId":"readerSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) wi\##
-        th the auth or sign key.","description":"PKCS#1 v1.5 over the DigestInfo, 256 bytes. jpkid verif\##
-        ies the card's signature under\nthe key's certificate before answering; one that does not verify \##
-        is `502 card_error`\nand never passed on.\n","x-jpkid-access":"operator","requestBody":{"require\##
-        d":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"exa\##
-        mples":{"auth":{"value":{"key":"auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"\##
-        description":"The signature.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/SignResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
+        ents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":\##
+        "#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502"\##
+        :{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable\##
+        "},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operatio\##
+        nId":"cardAuthenticate","tags":["signing"],"summary":"Kiosk login in one call (signature, certif\##
+        icate chain, fresh challenge).","x-jpkid-access":"operator","requestBody":{"required":true,"cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples\##
+        ":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The login result.","co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400"\##
+        :{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"\##
+        403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"\##
+        },"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses\##
+        /Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/\##
+        responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/co\##
+        mponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$re\##
+        f":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{"$ref":"#/c\##
+        omponents/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["card data"]\##
+        ,"summary":"Name, address, birth date, sex (and the my number when named) of the card-text AP.",\##
+        "description":"Verifies the card-text PIN and reads the fields asked for (default: all but `myNu\##
+        mber`,\nwhich is read only when `fields` names it). Personal data: `Cache-Control: no-store`.\n"\##
+        ,"x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"sche\##
+        ma":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"\##
+        }}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"\##
+        #/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
+        hemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
         ts/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/compo\##
         nents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref\##
         ":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"42\##
         2":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBloc\##
         ked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/\##
-        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"opera\##
-        tionId":"cardSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the a\##
-        uth or sign key.","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"k\##
-        ey":"auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"description":"The signature\##
-        .","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{\##
+        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"\##
+        operationId":"readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (\##
+        and the my number when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"\##
+        required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextReq\##
+        uest"},"examples":{"default":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The \##
+        fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/component\##
+        s/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compo\##
+        nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
+        mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$\##
+        ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessab\##
+        le"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Ca\##
+        rdFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/resp\##
+        onses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components/parameters/\##
+        ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"summary":"The face \##
+        photo and printed images of the card-face AP (PIN A or PIN B).","description":"Verifies PIN A (`\##
+        pinA`: the 12-digit my number) or PIN B (`pinB`: birth date YYMMDD,\nthe card's expiry year YYYY \##
+        and the 4-digit security code). With `part=photo` the answer\nis the raw JPEG 2000 photo. Person\##
+        al data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/comp\##
+        onents/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema"\##
+        :{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{"pinB":"9001022035\##
+        5678"}}}}}},"responses":{"200":{"description":"The card face (images base64), or with `part=phot\##
+        o` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"conte\##
+        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema\##
+        ":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadR\##
+        equest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/\##
+        Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/respons\##
+        es/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/componen\##
+        ts/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$re\##
+        f":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503\##
+        ":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}\##
+        }},"/v1/card/card-face":{"post":{"operationId":"readCardCardFace","tags":["card data"],"summary"\##
+        :"The face photo and printed images of the card-face AP (PIN A or PIN B).","x-jpkid-access":"ope\##
+        rator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"required":true,"co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":\##
+        {"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The card face \##
+        (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/c\##
+        omponents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{\##
         "$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"40\##
         3":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},\##
         "405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/C\##
         onflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/re\##
         sponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/comp\##
         onents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref"\##
-        :"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$ref":"#/\##
-        components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","tags":["signing"],\##
-        "summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","descriptio\##
-        n":"`200` with `authenticated: true` only when the card's signature over SHA-256 of the\nchallen\##
-        ge verifies under the auth certificate and that certificate is `trusted` now;\notherwise `trust` \##
-        names the first check that failed. PIN failures are errors.\n","x-jpkid-access":"operator","requ\##
-        estBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"descr\##
-        iption":"The login result.","content":{"application/json":{"schema":{"$ref":"#/components/schema\##
-        s/AuthenticateResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/co\##
-        mponents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#\##
-        /components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":\##
-        {"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge\##
-        "},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/P\##
-        INBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/resp\##
-        onses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/authenticate":{\##
-        "post":{"operationId":"cardAuthenticate","tags":["signing"],"summary":"Kiosk login in one call (\##
-        signature, certificate chain, fresh challenge).","x-jpkid-access":"operator","requestBody":{"req\##
-        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRe\##
-        quest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The l\##
-        ogin result.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Authenticate\##
-        Result"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
-        nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
-        sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
-        ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
-        f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
-        02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"paramete\##
-        rs":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","ta\##
-        gs":["card data"],"summary":"Name, address, birth date, sex (and the my number when named) of th\##
-        e card-text AP.","description":"Verifies the card-text PIN and reads the fields asked for (defau\##
-        lt: all but `myNumber`,\nwhich is read only when `fields` names it). Personal data: `Cache-Contr\##
-        ol: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"val\##
-        ue":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-C\##
-        ontrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref"\##
-        :"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"\##
-        $ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404"\##
-        :{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllow\##
-        ed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Payl\##
-        oadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/\##
-        responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/comp\##
-        onents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card\##
-        -text":{"post":{"operationId":"readCardCardText","tags":["card data"],"summary":"Name, address, \##
-        birth date, sex (and the my number when named) of the card-text AP.","x-jpkid-access":"operator"\##
-        ,"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"\##
-        description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore\##
-        "}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"\##
-        $ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403\##
-        ":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"\##
-        405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Co\##
-        nflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/res\##
-        ponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compo\##
-        nents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":\##
-        "#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/comp\##
-        onents/parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"s\##
-        ummary":"The face photo and printed images of the card-face AP (PIN A or PIN B).","description":\##
-        "Verifies PIN A (`pinA`: the 12-digit my number) or PIN B (`pinB`: birth date YYMMDD,\nthe card'\##
-        s expiry year YYYY and the 4-digit security code). With `part=photo` the answer\nis the raw JPEG \##
-        2000 photo. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters\##
-        ":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"required":true,"content":{"applicati\##
-        on/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{\##
-        "pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The card face (images base64), \##
-        or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/headers\##
-        /NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"i\##
-        mage/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/compone\##
-        nts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/com\##
-        ponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/\##
-        components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{\##
-        "$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocess\##
-        able"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/\##
-        CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/re\##
-        sponses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardCardFace","tags":["car\##
-        d data"],"summary":"The face photo and printed images of the card-face AP (PIN A or PIN B).","x-\##
-        jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"\##
-        required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceReq\##
-        uest"},"examples":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"descripti\##
-        on":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Co\##
-        ntrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"ima\##
-        ge/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
-        nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
-        sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
-        ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
-        f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
-        02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID"\##
-        :{"name":"id","in":"path","required":true,"description":"The reader's short id from `GET /v1/rea\##
-        ders` (`r` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"n\##
-        ame":"refresh","in":"query","required":false,"description":"Read the whole card again instead of \##
-        answering from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true","fals\##
-        e","1","0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A certificate \##
-        that needs no PIN (the signature certificate has its own POST).","schema":{"type":"string","enum\##
-        ":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema\##
-        ":{"type":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path\##
-        ","required":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card\##
-        -text`, `juki` (4 digits).","schema":{"type":"string","enum":["auth","sign","card-text","juki"]}\##
-        },"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["aut\##
-        h","sign","card-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`pho\##
-        to`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}}\##
-        ,"headers":{"NoStore":{"description":"Personal data is never cached.","schema":{"type":"string",\##
-        "pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not \##
-        a JSON object, has an unknown field, a key twice, a\nmissing field or a field of the wrong type; \##
-        bad base64; a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/c\##
-        omponents/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN\##
-        ; `remaining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/sch\##
-        emas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow thi\##
-        s request.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},\##
-        "NotFound":{"description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`\##
-        ,\n`certificate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard)\##
-        , `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Err\##
-        or404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the \##
-        path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|\##
-        POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        Error405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card\##
-        ` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_remove\##
-        d`, `card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`shari\##
-        ng_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), \##
-        `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":\##
-        {"application/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"de\##
-        scription":"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","c\##
-        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable\##
-        ":{"description":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does \##
-        not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`).\n","content":{"applic\##
-        ation/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`\##
-        pin_blocked`: the PIN is blocked (reset it at the municipal office); it was not sent.","content"\##
-        :{"application/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"descr\##
-        iption":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signature that\n\##
-        does not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate\##
-        `, `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, \##
-        `unsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffe\##
-        r`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/js\##
-        on":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_un\##
-        available` (pcscd is not running) or `card_busy` (another program holds the card).","content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description"\##
-        :"`timeout` or `card_unresponsive`: the card or its driver did not answer in time.","content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"t\##
-        ype":"object","additionalProperties":false,"required":["version","uptimeSeconds","pcsc","readers\##
-        "],"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcs\##
-        c":{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}\##
-        }},"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"],"properties\##
-        ":{"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":\##
-        "object","additionalProperties":false,"required":["id","name","state"],"properties":{"id":{"type\##
-        ":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader n\##
-        ame."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupported_card"]},"\##
-        card":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`.","$re\##
-        f":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":false,"d\##
-        escription":"What the daemon read from the card (no PIN needed, no personal data).","required":[\##
-        "cardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"\##
-        ^[0-9a-f]{24}$","description":"This insertion of the card (random, new each time it is placed on \##
-        the reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","\##
-        non_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( \##
-        [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","\##
-        description":"Absent until the card has been read."},"certificates":{"type":"object","propertyNa\##
-        mes":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/\##
-        Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki"\##
-        ,"card-text-a","card-text-b","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/com\##
-        ponents/schemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"requ\##
-        ired":["subject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate"\##
-        ,"renewableFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":\##
-        {"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{\##
-        "type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"\##
-        notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","\##
-        description":"The last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":\##
-        "date","description":"The first day of the renewal window","Japan time.":null},"status":{"type":\##
-        "string","enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"inte\##
-        ger"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","c\##
-        onst":false,"description":"JPKI revocation status is open only to registered verifiers."}}},"Tru\##
-        stCode":{"type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_sig\##
-        nature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":fa\##
-        lse,"required":["blocked","verified","available"],"properties":{"remaining":{"type":"integer","m\##
-        inimum":0,"description":"Tries left; absent when the card has no such PIN."},"max":{"type":"inte\##
-        ger","minimum":1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum \##
-        the card does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"availabl\##
-        e":{"type":"boolean"}}},"VerifyResult":{"type":"object","additionalProperties":false,"required":\##
-        ["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/co\##
-        mponents/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"\##
-        required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":{"$r\##
-        ef":"#/components/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"The in\##
-        sertion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` and \##
-        nothing is sent to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttempt":\##
-        {"type":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN block\##
-        s the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin"],"pro\##
-        perties":{"pin":{"type":"string","description":"auth, card-text, juki: 4 digits; sign: 6-16 of A\##
-        -Z and 0-9. A bad format is `422 pin_format`."},"cardId":{"$ref":"#/components/schemas/CardID"},\##
-        "confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{\##
-        "type":"object","additionalProperties":false,"required":["pin","newPin"],"properties":{"pin":{"t\##
-        ype":"string","description":"The current PIN."},"newPin":{"type":"string","description":"The new \##
-        PIN","same format":null,"different from the current one.":null},"cardId":{"$ref":"#/components/s\##
-        chemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Sig\##
-        nRequest":{"type":"object","additionalProperties":false,"required":["key","pin"],"description":"\##
-        Exactly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"\##
-        properties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"propertie\##
-        s":{"data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","e\##
-        num":["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"ty\##
-        pe":"string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha5\##
-        12",null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding\##
-        ":"base64","description":"The digest, base64, of the algorithm's length."},"data":{"type":["stri\##
-        ng","null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) that jpki\##
-        d hashes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAtte\##
-        mpt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additi\##
-        onalProperties":false,"required":["signature","digestAlgorithm","certificate"],"properties":{"si\##
-        gnature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"d\##
-        igestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$re\##
-        f":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":false\##
-        ,"required":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/components\##
-        /schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"object","\##
-        additionalProperties":false,"description":"Personal data from the certificate's subject alternat\##
-        ive name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type\##
-        ":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","\##
-        additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","description\##
-        ":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEncoding":"base64","\##
-        description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes 32 random bytes.\##
-        "},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/s\##
-        chemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties":fals\##
-        e,"required":["authenticated","trust","revocationChecked","challenge","certificate","subject","s\##
-        erialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"trust":{\##
-        "$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"c\##
-        hallenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEnco\##
-        ding":"base64","description":"Absent when the card's signature did not verify (it is never passe\##
-        d on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNu\##
-        mber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"\##
-        },"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additiona\##
-        lProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"The ca\##
-        rd-text PIN (4 digits)."},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string\##
-        ","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but `myNumb\##
-        er`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFi\##
-        nalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","a\##
-        dditionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"n\##
-        ame":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"}\##
-        ,"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false\##
-        ,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the \##
-        card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applic\##
-        able","not_known","other"]}}},"CardFaceRequest":{"type":"object","additionalProperties":false,"d\##
-        escription":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required":[\##
-        "pinA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"pr\##
-        operties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["str\##
-        ing","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"descript\##
-        ion":"Birth date YYMMDD, expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/comp\##
-        onents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"\##
-        }}},"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","ad\##
-        dressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64"\##
-        ,"contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","conten\##
-        tMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMedi\##
-        aType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMedi\##
-        aType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally \##
-        YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type\##
-        ":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalPrope\##
-        rties":false,"description":"The `data:` of a server-sent event. No PIN, no personal data.","requ\##
-        ired":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","reader-remov\##
-        ed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-\##
-        unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"s\##
-        tring","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pat\##
-        tern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","card-te\##
-        xt-a","card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"ki\##
-        nd":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no\##
-        _jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":\##
-        [{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descri\##
-        ption":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"requi\##
-        red":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card h\##
-        as been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
-        ":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining\##
-        `: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked\##
-        ` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin\##
+        :"#/components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":"id","in":\##
+        "path","required":true,"description":"The reader's short id from `GET /v1/readers` (`r` and 6 he\##
+        x digits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"name":"refresh","in"\##
+        :"query","required":false,"description":"Read the whole card again instead of answering from the \##
+        cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true","false","1","0",""]}},"S\##
+        lot":{"name":"slot","in":"path","required":true,"description":"A certificate that needs no PIN (\##
+        the signature certificate has its own POST).","schema":{"type":"string","enum":["auth","auth-ca"\##
+        ,"sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema":{"type":"string",\##
+        "enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","required":true,"\##
+        description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text`, `juki` (4 d\##
+        igits).","schema":{"type":"string","enum":["auth","sign","card-text","juki"]}},"ChangeKind":{"na\##
+        me":"kind","in":"path","required":true,"schema":{"type":"string","enum":["auth","sign","card-tex\##
+        t"]}},"Part":{"name":"part","in":"query","required":false,"description":"`photo`: answer the fac\##
+        e photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"headers":{"NoStor\##
+        e":{"description":"Personal data is never cached.","schema":{"type":"string","pattern":"no-store\##
+        "}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON object, has \##
+        an unknown field, a key twice, a\nmissing field or a field of the wrong type; bad base64; a bad \##
+        query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
+        Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining` trie\##
+        s are left.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error401"}}}}\##
+        ,"Forbidden":{"description":"`forbidden`: the caller's groups do not allow this request.","conte\##
+        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{"descr\##
+        iption":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`certificate_no\##
+        t_found`, `certificate_not_issued` (no signature certificate: a child's\ncard), `file_not_found`\##
+        .\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"Method\##
+        NotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the path's methods.",\##
+        "headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GET|POST\##
+        ))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}}},"Co\##
+        nflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (several cards, \##
+        `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `card_changed`\##
+        \n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_violation`, `ca\##
+        ncelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_availabl\##
+        e`, `pin_required`, `unsupported_card`,\n`application_not_found`, `reader_unsafe` (the reader do\##
+        es not power the card down; PIN\noperations on it are refused until it is unplugged or jpkid res\##
+        tarts; nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/Error409"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than \##
+        `maxBodyBytes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/componen\##
+        ts/schemas/Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the c\##
+        ard), `invalid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `\##
+        digestAlgorithm`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Erro\##
+        r422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the munici\##
+        pal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components/sch\##
+        emas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an unex\##
+        pected status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_apdu\##
+        `, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_unava\##
+        ilable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_deni\##
+        ed`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `p\##
+        csc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error502"}\##
+        }}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (anot\##
+        her program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
+        mas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or its dr\##
+        iver did not answer in time (after a\nright PIN when the request's time ran out: nothing else wa\##
+        s done). `outcome_unknown`: the\nPIN was sent but its answer did not come; a try may have been s\##
+        pent (no `remaining`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
+        Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":["ve\##
+        rsion","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSecond\##
+        s":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"r\##
+        eaders":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties":fa\##
+        lse,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/components\##
+        /schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id","na\##
+        me","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"str\##
+        ing","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","reading",\##
+        "ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"descr\##
+        iption":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"},"unsafe":{"type":"o\##
+        bject","additionalProperties":false,"description":"Present when the reader was found not to powe\##
+        r the card down (a PIN stayed verified\nacross the power cycle ending a PIN session). PIN operat\##
+        ions on it are refused with\n`reader_unsafe` until it is unplugged or jpkid restarts. Independen\##
+        t of `state`.\n","required":["reason","since"],"properties":{"reason":{"type":"string"},"since":\##
+        {"type":"string","format":"date-time"}}}}},"ReaderUnsafeFlag":{"type":"boolean","const":true,"de\##
+        scription":"Present (true) when the check after this operation's power cycle found that the read\##
+        er\ndoes not power the card down. The rest of the answer is the card's own result.\n"},"Card":{"\##
+        type":"object","additionalProperties":false,"description":"What the daemon read from the card (n\##
+        o PIN needed, no personal data).","required":["cardId","kind","atr","certificates","pins"],"prop\##
+        erties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of t\##
+        he card (random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["m\##
+        y_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},\##
+        "atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},\##
+        "readAt":{"type":"string","format":"date-time","description":"Absent until the card has been rea\##
+        d."},"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"addi\##
+        tionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","property\##
+        Names":{"enum":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card\##
+        -face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"t\##
+        ype":"object","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256\##
+        Fingerprint","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"pr\##
+        operties":{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string\##
+        ","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"not\##
+        Before":{"type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"}\##
+        ,"expiryDate":{"type":"string","format":"date","description":"The last valid day","Japan time.":\##
+        null},"renewableFrom":{"type":"string","format":"date","description":"The first day of the renew\##
+        al window","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","\##
+        not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/Trus\##
+        tCode"},"revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation statu\##
+        s is open only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untr\##
+        usted_issuer","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINSt\##
+        atus":{"type":"object","additionalProperties":false,"required":["blocked","verified","available"\##
+        ],"properties":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when \##
+        the card has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before bloc\##
+        king; absent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"b\##
+        oolean"},"verified":{"type":"boolean"},"available":{"type":"boolean"}}},"VerifyResult":{"type":"\##
+        object","additionalProperties":false,"required":["result","pin"],"properties":{"readerUnsafe":{"\##
+        $ref":"#/components/schemas/ReaderUnsafeFlag"},"result":{"type":"string","const":"verified"},"pi\##
+        n":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalPro\##
+        perties":false,"required":["result","pin"],"properties":{"readerUnsafe":{"$ref":"#/components/sc\##
+        hemas/ReaderUnsafeFlag"},"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/component\##
+        s/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"The insertion this req\##
+        uest is meant for (`card.cardId`); another card answers `409\ncard_changed` and nothing is sent \##
+        to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttempt":{"type":["boolea\##
+        n","null"],"description":"Go on although only one try is left (a wrong PIN blocks the PIN)."},"P\##
+        INRequest":{"type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin":\##
+        {"type":"string","description":"auth, card-text, juki: 4 digits; sign: 6-16 of A-Z and 0-9. A ba\##
+        d format is `422 pin_format`."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAtt\##
+        empt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object",\##
+        "additionalProperties":false,"required":["pin","newPin"],"properties":{"pin":{"type":"string","d\##
+        escription":"The current PIN."},"newPin":{"type":"string","description":"The new PIN","same form\##
+        at":null,"different from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID"}\##
+        ,"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"typ\##
+        e":"object","additionalProperties":false,"required":["key","pin"],"description":"Exactly one of \##
+        `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"properties":{"d\##
+        igest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"properties":{"data":{"ty\##
+        pe":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","s\##
+        ign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"\##
+        digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",null],"desc\##
+        ription":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"base64","des\##
+        cription":"The digest, base64, of the algorithm's length."},"data":{"type":["string","null"],"co\##
+        ntentEncoding":"base64","description":"Data (base64, at least one byte) that jpkid hashes with t\##
+        he algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#\##
+        /components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additionalProperties"\##
+        :false,"required":["signature","digestAlgorithm","certificate"],"properties":{"readerUnsafe":{"$\##
+        ref":"#/components/schemas/ReaderUnsafeFlag"},"signature":{"type":"string","contentEncoding":"ba\##
+        se64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1"\##
+        ,"sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertifica\##
+        te":{"type":"object","additionalProperties":false,"required":["certificate","details","holder"],\##
+        "properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"certificate":{"$r\##
+        ef":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{\##
+        "type":"object","additionalProperties":false,"description":"Personal data from the certificate's \##
+        subject alternative name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"b\##
+        irthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"\##
+        type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"stri\##
+        ng","description":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEnco\##
+        ding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes \##
+        32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref"\##
+        :"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additional\##
+        Properties":false,"required":["authenticated","trust","revocationChecked","challenge","certifica\##
+        te","subject","serialNumber","notAfter","expiryDate"],"properties":{"readerUnsafe":{"$ref":"#/co\##
+        mponents/schemas/ReaderUnsafeFlag"},"authenticated":{"type":"boolean"},"trust":{"$ref":"#/compon\##
+        ents/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type\##
+        ":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","\##
+        description":"Absent when the card's signature did not verify (it is never passed on)."},"certif\##
+        icate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"s\##
+        tring","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{\##
+        "type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":fal\##
+        se,"required":["pin"],"properties":{"pin":{"type":"string","description":"The card-text PIN (4 d\##
+        igits)."},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNum\##
+        ber","name","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is re\##
+        ad only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$r\##
+        ef":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalPropert\##
+        ies":false,"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"myNumb\##
+        er":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string\##
+        "},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Se\##
+        x":{"type":"object","additionalProperties":false,"required":["code","name"],"properties":{"code"\##
+        :{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"t\##
+        ype":"string","enum":["male","female","not_applicable","not_known","other"]}}},"CardFaceRequest"\##
+        :{"type":"object","additionalProperties":false,"description":"Exactly one of `pinA` and `pinB` (\##
+        `null` counts as absent).","oneOf":[{"required":["pinA"],"properties":{"pinA":{"type":"string"},\##
+        "pinB":{"type":"null"}}},{"required":["pinB"],"properties":{"pinB":{"type":"string"},"pinA":{"ty\##
+        pe":"null"}}}],"properties":{"pinA":{"type":["string","null"],"description":"The 12-digit my num\##
+        ber."},"pinB":{"type":["string","null"],"description":"Birth date YYMMDD, expiry year YYYY, secu\##
+        rity code (14 digits)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{\##
+        "$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProp\##
+        erties":false,"required":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"r\##
+        eaderUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"photo":{"type":"string","contentE\##
+        ncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding"\##
+        :"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"bas\##
+        e64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"bas\##
+        e64","contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card sto\##
+        res it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex\##
+        "}}},"PEM":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object"\##
+        ,"additionalProperties":false,"description":"The `data:` of a server-sent event. No PIN, no pers\##
+        onal data.","required":["type","time"],"properties":{"type":{"type":"string","enum":["reader-add\##
+        ed","reader-removed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pi\##
+        n-blocked","pin-counter","reader-unsafe","pcsc-unavailable","pcsc-restored"]},"time":{"type":"st\##
+        ring","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{\##
+        "type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","e\##
+        num":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card-face-b"]}\##
+        ,"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","ju\##
+        ki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"descriptio\##
+        n":"`reader-added`, `reader-removed`, `reader-unsafe` (the reader does not power the card down).\##
+        ","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent\##
+        ":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event\##
+        "}],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: \##
+        the card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}]\##
+        ,"required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (\##
+        `remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `p\##
+        in-blocked` (`remaining: 0`), `pin-counter` (the counter\nread after an `outcome_unknown`: `rema\##
+        ining` tries left).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin\##
         ","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or \##
         came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The \##
         client fell behind (or asked for events no longer kept); the stream ends.","type":"object","addi\##
@@ -505,36 +537,38 @@ enum OpenAPIDocument {
         t","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_cer\##
         tificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_deni\##
         ed","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_un\##
-        available","card_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"ty\##
-        pe":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$\##
-        ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For people; nev\##
-        er a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left\##
-        , for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false\##
-        ,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error\##
-        400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
-        ":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prope\##
-        rties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error4\##
-        03":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
-        :{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
-        es":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found"\##
-        ,"certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/sche\##
-        mas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Err\##
-        or409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
-        de":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_res\##
-        et","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsuppor\##
-        ted_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error\##
-        "}],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"a\##
-        llOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum\##
-        ":["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/\##
-        schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error5\##
-        02":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
-        :{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificat\##
-        e","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","pr\##
-        otocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_\##
-        memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"\##
-        }],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many\##
-        _connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"e\##
-        rror":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        available","card_busy","too_many_connections","timeout","card_unresponsive","outcome_unknown","r\##
+        eader_unsafe"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["code","\##
+        message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"stri\##
+        ng","description":"For people; never a PIN or personal data."},"remaining":{"type":"integer","mi\##
+        nimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."},"readerUnsafe":{"$ref\##
+        ":"#/components/schemas/ReaderUnsafeFlag"}}},"Error":{"type":"object","additionalProperties":fal\##
+        se,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Err\##
+        or400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
+        de":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pro\##
+        perties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Erro\##
+        r403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"cod\##
+        e":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"proper\##
+        ties":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_foun\##
+        d","certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/sc\##
+        hemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"E\##
+        rror409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"\##
+        code":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_r\##
+        eset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsupp\##
+        orted_card","application_not_found","reader_unsafe"]}}}}},"Error413":{"allOf":[{"$ref":"#/compon\##
+        ents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}\##
+        }}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
+        es":{"code":{"enum":["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$r\##
+        ef":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blo\##
+        cked"}}}}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"p\##
+        roperties":{"code":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","\##
+        invalid_certificate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","uns\##
+        upported_card","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","inval\##
+        id_parameter","no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/compone\##
+        nts/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","ca\##
+        rd_busy","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}\##
+        ],"properties":{"error":{"properties":{"code":{"enum":["timeout","card_unresponsive","outcome_un\##
+        known"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

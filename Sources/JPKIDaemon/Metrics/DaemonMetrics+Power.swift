@@ -1,0 +1,22 @@
+import CoreMetrics
+import MyNumberCard
+
+extension DaemonMetrics {
+    /// The check after a PIN session's power cycle (``PowerCycleCheck``).
+    func powerCycleChecked(_ check: PowerCycleCheck) {
+        let result =
+            switch check {
+            case .closed: "closed"
+            case .stateKept: "state_kept"
+            case .notChecked: "not_checked"
+            }
+        CoreMetrics.Counter(
+            label: MetricName.powerCycleChecks.rawValue, dimensions: [("result", result)], factory: factory
+        ).increment()
+    }
+
+    /// How many readers are marked unsafe now.
+    func readersUnsafe(_ count: Int) {
+        Meter(label: MetricName.readersUnsafe.rawValue, factory: factory).set(count)
+    }
+}
