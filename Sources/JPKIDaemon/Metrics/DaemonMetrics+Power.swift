@@ -2,6 +2,15 @@ import CoreMetrics
 import MyNumberCard
 
 extension DaemonMetrics {
+    /// Every result at 0 and no reader unsafe, so rate() and alerts see the first change.
+    func startPowerCycleMetrics() {
+        for result in ["closed", "state_kept", "not_checked"] {
+            _ = CoreMetrics.Counter(
+                label: MetricName.powerCycleChecks.rawValue, dimensions: [("result", result)], factory: factory)
+        }
+        readersUnsafe(0)
+    }
+
     /// The check after a PIN session's power cycle (``PowerCycleCheck``).
     func powerCycleChecked(_ check: PowerCycleCheck) {
         let result =
