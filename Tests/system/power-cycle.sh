@@ -8,6 +8,8 @@
 # prints the same figures for it ("before"); the checks that need issue 18 fail there.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
+export -f trace_query api
+export trace
 
 controls=$work/controls.log
 restart_sim() { # jpki-sim options: the same card (state file), with the power-control log
@@ -73,7 +75,13 @@ measure() { # name path body: APDUs (from the trace) and milliseconds (curl), me
         ms=$(curl -sS -o /dev/null -w '%{time_total}' --unix-socket "$JPKID_SOCKET" -X POST \
             -H 'Content-Type: application/json' -d "$3" "http://jpkid$2" | awk '{ printf "%d", $1 * 1000 }')
         total+=("$ms")
-        apdus=$(trace_query "$mark" all)
+        # Certificate reads are not counted (issue 18's budgets): a READ BINARY that brought data.
+        apdus=$(/usr/bin/python3 - "$trace" "$mark" <<'PY'
+import json, sys
+entries = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()[int(sys.argv[2]):] if l.strip()]
+print(sum(1 for e in entries if not (e["ins"] == 0xB0 and e["responseLength"] > 3)))
+PY
+        )
     done
     echo "$1 $apdus $(printf '%s\n' "${total[@]}" | sort -n | sed -n 3p)"
 }
@@ -81,7 +89,7 @@ measure verify-auth "$r/pins/auth/verify" "{\"pin\":\"1234\",\"cardId\":\"$cid\"
 measure verify-sign "$r/pins/sign/verify" "{\"pin\":\"ABC123\",\"cardId\":\"$cid\"}" >>"$work/figures"
 measure sign-auth "$r/sign" "{\"key\":\"auth\",\"pin\":\"1234\",\"data\":\"$data\",\"cardId\":\"$cid\"}" >>"$work/figures"
 measure sign-sign "$r/sign" "{\"key\":\"sign\",\"pin\":\"ABC123\",\"data\":\"$data\",\"cardId\":\"$cid\"}" >>"$work/figures"
-while read -r name apdus ms; do figure "$name: $apdus APDUs, $ms ms (median of 5)"; done <"$work/figures"
+while read -r name apdus ms; do figure "$name: $apdus APDUs without certificate reads, $ms ms (median of 5)"; done <"$work/figures"
 budget() { awk -v n="$1" -v max="$2" '$1 == n { exit ($2 <= max ? 0 : 1) }' "$work/figures"; }
 check "verify (auth, no readable file) in at most 5 APDUs" budget verify-auth 5
 check "verify (sign, with the security check) in at most 7 APDUs" budget verify-sign 7
