@@ -15,6 +15,9 @@ public final class SimulatedCard: Sendable {
         /// Wait this long more before answering a command that carries a PIN (a card or reader
         /// that hangs in the middle of a VERIFY).
         public var delayPINCommands: Duration = .zero
+        /// The next this many APDUs answer `6F 00` (counted down; a card that keeps failing
+        /// after a power-up).
+        public var answer6F00 = 0
         /// The card is pulled after this many APDUs in this insertion (one-shot).
         public var removeAfterAPDUs: Int?
         /// The card is pulled after this many more APDUs, counted from when it was set (one-shot);
@@ -184,7 +187,10 @@ public final class SimulatedCard: Sendable {
             s.sinceInsertion += 1
             let before = s.image
             var response: [UInt8]
-            if s.answerNoDiagnosisNext {
+            if s.faults.answer6F00 > 0 {
+                s.faults.answer6F00 -= 1
+                response = StatusWord.noPreciseDiagnosis.bytes
+            } else if s.answerNoDiagnosisNext {
                 // The first command after a power-up, as one physical card answers it.
                 s.answerNoDiagnosisNext = false
                 response = StatusWord.noPreciseDiagnosis.bytes

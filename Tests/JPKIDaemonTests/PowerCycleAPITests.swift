@@ -111,6 +111,30 @@ struct PowerCycleAPITests {
         }
     }
 
+    @Test func aReadThatFailsWith6F00IsTriedOnceMoreAfterAPowerCycle() async throws {
+        // The first SELECT and its one retry both answer 6F 00: the read fails, the card is
+        // power-cycled and read again, and only a second failure would be card_error.
+        let fixture = try DaemonFixture()
+        fixture.source.card.faults.answer6F00 = 2
+        fixture.source.card.clearControlLog()
+        try await DaemonFixture.with(fixture) { d in
+            let list = try APIJSON.decoder().decode(
+                ReaderList.self, from: try await d.request("GET", "/v1/readers").body)
+            #expect(list.readers.first?.state == .ready)
+            #expect(d.source.card.trace.prefix(3).map(\.statusWord) == [0x6F00, 0x6F00, 0x9000])
+            #expect(d.source.card.controlLog == [0, 1])
+        }
+        // Four in a row: then it is a card error.
+        let broken = try DaemonFixture()
+        broken.source.card.faults.answer6F00 = 4
+        try await DaemonFixture.with(broken) { d in
+            let list = try APIJSON.decoder().decode(
+                ReaderList.self, from: try await d.request("GET", "/v1/readers").body)
+            #expect(list.readers.first?.state == .error)
+            #expect(list.readers.first?.error?.code == .cardError)
+        }
+    }
+
     @Test func aCardThatAnswers6F00AfterPowerUpIsReadAndVerified() async throws {
         let fixture = try DaemonFixture()
         fixture.source.card.power.powerUp6F00 = true
