@@ -319,7 +319,8 @@ public final class PCSCCard: CardTransport, Sendable {
         activeProtocol.withLock { $0 = PCSCProtocol(rawValue: active) }
     }
 
-    /// Disconnects; `resetCard` clears the card's security state (verified PINs).
+    /// Disconnects; `resetCard` clears the card's security state (verified PINs) with a power
+    /// cycle (`SCARD_UNPOWER_CARD`): a warm reset would not on a physical card.
     public func disconnect(resetCard: Bool = false) async {
         guard !disconnected.exchange(true, ordering: .relaxed) else { return }
         let handle = self.handle
@@ -327,7 +328,7 @@ public final class PCSCCard: CardTransport, Sendable {
         _ = try? await context.queue.run(
             timeout: timeout, expired: { PCSCTimeout.hung("SCardDisconnect", self.timeout) }
         ) {
-            SCardDisconnect(handle, DWORD(resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD))
+            SCardDisconnect(handle, DWORD(resetCard ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD))
         }
     }
 
