@@ -46,11 +46,16 @@ public struct Configuration: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, statusGroup, operatorGroup, socketGroup, readerFilter, logLevel, maxBodyBytes
-        case maxConnections, maxConnectionsPerUser, maxConnectionsPerClient, operatorReservedConnections
+        case maxConnections, maxConnectionsPerUser, operatorReservedConnections
         case maxEventStreamsPerUser, headerTimeoutSeconds, idleTimeoutSeconds
         case shutdownGraceSeconds, cardTimeoutSeconds
         case trustAnchors
         case metricsTextfile, metricsTextfileIntervalSeconds
+    }
+
+    /// Old names still read (not written).
+    private enum LegacyKeys: String, CodingKey, CaseIterable {
+        case maxConnectionsPerClient
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,9 +69,10 @@ public struct Configuration: Codable, Sendable, Equatable {
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
         maxConnectionsPerUser =
             try c.decodeIfPresent(Int.self, forKey: .maxConnectionsPerUser)
-            ?? c.decodeIfPresent(Int.self, forKey: .maxConnectionsPerClient) ?? d.maxConnectionsPerUser
+            ?? legacy.decodeIfPresent(Int.self, forKey: .maxConnectionsPerClient) ?? d.maxConnectionsPerUser
         operatorReservedConnections =
             try c.decodeIfPresent(Int.self, forKey: .operatorReservedConnections) ?? d.operatorReservedConnections
         maxEventStreamsPerUser =
@@ -95,7 +101,9 @@ public struct Configuration: Codable, Sendable, Equatable {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             // A misspelt setting would otherwise be ignored without a word.
             if let keys = JSONObjectKeys.of(data),
-                let unknown = keys.sorted().first(where: { CodingKeys(rawValue: $0) == nil })
+                let unknown = keys.sorted().first(where: {
+                    CodingKeys(rawValue: $0) == nil && LegacyKeys(rawValue: $0) == nil
+                })
             {
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ConfigurationError("\(path): unknown setting '\(unknown)' (known: \(known))")
@@ -130,7 +138,8 @@ public struct Configuration: Codable, Sendable, Equatable {
             (1...maxConnections).contains(maxEventStreamsPerUser)
         else {
             throw ConfigurationError(
-                "operatorReservedConnections must be 0...maxConnections-1 and maxEventStreamsPerUser 1...maxConnections")
+                "operatorReservedConnections must be 0...maxConnections-1 and maxEventStreamsPerUser 1...maxConnections"
+            )
         }
         for (name, value, range) in [
             ("headerTimeoutSeconds", headerTimeoutSeconds, 0.1...600.0),
