@@ -27,6 +27,7 @@ run_jpkid() { # [config file]
 }
 stop_jpkid() { kill -TERM "$jpkid_pid" 2>/dev/null && wait "$jpkid_pid" 2>/dev/null; jpkid_pid=""; }
 metric() { curl -sS --unix-socket "$JPKID_SOCKET" http://jpkid/v1/metrics | grep -F "$1" | awk '{print $2}'; }
+export -f metric
 
 # The flood: PROCS processes x PER connections, each a GET /v1/events kept open, held until
 # $work/stop-flood exists (created by root: the flooder only reads it... it cannot, so it polls
@@ -60,7 +61,8 @@ for _ in range(procs):
         os._exit(0)
     children.append(pid)
 os.close(w)
-lines = os.fdopen(r).read().split()
+reader = os.fdopen(r)
+lines = " ".join(reader.readline() for _ in range(procs)).split()
 totals = [sum(int(x) for x in lines[i::3]) for i in range(3)]
 print("streams open %d, refused (503) %d, other %d" % tuple(totals), flush=True)
 for pid in children:
@@ -94,7 +96,7 @@ figure "operator verifies during the flood: $verified of 5"
 check "every operator verify during the flood succeeds (5 of 5)" [ "$verified" -eq 5 ]
 check "... the flooder got at most its per-user share (32 connections, 8 event streams)" sh -c "
     cat '$work/flood-$flooder_uid.out'; grep -Eq 'streams open [0-8],' '$work/flood-$flooder_uid.out'"
-check "... every other connection was refused and counted by reason (user_cap + event_streams >= 280)" sh -c "
+check "... every other connection was refused and counted by reason (user_cap + event_streams >= 280)" bash -c "
     u=\$(metric 'reason=\"user_cap\"'); e=\$(metric 'reason=\"event_streams\"'); echo \"user_cap \$u event_streams \$e\"
     [ \$((\${u%.*} + \${e%.*})) -ge 280 ] && [ \"\${e%.*}\" -ge 1 ]"
 check "... and logged with the uid, rate-limited (a few lines, not hundreds)" sh -c "
@@ -118,7 +120,7 @@ start_flood "$second_uid" 1 20
 figure "status members: $(cat "$work/flood-$flooder_uid.out"); $(cat "$work/flood-$second_uid.out")"
 check "two status members hold the 40 unreserved slots, the rest is refused" sh -c "
     grep -q 'streams open 24,' '$work/flood-$flooder_uid.out' && grep -q 'streams open 16, refused (503) 4' '$work/flood-$second_uid.out'"
-check "... as reserved_for_operators (4)" sh -c "m=\$(metric 'reason=\"reserved_for_operators\"'); echo \$m; [ \"\${m%.*}\" -eq 4 ]"
+check "... as reserved_for_operators (4)" bash -c "m=\$(metric 'reason=\"reserved_for_operators\"'); echo \$m; [ \"\${m%.*}\" -eq 4 ]"
 check "... and the operator verifies in a reserved slot" as_operator "$ctl" pin verify auth <<<1234
 stop_flood
 check "no PIN in the daemon's log" sh -c "! grep -w 1234 '$work/jpkid.log'"
