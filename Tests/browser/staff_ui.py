@@ -201,7 +201,8 @@ return bad;
 
 def no_english(selector):
     """Japanese text only: no Latin words in the card's words (ids and device names excluded)."""
-    texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, selector)]
+    # Read in one go: the page redraws on events, and an element found first may be gone when read.
+    texts = driver.execute_script("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)", selector)
     words = [w for t in texts for w in re.findall(r"[A-Za-z_]{2,}", t)]
     expect(not words, f"English tokens in {selector}: {sorted(set(words))}")
 
@@ -472,13 +473,17 @@ try:
                     os.remove(f)
             holder = subprocess.Popen(["/usr/bin/python3", args.pcsc_client, "hold", "--ready-file", held,
                                        "--release-file", release], stdout=subprocess.DEVNULL)
+            first = driver.current_window_handle
             try:
                 WebDriverWait(driver, 20, 0.05).until(lambda d: os.path.exists(held), "the holder has the card")
                 log_lines = len(open(args.ui_log).read().splitlines())
-                first = driver.current_window_handle
                 driver.switch_to.new_window("tab")
                 driver.get(base + "/")
                 wait(lambda: pins(), 15, "the PINs in the tab to close")
+                # Its event stream is relayed by now: the count below changes only by the verify.
+                wait(lambda: driver.execute_script(
+                    "return typeof events !== 'undefined' && !!events && events.readyState === 1"), 10,
+                    "the tab's event stream is open")
                 driver.find_element(By.CSS_SELECTOR, "button.verify-open").click()
                 wait(lambda: driver.find_element(By.ID, "verify").is_displayed())
                 Select(driver.find_element(By.ID, "verify-kind")).select_by_value("auth")
@@ -487,7 +492,7 @@ try:
                 driver.find_element(By.ID, "verify-go").click()
                 # The PIN is on its way: the page server holds one more connection to jpkid, which
                 # waits for the card the holder has.
-                wait(lambda: jpkid_connections(args.ui_pid) > relays, 5, "the page server's verify request to jpkid")
+                wait(lambda: jpkid_connections(args.ui_pid) > relays, 10, "the page server's verify request to jpkid")
                 driver.close()
                 driver.switch_to.window(first)
                 # The page server passes the departure on: its request to jpkid ends (logged).
@@ -501,6 +506,11 @@ try:
             finally:
                 open(release, "w").close()
                 holder.wait(timeout=20)
+                for handle in driver.window_handles:
+                    if handle != first:
+                        driver.switch_to.window(handle)
+                        driver.close()
+                driver.switch_to.window(first)
             # jpkid's queue for the card is served in order: once a status refresh is answered,
             # an abandoned verify either went out or never will.
             api("/v1/readers/" + api("/v1/readers")["readers"][0]["id"] + "?refresh=true")
@@ -568,7 +578,7 @@ try:
                 "const r = document.querySelector('article.reader'); return r && r.dataset.kind") not in
                 (None, "", "unknown", "my_number_card"), 20, "the unsupported card")
             try:
-                text = driver.find_element(By.CSS_SELECTOR, "article.reader").text
+                text = driver.execute_script("return document.querySelector('article.reader').innerText")
                 expect("対応していません" in text or "公的個人認証" in text, text)
                 expect("置" in text, f"no next step: {text}")
                 no_english("article.reader h2, article.reader .problem, section.next")
