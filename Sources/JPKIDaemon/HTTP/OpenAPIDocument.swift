@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "704199aa2e6d57d7dc5ca498bf29e5bdb4329736da36326c18f0b81d0c65d019"
+    static let sourceSHA256 = "c2ac78ffe052ad72673e8b379ae3e52345e8f97905c6ae8500c0dc08410c865e"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -128,102 +128,105 @@ enum OpenAPIDocument {
         t":{"operationId":"readReaderSignCertificate","tags":["signing"],"summary":"The signature certif\##
         icate and its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator","requestB\##
         ody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINR\##
-        equest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"responses":{"200":{"description":"Th\##
-        e certificate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"#/componen\##
-        ts/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Sign\##
-        Certificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/\##
-        responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
-        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
-        #/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":\##
-        {"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked\##
-        "},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Una\##
-        vailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"pos\##
-        t":{"operationId":"readCardSignCertificate","tags":["signing"],"summary":"The signature certific\##
-        ate and its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator","requestBod\##
-        y":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINReq\##
-        uest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"responses":{"200":{"description":"The \##
-        certificate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components\##
-        /headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCe\##
-        rtificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/re\##
-        sponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components\##
-        /responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/\##
-        components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"\##
-        $ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"}\##
-        ,"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unava\##
-        ilable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/pins/{kind}/verify\##
-        ":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components/parameters/Ve\##
-        rifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],"summary":"Verify a PIN (one \##
-        VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":true,"\##
-        content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"a\##
-        uth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The PIN was right; its coun\##
-        ter afterwards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/VerifyRes\##
-        ult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/response\##
-        s/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
-        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
-        ents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":\##
-        "#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502"\##
-        :{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable\##
-        "},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/pins/{kind}/verify":{"parameters\##
-        ":[{"$ref":"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyCardPIN","tags":[\##
-        "pins"],"summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"opera\##
-        tor","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/component\##
-        s/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"desc\##
-        ription":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"}\##
-        ,"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidde\##
-        n"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Metho\##
-        dNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respo\##
-        nses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/co\##
-        mponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref\##
-        ":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/\##
-        readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$r\##
-        ef":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["pins\##
-        "],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","desc\##
-        ription":"Both PINs are checked locally first and must differ (`422 pin_format`). Any answer of\n\##
-        the card but success is `502 pin_change_failed`; its message says whether the current PIN\nstill \##
-        stands. Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"conte\##
-        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"examples":{"\##
-        auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"description":"The PIN wa\##
-        s changed; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/component\##
-        s/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":\##
-        "#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$re\##
-        f":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"\##
-        409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadToo\##
-        Large"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/respon\##
-        ses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components\##
-        /responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/pins/{kind\##
-        }/change":{"parameters":[{"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"c\##
-        hangeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, \##
-        in one transaction).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"app\##
-        lication/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"examples":{"auth":{"v\##
-        alue":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"description":"The PIN was changed\##
-        ; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
-        /PINChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
+        equest"},"examples":{"sign":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"\##
+        responses":{"200":{"description":"The certificate, its fields and the holder's data.","headers":\##
+        {"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRe\##
+        quest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/F\##
+        orbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/response\##
+        s/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/component\##
+        s/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref\##
+        ":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503"\##
+        :{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}\##
+        },"/v1/card/certificates/sign":{"post":{"operationId":"readCardSignCertificate","tags":["signing\##
+        "],"summary":"The signature certificate and its holder (personal data; needs the sign PIN).","x-\##
+        jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":\##
+        {"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123","cardId":\##
+        "0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certificate, its fields \##
+        and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"con\##
+        tent":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertificate"}}}},"400":{"$\##
+        ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403"\##
+        :{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"4\##
+        05":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Con\##
+        flict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/resp\##
+        onses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compon\##
+        ents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"\##
+        #/components/responses/Timeout"}}}},"/v1/readers/{id}/pins/{kind}/verify":{"parameters":[{"$ref"\##
+        :"#/components/parameters/ReaderID"},{"$ref":"#/components/parameters/VerifyKind"}],"post":{"ope\##
+        rationId":"verifyReaderPIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-\##
+        try guard).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/\##
+        json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1\##
+        234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was ri\##
+        ght; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
+        mas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
         ents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/com\##
         ponents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$r\##
         ef":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"\##
         422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBl\##
         ocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
-        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"par\##
-        ameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerSign","tags"\##
-        :["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.","descri\##
-        ption":"PKCS#1 v1.5 over the DigestInfo, 256 bytes. jpkid verifies the card's signature under\nt\##
-        he key's certificate before answering; one that does not verify is `502 card_error`\nand never p\##
-        assed on.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/\##
-        json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"\##
-        auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"description":"The signature.","c\##
-        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"$ref\##
-        ":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"\##
-        $ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405"\##
-        :{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Confli\##
-        ct"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/respons\##
-        es/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/component\##
-        s/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/c\##
-        omponents/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign","tags":["sign\##
-        ing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.","x-jpkid-acces\##
-        s":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/\##
-        components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","data":"\##
-        aGVsbG8="}}}}}},"responses":{"200":{"description":"The signature.","content":{"application/json"\##
+        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/pins/{kind}/verify"\##
+        :{"parameters":[{"$ref":"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyCard\##
+        PIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-a\##
+        ccess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"01234567\##
+        89abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was right; its counter afterw\##
+        ards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"\##
+        400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN\##
+        "},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFo\##
+        und"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/respo\##
+        nses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compone\##
+        nts/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"\##
+        #/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{\##
+        "$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/pins/{kind}/change":{"parameters":\##
+        [{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components/parameters/ChangeKind"}],"pos\##
+        t":{"operationId":"changeReaderPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE \##
+        REFERENCE DATA once, in one transaction).","description":"Both PINs are checked locally first an\##
+        d must differ (`422 pin_format`). Any answer of\nthe card but success is `502 pin_change_failed`\##
+        ; its message says whether the current PIN\nstill stands. Nothing is retried.\n","x-jpkid-access\##
+        ":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/c\##
+        omponents/schemas/PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","\##
+        cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was changed; \##
+        its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/P\##
+        INChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
+        ts/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/compo\##
+        nents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref\##
+        ":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"42\##
+        2":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBloc\##
+        ked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/\##
+        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/pins/{kind}/change":{\##
+        "parameters":[{"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeCardPI\##
+        N","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one tran\##
+        saction).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/js\##
+        on":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"examples":{"auth":{"value":{"pin\##
+        ":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descript\##
+        ion":"The PIN was changed; its counter afterwards.","content":{"application/json":{"schema":{"$r\##
+        ef":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"\##
+        },"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidd\##
+        en"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Meth\##
+        odNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/resp\##
+        onses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/c\##
+        omponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$re\##
+        f":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1\##
+        /readers/{id}/sign":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operati\##
+        onId":"readerSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the a\##
+        uth or sign key.","description":"PKCS#1 v1.5 over the DigestInfo, 256 bytes. jpkid verifies the \##
+        card's signature under\nthe key's certificate before answering; one that does not verify is `502 \##
+        card_error`\nand never passed on.\n","x-jpkid-access":"operator","requestBody":{"required":true,\##
+        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"examples":{\##
+        "auth":{"value":{"key":"auth","pin":"1234","data":"aGVsbG8=","cardId":"0123456789abcdef01234567"\##
+        }}}}}},"responses":{"200":{"description":"The signature.","content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"$ref":"#/components/responses/BadRequest\##
+        "},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbid\##
+        den"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Met\##
+        hodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/res\##
+        ponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/\##
+        components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$r\##
+        ef":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v\##
+        1/card/sign":{"post":{"operationId":"cardSign","tags":["signing"],"summary":"Sign a digest (or d\##
+        ata jpkid hashes) with the auth or sign key.","x-jpkid-access":"operator","requestBody":{"requir\##
+        ed":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"ex\##
+        amples":{"auth":{"value":{"key":"auth","pin":"1234","data":"aGVsbG8=","cardId":"0123456789abcdef\##
+        01234567"}}}}}},"responses":{"200":{"description":"The signature.","content":{"application/json"\##
         :{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"$ref":"#/components/responses/B\##
         adRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respons\##
         es/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/resp\##
@@ -238,307 +241,309 @@ enum OpenAPIDocument {
         ficate and that certificate is `trusted` now;\notherwise `trust` names the first check that fail\##
         ed. PIN failures are errors.\n","x-jpkid-access":"operator","requestBody":{"required":true,"cont\##
         ent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples\##
-        ":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The login result.","co\##
-        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400"\##
-        :{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"\##
-        403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"\##
-        },"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses\##
-        /Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/\##
-        responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/co\##
-        mponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$re\##
-        f":"#/components/responses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuth\##
-        enticate","tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, f\##
-        resh challenge).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"va\##
-        lue":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The login result.","content":{"appli\##
-        cation/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#/co\##
-        mponents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"\##
-        #/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref\##
-        ":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"4\##
-        13":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unpr\##
-        ocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/respo\##
-        nses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/componen\##
-        ts/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{"$ref":"#/components/para\##
-        meters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["card data"],"summary":"Na\##
-        me, address, birth date, sex (and the my number when named) of the card-text AP.","description":\##
-        "Verifies the card-text PIN and reads the fields asked for (default: all but `myNumber`,\nwhich \##
-        is read only when `fields` names it). Personal data: `Cache-Control: no-store`.\n","x-jpkid-acce\##
-        ss":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#\##
-        /components/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"}}}}}},"respon\##
-        ses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/h\##
-        eaders/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText\##
-        "}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/W\##
-        rongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/response\##
-        s/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/component\##
-        s/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/\##
-        components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"\##
-        $ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},\##
-        "504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"operationId":"\##
-        readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and the my num\##
-        ber when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"required":true\##
-        ,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"exampl\##
-        es":{"default":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The fields read."\##
-        ,"headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/jso\##
-        n":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/B\##
-        adRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respons\##
-        es/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/resp\##
-        onses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compo\##
-        nents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"\##
-        $ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"\##
-        503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout\##
-        "}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"\##
-        post":{"operationId":"readReaderCardFace","tags":["card data"],"summary":"The face photo and pri\##
-        nted images of the card-face AP (PIN A or PIN B).","description":"Verifies PIN A (`pinA`: the 12\##
-        -digit my number) or PIN B (`pinB`: birth date YYMMDD,\nthe card's expiry year YYYY and the 4-di\##
-        git security code). With `part=photo` the answer\nis the raw JPEG 2000 photo. Personal data: `Ca\##
-        che-Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/param\##
-        eters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/\##
-        components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},\##
-        "responses":{"200":{"description":"The card face (images base64), or with `part=photo` the photo \##
-        itself.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"st\##
-        ring","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401\##
-        ":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"\##
-        404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotA\##
-        llowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/\##
-        PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compone\##
-        nts/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/\##
-        components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/\##
-        card-face":{"post":{"operationId":"readCardCardFace","tags":["card data"],"summary":"The face ph\##
-        oto and printed images of the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","param\##
-        eters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"required":true,"content":{"appl\##
-        ication/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"pinB":{"val\##
-        ue":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The card face (images base\##
-        64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/he\##
-        aders/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"\##
-        }},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/co\##
-        mponents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"\##
-        #/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref\##
-        ":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"4\##
-        13":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unpr\##
-        ocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/respo\##
-        nses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/componen\##
-        ts/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":"id","in":"path","requ\##
-        ired":true,"description":"The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, st\##
-        able per reader name).","schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","re\##
-        quired":false,"description":"Read the whole card again instead of answering from the cache (`tru\##
-        e`, `1` or empty).","schema":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name\##
-        ":"slot","in":"path","required":true,"description":"A certificate that needs no PIN (the signatu\##
-        re certificate has its own POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]\##
-        }},"Format":{"name":"format","in":"query","required":false,"schema":{"type":"string","enum":["pe\##
-        m","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","required":true,"description\##
-        ":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text`, `juki` (4 digits).","s\##
-        chema":{"type":"string","enum":["auth","sign","card-text","juki"]}},"ChangeKind":{"name":"kind",\##
-        "in":"path","required":true,"schema":{"type":"string","enum":["auth","sign","card-text"]}},"Part\##
-        ":{"name":"part","in":"query","required":false,"description":"`photo`: answer the face photo alo\##
-        ne, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"headers":{"NoStore":{"descri\##
-        ption":"Personal data is never cached.","schema":{"type":"string","pattern":"no-store"}}},"respo\##
-        nses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON object, has an unknown \##
-        field, a key twice, a\nmissing field or a field of the wrong type; bad base64; a bad query value \##
-        or header.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error400"}}}\##
-        },"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining` tries are left."\##
-        ,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden"\##
-        :{"description":"`forbidden`: the caller's groups do not allow this request.","content":{"applic\##
-        ation/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{"description":"`no\##
-        t_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`certificate_not_found`, `c\##
-        ertificate_not_issued` (no signature certificate: a child's\ncard), `file_not_found`.\n","conten\##
-        t":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllowed":\##
-        {"description":"`method_not_allowed`; the `Allow` header lists the path's methods.","headers":{"\##
-        Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"co\##
-        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict":{"de\##
-        scription":"The card's state forbids it: `no_card`, `ambiguous_card` (several cards, `/v1/card`)\##
-        ,\n`card_not_ready` (still being read, or unreadable), `card_removed`, `card_changed`\n(the `car\##
-        dId` is another insertion; nothing was sent), `card_reset`,\n`sharing_violation`, `cancelled`, `\##
-        final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_available`, `pin_re\##
-        quired`, `unsupported_card`,\n`application_not_found`.\n","content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"description":"`payload_too_lar\##
-        ge`: the body is larger than `maxBodyBytes` (64 KiB by default).","content":{"application/json":\##
-        {"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"description":"`pin_forma\##
-        t` (nothing was sent to the card), `invalid_digest` (the digest does not fit\nthe algorithm), `b\##
-        ad_request` (a bad `key` or `digestAlgorithm`).\n","content":{"application/json":{"schema":{"$re\##
-        f":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is bl\##
-        ocked (reset it at the municipal office); it was not sent.","content":{"application/json":{"sche\##
-        ma":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC \##
-        failed: `card_error` (an unexpected status word, or a signature that\ndoes not verify), `malform\##
-        ed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or \##
-        a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `proto\##
-        col_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n\##
-        `no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/c\##
-        omponents/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not r\##
-        unning) or `card_busy` (another program holds the card).","content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unres\##
-        ponsive`: the card or its driver did not answer in time.","content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"type":"object","additionalP\##
-        roperties":false,"required":["version","uptimeSeconds","pcsc","readers"],"properties":{"version"\##
-        :{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum"\##
-        :["connected","unavailable"]},"readers":{"type":"integer","minimum":0}}},"ReaderList":{"type":"o\##
-        bject","additionalProperties":false,"required":["readers"],"properties":{"readers":{"type":"arra\##
-        y","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":"object","additionalProper\##
-        ties":false,"required":["id","name","state"],"properties":{"id":{"type":"string","pattern":"^r[0\##
-        -9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader name."},"state":{"type":"st\##
-        ring","enum":["empty","reading","ready","error","unsupported_card"]},"card":{"$ref":"#/component\##
-        s/schemas/Card"},"error":{"description":"Why `state` is `error`.","$ref":"#/components/schemas/E\##
-        rrorDetail"}}},"Card":{"type":"object","additionalProperties":false,"description":"What the daem\##
-        on read from the card (no PIN needed, no personal data).","required":["cardId","kind","atr","cer\##
-        tificates","pins"],"properties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","descripti\##
-        on":"This insertion of the card (random, new each time it is placed on the reader)."},"kind":{"t\##
-        ype":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_a\##
-        pplication","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenL\##
-        abel":{"type":"string"},"readAt":{"type":"string","format":"date-time","description":"Absent unt\##
-        il the card has been read."},"certificates":{"type":"object","propertyNames":{"enum":["auth","au\##
-        th-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"\##
-        type":"object","propertyNames":{"enum":["auth","sign","card-text","juki","card-text-a","card-tex\##
-        t-b","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatu\##
-        s"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["subject","issuer\##
-        ","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewableFrom","status\##
-        ","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"string"},"seria\##
-        lNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern\##
-        ":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter":{"type":"strin\##
-        g","format":"date-time"},"expiryDate":{"type":"string","format":"date","description":"The last v\##
-        alid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","description":"Th\##
-        e first day of the renewal window","Japan time.":null},"status":{"type":"string","enum":["valid"\##
-        ,"renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#\##
-        /components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false,"description\##
-        ":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{"type":"string"\##
-        ,"enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","wrong_key_usage\##
-        ","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"required":["blocked\##
-        ","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0,"description":\##
-        "Tries left; absent when the card has no such PIN."},"max":{"type":"integer","minimum":1,"descri\##
-        ption":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card does not repor\##
-        t."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type":"boolean"}}}\##
-        ,"VerifyResult":{"type":"object","additionalProperties":false,"required":["result","pin"],"prope\##
-        rties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/components/schemas/PINSta\##
-        tus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"required":["result","pi\##
-        n"],"properties":{"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/components/schem\##
-        as/PINStatus"}}},"CardID":{"type":"string","description":"The insertion this request is meant fo\##
-        r (`card.cardId`); another card answers `409\ncard_changed` and nothing is sent to it. Required \##
-        (since 0.2): a request without it is\n`400 bad_request` naming the field.\n"},"ConfirmFinalAttem\##
-        pt":{"type":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN b\##
-        locks the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin","\##
-        cardId"],"properties":{"pin":{"type":"string","description":"auth, card-text, juki: 4 digits; si\##
-        gn: 6-16 of A-Z and 0-9. A bad format is `422 pin_format`."},"cardId":{"$ref":"#/components/sche\##
-        mas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINCha\##
-        ngeRequest":{"type":"object","additionalProperties":false,"required":["pin","newPin","cardId"],"\##
-        properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":{"type":"string",\##
-        "description":"The new PIN","same format":null,"different from the current one.":null},"cardId":\##
-        {"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/Confi\##
-        rmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,"required":["key"\##
-        ,"pin","cardId"],"description":"Exactly one of `digest` and `data` (`null` counts as absent).","\##
-        oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"null"}}}\##
-        ,{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"proper\##
-        ties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the auth PIN, `\##
-        sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"enum"\##
-        :["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"type":["\##
-        string","null"],"contentEncoding":"base64","description":"The digest, base64, of the algorithm's \##
-        length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Data (base6\##
-        4, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/components/sch\##
-        emas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignR\##
-        esult":{"type":"object","additionalProperties":false,"required":["signature","digestAlgorithm","\##
-        certificate"],"properties":{"signature":{"type":"string","contentEncoding":"base64","description\##
-        ":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384"\##
-        ,"sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"objec\##
-        t","additionalProperties":false,"required":["certificate","details","holder"],"properties":{"cer\##
-        tificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificat\##
-        e"},"holder":{"type":"object","additionalProperties":false,"description":"Personal data from the \##
-        certificate's subject alternative name.","properties":{"name":{"type":"string"},"address":{"type\##
-        ":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"Authentic\##
-        ateRequest":{"type":"object","additionalProperties":false,"required":["pin","cardId"],"propertie\##
-        s":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"challenge":{"type":["strin\##
-        g","null"],"contentEncoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. \##
-        Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confi\##
-        rmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"typ\##
-        e":"object","additionalProperties":false,"required":["authenticated","trust","revocationChecked"\##
-        ,"challenge","certificate","subject","serialNumber","notAfter","expiryDate"],"properties":{"auth\##
-        enticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationCheck\##
-        ed":{"type":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"},"s\##
-        ignature":{"type":"string","contentEncoding":"base64","description":"Absent when the card's sign\##
-        ature did not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"\##
-        },"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter\##
-        ":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"CardT\##
-        extRequest":{"type":"object","additionalProperties":false,"required":["pin","cardId"],"propertie\##
-        s":{"pin":{"type":"string","description":"The card-text PIN (4 digits)."},"fields":{"type":["arr\##
-        ay","null"],"minItems":1,"items":{"type":"string","enum":["myNumber","name","address","birthDate\##
-        ","sex"]},"description":"Default all but `myNumber`, which is read only when named."},"cardId":{\##
-        "$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/Confir\##
-        mFinalAttempt"}}},"CardText":{"type":"object","additionalProperties":false,"properties":{"myNumb\##
-        er":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string\##
-        "},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Se\##
-        x":{"type":"object","additionalProperties":false,"required":["code","name"],"properties":{"code"\##
-        :{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"t\##
-        ype":"string","enum":["male","female","not_applicable","not_known","other"]}}},"CardFaceRequest"\##
-        :{"type":"object","additionalProperties":false,"required":["cardId"],"description":"Exactly one \##
-        of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required":["pinA"],"properties":{"pi\##
-        nA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"properties":{"pinB":{"type"\##
-        :"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["string","null"],"description\##
-        ":"The 12-digit my number."},"pinB":{"type":["string","null"],"description":"Birth date YYMMDD, \##
-        expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/components/schemas/CardID"},"\##
-        confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"o\##
-        bject","additionalProperties":false,"required":["photo","nameImage","addressImage","birthDate","\##
-        sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"imag\##
-        e/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},\##
-        "addressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"secu\##
-        rityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"birt\##
-        hDate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"t\##
-        ype":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"string","pattern":"^--\##
-        ---BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"description\##
-        ":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"pr\##
-        operties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","card\##
-        -ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-restor\##
-        ed"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9a\##
-        -f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},"\##
-        pin":{"type":"string","enum":["auth","sign","card-text","juki","card-text-a","card-text-b","card\##
-        -face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enu\##
-        m":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"R\##
-        eaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/sc\##
-        hemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, \##
-        `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerNam\##
-        e","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card has been read; `kind` says \##
-        what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","\##
-        cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, abse\##
-        nt for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","al\##
-        lOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{\##
-        "description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$r\##
-        ef":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The client fell behind (or a\##
-        sked for events no longer kept); the stream ends.","type":"object","additionalProperties":false,\##
-        "required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","de\##
-        scription":"A stable error code.","enum":["bad_request","wrong_pin","forbidden","not_found","unk\##
-        nown_reader","certificate_not_found","certificate_not_issued","file_not_found","method_not_allow\##
-        ed","no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","shar\##
-        ing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsupported_card"\##
-        ,"application_not_found","payload_too_large","pin_format","invalid_digest","pin_blocked","card_e\##
-        rror","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_fa\##
-        iled","reader_unavailable","no_readers","protocol_mismatch","access_denied","not_transacted","in\##
-        sufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy","\##
-        too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"type":"object","additional\##
-        Properties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/components/schem\##
-        as/ErrorCode"},"message":{"type":"string","description":"For people; never a PIN or personal dat\##
-        a."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and `f\##
-        inal_attempt`."}}},"Error":{"type":"object","additionalProperties":false,"required":["error"],"p\##
-        roperties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"\##
-        #/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"bad_request"\##
-        }}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"requir\##
-        ed":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#\##
-        /components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"forbidden"}}}\##
-        }},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propertie\##
-        s":{"code":{"enum":["not_found","unknown_reader","certificate_not_found","certificate_not_issued\##
-        ","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties\##
-        ":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref"\##
-        :"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["no_card","\##
-        ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation",\##
-        "cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","application_n\##
-        ot_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error\##
-        ":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/compon\##
-        ents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pin_format","invalid\##
-        _digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"proper\##
-        ties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#\##
-        /components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","\##
-        malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","\##
-        reader_unavailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access\##
-        _denied","not_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcs\##
-        c_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error"\##
-        :{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Err\##
-        or504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
-        de":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        ":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"\##
+        description":"The login result.","content":{"application/json":{"schema":{"$ref":"#/components/s\##
+        chemas/AuthenticateResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":\##
+        "#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$re\##
+        f":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"\##
+        409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadToo\##
+        Large"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/respon\##
+        ses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components\##
+        /responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/authentica\##
+        te":{"post":{"operationId":"cardAuthenticate","tags":["signing"],"summary":"Kiosk login in one c\##
+        all (signature, certificate chain, fresh challenge).","x-jpkid-access":"operator","requestBody":\##
+        {"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Authentic\##
+        ateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}}\##
+        ,"responses":{"200":{"description":"The login result.","content":{"application/json":{"schema":{\##
+        "$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#/components/responses/BadRe\##
+        quest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/F\##
+        orbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/response\##
+        s/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/component\##
+        s/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref\##
+        ":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503"\##
+        :{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}\##
+        },"/v1/readers/{id}/card-text":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post\##
+        ":{"operationId":"readReaderCardText","tags":["card data"],"summary":"Name, address, birth date, \##
+        sex (and the my number when named) of the card-text AP.","description":"Verifies the card-text P\##
+        IN and reads the fields asked for (default: all but `myNumber`,\nwhich is read only when `fields\##
+        ` names it). Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBo\##
+        dy":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardT\##
+        extRequest"},"examples":{"default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}\##
+        }}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/c\##
+        omponents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/\##
+        responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
+        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
+        #/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":\##
+        {"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked\##
+        "},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Una\##
+        vailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"ope\##
+        rationId":"readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and \##
+        the my number when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"requ\##
+        ired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest\##
+        "},"examples":{"default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"respo\##
+        nses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/\##
+        headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTex\##
+        t"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/\##
+        WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respons\##
+        es/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/componen\##
+        ts/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#\##
+        /components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{\##
+        "$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"}\##
+        ,"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[\##
+        {"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":[\##
+        "card data"],"summary":"The face photo and printed images of the card-face AP (PIN A or PIN B)."\##
+        ,"description":"Verifies PIN A (`pinA`: the 12-digit my number) or PIN B (`pinB`: birth date YYM\##
+        MDD,\nthe card's expiry year YYYY and the 4-digit security code). With `part=photo` the answer\n\##
+        is the raw JPEG 2000 photo. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"opera\##
+        tor","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"required":true,"cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"\##
+        pinB":{"value":{"pinB":"90010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"\##
+        200":{"description":"The card face (images base64), or with `part=photo` the photo itself.","hea\##
+        ders":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"\##
+        schema":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","conten\##
+        tMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/\##
+        components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":\##
+        "#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409\##
+        ":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLar\##
+        ge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses\##
+        /PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/re\##
+        sponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"\##
+        post":{"operationId":"readCardCardFace","tags":["card data"],"summary":"The face photo and print\##
+        ed images of the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$re\##
+        f":"#/components/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json"\##
+        :{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{"pinB":"\##
+        90010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
+        card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"\##
+        $ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}\##
+        }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
+        gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
+        otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
+        esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
+        ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
+        f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
+        4":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":\##
+        "id","in":"path","required":true,"description":"The reader's short id from `GET /v1/readers` (`r\##
+        ` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"name":"ref\##
+        resh","in":"query","required":false,"description":"Read the whole card again instead of answerin\##
+        g from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true","false","1","\##
+        0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A certificate that nee\##
+        ds no PIN (the signature certificate has its own POST).","schema":{"type":"string","enum":["auth\##
+        ","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema":{"type\##
+        ":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","requi\##
+        red":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text`, \##
+        `juki` (4 digits).","schema":{"type":"string","enum":["auth","sign","card-text","juki"]}},"Chang\##
+        eKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["auth","sign\##
+        ","card-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`photo`: ans\##
+        wer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"header\##
+        s":{"NoStore":{"description":"Personal data is never cached.","schema":{"type":"string","pattern\##
+        ":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON \##
+        object, has an unknown field, a key twice, a\nmissing field or a field of the wrong type; bad ba\##
+        se64; a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/compone\##
+        nts/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `rem\##
+        aining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
+        rror401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow this requ\##
+        est.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFo\##
+        und":{"description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`ce\##
+        rtificate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard), `fil\##
+        e_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"\##
+        }}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the path'\##
+        s methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)\##
+        (, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error\##
+        405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (se\##
+        veral cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `\##
+        card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_vi\##
+        olation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin\##
+        _not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"descri\##
+        ption":"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","conte\##
+        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"\##
+        description":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does not \##
+        fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`).\n","content":{"applicatio\##
+        n/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`pin_\##
+        blocked`: the PIN is blocked (reset it at the municipal office); it was not sent.","content":{"a\##
+        pplication/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"descripti\##
+        on":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signature that\ndoe\##
+        s not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate`, \##
+        `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, `u\##
+        nsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffer`\##
+        , `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/json\##
+        ":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_unav\##
+        ailable` (pcscd is not running) or `card_busy` (another program holds the card).","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description":"\##
+        `timeout` or `card_unresponsive`: the card or its driver did not answer in time.","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"typ\##
+        e":"object","additionalProperties":false,"required":["version","uptimeSeconds","pcsc","readers"]\##
+        ,"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcsc"\##
+        :{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}}}\##
+        ,"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"],"properties":\##
+        {"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":"o\##
+        bject","additionalProperties":false,"required":["id","name","state"],"properties":{"id":{"type":\##
+        "string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader nam\##
+        e."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupported_card"]},"ca\##
+        rd":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`.","$ref"\##
+        :"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":false,"des\##
+        cription":"What the daemon read from the card (no PIN needed, no personal data).","required":["c\##
+        ardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"^[\##
+        0-9a-f]{24}$","description":"This insertion of the card (random, new each time it is placed on t\##
+        he reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","n\##
+        on_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( \##
+        [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","\##
+        description":"Absent until the card has been read."},"certificates":{"type":"object","propertyNa\##
+        mes":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/\##
+        Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki"\##
+        ,"card-text-a","card-text-b","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/com\##
+        ponents/schemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"requ\##
+        ired":["subject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate"\##
+        ,"renewableFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":\##
+        {"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{\##
+        "type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"\##
+        notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","\##
+        description":"The last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":\##
+        "date","description":"The first day of the renewal window","Japan time.":null},"status":{"type":\##
+        "string","enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"inte\##
+        ger"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","c\##
+        onst":false,"description":"JPKI revocation status is open only to registered verifiers."}}},"Tru\##
+        stCode":{"type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_sig\##
+        nature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":fa\##
+        lse,"required":["blocked","verified","available"],"properties":{"remaining":{"type":"integer","m\##
+        inimum":0,"description":"Tries left; absent when the card has no such PIN."},"max":{"type":"inte\##
+        ger","minimum":1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum \##
+        the card does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"availabl\##
+        e":{"type":"boolean"}}},"VerifyResult":{"type":"object","additionalProperties":false,"required":\##
+        ["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/co\##
+        mponents/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"\##
+        required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":{"$r\##
+        ef":"#/components/schemas/PINStatus"}}},"CardID":{"type":"string","description":"The insertion t\##
+        his request is meant for (`card.cardId`); another card answers `409\ncard_changed` and nothing i\##
+        s sent to it. Required (since 0.2): a request without it is\n`400 bad_request` naming the field.\##
+        \n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"description":"Go on although only one try \##
+        is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalProperties":fal\##
+        se,"required":["pin","cardId"],"properties":{"pin":{"type":"string","description":"auth, card-te\##
+        xt, juki: 4 digits; sign: 6-16 of A-Z and 0-9. A bad format is `422 pin_format`."},"cardId":{"$r\##
+        ef":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFi\##
+        nalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":["pin\##
+        ","newPin","cardId"],"properties":{"pin":{"type":"string","description":"The current PIN."},"new\##
+        Pin":{"type":"string","description":"The new PIN","same format":null,"different from the current \##
+        one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/com\##
+        ponents/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":fa\##
+        lse,"required":["key","pin","cardId"],"description":"Exactly one of `digest` and `data` (`null` \##
+        counts as absent).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"da\##
+        ta":{"type":"null"}}},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"typ\##
+        e":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` \##
+        needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["s\##
+        tring","null"],"enum":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."\##
+        },"digest":{"type":["string","null"],"contentEncoding":"base64","description":"The digest, base6\##
+        4, of the algorithm's length."},"data":{"type":["string","null"],"contentEncoding":"base64","des\##
+        cription":"Data (base64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$\##
+        ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmF\##
+        inalAttempt"}}},"SignResult":{"type":"object","additionalProperties":false,"required":["signatur\##
+        e","digestAlgorithm","certificate"],"properties":{"signature":{"type":"string","contentEncoding"\##
+        :"base64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["s\##
+        ha1","sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCerti\##
+        ficate":{"type":"object","additionalProperties":false,"required":["certificate","details","holde\##
+        r"],"properties":{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/compone\##
+        nts/schemas/Certificate"},"holder":{"type":"object","additionalProperties":false,"description":"\##
+        Personal data from the certificate's subject alternative name.","properties":{"name":{"type":"st\##
+        ring"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"\##
+        string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties":false,"required":["pi\##
+        n","cardId"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"cha\##
+        llenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to 1024 bytes, ba\##
+        se64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/\##
+        schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Au\##
+        thenticateResult":{"type":"object","additionalProperties":false,"required":["authenticated","tru\##
+        st","revocationChecked","challenge","certificate","subject","serialNumber","notAfter","expiryDat\##
+        e"],"properties":{"authenticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/Trust\##
+        Code"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type":"string","conten\##
+        tEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","description":"Abse\##
+        nt when the card's signature did not verify (it is never passed on)."},"certificate":{"$ref":"#/\##
+        components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"\##
+        ^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","f\##
+        ormat":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":false,"required":["pi\##
+        n","cardId"],"properties":{"pin":{"type":"string","description":"The card-text PIN (4 digits)."}\##
+        ,"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber","nam\##
+        e","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is read only w\##
+        hen named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/co\##
+        mponents/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties":fals\##
+        e,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"a\##
+        ddress":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/compone\##
+        nts/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false,"required":["code","name\##
+        "],"properties":{"code":{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, \##
+        `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applicable","not_known","other"\##
+        ]}}},"CardFaceRequest":{"type":"object","additionalProperties":false,"required":["cardId"],"desc\##
+        ription":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required":["pi\##
+        nA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"prope\##
+        rties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["string\##
+        ","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"description\##
+        ":"Birth date YYMMDD, expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/compone\##
+        nts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}}\##
+        ,"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","addre\##
+        ssImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","c\##
+        ontentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMe\##
+        diaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMediaTy\##
+        pe":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaTy\##
+        pe":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally YYY\##
+        YMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"\##
+        string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperti\##
+        es":false,"description":"The `data:` of a server-sent event. No PIN, no personal data.","require\##
+        d":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","reader-removed"\##
+        ,"card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-una\##
+        vailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"stri\##
+        ng","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","patter\##
+        n":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","card-text-\##
+        a","card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"kind"\##
+        :{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jp\##
+        ki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":[{"\##
+        $ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descripti\##
+        on":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
+        ":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card has \##
+        been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":[\##
+        "reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining`: \##
+        the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (\##
+        `remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin","\##
+        cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or ca\##
+        me back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The c\##
+        lient fell behind (or asked for events no longer kept); the stream ends.","type":"object","addit\##
+        ionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCod\##
+        e":{"type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","forb\##
+        idden","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_f\##
+        ound","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_chan\##
+        ged","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_requi\##
+        red","unsupported_card","application_not_found","payload_too_large","pin_format","invalid_digest\##
+        ","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_cert\##
+        ificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_denie\##
+        d","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_una\##
+        vailable","card_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"typ\##
+        e":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$r\##
+        ef":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For people; neve\##
+        r a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, \##
+        for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false,"\##
+        required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error40\##
+        0":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":\##
+        {"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"propert\##
+        ies":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403\##
+        ":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{\##
+        "const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties\##
+        ":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found","\##
+        certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schema\##
+        s/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error\##
+        409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
+        ":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_reset\##
+        ","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsupporte\##
+        d_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}\##
+        ],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"all\##
+        Of":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":\##
+        ["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/sc\##
+        hemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502\##
+        ":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{\##
+        "enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate"\##
+        ,"pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","prot\##
+        ocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_me\##
+        mory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}]\##
+        ,"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_c\##
+        onnections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
+        or":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)
