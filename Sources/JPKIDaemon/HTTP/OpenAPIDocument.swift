@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "c2ac78ffe052ad72673e8b379ae3e52345e8f97905c6ae8500c0dc08410c865e"
+    static let sourceSHA256 = "dfc7da12d55e54665f10fd042e0b3036bd22c849bf26ee4c431e692839e5958d"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -36,514 +36,520 @@ enum OpenAPIDocument {
         .\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"message\", \"remaining\"?}}`, with \##
         a stable\n`code`. Each response below lists the codes its status can carry. Outside this documen\##
         t:\na malformed HTTP request gets a bare `400` from the HTTP layer, and a connection beyond the\n\##
-        connection limits gets `503 too_many_connections` before its request is read.\n5xx answers come \##
-        only from the card or PC/SC: `502` (the card answered something the\nprotocol does not allow, or \##
-        a PC/SC error), `503` (pcscd unavailable, the card held by\nanother program), `504` (the card or \##
-        driver did not answer in time).\n"},"servers":[{"url":"http://localhost","description":"The Unix \##
-        socket /run/jpkid/jpkid.sock (any host name; connect to the socket)."}],"tags":[{"name":"daemon"\##
-        ,"description":"Health, events, metrics and this document."},{"name":"readers","description":"Re\##
-        aders and the cards on them (status, PIN-free certificates)."},{"name":"pins","description":"PIN \##
-        verification and change."},{"name":"signing","description":"Signatures, kiosk login, the signatu\##
-        re certificate."},{"name":"card data","description":"The card-text and card-face applications (p\##
-        ersonal data)."}],"paths":{"/v1/health":{"get":{"operationId":"getHealth","tags":["daemon"],"sum\##
-        mary":"Daemon health.","x-jpkid-access":"status","responses":{"200":{"description":"The daemon r\##
-        uns.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Health"}}}},"403":{"\##
-        $ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{"get":{"operationId":"getOpenAP\##
-        IDocument","tags":["daemon"],"summary":"This document, as JSON.","x-jpkid-access":"status","resp\##
-        onses":{"200":{"description":"The OpenAPI document jpkid was built with.","content":{"applicatio\##
-        n/json":{"schema":{"type":"object","required":["openapi","info","paths"],"properties":{"openapi"\##
-        :{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"},"paths":{"type":"object"}}}}}}\##
-        ,"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metrics":{"get":{"operationId":"getMe\##
-        trics","tags":["daemon"],"summary":"Prometheus metrics (text exposition format 0.0.4).","descrip\##
-        tion":"The daemon's counters, gauges and histograms for a fleet dashboard. No label carries a\nc\##
-        ard identity, a certificate serial or a reader name. See `deploy/prometheus/`.\n","x-jpkid-acces\##
-        s":"status","responses":{"200":{"description":"The exposition.","content":{"text/plain":{"schema\##
-        ":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/events":{"get":\##
-        {"operationId":"streamEvents","tags":["daemon"],"summary":"Server-sent events of readers, cards, \##
-        PINs and pcscd.","description":"A `text/event-stream` that does not end while the daemon runs. E\##
-        ach event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event`); a comment line (`: keep-aliv\##
-        e`)\nevery 15 s keeps it alive. A client that reconnects with `Last-Event-ID` first gets the\nev\##
-        ents it missed (up to 63 of them, from the last 256 kept), or `event: overflow` and\nthe end of \##
-        the stream when they are no longer all there. A client that falls 64 events\nbehind gets `event: \##
-        overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: read the\nstate again (`GET /v1/\##
-        readers`) and reconnect. Events carry no PIN and no personal data.\n\nThe event names and their \##
-        data (`x-jpkid-events` lists the schema of each):\n`reader-added`, `reader-removed`, `card-inser\##
-        ted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed`, `pin-blocked`, `pcsc-unavaila\##
-        ble`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"reader-added\##
-        ":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/schemas/Rea\##
-        derEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$ref":"#/com\##
-        ponents/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEvent"},"pin-v\##
-        erified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/schemas/PIN\##
-        Event"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"pcsc-unavailable":{"$ref":"#/com\##
-        ponents/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"},"overflow"\##
-        :{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID","in":"head\##
-        er","required":false,"description":"The id of the last event the client received (decimal).","sc\##
-        hema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description":"The event \##
-        stream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"string","desc\##
-        ription":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpkid-data":{"$r\##
-        ef":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"\##
-        $ref":"#/components/responses/Forbidden"}}}},"/v1/readers":{"get":{"operationId":"listReaders","\##
-        tags":["readers"],"summary":"Every reader and the card on it.","x-jpkid-access":"status","respon\##
-        ses":{"200":{"description":"The readers.","content":{"application/json":{"schema":{"$ref":"#/com\##
-        ponents/schemas/ReaderList"}}},"links":{"GetReader":{"operationId":"getReader","parameters":{"id\##
-        ":"$response.body#/readers/0/id"}},"GetReaderCertificate":{"operationId":"getReaderCertificate",\##
-        "parameters":{"id":"$response.body#/readers/0/id"}},"VerifyReaderPIN":{"operationId":"verifyRead\##
-        erPIN","parameters":{"id":"$response.body#/readers/0/id"}},"ReaderSign":{"operationId":"readerSi\##
-        gn","parameters":{"id":"$response.body#/readers/0/id"}}}},"403":{"$ref":"#/components/responses/\##
-        Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"g\##
-        et":{"operationId":"getReader","tags":["readers"],"summary":"One reader and its card, from the c\##
-        ache (or read again with refresh).","x-jpkid-access":"status","parameters":[{"$ref":"#/component\##
-        s/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"application/\##
-        json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/responses/\##
-        BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
-        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
-        ents/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/c\##
-        omponents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card":\##
-        {"get":{"operationId":"getCard","tags":["readers"],"summary":"The reader that holds the (only) c\##
-        ard.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Refresh"}],"respo\##
-        nses":{"200":{"description":"The reader.","content":{"application/json":{"schema":{"$ref":"#/com\##
-        ponents/schemas/Reader"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/\##
-        components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":\##
-        "#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502\##
-        ":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailabl\##
-        e"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/certificates/{slot}":{"\##
-        parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components/parameters/Slot"}\##
-        ],"get":{"operationId":"getReaderCertificate","tags":["readers"],"summary":"A certificate that n\##
-        eeds no PIN, from the cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/para\##
-        meters/Format"}],"responses":{"200":{"description":"The certificate, PEM (default) or DER.","con\##
-        tent":{"application/x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix\##
-        -cert":{"schema":{"type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"\##
+        connection limits gets `503 too_many_connections` before its request is read. The limits are\npe\##
+        r user (uid), not per process: `maxConnections` in all (256), of which\n`operatorReservedConnect\##
+        ions` (32) only operator-group members and root may take, and\n`maxConnectionsPerUser` (32) for \##
+        each user, root and the kiosk app's included; the message\nsays which limit refused it.\n5xx ans\##
+        wers come only from the card or PC/SC: `502` (the card answered something the\nprotocol does not \##
+        allow, or a PC/SC error), `503` (pcscd unavailable, the card held by\nanother program), `504` (t\##
+        he card or driver did not answer in time).\n"},"servers":[{"url":"http://localhost","description\##
+        ":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect to the socket)."}],"tags":[{"na\##
+        me":"daemon","description":"Health, events, metrics and this document."},{"name":"readers","desc\##
+        ription":"Readers and the cards on them (status, PIN-free certificates)."},{"name":"pins","descr\##
+        iption":"PIN verification and change."},{"name":"signing","description":"Signatures, kiosk login\##
+        , the signature certificate."},{"name":"card data","description":"The card-text and card-face ap\##
+        plications (personal data)."}],"paths":{"/v1/health":{"get":{"operationId":"getHealth","tags":["\##
+        daemon"],"summary":"Daemon health.","x-jpkid-access":"status","responses":{"200":{"description":\##
+        "The daemon runs.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Health"\##
+        }}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{"get":{"operationI\##
+        d":"getOpenAPIDocument","tags":["daemon"],"summary":"This document, as JSON.","x-jpkid-access":"\##
+        status","responses":{"200":{"description":"The OpenAPI document jpkid was built with.","content"\##
+        :{"application/json":{"schema":{"type":"object","required":["openapi","info","paths"],"propertie\##
+        s":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"},"paths":{"type":"\##
+        object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metrics":{"get":{"operat\##
+        ionId":"getMetrics","tags":["daemon"],"summary":"Prometheus metrics (text exposition format 0.0.\##
+        4).","description":"The daemon's counters, gauges and histograms for a fleet dashboard. No label \##
+        carries a\ncard identity, a certificate serial or a reader name. See `deploy/prometheus/`.\n","x\##
+        -jpkid-access":"status","responses":{"200":{"description":"The exposition.","content":{"text/pla\##
+        in":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/eve\##
+        nts":{"get":{"operationId":"streamEvents","tags":["daemon"],"summary":"Server-sent events of rea\##
+        ders, cards, PINs and pcscd.","description":"A `text/event-stream` that does not end while the d\##
+        aemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event`); a comment line \##
+        (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconnects with `Last-Event-ID` first \##
+        gets the\nevents it missed (up to 63 of them, from the last 256 kept), or `event: overflow` and\n\##
+        the end of the stream when they are no longer all there. A client that falls 64 events\nbehind g\##
+        ets `event: overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: read the\nstate agai\##
+        n (`GET /v1/readers`) and reconnect. Events carry no PIN and no personal data.\n\nThe event name\##
+        s and their data (`x-jpkid-events` lists the schema of each):\n`reader-added`, `reader-removed`, \##
+        `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed`, `pin-blocked`, `pc\##
+        sc-unavailable`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"r\##
+        eader-added":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/\##
+        schemas/ReaderEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$\##
+        ref":"#/components/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEve\##
+        nt"},"pin-verified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/\##
+        schemas/PINEvent"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"pcsc-unavailable":{"$\##
+        ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"}\##
+        ,"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID"\##
+        ,"in":"header","required":false,"description":"The id of the last event the client received (dec\##
+        imal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description"\##
+        :"The event stream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"s\##
+        tring","description":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpki\##
+        d-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadReques\##
+        t"},"403":{"$ref":"#/components/responses/Forbidden"},"503":{"description":"`too_many_connection\##
+        s`: this user already holds `maxEventStreamsPerUser` event streams (default 8); the connection i\##
+        s closed.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}}}}\##
+        },"/v1/readers":{"get":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader a\##
+        nd the card on it.","x-jpkid-access":"status","responses":{"200":{"description":"The readers.","\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"Ge\##
+        tReader":{"operationId":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetRead\##
+        erCertificate":{"operationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers\##
+        /0/id"}},"VerifyReaderPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/\##
+        readers/0/id"}},"ReaderSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/rea\##
+        ders/0/id"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"paramet\##
+        ers":[{"$ref":"#/components/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["rea\##
+        ders"],"summary":"One reader and its card, from the cache (or read again with refresh).","x-jpki\##
+        d-access":"status","parameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":\##
+        {"description":"The reader.","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/Reader"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/re\##
+        sponses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components\##
+        /responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/\##
+        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
+        ref":"#/components/responses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["re\##
+        aders"],"summary":"The reader that holds the (only) card.","x-jpkid-access":"status","parameters\##
+        ":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"\##
         #/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$r\##
         ef":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},\##
-        "409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/card/certificates/{slot}":{"parameters"\##
-        :[{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getCardCertificate","tags":["re\##
-        aders"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access":"status","\##
-        parameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"description":"The c\##
-        ertificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/comp\##
-        onents/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMediaType":"app\##
-        lication/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/comp\##
-        onents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/c\##
-        omponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/\##
-        readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"pos\##
-        t":{"operationId":"readReaderSignCertificate","tags":["signing"],"summary":"The signature certif\##
-        icate and its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator","requestB\##
-        ody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINR\##
-        equest"},"examples":{"sign":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"\##
-        responses":{"200":{"description":"The certificate, its fields and the holder's data.","headers":\##
-        {"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRe\##
-        quest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/F\##
-        orbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/response\##
-        s/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/component\##
-        s/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref\##
-        ":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503"\##
-        :{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}\##
-        },"/v1/card/certificates/sign":{"post":{"operationId":"readCardSignCertificate","tags":["signing\##
-        "],"summary":"The signature certificate and its holder (personal data; needs the sign PIN).","x-\##
-        jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":\##
-        {"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123","cardId":\##
-        "0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certificate, its fields \##
-        and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"con\##
-        tent":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertificate"}}}},"400":{"$\##
-        ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403"\##
-        :{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"4\##
-        05":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Con\##
-        flict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/resp\##
-        onses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compon\##
-        ents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"\##
-        #/components/responses/Timeout"}}}},"/v1/readers/{id}/pins/{kind}/verify":{"parameters":[{"$ref"\##
-        :"#/components/parameters/ReaderID"},{"$ref":"#/components/parameters/VerifyKind"}],"post":{"ope\##
-        rationId":"verifyReaderPIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-\##
-        try guard).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/\##
-        json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1\##
-        234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was ri\##
-        ght; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
-        ents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/com\##
-        ponents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$r\##
-        ef":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"\##
-        422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBl\##
-        ocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
-        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/pins/{kind}/verify"\##
-        :{"parameters":[{"$ref":"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyCard\##
-        PIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-a\##
-        ccess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref"\##
-        :"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"01234567\##
-        89abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was right; its counter afterw\##
-        ards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"\##
-        400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN\##
-        "},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFo\##
-        und"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/respo\##
-        nses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compone\##
-        nts/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"\##
-        #/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{\##
-        "$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/pins/{kind}/change":{"parameters":\##
-        [{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components/parameters/ChangeKind"}],"pos\##
-        t":{"operationId":"changeReaderPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE \##
-        REFERENCE DATA once, in one transaction).","description":"Both PINs are checked locally first an\##
-        d must differ (`422 pin_format`). Any answer of\nthe card but success is `502 pin_change_failed`\##
-        ; its message says whether the current PIN\nstill stands. Nothing is retried.\n","x-jpkid-access\##
-        ":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/c\##
-        omponents/schemas/PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","\##
-        cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was changed; \##
-        its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/P\##
-        INChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
-        ts/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/compo\##
-        nents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref\##
-        ":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"42\##
-        2":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBloc\##
-        ked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/\##
-        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/pins/{kind}/change":{\##
-        "parameters":[{"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeCardPI\##
-        N","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one tran\##
-        saction).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/js\##
-        on":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"examples":{"auth":{"value":{"pin\##
-        ":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descript\##
-        ion":"The PIN was changed; its counter afterwards.","content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"\##
-        },"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidd\##
-        en"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Meth\##
-        odNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/resp\##
-        onses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/c\##
-        omponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$re\##
-        f":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1\##
-        /readers/{id}/sign":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operati\##
-        onId":"readerSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the a\##
-        uth or sign key.","description":"PKCS#1 v1.5 over the DigestInfo, 256 bytes. jpkid verifies the \##
-        card's signature under\nthe key's certificate before answering; one that does not verify is `502 \##
-        card_error`\nand never passed on.\n","x-jpkid-access":"operator","requestBody":{"required":true,\##
-        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"examples":{\##
-        "auth":{"value":{"key":"auth","pin":"1234","data":"aGVsbG8=","cardId":"0123456789abcdef01234567"\##
-        }}}}}},"responses":{"200":{"description":"The signature.","content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"$ref":"#/components/responses/BadRequest\##
-        "},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbid\##
-        den"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Met\##
-        hodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/res\##
-        ponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/\##
-        components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$r\##
-        ef":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v\##
-        1/card/sign":{"post":{"operationId":"cardSign","tags":["signing"],"summary":"Sign a digest (or d\##
-        ata jpkid hashes) with the auth or sign key.","x-jpkid-access":"operator","requestBody":{"requir\##
-        ed":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"ex\##
-        amples":{"auth":{"value":{"key":"auth","pin":"1234","data":"aGVsbG8=","cardId":"0123456789abcdef\##
-        01234567"}}}}}},"responses":{"200":{"description":"The signature.","content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"$ref":"#/components/responses/B\##
-        adRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respons\##
-        es/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/resp\##
-        onses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compo\##
-        nents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"\##
-        $ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"\##
-        503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout\##
-        "}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}\##
-        ],"post":{"operationId":"readerAuthenticate","tags":["signing"],"summary":"Kiosk login in one ca\##
-        ll (signature, certificate chain, fresh challenge).","description":"`200` with `authenticated: t\##
-        rue` only when the card's signature over SHA-256 of the\nchallenge verifies under the auth certi\##
-        ficate and that certificate is `trusted` now;\notherwise `trust` names the first check that fail\##
-        ed. PIN failures are errors.\n","x-jpkid-access":"operator","requestBody":{"required":true,"cont\##
-        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples\##
+        "409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailu\##
+        re"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/T\##
+        imeout"}}}},"/v1/readers/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/paramete\##
+        rs/ReaderID"},{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificat\##
+        e","tags":["readers"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-acce\##
+        ss":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"descr\##
+        iption":"The certificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{\##
+        "$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentM\##
+        ediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{\##
+        "$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405\##
+        ":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Confl\##
+        ict"}}}},"/v1/card/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],\##
+        "get":{"operationId":"getCardCertificate","tags":["readers"],"summary":"A certificate that needs \##
+        no PIN, from the cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameter\##
+        s/Format"}],"responses":{"200":{"description":"The certificate, PEM (default) or DER.","content"\##
+        :{"application/x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert\##
+        ":{"schema":{"type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/com\##
+        ponents/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
+        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
+        :{"$ref":"#/components/responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters\##
+        ":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate\##
+        ","tags":["signing"],"summary":"The signature certificate and its holder (personal data; needs t\##
+        he sign PIN).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicatio\##
+        n/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":\##
+        "ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certif\##
+        icate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/heade\##
+        rs/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertific\##
+        ate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/response\##
+        s/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
+        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
+        ents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":\##
+        "#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502"\##
+        :{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable\##
+        "},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"post":{"ope\##
+        rationId":"readCardSignCertificate","tags":["signing"],"summary":"The signature certificate and \##
+        its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator","requestBody":{"req\##
+        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"\##
+        examples":{"sign":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses"\##
+        :{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cache-Co\##
+        ntrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":\##
+        "#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"4\##
+        01":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"}\##
+        ,"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNo\##
+        tAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/response\##
+        s/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compo\##
+        nents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"\##
+        #/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/rea\##
+        ders/{id}/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref"\##
+        :"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],\##
+        "summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","re\##
+        questBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schema\##
+        s/PINRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}\##
+        }},"responses":{"200":{"description":"The PIN was right; its counter afterwards.","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/compo\##
+        nents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/c\##
+        omponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"\##
+        #/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413"\##
+        :{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unproce\##
+        ssable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/response\##
+        s/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/\##
+        responses/Timeout"}}}},"/v1/card/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parame\##
+        ters/VerifyKind"}],"post":{"operationId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN \##
+        (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":t\##
+        rue,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples\##
         ":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"\##
-        description":"The login result.","content":{"application/json":{"schema":{"$ref":"#/components/s\##
-        chemas/AuthenticateResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":\##
-        "#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$re\##
-        f":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"\##
-        409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadToo\##
-        Large"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/respon\##
-        ses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components\##
-        /responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/authentica\##
-        te":{"post":{"operationId":"cardAuthenticate","tags":["signing"],"summary":"Kiosk login in one c\##
-        all (signature, certificate chain, fresh challenge).","x-jpkid-access":"operator","requestBody":\##
-        {"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Authentic\##
-        ateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}}\##
-        ,"responses":{"200":{"description":"The login result.","content":{"application/json":{"schema":{\##
-        "$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#/components/responses/BadRe\##
-        quest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/F\##
-        orbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/response\##
-        s/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/component\##
-        s/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref\##
-        ":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503"\##
-        :{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}\##
-        },"/v1/readers/{id}/card-text":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post\##
-        ":{"operationId":"readReaderCardText","tags":["card data"],"summary":"Name, address, birth date, \##
-        sex (and the my number when named) of the card-text AP.","description":"Verifies the card-text P\##
-        IN and reads the fields asked for (default: all but `myNumber`,\nwhich is read only when `fields\##
-        ` names it). Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBo\##
-        dy":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardT\##
-        extRequest"},"examples":{"default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}\##
-        }}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/c\##
-        omponents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schem\##
-        as/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/\##
-        responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
-        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
-        #/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":\##
-        {"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked\##
-        "},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Una\##
-        vailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"ope\##
-        rationId":"readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and \##
-        the my number when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"requ\##
-        ired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest\##
-        "},"examples":{"default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"respo\##
-        nses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/\##
-        headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTex\##
-        t"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/\##
-        WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respons\##
-        es/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/componen\##
-        ts/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#\##
-        /components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{\##
-        "$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"}\##
-        ,"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[\##
-        {"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":[\##
-        "card data"],"summary":"The face photo and printed images of the card-face AP (PIN A or PIN B)."\##
-        ,"description":"Verifies PIN A (`pinA`: the 12-digit my number) or PIN B (`pinB`: birth date YYM\##
-        MDD,\nthe card's expiry year YYYY and the 4-digit security code). With `part=photo` the answer\n\##
-        is the raw JPEG 2000 photo. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"opera\##
-        tor","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"required":true,"cont\##
-        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"\##
-        pinB":{"value":{"pinB":"90010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"\##
-        200":{"description":"The card face (images base64), or with `part=photo` the photo itself.","hea\##
-        ders":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"\##
-        schema":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","conten\##
-        tMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/\##
-        components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":\##
-        "#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409\##
-        ":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLar\##
-        ge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses\##
-        /PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/re\##
-        sponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"\##
-        post":{"operationId":"readCardCardFace","tags":["card data"],"summary":"The face photo and print\##
-        ed images of the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$re\##
-        f":"#/components/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{"pinB":"\##
-        90010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
-        card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"\##
-        $ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
-        ents/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}\##
+        description":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadReque\##
+        st"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forb\##
+        idden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/M\##
+        ethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/r\##
+        esponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"\##
+        #/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"\##
+        $ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"\##
+        /v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},\##
+        {"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["\##
+        pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","\##
+        description":"Both PINs are checked locally first and must differ (`422 pin_format`). Any answer \##
+        of\nthe card but success is `502 pin_change_failed`; its message says whether the current PIN\ns\##
+        till stands. Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"example\##
+        s":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"res\##
+        ponses":{"200":{"description":"The PIN was changed; its counter afterwards.","content":{"applica\##
+        tion/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/compone\##
+        nts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/com\##
+        ponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/\##
+        components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{\##
+        "$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocess\##
+        able"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/\##
+        CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/re\##
+        sponses/Timeout"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/paramete\##
+        rs/ChangeKind"}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (\##
+        VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requ\##
+        estBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
+        PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"012345678\##
+        9abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was changed; its counter after\##
+        wards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}\##
         }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
         gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
         otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
         esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
         ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
         f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
-        4":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":\##
-        "id","in":"path","required":true,"description":"The reader's short id from `GET /v1/readers` (`r\##
-        ` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"name":"ref\##
-        resh","in":"query","required":false,"description":"Read the whole card again instead of answerin\##
-        g from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true","false","1","\##
-        0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A certificate that nee\##
-        ds no PIN (the signature certificate has its own POST).","schema":{"type":"string","enum":["auth\##
-        ","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema":{"type\##
-        ":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","requi\##
-        red":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text`, \##
-        `juki` (4 digits).","schema":{"type":"string","enum":["auth","sign","card-text","juki"]}},"Chang\##
-        eKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["auth","sign\##
-        ","card-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`photo`: ans\##
-        wer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"header\##
-        s":{"NoStore":{"description":"Personal data is never cached.","schema":{"type":"string","pattern\##
-        ":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON \##
-        object, has an unknown field, a key twice, a\nmissing field or a field of the wrong type; bad ba\##
-        se64; a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/compone\##
-        nts/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `rem\##
-        aining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
-        rror401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow this requ\##
-        est.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFo\##
-        und":{"description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`ce\##
-        rtificate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard), `fil\##
-        e_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"\##
-        }}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the path'\##
-        s methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)\##
-        (, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error\##
-        405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (se\##
-        veral cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `\##
-        card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_vi\##
-        olation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin\##
-        _not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"descri\##
-        ption":"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","conte\##
-        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"\##
-        description":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does not \##
-        fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`).\n","content":{"applicatio\##
-        n/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`pin_\##
-        blocked`: the PIN is blocked (reset it at the municipal office); it was not sent.","content":{"a\##
-        pplication/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"descripti\##
-        on":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signature that\ndoe\##
-        s not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate`, \##
-        `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, `u\##
-        nsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffer`\##
-        , `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/json\##
-        ":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_unav\##
-        ailable` (pcscd is not running) or `card_busy` (another program holds the card).","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description":"\##
-        `timeout` or `card_unresponsive`: the card or its driver did not answer in time.","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"typ\##
-        e":"object","additionalProperties":false,"required":["version","uptimeSeconds","pcsc","readers"]\##
-        ,"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcsc"\##
-        :{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}}}\##
-        ,"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"],"properties":\##
-        {"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":"o\##
-        bject","additionalProperties":false,"required":["id","name","state"],"properties":{"id":{"type":\##
-        "string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader nam\##
-        e."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupported_card"]},"ca\##
-        rd":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`.","$ref"\##
-        :"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":false,"des\##
-        cription":"What the daemon read from the card (no PIN needed, no personal data).","required":["c\##
-        ardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"^[\##
-        0-9a-f]{24}$","description":"This insertion of the card (random, new each time it is placed on t\##
-        he reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","n\##
-        on_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( \##
-        [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","\##
-        description":"Absent until the card has been read."},"certificates":{"type":"object","propertyNa\##
-        mes":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/\##
-        Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki"\##
-        ,"card-text-a","card-text-b","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/com\##
-        ponents/schemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"requ\##
-        ired":["subject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate"\##
-        ,"renewableFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":\##
-        {"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{\##
-        "type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"\##
-        notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","\##
-        description":"The last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":\##
-        "date","description":"The first day of the renewal window","Japan time.":null},"status":{"type":\##
-        "string","enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"inte\##
-        ger"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","c\##
-        onst":false,"description":"JPKI revocation status is open only to registered verifiers."}}},"Tru\##
-        stCode":{"type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_sig\##
-        nature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":fa\##
-        lse,"required":["blocked","verified","available"],"properties":{"remaining":{"type":"integer","m\##
-        inimum":0,"description":"Tries left; absent when the card has no such PIN."},"max":{"type":"inte\##
-        ger","minimum":1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum \##
-        the card does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"availabl\##
-        e":{"type":"boolean"}}},"VerifyResult":{"type":"object","additionalProperties":false,"required":\##
-        ["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/co\##
-        mponents/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"\##
-        required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":{"$r\##
-        ef":"#/components/schemas/PINStatus"}}},"CardID":{"type":"string","description":"The insertion t\##
-        his request is meant for (`card.cardId`); another card answers `409\ncard_changed` and nothing i\##
-        s sent to it. Required (since 0.2): a request without it is\n`400 bad_request` naming the field.\##
-        \n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"description":"Go on although only one try \##
-        is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalProperties":fal\##
-        se,"required":["pin","cardId"],"properties":{"pin":{"type":"string","description":"auth, card-te\##
-        xt, juki: 4 digits; sign: 6-16 of A-Z and 0-9. A bad format is `422 pin_format`."},"cardId":{"$r\##
-        ef":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFi\##
-        nalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":["pin\##
-        ","newPin","cardId"],"properties":{"pin":{"type":"string","description":"The current PIN."},"new\##
-        Pin":{"type":"string","description":"The new PIN","same format":null,"different from the current \##
-        one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/com\##
-        ponents/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":fa\##
-        lse,"required":["key","pin","cardId"],"description":"Exactly one of `digest` and `data` (`null` \##
-        counts as absent).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"da\##
-        ta":{"type":"null"}}},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"typ\##
-        e":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` \##
-        needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["s\##
-        tring","null"],"enum":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."\##
-        },"digest":{"type":["string","null"],"contentEncoding":"base64","description":"The digest, base6\##
-        4, of the algorithm's length."},"data":{"type":["string","null"],"contentEncoding":"base64","des\##
-        cription":"Data (base64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$\##
-        ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmF\##
-        inalAttempt"}}},"SignResult":{"type":"object","additionalProperties":false,"required":["signatur\##
-        e","digestAlgorithm","certificate"],"properties":{"signature":{"type":"string","contentEncoding"\##
-        :"base64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["s\##
-        ha1","sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCerti\##
-        ficate":{"type":"object","additionalProperties":false,"required":["certificate","details","holde\##
-        r"],"properties":{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/compone\##
-        nts/schemas/Certificate"},"holder":{"type":"object","additionalProperties":false,"description":"\##
-        Personal data from the certificate's subject alternative name.","properties":{"name":{"type":"st\##
-        ring"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"\##
-        string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties":false,"required":["pi\##
-        n","cardId"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"cha\##
-        llenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to 1024 bytes, ba\##
-        se64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/\##
-        schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Au\##
-        thenticateResult":{"type":"object","additionalProperties":false,"required":["authenticated","tru\##
-        st","revocationChecked","challenge","certificate","subject","serialNumber","notAfter","expiryDat\##
-        e"],"properties":{"authenticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/Trust\##
-        Code"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type":"string","conten\##
-        tEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","description":"Abse\##
-        nt when the card's signature did not verify (it is never passed on)."},"certificate":{"$ref":"#/\##
-        components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"\##
-        ^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","f\##
-        ormat":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":false,"required":["pi\##
-        n","cardId"],"properties":{"pin":{"type":"string","description":"The card-text PIN (4 digits)."}\##
-        ,"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber","nam\##
-        e","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is read only w\##
-        hen named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/co\##
-        mponents/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties":fals\##
-        e,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"a\##
-        ddress":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/compone\##
-        nts/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false,"required":["code","name\##
-        "],"properties":{"code":{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, \##
-        `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applicable","not_known","other"\##
-        ]}}},"CardFaceRequest":{"type":"object","additionalProperties":false,"required":["cardId"],"desc\##
-        ription":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required":["pi\##
-        nA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"prope\##
-        rties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["string\##
-        ","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"description\##
-        ":"Birth date YYMMDD, expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/compone\##
-        nts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}}\##
-        ,"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","addre\##
-        ssImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","c\##
-        ontentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMe\##
-        diaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMediaTy\##
-        pe":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaTy\##
-        pe":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally YYY\##
-        YMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"\##
-        string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperti\##
-        es":false,"description":"The `data:` of a server-sent event. No PIN, no personal data.","require\##
-        d":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","reader-removed"\##
-        ,"card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-una\##
-        vailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"stri\##
-        ng","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","patter\##
-        n":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","card-text-\##
-        a","card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"kind"\##
-        :{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jp\##
-        ki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":[{"\##
-        $ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descripti\##
-        on":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
-        ":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card has \##
-        been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":[\##
-        "reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining`: \##
-        the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (\##
-        `remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin","\##
-        cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or ca\##
-        me back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The c\##
-        lient fell behind (or asked for events no longer kept); the stream ends.","type":"object","addit\##
-        ionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCod\##
-        e":{"type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","forb\##
-        idden","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_f\##
-        ound","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_chan\##
-        ged","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_requi\##
-        red","unsupported_card","application_not_found","payload_too_large","pin_format","invalid_digest\##
-        ","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_cert\##
-        ificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_denie\##
-        d","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_una\##
-        vailable","card_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"typ\##
-        e":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$r\##
-        ef":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For people; neve\##
-        r a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, \##
-        for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false,"\##
-        required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error40\##
-        0":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":\##
-        {"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"propert\##
-        ies":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403\##
-        ":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{\##
-        "const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties\##
-        ":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found","\##
-        certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schema\##
-        s/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error\##
-        409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
-        ":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_reset\##
-        ","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsupporte\##
-        d_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}\##
-        ],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"all\##
-        Of":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":\##
-        ["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/sc\##
-        hemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502\##
-        ":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{\##
-        "enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate"\##
-        ,"pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","prot\##
-        ocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_me\##
-        mory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}]\##
-        ,"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_c\##
-        onnections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
-        or":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"\##
+        #/components/parameters/ReaderID"}],"post":{"operationId":"readerSign","tags":["signing"],"summa\##
+        ry":"Sign a digest (or data jpkid hashes) with the auth or sign key.","description":"PKCS#1 v1.5 \##
+        over the DigestInfo, 256 bytes. jpkid verifies the card's signature under\nthe key's certificate \##
+        before answering; one that does not verify is `502 card_error`\nand never passed on.\n","x-jpkid\##
+        -access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$re\##
+        f":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","d\##
+        ata":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
+        signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}\##
+        },"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wrong\##
+        PIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/No\##
+        tFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/re\##
+        sponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/comp\##
+        onents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref\##
+        ":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504\##
+        ":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign"\##
+        ,"tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.",\##
+        "x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schem\##
+        a":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"\##
+        1234","data":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descripti\##
+        on":"The signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignR\##
+        esult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respon\##
+        ses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/res\##
+        ponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/comp\##
+        onents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref\##
+        ":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"50\##
+        2":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailab\##
+        le"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parame\##
+        ters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","\##
+        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
+        nge).","description":"`200` with `authenticated: true` only when the card's signature over SHA-2\##
+        56 of the\nchallenge verifies under the auth certificate and that certificate is `trusted` now;\n\##
+        otherwise `trust` names the first check that failed. PIN failures are errors.\n","x-jpkid-access\##
+        ":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/c\##
+        omponents/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123\##
+        456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login result.","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#\##
+        /components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref\##
+        ":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$\##
+        ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}\##
+        ,"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/U\##
+        nprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/re\##
+        sponses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compo\##
+        nents/responses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuthenticate","\##
+        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
+        nge).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":\##
+        {"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin"\##
+        :"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login r\##
+        esult.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult\##
+        "}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/W\##
+        rongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/response\##
+        s/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/component\##
+        s/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/\##
+        components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"\##
+        $ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},\##
+        "504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{\##
+        "$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["\##
+        card data"],"summary":"Name, address, birth date, sex (and the my number when named) of the card\##
+        -text AP.","description":"Verifies the card-text PIN and reads the fields asked for (default: al\##
+        l but `myNumber`,\nwhich is read only when `fields` names it). Personal data: `Cache-Control: no\##
+        -store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/j\##
+        son":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"value":{"\##
+        pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The fie\##
+        lds read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"appli\##
+        cation/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/r\##
+        esponses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/componen\##
+        ts/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/compo\##
+        nents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref\##
+        ":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"\##
+        },"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardF\##
+        ailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/respons\##
+        es/Timeout"}}}},"/v1/card/card-text":{"post":{"operationId":"readCardCardText","tags":["card dat\##
+        a"],"summary":"Name, address, birth date, sex (and the my number when named) of the card-text AP\##
+        .","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"sc\##
+        hema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"123\##
+        4","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The fields read.\##
+        ","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/js\##
+        on":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/\##
+        BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respon\##
+        ses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/res\##
+        ponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/comp\##
+        onents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{\##
+        "$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},\##
+        "503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeou\##
+        t"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],\##
+        "post":{"operationId":"readReaderCardFace","tags":["card data"],"summary":"The face photo and pr\##
+        inted images of the card-face AP (PIN A or PIN B).","description":"Verifies PIN A (`pinA`: the 1\##
+        2-digit my number) or PIN B (`pinB`: birth date YYMMDD,\nthe card's expiry year YYYY and the 4-d\##
+        igit security code). With `part=photo` the answer\nis the raw JPEG 2000 photo. Personal data: `C\##
+        ache-Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/para\##
+        meters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#\##
+        /components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{"pinB":"90010220355678","card\##
+        Id":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The card face (images ba\##
+        se64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/\##
+        headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFac\##
+        e"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/\##
+        components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref"\##
+        :"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$r\##
+        ef":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},\##
+        "413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Un\##
+        processable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/res\##
+        ponses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compon\##
+        ents/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardCardFace","tags\##
+        ":["card data"],"summary":"The face photo and printed images of the card-face AP (PIN A or PIN B\##
+        ).","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestB\##
+        ody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Card\##
+        FaceRequest"},"examples":{"pinB":{"value":{"pinB":"90010220355678","cardId":"0123456789abcdef012\##
+        34567"}}}}}},"responses":{"200":{"description":"The card face (images base64), or with `part=pho\##
+        to` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schem\##
+        a":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/responses/Bad\##
+        Request"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses\##
+        /Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/respon\##
+        ses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compone\##
+        nts/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$r\##
+        ef":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"50\##
+        3":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}\##
+        }}}},"components":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"descriptio\##
+        n":"The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).\##
+        ","schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"descrip\##
+        tion":"Read the whole card again instead of answering from the cache (`true`, `1` or empty).","s\##
+        chema":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","\##
+        required":true,"description":"A certificate that needs no PIN (the signature certificate has its \##
+        own POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"fo\##
+        rmat","in":"query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pe\##
+        m"}},"VerifyKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 d\##
+        igits), `sign` (6-16 of A-Z and 0-9), `card-text`, `juki` (4 digits).","schema":{"type":"string"\##
+        ,"enum":["auth","sign","card-text","juki"]}},"ChangeKind":{"name":"kind","in":"path","required":\##
+        true,"schema":{"type":"string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"\##
+        query","required":false,"description":"`photo`: answer the face photo alone, as `image/jp2`.","s\##
+        chema":{"type":"string","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data i\##
+        s never cached.","schema":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"d\##
+        escription":"`bad_request`: the body is not a JSON object, has an unknown field, a key twice, a\n\##
+        missing field or a field of the wrong type; bad base64; a bad query value or header.\n","content\##
+        ":{"application/json":{"schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"descrip\##
+        tion":"`wrong_pin`: the card refused the PIN; `remaining` tries are left.","content":{"applicati\##
+        on/json":{"schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forb\##
+        idden`: the caller's groups do not allow this request.","content":{"application/json":{"schema":\##
+        {"$ref":"#/components/schemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path\##
+        , PIN or certificate slot), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` \##
+        (no signature certificate: a child's\ncard), `file_not_found`.\n","content":{"application/json":\##
+        {"schema":{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method\##
+        _not_allowed`; the `Allow` header lists the path's methods.","headers":{"Allow":{"required":true\##
+        ,"schema":{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/js\##
+        on":{"schema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict":{"description":"The card's \##
+        state forbids it: `no_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (st\##
+        ill being read, or unreadable), `card_removed`, `card_changed`\n(the `cardId` is another inserti\##
+        on; nothing was sent), `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remain\##
+        ing: 1`; send\n`confirmFinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_c\##
+        ard`,\n`application_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components\##
+        /schemas/Error409"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger \##
+        than `maxBodyBytes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/com\##
+        ponents/schemas/Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to \##
+        the card), `invalid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` \##
+        or `digestAlgorithm`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
+        Error422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the mu\##
+        nicipal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components\##
+        /schemas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an \##
+        unexpected status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_\##
+        apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_u\##
+        navailable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_\##
+        denied`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`\##
+        , `pcsc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error5\##
+        02"}}}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (\##
+        another program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or it\##
+        s driver did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"requir\##
+        ed":["version","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"upti\##
+        meSeconds":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailab\##
+        le"]},"readers":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProper\##
+        ties":false,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/co\##
+        mponents/schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":[\##
+        "id","name","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"ty\##
+        pe":"string","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","r\##
+        eading","ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error"\##
+        :{"description":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"\##
+        type":"object","additionalProperties":false,"description":"What the daemon read from the card (n\##
+        o PIN needed, no personal data).","required":["cardId","kind","atr","certificates","pins"],"prop\##
+        erties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of t\##
+        he card (random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["m\##
+        y_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},\##
+        "atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},\##
+        "readAt":{"type":"string","format":"date-time","description":"Absent until the card has been rea\##
+        d."},"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"addi\##
+        tionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","property\##
+        Names":{"enum":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card\##
+        -face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"t\##
+        ype":"object","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256\##
+        Fingerprint","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"pr\##
+        operties":{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string\##
+        ","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"not\##
+        Before":{"type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"}\##
+        ,"expiryDate":{"type":"string","format":"date","description":"The last valid day","Japan time.":\##
+        null},"renewableFrom":{"type":"string","format":"date","description":"The first day of the renew\##
+        al window","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","\##
+        not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/Trus\##
+        tCode"},"revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation statu\##
+        s is open only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untr\##
+        usted_issuer","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINSt\##
+        atus":{"type":"object","additionalProperties":false,"required":["blocked","verified","available"\##
+        ],"properties":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when \##
+        the card has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before bloc\##
+        king; absent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"b\##
+        oolean"},"verified":{"type":"boolean"},"available":{"type":"boolean"}}},"VerifyResult":{"type":"\##
+        object","additionalProperties":false,"required":["result","pin"],"properties":{"result":{"type":\##
+        "string","const":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult"\##
+        :{"type":"object","additionalProperties":false,"required":["result","pin"],"properties":{"result\##
+        ":{"type":"string","const":"changed"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"CardID"\##
+        :{"type":"string","description":"The insertion this request is meant for (`card.cardId`); anothe\##
+        r card answers `409\ncard_changed` and nothing is sent to it. Required (since 0.2): a request wi\##
+        thout it is\n`400 bad_request` naming the field.\n"},"ConfirmFinalAttempt":{"type":["boolean","n\##
+        ull"],"description":"Go on although only one try is left (a wrong PIN blocks the PIN)."},"PINReq\##
+        uest":{"type":"object","additionalProperties":false,"required":["pin","cardId"],"properties":{"p\##
+        in":{"type":"string","description":"auth, card-text, juki: 4 digits; sign: 6-16 of A-Z and 0-9. \##
+        A bad format is `422 pin_format`."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFina\##
+        lAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"obje\##
+        ct","additionalProperties":false,"required":["pin","newPin","cardId"],"properties":{"pin":{"type\##
+        ":"string","description":"The current PIN."},"newPin":{"type":"string","description":"The new PI\##
+        N","same format":null,"different from the current one.":null},"cardId":{"$ref":"#/components/sch\##
+        emas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignR\##
+        equest":{"type":"object","additionalProperties":false,"required":["key","pin","cardId"],"descrip\##
+        tion":"Exactly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["dig\##
+        est"],"properties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"pr\##
+        operties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"str\##
+        ing","enum":["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pi\##
+        n":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384\##
+        ","sha512",null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentE\##
+        ncoding":"base64","description":"The digest, base64, of the algorithm's length."},"data":{"type"\##
+        :["string","null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) th\##
+        at jpkid hashes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFi\##
+        nalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object",\##
+        "additionalProperties":false,"required":["signature","digestAlgorithm","certificate"],"propertie\##
+        s":{"signature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 byte\##
+        s."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate\##
+        ":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties\##
+        ":false,"required":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/com\##
+        ponents/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"ob\##
+        ject","additionalProperties":false,"description":"Personal data from the certificate's subject a\##
+        lternative name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate"\##
+        :{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"ob\##
+        ject","additionalProperties":false,"required":["pin","cardId"],"properties":{"pin":{"type":"stri\##
+        ng","description":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEnco\##
+        ding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes \##
+        32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref"\##
+        :"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additional\##
+        Properties":false,"required":["authenticated","trust","revocationChecked","challenge","certifica\##
+        te","subject","serialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boo\##
+        lean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","\##
+        const":false},"challenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"stri\##
+        ng","contentEncoding":"base64","description":"Absent when the card's signature did not verify (i\##
+        t is never passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"st\##
+        ring"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","for\##
+        mat":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"ob\##
+        ject","additionalProperties":false,"required":["pin","cardId"],"properties":{"pin":{"type":"stri\##
+        ng","description":"The card-text PIN (4 digits)."},"fields":{"type":["array","null"],"minItems":\##
+        1,"items":{"type":"string","enum":["myNumber","name","address","birthDate","sex"]},"description"\##
+        :"Default all but `myNumber`, which is read only when named."},"cardId":{"$ref":"#/components/sc\##
+        hemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Card\##
+        Text":{"type":"object","additionalProperties":false,"properties":{"myNumber":{"type":"string","p\##
+        attern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":\##
+        "string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","ad\##
+        ditionalProperties":false,"required":["code","name"],"properties":{"code":{"type":"string","desc\##
+        ription":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["\##
+        male","female","not_applicable","not_known","other"]}}},"CardFaceRequest":{"type":"object","addi\##
+        tionalProperties":false,"required":["cardId"],"description":"Exactly one of `pinA` and `pinB` (`\##
+        null` counts as absent).","oneOf":[{"required":["pinA"],"properties":{"pinA":{"type":"string"},"\##
+        pinB":{"type":"null"}}},{"required":["pinB"],"properties":{"pinB":{"type":"string"},"pinA":{"typ\##
+        e":"null"}}}],"properties":{"pinA":{"type":["string","null"],"description":"The 12-digit my numb\##
+        er."},"pinB":{"type":["string","null"],"description":"Birth date YYMMDD, expiry year YYYY, secur\##
+        ity code (14 digits)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"\##
+        $ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalPrope\##
+        rties":false,"required":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"ph\##
+        oto":{"type":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"t\##
+        ype":"string","contentEncoding":"base64","contentMediaType":"image/png"},"addressImage":{"type":\##
+        "string","contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":\##
+        "string","contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string"\##
+        ,"description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"\##
+        $ref":"#/components/schemas/Sex"}}},"PEM":{"type":"string","pattern":"^-----BEGIN CERTIFICATE---\##
+        --\n"},"Event":{"type":"object","additionalProperties":false,"description":"The `data:` of a ser\##
+        ver-sent event. No PIN, no personal data.","required":["type","time"],"properties":{"type":{"typ\##
+        e":"string","enum":["reader-added","reader-removed","card-inserted","card-ready","card-removed",\##
+        "pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-restored"]},"time":{"type":"s\##
+        tring","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":\##
+        {"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","\##
+        enum":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card-face-b"]\##
+        },"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","j\##
+        uki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"descripti\##
+        on":"`reader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"require\##
+        d":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`.","allOf\##
+        ":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},"CardRead\##
+        yEvent":{"description":"`card-ready`: the card has been read; `kind` says what it is.","allOf":[\##
+        {"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind"]},"PINE\##
+        vent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/B), `pin-\##
+        failed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/compo\##
+        nents/schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-u\##
+        navailable`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/components/sche\##
+        mas/Event"}]},"OverflowEvent":{"description":"The client fell behind (or asked for events no lon\##
+        ger kept); the stream ends.","type":"object","additionalProperties":false,"required":["type"],"p\##
+        roperties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A stable e\##
+        rror code.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","certific\##
+        ate_not_found","certificate_not_issued","file_not_found","method_not_allowed","no_card","ambiguo\##
+        us_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","cancel\##
+        led","final_attempt","pin_not_available","pin_required","unsupported_card","application_not_foun\##
+        d","payload_too_large","pin_format","invalid_digest","pin_blocked","card_error","malformed_respo\##
+        nse","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavaila\##
+        ble","no_readers","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","in\##
+        valid_parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections",\##
+        "timeout","card_unresponsive"]},"ErrorDetail":{"type":"object","additionalProperties":false,"req\##
+        uired":["code","message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"messag\##
+        e":{"type":"string","description":"For people; never a PIN or personal data."},"remaining":{"typ\##
+        e":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Er\##
+        ror":{"type":"object","additionalProperties":false,"required":["error"],"properties":{"error":{"\##
+        $ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/E\##
+        rror"}],"properties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"all\##
+        Of":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"pro\##
+        perties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Er\##
+        ror"}],"properties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf"\##
+        :[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["n\##
+        ot_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}\##
+        }},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propertie\##
+        s":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas\##
+        /Error"}],"properties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_\##
+        not_ready","card_removed","card_changed","card_reset","sharing_violation","cancelled","final_att\##
+        empt","pin_not_available","pin_required","unsupported_card","application_not_found"]}}}}},"Error\##
+        413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
+        ":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],\##
+        "properties":{"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request"\##
+        ]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"prope\##
+        rties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Er\##
+        ror"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_response","m\##
+        alformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","u\##
+        nknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","not_transact\##
+        ed","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}}}}},"Error5\##
+        03":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
+        :{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"allOf":[{"$re\##
+        f":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["timeout"\##
+        ,"card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)
