@@ -24,6 +24,10 @@ check "status (ja) shows no English tokens (ids and the reader's device name asi
 check "diagnose: no renewal date for CA certificates" sh -c "
     LANG=ja_JP.UTF-8 '$ctl' diagnose | grep '認証局証明書' | grep -v '更新可能' | grep -c . | grep -qx 2"
 
+# A private runtime directory: the launcher files and the server's control socket live there
+# (another run's server on this machine is not this one's).
+export XDG_RUNTIME_DIR=$work/runtime
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 "$ctl" ui >"$work/ui.out" 2>"$work/ui.log" &
 ui_pid=$!
 background_pids+=("$ui_pid")
