@@ -256,9 +256,14 @@ def rss(pid):
 
 def slowloris(args):
     """`conns` slow-header connections for `seconds` from one process, while another thread polls
-    like a normal client (from the same process the per-client cap would refuse it: it forks)."""
+    like a normal client. The slow one forks and, with --as-uid, becomes another user (keeping
+    group 0 to reach the socket): jpkid's caps are per user, and an attacker is another user."""
     pid = os.fork()
     if pid == 0:
+        if args.as_uid is not None:
+            os.setgroups([0])
+            os.setgid(args.as_uid)
+            os.setuid(args.as_uid)
         socks = []
         end = time.monotonic() + args.seconds
         reconnect_budget = 0.0
@@ -465,6 +470,7 @@ def main():
     parser.add_argument("--stop-file")
     parser.add_argument("--no-stall", action="store_true")
     parser.add_argument("--no-stream", action="store_true")
+    parser.add_argument("--as-uid", type=int)
     args = parser.parse_args()
     modes = {"held": held, "stalled-stream": stalled_stream, "idle-connections": idle_connections,
              "slowloris": slowloris, "malformed": malformed, "random-pins": random_pins,
