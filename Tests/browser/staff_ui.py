@@ -497,7 +497,8 @@ try:
                 driver.switch_to.window(first)
                 # The page server passes the departure on: its request to jpkid ends (logged).
                 def relay_ended():
-                    return any("/pins/auth/verify" in line for line in open(args.ui_log).read().splitlines()[log_lines:])
+                    return any("/pins/auth/verify abandoned" in line
+                               for line in open(args.ui_log).read().splitlines()[log_lines:])
                 try:
                     WebDriverWait(driver, 5, 0.05).until(lambda d: relay_ended())
                 except Exception:  # noqa: BLE001 - measured below: the PIN must not reach the card either way

@@ -98,6 +98,9 @@ final class StaffUIConnection: ChannelInboundHandler {
         let abandoned = context.channel.closeFuture
         server.routes.respond(to: request, csrf: csrf, abandoned: abandoned, on: context.eventLoop).assumeIsolated()
             .whenSuccess { [self] response in
+                guard context.channel.isActive else {
+                    return log("\(line) abandoned: the browser left; the request to jpkid was closed")
+                }
                 answer(response, context)
                 log("\(line) \(response.status)")
             }

@@ -48,7 +48,8 @@ public final class StaffUIServer: Sendable {
     let counts = Mutex<[UInt32: (connections: Int, streams: Int)]>([:])
     /// Launcher files by ticket, deleted on first use or when the ticket expires.
     let launchFiles = Mutex<[String: String]>([:])
-    let strangers = Mutex<[UInt32: ContinuousClock.Instant]>([:])
+    /// When each refusal was last logged (by uid and reason), for logging at most once a second.
+    let refusalsLogged = Mutex<[String: ContinuousClock.Instant]>([:])
     let peerOwner: @Sendable (_ peerPort: Int, _ serverPort: Int) -> UInt32?
 
     static let maxConnectionsPerUser = 32
@@ -150,7 +151,9 @@ public final class StaffUIServer: Sendable {
             counts[uid, default: (0, 0)].connections += 1
             return true
         }
-        if !admitted { log("uid \(uid): too many connections; closed") }
+        if !admitted {
+            logRateLimited("cap/\(uid)", "uid \(uid) holds \(Self.maxConnectionsPerUser) connections; closed one more")
+        }
         return admitted ? uid : nil
     }
 
@@ -163,18 +166,23 @@ public final class StaffUIServer: Sendable {
 
     /// Logs a connection from another user, at most once a second per uid.
     func refuseStranger(_ uid: UInt32?) {
-        let key = uid ?? UInt32.max
+        logRateLimited(
+            "stranger/\(uid.map(String.init) ?? "?")",
+            uid.map { "refused a connection from uid \($0) (this page serves uid \(user.uid) and root)" }
+                ?? "refused a connection whose owner is unknown")
+    }
+
+    /// Logs `message` unless a line with the same `key` went out less than a second ago: a
+    /// flood cannot flood the log.
+    func logRateLimited(_ key: String, _ message: String) {
         let now = ContinuousClock.now
-        let shouldLog = strangers.withLock { seen in
+        let shouldLog = refusalsLogged.withLock { seen in
             if let last = seen[key], now - last < .seconds(1) { return false }
             if seen.count > 1024 { seen.removeAll() }
             seen[key] = now
             return true
         }
-        guard shouldLog else { return }
-        log(
-            uid.map { "refused a connection from uid \($0) (this page serves uid \(user.uid) and root)" }
-                ?? "refused a connection whose owner is unknown")
+        if shouldLog { log(message) }
     }
 
     func admitStream(_ uid: UInt32) -> Bool {
