@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "80fe9dc28650f44b73404a73d4024c97f1eb0aa399b36ef0bbd4912e0750c5b9"
+    static let sourceSHA256 = "f0b27c3da7ef1e6cd50448f30cac07ca0ab72e0c3c43975b45ca9e6ad2ee2cc7"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -23,124 +23,146 @@ enum OpenAPIDocument {
         ever logged, stored or\nechoed in an error; personal data (card text, card face, the holder in t\##
         he signature\ncertificate) is answered with `Cache-Control: no-store` and kept nowhere.\n\n**Car\##
         d binding.** Every card placed on a reader gets a `cardId` (24 random hex digits, new\nfor every \##
-        insertion). Send it with every POST: a request whose `cardId` is not the card in\nthe reader now \##
-        is refused with `409 card_changed` and nothing is sent to the card.\n\n**PIN safety.** A PIN's f\##
-        ormat is checked before anything reaches the card (`422\npin_format`). With one try left a PIN o\##
-        peration is refused with `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFin\##
-        alAttempt\": true`. A blocked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\##
-        \n**Honest answers.** The card timeout covers waiting for the card. Once a command carrying\na P\##
-        IN (VERIFY, CHANGE REFERENCE DATA, a card-face code) is on its way, the client gets the\ncard's \##
-        answer, never `card_busy` or `cancelled`; if the deadline passed meanwhile, the\noperation stops \##
-        after that VERIFY (no signature, no data read) and a right PIN answers\n`504 timeout`. When the \##
-        card's answer cannot be waited for any longer, the answer is `504\noutcome_unknown` with no `rem\##
-        aining`: a try may have been spent; do not retry before the\ncounter is known. It follows in a `\##
-        pin-counter` event (or the operation's own `pin-failed` /\n`pin-verified`) once the card can be \##
-        read.\n\n**Power cycle and unsafe readers.** Every transaction that sent a PIN ends with a power\##
-        \ncycle of the card, checked with commands that spend nothing before any other program can\nreac\##
-        h the card. When the check finds the card's state kept (the reader does not power the\ncard down\##
-        ), the operation still answers the card's own result, with `\"readerUnsafe\": true`\n(in the bod\##
-        y, or in `error`); the reader gets an `unsafe` field, a `reader-unsafe` event is\nsent, and ever\##
-        y later PIN operation on that reader is refused with `409 reader_unsafe` until\nthe reader is un\##
-        plugged or jpkid restarts.\n\n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands \##
-        for the one reader that\nholds a card (the kiosk case): with none it answers `409 no_card`, with \##
-        several `409\nambiguous_card`. Both forms are listed.\n\n**Errors** all have one shape, `{\"erro\##
-        r\": {\"code\", \"message\", \"remaining\"?}}`, with a stable\n`code`. Each response below lists \##
-        the codes its status can carry. Outside this document:\na malformed HTTP request gets a bare `40\##
-        0` from the HTTP layer, and a connection beyond the\nconnection limits gets `503 too_many_connec\##
-        tions` before its request is read.\n5xx answers come only from the card or PC/SC: `502` (the car\##
-        d answered something the\nprotocol does not allow, or a PC/SC error), `503` (pcscd unavailable, \##
-        the card held by\nanother program), `504` (the card or driver did not answer in time).\n"},"serv\##
-        ers":[{"url":"http://localhost","description":"The Unix socket /run/jpkid/jpkid.sock (any host n\##
-        ame; connect to the socket)."}],"tags":[{"name":"daemon","description":"Health, events, metrics \##
-        and this document."},{"name":"readers","description":"Readers and the cards on them (status, PIN\##
-        -free certificates)."},{"name":"pins","description":"PIN verification and change."},{"name":"sig\##
-        ning","description":"Signatures, kiosk login, the signature certificate."},{"name":"card data","\##
-        description":"The card-text and card-face applications (personal data)."}],"paths":{"/v1/health"\##
-        :{"get":{"operationId":"getHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access"\##
-        :"status","responses":{"200":{"description":"The daemon runs.","content":{"application/json":{"s\##
-        chema":{"$ref":"#/components/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden\##
-        "}}}},"/v1/openapi.json":{"get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":\##
-        "This document, as JSON.","x-jpkid-access":"status","responses":{"200":{"description":"The OpenA\##
-        PI document jpkid was built with.","content":{"application/json":{"schema":{"type":"object","req\##
-        uired":["openapi","info","paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."\##
-        },"info":{"type":"object"},"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/\##
-        Forbidden"}}}},"/v1/metrics":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Pro\##
-        metheus metrics (text exposition format 0.0.4).","description":"The daemon's counters, gauges an\##
-        d histograms for a fleet dashboard. No label carries a\ncard identity, a certificate serial or a \##
-        reader name. See `deploy/prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"descrip\##
-        tion":"The exposition.","content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/\##
-        components/responses/Forbidden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["d\##
-        aemon"],"summary":"Server-sent events of readers, cards, PINs and pcscd.","description":"A `text\##
-        /event-stream` that does not end while the daemon runs. Each event is\n`id: N`, `event: NAME` an\##
-        d `data: JSON` (an `Event`); a comment line (`: keep-alive`)\nevery 15 s keeps it alive. A clien\##
-        t that reconnects with `Last-Event-ID` first gets the\nevents it missed (up to 63 of them, from \##
-        the last 256 kept), or `event: overflow` and\nthe end of the stream when they are no longer all \##
-        there. A client that falls 64 events\nbehind gets `event: overflow` (data `{\"type\":\"overflow\"\##
-        }`) and is disconnected: read the\nstate again (`GET /v1/readers`) and reconnect. Events carry n\##
-        o PIN and no personal data.\n\nThe event names and their data (`x-jpkid-events` lists the schema \##
-        of each):\n`reader-added`, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,\n`pi\##
-        n-verified`, `pin-failed`, `pin-blocked`, `pin-counter`, `reader-unsafe`,\n`pcsc-unavailable`, `\##
-        pcsc-restored`, `overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"reader-added":{"$ref\##
-        ":"#/components/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/schemas/ReaderEvent\##
-        "},"card-inserted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$ref":"#/components/\##
-        schemas/CardReadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEvent"},"pin-verified"\##
-        :{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/schemas/PINEvent"},\##
-        "pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"pin-counter":{"$ref":"#/components/schem\##
-        as/PINEvent"},"reader-unsafe":{"$ref":"#/components/schemas/ReaderEvent"},"pcsc-unavailable":{"$\##
-        ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"}\##
-        ,"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID"\##
-        ,"in":"header","required":false,"description":"The id of the last event the client received (dec\##
-        imal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description"\##
-        :"The event stream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"s\##
-        tring","description":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpki\##
-        d-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadReques\##
-        t"},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers":{"get":{"operationId":"li\##
-        stReaders","tags":["readers"],"summary":"Every reader and the card on it.","x-jpkid-access":"sta\##
-        tus","responses":{"200":{"description":"The readers.","content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/ReaderList"}}},"links":{"GetReader":{"operationId":"getReader","para\##
-        meters":{"id":"$response.body#/readers/0/id"}},"GetReaderCertificate":{"operationId":"getReaderC\##
-        ertificate","parameters":{"id":"$response.body#/readers/0/id"}},"VerifyReaderPIN":{"operationId"\##
-        :"verifyReaderPIN","parameters":{"id":"$response.body#/readers/0/id"}},"ReaderSign":{"operationI\##
-        d":"readerSign","parameters":{"id":"$response.body#/readers/0/id"}}}},"403":{"$ref":"#/component\##
-        s/responses/Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"#/components/parameters/Re\##
-        aderID"}],"get":{"operationId":"getReader","tags":["readers"],"summary":"One reader and its card\##
-        , from the cache (or read again with refresh).","x-jpkid-access":"status","parameters":[{"$ref":\##
-        "#/components/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/component\##
-        s/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/comp\##
-        onents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$re\##
-        f":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":\##
-        {"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}\##
-        ,"/v1/card":{"get":{"operationId":"getCard","tags":["readers"],"summary":"The reader that holds \##
-        the (only) card.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Refre\##
-        sh"}],"responses":{"200":{"description":"The reader.","content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403"\##
-        :{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"4\##
-        05":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Con\##
-        flict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
-        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/certificate\##
-        s/{slot}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components/param\##
-        eters/Slot"}],"get":{"operationId":"getReaderCertificate","tags":["readers"],"summary":"A certif\##
-        icate that needs no PIN, from the cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/com\##
-        ponents/parameters/Format"}],"responses":{"200":{"description":"The certificate, PEM (default) o\##
-        r DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"appl\##
-        ication/pkix-cert":{"schema":{"type":"string","contentMediaType":"application/pkix-cert"}}}},"40\##
-        0":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"\##
-        },"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodN\##
-        otAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/card/certificates/{slot}":{\##
-        "parameters":[{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getCardCertificate"\##
-        ,"tags":["readers"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access\##
-        ":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"descrip\##
-        tion":"The certificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$\##
-        ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMed\##
-        iaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$\##
-        ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":\##
-        {"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflic\##
-        t"}}}},"/v1/readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/components/parameters/Read\##
-        erID"}],"post":{"operationId":"readReaderSignCertificate","tags":["signing"],"summary":"The sign\##
-        ature certificate and its holder (personal data; needs the sign PIN).","x-jpkid-access":"operato\##
-        r","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/\##
-        schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"responses":{"200":{"desc\##
+        insertion). Every request that sends a PIN or a card-face code must carry it: one\nwithout it is \##
+        `400 bad_request` (\"missing field 'cardId'\"), and one whose `cardId` is not the\ncard in the r\##
+        eader now is refused with `409 card_changed`. Either way nothing is sent to the\ncard.\n\n**Chan\##
+        ges.** Since 0.1.0 (see docs/api-changelog.md): `cardId` is required in every body\nthat carries \##
+        a PIN or a card-face code (it was optional).\n\n**PIN safety.** A PIN's format is checked before \##
+        anything reaches the card (`422\npin_format`). With one try left a PIN operation is refused with \##
+        `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFinalAttempt\": true`. A blo\##
+        cked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\n**Honest answers.** The \##
+        card timeout covers waiting for the card. Once a command carrying\na PIN (VERIFY, CHANGE REFEREN\##
+        CE DATA, a card-face code) is on its way, the client gets the\ncard's answer, never `card_busy` \##
+        or `cancelled`; if the deadline passed meanwhile, the\noperation stops after that VERIFY (no sig\##
+        nature, no data read) and a right PIN answers\n`504 timeout`. When the card's answer cannot be w\##
+        aited for any longer, the answer is `504\noutcome_unknown` with no `remaining`: a try may have b\##
+        een spent; do not retry before the\ncounter is known. It follows in a `pin-counter` event (or th\##
+        e operation's own `pin-failed` /\n`pin-verified`) once the card can be read.\n\n**Power cycle an\##
+        d unsafe readers.** Every transaction that sent a PIN ends with a power\ncycle of the card, chec\##
+        ked with commands that spend nothing before any other program can\nreach the card. When the chec\##
+        k finds the card's state kept (the reader does not power the\ncard down), the operation still an\##
+        swers the card's own result, with `\"readerUnsafe\": true`\n(in the body, or in `error`); the re\##
+        ader gets an `unsafe` field, a `reader-unsafe` event is\nsent, and every later PIN operation on \##
+        that reader is refused with `409 reader_unsafe` until\nthe reader is unplugged or jpkid restarts\##
+        .\n\n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands for the one reader that\n\##
+        holds a card (the kiosk case): with none it answers `409 no_card`, with several `409\nambiguous_\##
+        card`. Both forms are listed.\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"messag\##
+        e\", \"remaining\"?}}`, with a stable\n`code`. Each response below lists the codes its status ca\##
+        n carry. Outside this document:\na malformed HTTP request gets a bare `400` from the HTTP layer, \##
+        and a connection beyond the\nconnection limits gets `503 too_many_connections` before its reques\##
+        t is read. The limits are\nper user (uid), not per process: `maxConnections` in all (256), of wh\##
+        ich\n`operatorReservedConnections` (32) only operator-group members and root may take, and\n`max\##
+        ConnectionsPerUser` (32) for each user, root and the kiosk app's included; the message\nsays whi\##
+        ch limit refused it.\n5xx answers come only from the card or PC/SC: `502` (the card answered som\##
+        ething the\nprotocol does not allow, or a PC/SC error), `503` (pcscd unavailable, the card held \##
+        by\nanother program), `504` (the card or driver did not answer in time).\n"},"servers":[{"url":"\##
+        http://localhost","description":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect t\##
+        o the socket)."}],"tags":[{"name":"daemon","description":"Health, events, metrics and this docum\##
+        ent."},{"name":"readers","description":"Readers and the cards on them (status, PIN-free certific\##
+        ates)."},{"name":"pins","description":"PIN verification and change."},{"name":"signing","descrip\##
+        tion":"Signatures, kiosk login, the signature certificate."},{"name":"card data","description":"\##
+        The card-text and card-face applications (personal data)."}],"paths":{"/v1/health":{"get":{"oper\##
+        ationId":"getHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access":"status","res\##
+        ponses":{"200":{"description":"The daemon runs.","content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/ope\##
+        napi.json":{"get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":"This document\##
+        , as JSON.","x-jpkid-access":"status","responses":{"200":{"description":"The OpenAPI document jp\##
+        kid was built with.","content":{"application/json":{"schema":{"type":"object","required":["opena\##
+        pi","info","paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"typ\##
+        e":"object"},"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}}\##
+        ,"/v1/metrics":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Prometheus metric\##
+        s (text exposition format 0.0.4).","description":"The daemon's counters, gauges and histograms f\##
+        or a fleet dashboard. No label carries a\ncard identity, a certificate serial or a reader name. \##
+        See `deploy/prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"description":"The ex\##
+        position.","content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/re\##
+        sponses/Forbidden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["daemon"],"summ\##
+        ary":"Server-sent events of readers, cards, PINs and pcscd.","description":"A `text/event-stream\##
+        ` that does not end while the daemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON\##
+        ` (an `Event`); a comment line (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconn\##
+        ects with `Last-Event-ID` first gets the\nevents it missed (up to 63 of them, from the last 256 \##
+        kept), or `event: overflow` and\nthe end of the stream when they are no longer all there. A clie\##
+        nt that falls 64 events\nbehind gets `event: overflow` (data `{\"type\":\"overflow\"}`) and is d\##
+        isconnected: read the\nstate again (`GET /v1/readers`) and reconnect. Events carry no PIN and no \##
+        personal data.\n\nThe event names and their data (`x-jpkid-events` lists the schema of each):\n`\##
+        reader-added`, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, \##
+        `pin-failed`, `pin-blocked`, `pin-counter`, `reader-unsafe`,\n`pcsc-unavailable`, `pcsc-restored\##
+        `, `overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"reader-added":{"$ref":"#/componen\##
+        ts/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/schemas/ReaderEvent"},"card-inse\##
+        rted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$ref":"#/components/schemas/CardR\##
+        eadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEvent"},"pin-verified":{"$ref":"#/c\##
+        omponents/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/schemas/PINEvent"},"pin-blocked"\##
+        :{"$ref":"#/components/schemas/PINEvent"},"pin-counter":{"$ref":"#/components/schemas/PINEvent"}\##
+        ,"reader-unsafe":{"$ref":"#/components/schemas/ReaderEvent"},"pcsc-unavailable":{"$ref":"#/compo\##
+        nents/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"},"overflow":{\##
+        "$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID","in":"header\##
+        ","required":false,"description":"The id of the last event the client received (decimal).","sche\##
+        ma":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description":"The event s\##
+        tream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"string","descr\##
+        iption":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpkid-data":{"$re\##
+        f":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$\##
+        ref":"#/components/responses/Forbidden"},"503":{"description":"`too_many_connections`: this user \##
+        already holds `maxEventStreamsPerUser` event streams (default 8); the connection is closed.","co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}}}}},"/v1/readers\##
+        ":{"get":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader and the card on \##
+        it.","x-jpkid-access":"status","responses":{"200":{"description":"The readers.","content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"GetReader":{"oper\##
+        ationId":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetReaderCertificate":\##
+        {"operationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers/0/id"}},"Verif\##
+        yReaderPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/readers/0/id"}}\##
+        ,"ReaderSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/readers/0/id"}}}},\##
+        "403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"\##
+        #/components/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["readers"],"summary\##
+        ":"One reader and its card, from the cache (or read again with refresh).","x-jpkid-access":"stat\##
+        us","parameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":\##
+        "The reader.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},\##
+        "400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidd\##
+        en"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Meth\##
+        odNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/resp\##
+        onses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compone\##
+        nts/responses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["readers"],"summar\##
+        y":"The reader that holds the (only) card.","x-jpkid-access":"status","parameters":[{"$ref":"#/c\##
+        omponents/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/re\##
+        sponses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
+        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
+        #/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$r\##
+        ef":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v\##
+        1/readers/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{\##
+        "$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificate","tags":["rea\##
+        ders"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access":"status","p\##
+        arameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"description":"The ce\##
+        rtificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/compo\##
+        nents/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMediaType":"appl\##
+        ication/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/compo\##
+        nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
+        mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/c\##
+        ard/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],"get":{"operati\##
+        onId":"getCardCertificate","tags":["readers"],"summary":"A certificate that needs no PIN, from t\##
+        he cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"r\##
+        esponses":{"200":{"description":"The certificate, PEM (default) or DER.","content":{"application\##
+        /x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"\##
+        type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/respon\##
+        ses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/r\##
+        esponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/co\##
+        mponents/responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/\##
+        components/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate","tags":["sig\##
+        ning"],"summary":"The signature certificate and its holder (personal data; needs the sign PIN)."\##
+        ,"x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"sche\##
+        ma":{"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123","card\##
+        Id":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certificate, its fie\##
+        lds and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},\##
+        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertificate"}}}},"400"\##
+        :{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"\##
+        403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"\##
+        },"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses\##
+        /Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/\##
+        responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/co\##
+        mponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$re\##
+        f":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"post":{"operationId":"rea\##
+        dCardSignCertificate","tags":["signing"],"summary":"The signature certificate and its holder (pe\##
+        rsonal data; needs the sign PIN).","x-jpkid-access":"operator","requestBody":{"required":true,"c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"si\##
+        gn":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"desc\##
         ription":"The certificate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref"\##
         :"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/\##
         schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#\##
@@ -149,426 +171,418 @@ enum OpenAPIDocument {
         9":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLa\##
         rge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/response\##
         s/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/r\##
-        esponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/certificates\##
-        /sign":{"post":{"operationId":"readCardSignCertificate","tags":["signing"],"summary":"The signat\##
-        ure certificate and its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator"\##
-        ,"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"responses":{"200":{"descri\##
-        ption":"The certificate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"\##
-        #/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/c\##
-        omponents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
-        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
-        :{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarg\##
-        e"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/\##
-        PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/res\##
-        ponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/pins/{\##
-        kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components/p\##
-        arameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],"summary":"Verif\##
-        y a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"req\##
-        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"\##
-        examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The PIN was ri\##
-        ght; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
-        ents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/com\##
-        ponents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$r\##
-        ef":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"\##
-        422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBl\##
-        ocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
-        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/pins/{kind}/verify"\##
-        :{"parameters":[{"$ref":"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyCard\##
-        PIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-a\##
-        ccess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref"\##
-        :"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":\##
-        {"200":{"description":"The PIN was right; its counter afterwards.","content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses\##
-        /BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respo\##
-        nses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/re\##
-        sponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/com\##
-        ponents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":\##
-        {"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"}\##
-        ,"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeo\##
-        ut"}}}},"/v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/Re\##
-        aderID"},{"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN",\##
-        "tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transac\##
-        tion).","description":"Both PINs are checked locally first and must differ (`422 pin_format`). A\##
-        ny answer of\nthe card but success is `502 pin_change_failed`; its message says whether the curr\##
-        ent PIN\nstill stands. Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"requir\##
-        ed":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"\##
-        },"examples":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"descripti\##
-        on":"The PIN was changed; its counter afterwards.","content":{"application/json":{"schema":{"$re\##
-        f":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"}\##
-        ,"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidde\##
-        n"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Metho\##
-        dNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respo\##
-        nses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/co\##
-        mponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref\##
-        ":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/\##
-        card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ChangeKind"}],"post":{"\##
-        operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERE\##
-        NCE DATA once, in one transaction).","x-jpkid-access":"operator","requestBody":{"required":true,\##
-        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"exampl\##
-        es":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"description":"The \##
-        PIN was changed; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/com\##
-        ponents/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"\##
+        esponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/pins\##
+        /{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components\##
+        /parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],"summary":"Ver\##
+        ify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"r\##
+        equired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"}\##
+        ,"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses"\##
+        :{"200":{"description":"The PIN was right; its counter afterwards.","content":{"application/json\##
+        ":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/response\##
+        s/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/resp\##
+        onses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/r\##
+        esponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/co\##
+        mponents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423"\##
+        :{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"\##
+        },"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Time\##
+        out"}}}},"/v1/card/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/VerifyKin\##
+        d"}],"post":{"operationId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY a\##
+        fter the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
+        :{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"auth":{"v\##
+        alue":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":\##
+        "The PIN was right; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/\##
+        components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"\##
         $ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404"\##
         :{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllow\##
         ed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Payl\##
         oadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/\##
         responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/comp\##
         onents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{\##
-        id}/sign":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"rea\##
-        derSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sig\##
-        n key.","description":"PKCS#1 v1.5 over the DigestInfo, 256 bytes. jpkid verifies the card's sig\##
-        nature under\nthe key's certificate before answering; one that does not verify is `502 card_erro\##
-        r`\nand never passed on.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
-        :{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"\##
-        value":{"key":"auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"description":"The \##
-        signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}\##
-        },"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wrong\##
-        PIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/No\##
-        tFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/re\##
-        sponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/comp\##
-        onents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref\##
-        ":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504\##
-        ":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign"\##
-        ,"tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.",\##
-        "x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schem\##
-        a":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"\##
-        1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"description":"The signature.","content":{"app\##
-        lication/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"$ref":"#/componen\##
-        ts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/comp\##
-        onents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/c\##
-        omponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"\##
-        $ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessa\##
-        ble"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/C\##
-        ardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/res\##
-        ponses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$ref":"#/components/paramet\##
-        ers/ReaderID"}],"post":{"operationId":"readerAuthenticate","tags":["signing"],"summary":"Kiosk l\##
-        ogin in one call (signature, certificate chain, fresh challenge).","description":"`200` with `au\##
-        thenticated: true` only when the card's signature over SHA-256 of the\nchallenge verifies under \##
-        the auth certificate and that certificate is `trusted` now;\notherwise `trust` names the first c\##
-        heck that failed. PIN failures are errors.\n","x-jpkid-access":"operator","requestBody":{"requir\##
-        ed":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateReque\##
-        st"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The logi\##
-        n result.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRes\##
-        ult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/response\##
-        s/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
-        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
-        ents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":\##
-        "#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502"\##
-        :{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable\##
-        "},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operatio\##
-        nId":"cardAuthenticate","tags":["signing"],"summary":"Kiosk login in one call (signature, certif\##
-        icate chain, fresh challenge).","x-jpkid-access":"operator","requestBody":{"required":true,"cont\##
-        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples\##
-        ":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The login result.","co\##
-        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400"\##
-        :{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"\##
-        403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"\##
-        },"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses\##
-        /Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/\##
-        responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/co\##
-        mponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$re\##
-        f":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{"$ref":"#/c\##
-        omponents/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["card data"]\##
-        ,"summary":"Name, address, birth date, sex (and the my number when named) of the card-text AP.",\##
-        "description":"Verifies the card-text PIN and reads the fields asked for (default: all but `myNu\##
-        mber`,\nwhich is read only when `fields` names it). Personal data: `Cache-Control: no-store`.\n"\##
-        ,"x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"sche\##
-        ma":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"\##
-        }}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"\##
-        #/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
-        ts/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/compo\##
-        nents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref\##
-        ":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"42\##
-        2":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBloc\##
-        ked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/\##
-        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"\##
-        operationId":"readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (\##
-        and the my number when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"\##
-        required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextReq\##
-        uest"},"examples":{"default":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The \##
-        fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/component\##
+        id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/co\##
+        mponents/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["pins"],"summa\##
+        ry":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","description":\##
+        "Both PINs are checked locally first and must differ (`422 pin_format`). Any answer of\nthe card \##
+        but success is `502 pin_change_failed`; its message says whether the current PIN\nstill stands. \##
+        Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"examples":{"auth":{"\##
+        value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200\##
+        ":{"description":"The PIN was changed; its counter afterwards.","content":{"application/json":{"\##
+        schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses\##
+        /BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respo\##
+        nses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/re\##
+        sponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/com\##
+        ponents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":\##
+        {"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"}\##
+        ,"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeo\##
+        ut"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ChangeKind\##
+        "}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then \##
+        CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requestBody":{"re\##
+        quired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequ\##
+        est"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef012345\##
+        67"}}}}}},"responses":{"200":{"description":"The PIN was changed; its counter afterwards.","cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$r\##
+        ef":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":\##
+        {"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"40\##
+        5":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conf\##
+        lict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/respo\##
+        nses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compone\##
+        nts/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#\##
+        /components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"#/components/\##
+        parameters/ReaderID"}],"post":{"operationId":"readerSign","tags":["signing"],"summary":"Sign a d\##
+        igest (or data jpkid hashes) with the auth or sign key.","description":"PKCS#1 v1.5 over the Dig\##
+        estInfo, 256 bytes. jpkid verifies the card's signature under\nthe key's certificate before answ\##
+        ering; one that does not verify is `502 card_error`\nand never passed on.\n","x-jpkid-access":"o\##
+        perator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/compo\##
+        nents/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","data":"aGVsb\##
+        G8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The signature.\##
+        ","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"\##
+        $ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403\##
+        ":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"\##
+        405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Co\##
+        nflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/res\##
+        ponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compo\##
+        nents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":\##
+        "#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign","tags":["\##
+        signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.","x-jpkid-a\##
+        ccess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","dat\##
+        a":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The s\##
+        ignature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}}\##
+        ,"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongP\##
+        IN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/Not\##
+        Found"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/res\##
+        ponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compo\##
+        nents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref"\##
+        :"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504"\##
+        :{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$\##
+        ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","tags":["si\##
+        gning"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","de\##
+        scription":"`200` with `authenticated: true` only when the card's signature over SHA-256 of the\n\##
+        challenge verifies under the auth certificate and that certificate is `trusted` now;\notherwise \##
+        `trust` names the first check that failed. PIN failures are errors.\n","x-jpkid-access":"operato\##
+        r","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcd\##
+        ef01234567"}}}}}},"responses":{"200":{"description":"The login result.","content":{"application/\##
+        json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#/component\##
         s/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compo\##
         nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
         mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$\##
         ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessab\##
         le"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Ca\##
         rdFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/resp\##
-        onses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components/parameters/\##
-        ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"summary":"The face \##
-        photo and printed images of the card-face AP (PIN A or PIN B).","description":"Verifies PIN A (`\##
-        pinA`: the 12-digit my number) or PIN B (`pinB`: birth date YYMMDD,\nthe card's expiry year YYYY \##
-        and the 4-digit security code). With `part=photo` the answer\nis the raw JPEG 2000 photo. Person\##
-        al data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/comp\##
-        onents/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema"\##
-        :{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{"pinB":"9001022035\##
-        5678"}}}}}},"responses":{"200":{"description":"The card face (images base64), or with `part=phot\##
-        o` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"conte\##
-        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema\##
-        ":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadR\##
-        equest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/\##
-        Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/respons\##
-        es/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/componen\##
-        ts/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$re\##
-        f":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503\##
-        ":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}\##
-        }},"/v1/card/card-face":{"post":{"operationId":"readCardCardFace","tags":["card data"],"summary"\##
-        :"The face photo and printed images of the card-face AP (PIN A or PIN B).","x-jpkid-access":"ope\##
-        rator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"required":true,"co\##
-        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":\##
-        {"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The card face \##
-        (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/c\##
-        omponents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schem\##
-        as/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{\##
-        "$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"40\##
-        3":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},\##
-        "405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/C\##
-        onflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/re\##
-        sponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/comp\##
-        onents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref"\##
-        :"#/components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":"id","in":\##
-        "path","required":true,"description":"The reader's short id from `GET /v1/readers` (`r` and 6 he\##
-        x digits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"name":"refresh","in"\##
-        :"query","required":false,"description":"Read the whole card again instead of answering from the \##
-        cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true","false","1","0",""]}},"S\##
-        lot":{"name":"slot","in":"path","required":true,"description":"A certificate that needs no PIN (\##
-        the signature certificate has its own POST).","schema":{"type":"string","enum":["auth","auth-ca"\##
-        ,"sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema":{"type":"string",\##
-        "enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","required":true,"\##
-        description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text`, `juki` (4 d\##
-        igits).","schema":{"type":"string","enum":["auth","sign","card-text","juki"]}},"ChangeKind":{"na\##
-        me":"kind","in":"path","required":true,"schema":{"type":"string","enum":["auth","sign","card-tex\##
-        t"]}},"Part":{"name":"part","in":"query","required":false,"description":"`photo`: answer the fac\##
-        e photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"headers":{"NoStor\##
-        e":{"description":"Personal data is never cached.","schema":{"type":"string","pattern":"no-store\##
-        "}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON object, has \##
-        an unknown field, a key twice, a\nmissing field or a field of the wrong type; bad base64; a bad \##
-        query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining` trie\##
-        s are left.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error401"}}}}\##
-        ,"Forbidden":{"description":"`forbidden`: the caller's groups do not allow this request.","conte\##
-        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{"descr\##
-        iption":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`certificate_no\##
-        t_found`, `certificate_not_issued` (no signature certificate: a child's\ncard), `file_not_found`\##
-        .\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"Method\##
-        NotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the path's methods.",\##
-        "headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GET|POST\##
-        ))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}}},"Co\##
-        nflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (several cards, \##
-        `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `card_changed`\##
-        \n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_violation`, `ca\##
-        ncelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_availabl\##
-        e`, `pin_required`, `unsupported_card`,\n`application_not_found`, `reader_unsafe` (the reader do\##
-        es not power the card down; PIN\noperations on it are refused until it is unplugged or jpkid res\##
-        tarts; nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
-        as/Error409"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than \##
-        `maxBodyBytes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/componen\##
-        ts/schemas/Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the c\##
-        ard), `invalid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `\##
-        digestAlgorithm`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Erro\##
-        r422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the munici\##
-        pal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components/sch\##
-        emas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an unex\##
-        pected status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_apdu\##
-        `, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_unava\##
-        ilable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_deni\##
-        ed`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `p\##
-        csc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error502"}\##
-        }}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (anot\##
-        her program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or its dr\##
-        iver did not answer in time (after a\nright PIN when the request's time ran out: nothing else wa\##
-        s done). `outcome_unknown`: the\nPIN was sent but its answer did not come; a try may have been s\##
-        pent (no `remaining`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":["ve\##
-        rsion","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSecond\##
-        s":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"r\##
-        eaders":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties":fa\##
-        lse,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/components\##
-        /schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id","na\##
-        me","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"str\##
-        ing","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","reading",\##
-        "ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"descr\##
-        iption":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"},"unsafe":{"type":"o\##
-        bject","additionalProperties":false,"description":"Present when the reader was found not to powe\##
-        r the card down (a PIN stayed verified\nacross the power cycle ending a PIN session). PIN operat\##
-        ions on it are refused with\n`reader_unsafe` until it is unplugged or jpkid restarts. Independen\##
-        t of `state`.\n","required":["reason","since"],"properties":{"reason":{"type":"string"},"since":\##
-        {"type":"string","format":"date-time"}}}}},"ReaderUnsafeFlag":{"type":"boolean","const":true,"de\##
-        scription":"Present (true) when the check after this operation's power cycle found that the read\##
-        er\ndoes not power the card down. The rest of the answer is the card's own result.\n"},"Card":{"\##
-        type":"object","additionalProperties":false,"description":"What the daemon read from the card (n\##
-        o PIN needed, no personal data).","required":["cardId","kind","atr","certificates","pins"],"prop\##
-        erties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of t\##
-        he card (random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["m\##
-        y_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},\##
-        "atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},\##
-        "readAt":{"type":"string","format":"date-time","description":"Absent until the card has been rea\##
-        d."},"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"addi\##
-        tionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","property\##
-        Names":{"enum":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card\##
-        -face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"t\##
-        ype":"object","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256\##
-        Fingerprint","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"pr\##
-        operties":{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string\##
-        ","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"not\##
-        Before":{"type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"}\##
-        ,"expiryDate":{"type":"string","format":"date","description":"The last valid day","Japan time.":\##
-        null},"renewableFrom":{"type":"string","format":"date","description":"The first day of the renew\##
-        al window","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","\##
-        not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/Trus\##
-        tCode"},"revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation statu\##
-        s is open only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untr\##
-        usted_issuer","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINSt\##
-        atus":{"type":"object","additionalProperties":false,"required":["blocked","verified","available"\##
-        ],"properties":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when \##
-        the card has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before bloc\##
-        king; absent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"b\##
-        oolean"},"verified":{"type":"boolean"},"available":{"type":"boolean"}}},"VerifyResult":{"type":"\##
-        object","additionalProperties":false,"required":["result","pin"],"properties":{"readerUnsafe":{"\##
-        $ref":"#/components/schemas/ReaderUnsafeFlag"},"result":{"type":"string","const":"verified"},"pi\##
-        n":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalPro\##
-        perties":false,"required":["result","pin"],"properties":{"readerUnsafe":{"$ref":"#/components/sc\##
-        hemas/ReaderUnsafeFlag"},"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/component\##
-        s/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"The insertion this req\##
-        uest is meant for (`card.cardId`); another card answers `409\ncard_changed` and nothing is sent \##
-        to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttempt":{"type":["boolea\##
-        n","null"],"description":"Go on although only one try is left (a wrong PIN blocks the PIN)."},"P\##
-        INRequest":{"type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin":\##
-        {"type":"string","description":"auth, card-text, juki: 4 digits; sign: 6-16 of A-Z and 0-9. A ba\##
-        d format is `422 pin_format`."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAtt\##
-        empt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object",\##
-        "additionalProperties":false,"required":["pin","newPin"],"properties":{"pin":{"type":"string","d\##
-        escription":"The current PIN."},"newPin":{"type":"string","description":"The new PIN","same form\##
-        at":null,"different from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID"}\##
-        ,"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"typ\##
-        e":"object","additionalProperties":false,"required":["key","pin"],"description":"Exactly one of \##
-        `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"properties":{"d\##
-        igest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"properties":{"data":{"ty\##
-        pe":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","s\##
-        ign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"\##
-        digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",null],"desc\##
-        ription":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"base64","des\##
-        cription":"The digest, base64, of the algorithm's length."},"data":{"type":["string","null"],"co\##
-        ntentEncoding":"base64","description":"Data (base64, at least one byte) that jpkid hashes with t\##
-        he algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#\##
-        /components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additionalProperties"\##
-        :false,"required":["signature","digestAlgorithm","certificate"],"properties":{"readerUnsafe":{"$\##
-        ref":"#/components/schemas/ReaderUnsafeFlag"},"signature":{"type":"string","contentEncoding":"ba\##
-        se64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1"\##
-        ,"sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertifica\##
-        te":{"type":"object","additionalProperties":false,"required":["certificate","details","holder"],\##
-        "properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"certificate":{"$r\##
-        ef":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{\##
-        "type":"object","additionalProperties":false,"description":"Personal data from the certificate's \##
-        subject alternative name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"b\##
-        irthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"\##
-        type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"stri\##
-        ng","description":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEnco\##
-        ding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes \##
-        32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref"\##
-        :"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additional\##
-        Properties":false,"required":["authenticated","trust","revocationChecked","challenge","certifica\##
-        te","subject","serialNumber","notAfter","expiryDate"],"properties":{"readerUnsafe":{"$ref":"#/co\##
-        mponents/schemas/ReaderUnsafeFlag"},"authenticated":{"type":"boolean"},"trust":{"$ref":"#/compon\##
-        ents/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type\##
-        ":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","\##
-        description":"Absent when the card's signature did not verify (it is never passed on)."},"certif\##
-        icate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"s\##
-        tring","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{\##
-        "type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":fal\##
-        se,"required":["pin"],"properties":{"pin":{"type":"string","description":"The card-text PIN (4 d\##
-        igits)."},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNum\##
-        ber","name","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is re\##
-        ad only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$r\##
-        ef":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalPropert\##
-        ies":false,"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"myNumb\##
-        er":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string\##
-        "},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Se\##
-        x":{"type":"object","additionalProperties":false,"required":["code","name"],"properties":{"code"\##
-        :{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"t\##
-        ype":"string","enum":["male","female","not_applicable","not_known","other"]}}},"CardFaceRequest"\##
-        :{"type":"object","additionalProperties":false,"description":"Exactly one of `pinA` and `pinB` (\##
-        `null` counts as absent).","oneOf":[{"required":["pinA"],"properties":{"pinA":{"type":"string"},\##
-        "pinB":{"type":"null"}}},{"required":["pinB"],"properties":{"pinB":{"type":"string"},"pinA":{"ty\##
-        pe":"null"}}}],"properties":{"pinA":{"type":["string","null"],"description":"The 12-digit my num\##
-        ber."},"pinB":{"type":["string","null"],"description":"Birth date YYMMDD, expiry year YYYY, secu\##
-        rity code (14 digits)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{\##
-        "$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProp\##
-        erties":false,"required":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"r\##
-        eaderUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"photo":{"type":"string","contentE\##
-        ncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding"\##
-        :"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"bas\##
-        e64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"bas\##
-        e64","contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card sto\##
-        res it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex\##
-        "}}},"PEM":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object"\##
-        ,"additionalProperties":false,"description":"The `data:` of a server-sent event. No PIN, no pers\##
-        onal data.","required":["type","time"],"properties":{"type":{"type":"string","enum":["reader-add\##
-        ed","reader-removed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pi\##
-        n-blocked","pin-counter","reader-unsafe","pcsc-unavailable","pcsc-restored"]},"time":{"type":"st\##
-        ring","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{\##
-        "type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","e\##
-        num":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card-face-b"]}\##
-        ,"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","ju\##
-        ki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"descriptio\##
-        n":"`reader-added`, `reader-removed`, `reader-unsafe` (the reader does not power the card down).\##
-        ","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent\##
-        ":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event\##
-        "}],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: \##
-        the card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}]\##
-        ,"required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (\##
-        `remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `p\##
-        in-blocked` (`remaining: 0`), `pin-counter` (the counter\nread after an `outcome_unknown`: `rema\##
-        ining` tries left).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin\##
-        ","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or \##
-        came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The \##
-        client fell behind (or asked for events no longer kept); the stream ends.","type":"object","addi\##
-        tionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCo\##
-        de":{"type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","for\##
-        bidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_\##
-        found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_cha\##
-        nged","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_requ\##
-        ired","unsupported_card","application_not_found","payload_too_large","pin_format","invalid_diges\##
-        t","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_cer\##
-        tificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_deni\##
-        ed","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_un\##
-        available","card_busy","too_many_connections","timeout","card_unresponsive","outcome_unknown","r\##
-        eader_unsafe"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["code","\##
-        message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"stri\##
-        ng","description":"For people; never a PIN or personal data."},"remaining":{"type":"integer","mi\##
-        nimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."},"readerUnsafe":{"$ref\##
-        ":"#/components/schemas/ReaderUnsafeFlag"}}},"Error":{"type":"object","additionalProperties":fal\##
-        se,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Err\##
-        or400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
-        de":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pro\##
-        perties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Erro\##
-        r403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"cod\##
-        e":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"proper\##
-        ties":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_foun\##
-        d","certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/sc\##
-        hemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"E\##
-        rror409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"\##
-        code":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_r\##
-        eset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsupp\##
-        orted_card","application_not_found","reader_unsafe"]}}}}},"Error413":{"allOf":[{"$ref":"#/compon\##
-        ents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}\##
-        }}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
-        es":{"code":{"enum":["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$r\##
-        ef":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blo\##
-        cked"}}}}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"p\##
-        roperties":{"code":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","\##
-        invalid_certificate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","uns\##
-        upported_card","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","inval\##
-        id_parameter","no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/compone\##
-        nts/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","ca\##
-        rd_busy","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}\##
-        ],"properties":{"error":{"properties":{"code":{"enum":["timeout","card_unresponsive","outcome_un\##
-        known"]}}}}}}}}
+        onses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuthenticate","tags":["si\##
+        gning"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","x-\##
+        jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":\##
+        {"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","c\##
+        ardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login result.","c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400\##
+        ":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},\##
+        "403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound\##
+        "},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/response\##
+        s/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components\##
+        /responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/c\##
+        omponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$r\##
+        ef":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{"$ref":"#/\##
+        components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["card data"\##
+        ],"summary":"Name, address, birth date, sex (and the my number when named) of the card-text AP."\##
+        ,"description":"Verifies the card-text PIN and reads the fields asked for (default: all but `myN\##
+        umber`,\nwhich is read only when `fields` names it). Personal data: `Cache-Control: no-store`.\n\##
+        ","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"sch\##
+        ema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234\##
+        ","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The fields read."\##
+        ,"headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/jso\##
+        n":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/B\##
+        adRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respons\##
+        es/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/resp\##
+        onses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compo\##
+        nents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"\##
+        $ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"\##
+        503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout\##
+        "}}}},"/v1/card/card-text":{"post":{"operationId":"readCardCardText","tags":["card data"],"summa\##
+        ry":"Name, address, birth date, sex (and the my number when named) of the card-text AP.","x-jpki\##
+        d-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$r\##
+        ef":"#/components/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234","cardId\##
+        ":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The fields read.","headers\##
+        ":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"sche\##
+        ma":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest\##
+        "},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbid\##
+        den"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Met\##
+        hodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/res\##
+        ponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/\##
+        components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$r\##
+        ef":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v\##
+        1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"o\##
+        perationId":"readReaderCardFace","tags":["card data"],"summary":"The face photo and printed imag\##
+        es of the card-face AP (PIN A or PIN B).","description":"Verifies PIN A (`pinA`: the 12-digit my \##
+        number) or PIN B (`pinB`: birth date YYMMDD,\nthe card's expiry year YYYY and the 4-digit securi\##
+        ty code). With `part=photo` the answer\nis the raw JPEG 2000 photo. Personal data: `Cache-Contro\##
+        l: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Part\##
+        "}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components\##
+        /schemas/CardFaceRequest"},"examples":{"pinB":{"value":{"pinB":"90010220355678","cardId":"012345\##
+        6789abcdef01234567"}}}}}},"responses":{"200":{"description":"The card face (images base64), or w\##
+        ith `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoS\##
+        tore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"image\##
+        /jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/\##
+        responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compone\##
+        nts/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/comp\##
+        onents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$re\##
+        f":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable\##
+        "},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Card\##
+        Failure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/respon\##
+        ses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardCardFace","tags":["card da\##
+        ta"],"summary":"The face photo and printed images of the card-face AP (PIN A or PIN B).","x-jpki\##
+        d-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"requ\##
+        ired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest\##
+        "},"examples":{"pinB":{"value":{"pinB":"90010220355678","cardId":"0123456789abcdef01234567"}}}}}\##
+        },"responses":{"200":{"description":"The card face (images base64), or with `part=photo` the pho\##
+        to itself.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":\##
+        "string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"\##
+        401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"\##
+        },"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodN\##
+        otAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respons\##
+        es/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/comp\##
+        onents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":\##
+        "#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"compo\##
+        nents":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description":"The rea\##
+        der's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).","schema":\##
+        {"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"description":"Read \##
+        the whole card again instead of answering from the cache (`true`, `1` or empty).","schema":{"typ\##
+        e":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":tr\##
+        ue,"description":"A certificate that needs no PIN (the signature certificate has its own POST)."\##
+        ,"schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":\##
+        "query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}},"Verif\##
+        yKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 digits), `si\##
+        gn` (6-16 of A-Z and 0-9), `card-text`, `juki` (4 digits).","schema":{"type":"string","enum":["a\##
+        uth","sign","card-text","juki"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schem\##
+        a":{"type":"string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","req\##
+        uired":false,"description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"ty\##
+        pe":"string","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cac\##
+        hed.","schema":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description"\##
+        :"`bad_request`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing fi\##
+        eld or a field of the wrong type; bad base64; a bad query value or header.\n","content":{"applic\##
+        ation/json":{"schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wr\##
+        ong_pin`: the card refused the PIN; `remaining` tries are left.","content":{"application/json":{\##
+        "schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: th\##
+        e caller's groups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#\##
+        /components/schemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or c\##
+        ertificate slot), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signa\##
+        ture certificate: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema"\##
+        :{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allo\##
+        wed`; the `Allow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema"\##
+        :{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"sch\##
+        ema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state for\##
+        bids it: `no_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being \##
+        read, or unreadable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothin\##
+        g was sent), `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; s\##
+        end\n`confirmFinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`ap\##
+        plication_not_found`, `reader_unsafe` (the reader does not power the card down; PIN\noperations \##
+        on it are refused until it is unplugged or jpkid restarts; nothing was sent).\n","content":{"app\##
+        lication/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"descrip\##
+        tion":"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","conten\##
+        t":{"application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"d\##
+        escription":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does not \##
+        fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`).\n","content":{"applicatio\##
+        n/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`pin_\##
+        blocked`: the PIN is blocked (reset it at the municipal office); it was not sent.","content":{"a\##
+        pplication/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"descripti\##
+        on":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signature that\ndoe\##
+        s not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate`, \##
+        `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, `u\##
+        nsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffer`\##
+        , `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/json\##
+        ":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_unav\##
+        ailable` (pcscd is not running) or `card_busy` (another program holds the card).","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description":"\##
+        `timeout` or `card_unresponsive`: the card or its driver did not answer in time (after a\nright \##
+        PIN when the request's time ran out: nothing else was done). `outcome_unknown`: the\nPIN was sen\##
+        t but its answer did not come; a try may have been spent (no `remaining`).\n","content":{"applic\##
+        ation/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"type":"\##
+        object","additionalProperties":false,"required":["version","uptimeSeconds","pcsc","readers"],"pr\##
+        operties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcsc":{"t\##
+        ype":"string","enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}}},"Re\##
+        aderList":{"type":"object","additionalProperties":false,"required":["readers"],"properties":{"re\##
+        aders":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":"objec\##
+        t","additionalProperties":false,"required":["id","name","state"],"properties":{"id":{"type":"str\##
+        ing","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader name."}\##
+        ,"state":{"type":"string","enum":["empty","reading","ready","error","unsupported_card"]},"card":\##
+        {"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`.","$ref":"#/\##
+        components/schemas/ErrorDetail"},"unsafe":{"type":"object","additionalProperties":false,"descrip\##
+        tion":"Present when the reader was found not to power the card down (a PIN stayed verified\nacro\##
+        ss the power cycle ending a PIN session). PIN operations on it are refused with\n`reader_unsafe` \##
+        until it is unplugged or jpkid restarts. Independent of `state`.\n","required":["reason","since"\##
+        ],"properties":{"reason":{"type":"string"},"since":{"type":"string","format":"date-time"}}}}},"R\##
+        eaderUnsafeFlag":{"type":"boolean","const":true,"description":"Present (true) when the check aft\##
+        er this operation's power cycle found that the reader\ndoes not power the card down. The rest of \##
+        the answer is the card's own result.\n"},"Card":{"type":"object","additionalProperties":false,"d\##
+        escription":"What the daemon read from the card (no PIN needed, no personal data).","required":[\##
+        "cardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"\##
+        ^[0-9a-f]{24}$","description":"This insertion of the card (random, new each time it is placed on \##
+        the reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","\##
+        non_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( \##
+        [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","\##
+        description":"Absent until the card has been read."},"certificates":{"type":"object","propertyNa\##
+        mes":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/\##
+        Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki"\##
+        ,"card-text-a","card-text-b","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/com\##
+        ponents/schemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"requ\##
+        ired":["subject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate"\##
+        ,"renewableFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":\##
+        {"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{\##
+        "type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"\##
+        notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","\##
+        description":"The last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":\##
+        "date","description":"The first day of the renewal window","Japan time.":null},"status":{"type":\##
+        "string","enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"inte\##
+        ger"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","c\##
+        onst":false,"description":"JPKI revocation status is open only to registered verifiers."}}},"Tru\##
+        stCode":{"type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_sig\##
+        nature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":fa\##
+        lse,"required":["blocked","verified","available"],"properties":{"remaining":{"type":"integer","m\##
+        inimum":0,"description":"Tries left; absent when the card has no such PIN."},"max":{"type":"inte\##
+        ger","minimum":1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum \##
+        the card does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"availabl\##
+        e":{"type":"boolean"}}},"VerifyResult":{"type":"object","additionalProperties":false,"required":\##
+        ["result","pin"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"\##
+        result":{"type":"string","const":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"\##
+        PINChangeResult":{"type":"object","additionalProperties":false,"required":["result","pin"],"prop\##
+        erties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"result":{"type":"strin\##
+        g","const":"changed"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":"string\##
+        ","description":"The insertion this request is meant for (`card.cardId`); another card answers `\##
+        409\ncard_changed` and nothing is sent to it. Required (since 0.2): a request without it is\n`40\##
+        0 bad_request` naming the field.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"descripti\##
+        on":"Go on although only one try is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"o\##
+        bject","additionalProperties":false,"required":["pin","cardId"],"properties":{"pin":{"type":"str\##
+        ing","description":"auth, card-text, juki: 4 digits; sign: 6-16 of A-Z and 0-9. A bad format is \##
+        `422 pin_format`."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref\##
+        ":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additionalP\##
+        roperties":false,"required":["pin","newPin","cardId"],"properties":{"pin":{"type":"string","desc\##
+        ription":"The current PIN."},"newPin":{"type":"string","description":"The new PIN","same format"\##
+        :null,"different from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"c\##
+        onfirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":\##
+        "object","additionalProperties":false,"required":["key","pin","cardId"],"description":"Exactly o\##
+        ne of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"propertie\##
+        s":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"properties":{"data\##
+        ":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum":["au\##
+        th","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"stri\##
+        ng"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",null]\##
+        ,"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"base64\##
+        ","description":"The digest, base64, of the algorithm's length."},"data":{"type":["string","null\##
+        "],"contentEncoding":"base64","description":"Data (base64, at least one byte) that jpkid hashes \##
+        with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$r\##
+        ef":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additionalPrope\##
+        rties":false,"required":["signature","digestAlgorithm","certificate"],"properties":{"readerUnsaf\##
+        e":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"signature":{"type":"string","contentEncodin\##
+        g":"base64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":[\##
+        "sha1","sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCer\##
+        tificate":{"type":"object","additionalProperties":false,"required":["certificate","details","hol\##
+        der"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"certificate\##
+        ":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"hol\##
+        der":{"type":"object","additionalProperties":false,"description":"Personal data from the certifi\##
+        cate's subject alternative name.","properties":{"name":{"type":"string"},"address":{"type":"stri\##
+        ng"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequ\##
+        est":{"type":"object","additionalProperties":false,"required":["pin","cardId"],"properties":{"pi\##
+        n":{"type":"string","description":"The auth PIN (4 digits)."},"challenge":{"type":["string","nul\##
+        l"],"contentEncoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Without \##
+        it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalA\##
+        ttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"obje\##
+        ct","additionalProperties":false,"required":["authenticated","trust","revocationChecked","challe\##
+        nge","certificate","subject","serialNumber","notAfter","expiryDate"],"properties":{"readerUnsafe\##
+        ":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"authenticated":{"type":"boolean"},"trust":{"\##
+        $ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"ch\##
+        allenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEncod\##
+        ing":"base64","description":"Absent when the card's signature did not verify (it is never passed \##
+        on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNumb\##
+        er":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},\##
+        "expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additionalP\##
+        roperties":false,"required":["pin","cardId"],"properties":{"pin":{"type":"string","description":\##
+        "The card-text PIN (4 digits)."},"fields":{"type":["array","null"],"minItems":1,"items":{"type":\##
+        "string","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but \##
+        `myNumber`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"co\##
+        nfirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"obj\##
+        ect","additionalProperties":false,"properties":{"readerUnsafe":{"$ref":"#/components/schemas/Rea\##
+        derUnsafeFlag"},"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"a\##
+        ddress":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/compone\##
+        nts/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false,"required":["code","name\##
+        "],"properties":{"code":{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, \##
+        `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applicable","not_known","other"\##
+        ]}}},"CardFaceRequest":{"type":"object","additionalProperties":false,"required":["cardId"],"desc\##
+        ription":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required":["pi\##
+        nA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"prope\##
+        rties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["string\##
+        ","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"description\##
+        ":"Birth date YYMMDD, expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/compone\##
+        nts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}}\##
+        ,"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","addre\##
+        ssImage","birthDate","sex"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUns\##
+        afeFlag"},"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"n\##
+        ameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"addressIm\##
+        age":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeIm\##
+        age":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"t\##
+        ype":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"stri\##
+        ng"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"string","pattern":"^-----BEGIN C\##
+        ERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"description":"The `da\##
+        ta:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"properties":\##
+        {"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","card-ready","c\##
+        ard-removed","pin-verified","pin-failed","pin-blocked","pin-counter","reader-unsafe","pcsc-unava\##
+        ilable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"string\##
+        ","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pattern"\##
+        :"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","card-text-a"\##
+        ,"card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"kind":{\##
+        "type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki\##
+        _application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`, `reader-unsafe\##
+        ` (the reader does not power the card down).","allOf":[{"$ref":"#/components/schemas/Event"}],"r\##
+        equired":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`.",\##
+        "allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},"Ca\##
+        rdReadyEvent":{"description":"`card-ready`: the card has been read; `kind` says what it is.","al\##
+        lOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind"]}\##
+        ,"PINEvent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/B), \##
+        `pin-failed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`), `pin-counter` (the coun\##
+        ter\nread after an `outcome_unknown`: `remaining` tries left).\n","allOf":[{"$ref":"#/components\##
+        /schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavai\##
+        lable`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/components/schemas/E\##
+        vent"}]},"OverflowEvent":{"description":"The client fell behind (or asked for events no longer k\##
+        ept); the stream ends.","type":"object","additionalProperties":false,"required":["type"],"proper\##
+        ties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A stable error \##
+        code.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","certificate_n\##
+        ot_found","certificate_not_issued","file_not_found","method_not_allowed","no_card","ambiguous_ca\##
+        rd","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","cancelled",\##
+        "final_attempt","pin_not_available","pin_required","unsupported_card","application_not_found","p\##
+        ayload_too_large","pin_format","invalid_digest","pin_blocked","card_error","malformed_response",\##
+        "malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable",\##
+        "no_readers","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid\##
+        _parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","time\##
+        out","card_unresponsive","outcome_unknown","reader_unsafe"]},"ErrorDetail":{"type":"object","add\##
+        itionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/component\##
+        s/schemas/ErrorCode"},"message":{"type":"string","description":"For people; never a PIN or perso\##
+        nal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` \##
+        and `final_attempt`."},"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"}}},"Error"\##
+        :{"type":"object","additionalProperties":false,"required":["error"],"properties":{"error":{"$ref\##
+        ":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error\##
+        "}],"properties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":\##
+        [{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"propert\##
+        ies":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"\##
+        }],"properties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"\##
+        $ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_f\##
+        ound","unknown_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"\##
+        Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{\##
+        "code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Err\##
+        or"}],"properties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_\##
+        ready","card_removed","card_changed","card_reset","sharing_violation","cancelled","final_attempt\##
+        ","pin_not_available","pin_required","unsupported_card","application_not_found","reader_unsafe"]\##
+        }}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"proper\##
+        ties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schem\##
+        as/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","\##
+        bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"er\##
+        ror":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/component\##
+        s/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_\##
+        response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_una\##
+        vailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","\##
+        not_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}\##
+        }}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
+        ies":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"a\##
+        llOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum\##
+        ":["timeout","card_unresponsive","outcome_unknown"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)
