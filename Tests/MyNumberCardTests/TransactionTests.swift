@@ -24,7 +24,7 @@ struct TransactionTests {
 
     struct FixtureTimeout: Error { let what: String }
 
-    @Test func everyPINOperationEndsWithAResetAndEveryOtherLeavesTheCard() async throws {
+    @Test func everyPINOperationEndsWithAPowerCycleAndEveryOtherLeavesTheCard() async throws {
         let (sim, _) = try Fixtures.card()
         let transport = InterceptingTransport(SimulatedCardTransport(card: sim))
         let card = MyNumberCard(transport: transport)
@@ -39,7 +39,7 @@ struct TransactionTests {
         #expect(transport.endings.suffix(3) == [.unpowerCard, .unpowerCard, .unpowerCard])
     }
 
-    @Test func operationsThatFailHalfwayEndWithAResetToo() async throws {
+    @Test func operationsThatFailHalfwayEndWithAPowerCycleToo() async throws {
         let (sim, _) = try Fixtures.card { $0.triesLeft = ["auth": 1] }
         let transport = InterceptingTransport(SimulatedCardTransport(card: sim))
         let card = MyNumberCard(transport: transport)
