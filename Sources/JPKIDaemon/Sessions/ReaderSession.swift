@@ -432,7 +432,7 @@ public actor ReaderSession {
             logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
             return result
         } catch {
-            let readerUnsafe = powerCycleChecked(card.takePowerCycleCheck(), kind: kind)
+            powerCycleChecked(card.takePowerCycleCheck(), kind: kind)
             metrics.pinOperationFailed(kind, error, wasBlocked: snapshot?.summary.pin(kind)?.isBlocked ?? false)
             switch error {
             case CardError.wrongPIN(_, let left):
@@ -459,11 +459,7 @@ public actor ReaderSession {
                     "pin operation failed",
                     metadata: ["pin": "\(kind.rawValue)", "code": "\(APIError.from(error).code)"])
             }
-            if readerUnsafe {
-                var api = APIError.from(error)
-                api.readerUnsafe = true
-                throw api
-            }
+            // The card's own error goes on as it is; the API adds `readerUnsafe` (OperationReport).
             throw error
         }
     }
