@@ -76,9 +76,14 @@ public struct APIHandler: Sendable {
     }
 
     public func handle(_ request: APIRequest) async -> APIResponse {
+        await handle(request, APIRoute.match(request.method, request.path))
+    }
+
+    /// The same, with what the request's method and path found in the route table.
+    func handle(_ request: APIRequest, _ match: APIRoute.Match) async -> APIResponse {
         let response: APIResponse
         do {
-            response = try await route(request)
+            response = try await route(request, match)
         } catch {
             response = .error(APIError.from(error))
         }
@@ -93,11 +98,11 @@ public struct APIHandler: Sendable {
         return response
     }
 
-    private func route(_ request: APIRequest) async throws -> APIResponse {
+    private func route(_ request: APIRequest, _ match: APIRoute.Match) async throws -> APIResponse {
         // Only what the route table has is dispatched (docs/openapi.yaml lists the same routes).
         let route: APIRoute
         let parameters: [String: String]
-        switch APIRoute.match(request.method, request.path) {
+        switch match {
         case .found(let found, let values): (route, parameters) = (found, values)
         case .methodNotAllowed(let methods): throw Self.methodNotAllowed(request.method, methods)
         case .notFound: throw APIError.notFound("no such path: \(Self.quote(request.path))")
