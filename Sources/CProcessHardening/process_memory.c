@@ -11,6 +11,8 @@ int jpkid_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
 int jpkid_malloc_trim(void) { return malloc_trim(0); }
 
+unsigned long jpkid_heap_in_use(void) { return (unsigned long)mallinfo2().uordblks; }
+
 static int has_text_relocations(const struct dl_phdr_info *info) {
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];

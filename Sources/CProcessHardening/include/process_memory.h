@@ -10,6 +10,9 @@ int jpkid_malloc_arena_max(int arenas);
 /// Returns free heap memory to the system (malloc_trim(0)). Returns 1 if some was released.
 int jpkid_malloc_trim(void);
 
+/// Bytes of heap in use (allocated and not freed), over all arenas (mallinfo2's uordblks).
+unsigned long jpkid_heap_in_use(void);
+
 /// Drops this process's mappings of its executable's read-only, executable segment (code,
 /// symbols, unwind tables): clean pages of the file, which the kernel maps in 64 KiB runs around
 /// every page start-up touches. The page cache keeps them; a page used again is mapped again on
