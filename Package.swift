@@ -144,7 +144,8 @@ let package = Package(
         .executableTarget(
             name: "jpki-bench",
             dependencies: [
-                "CardSimulator", "MyNumberCard", "PCSC", "JPKIAPI", "JPKIDaemon", "JPKIDaemonSimulation", "CProcessHardening",
+                "CardSimulator", "MyNumberCard", "PCSC", "JPKIAPI", "JPKIDaemon", "JPKIDaemonSimulation",
+                "CProcessHardening",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
