@@ -30,8 +30,17 @@ struct Soak: AsyncParsableCommand {
     @Option(help: "Print RSS every this many cycles (0: only before and after).")
     var every = 1000
 
+    @Option(
+        help: """
+            Seconds to wait after the cycles before the last figures: a card read's timeout timer \
+            (cardTimeoutSeconds) holds its task until it would have fired, even when cancelled.
+            """)
+    var settle = 0.0
+
     func validate() throws {
-        guard cycles > 0, warmup >= 0, every >= 0 else { throw ValidationError("cycles > 0, warmup and every >= 0") }
+        guard cycles > 0, warmup >= 0, every >= 0, settle >= 0 else {
+            throw ValidationError("cycles > 0; warmup, every and settle >= 0")
+        }
     }
 
     func run() async throws {
@@ -79,6 +88,10 @@ struct Soak: AsyncParsableCommand {
         }
         if warmup == 0 { (before, heapBefore) = (Self.rssKiB(), jpkid_heap_in_use()) }
         let seconds = Double((ContinuousClock.now - start).components.seconds)
+        if settle > 0 {
+            print("soak cycles=\(cycles) rss_kib=\(Self.rssKiB()) heap_in_use=\(jpkid_heap_in_use()) (before settling)")
+            try await Task.sleep(for: .seconds(settle))
+        }
         print(
             "soak cycles=\(cycles) seconds=\(Int(seconds)) rss_before_kib=\(before) rss_after_kib=\(Self.rssKiB())"
                 + " heap_in_use_before=\(heapBefore) heap_in_use_after=\(jpkid_heap_in_use())")
