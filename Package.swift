@@ -144,7 +144,9 @@ let package = Package(
         .executableTarget(
             name: "jpki-bench",
             dependencies: [
-                "CardSimulator", "MyNumberCard", "PCSC",
+                "CardSimulator", "MyNumberCard", "PCSC", "JPKIAPI", "JPKIDaemon", "JPKIDaemonSimulation",
+                "CProcessHardening",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

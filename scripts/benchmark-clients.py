@@ -2,13 +2,17 @@
 """Small clients for scripts/benchmark.sh (prints figures, asserts nothing).
 
   notify PATH                 bind a systemd NOTIFY_SOCKET at PATH; print the wall time of READY=1
-  hold SOCKET PATH N          open N connections, GET PATH on each, wait for the first bytes of every
-                              answer, print "open OK FAILED", then hold them until killed (at most 10 min)
+  hold SOCKET PATH N [P]      open N connections from P processes (default 1; each its share, so a
+                              per-process cap of the server counts each), GET PATH on each, wait for the
+                              first bytes of every answer, print "open OK FAILED", then hold them until
+                              killed (at most 10 min; killing the first process ends them all)
   events SOCKET               GET /v1/events; print "subscribed" once the stream answers, then
                               "TIME TYPE" for every event as it arrives
 Times are time.time() (wall clock, as bash's $EPOCHREALTIME). Every wait is bounded.
 """
+import os
 import select
+import signal
 import socket
 import sys
 import time
@@ -30,9 +34,10 @@ def notify(path):
             return
 
 
-def hold(path, target, count):
+def open_and_wait(path, target, count):
+    """Opens `count` connections, sends the request on each, waits for every answer's first bytes;
+    returns (the sockets, how many answered 200)."""
     conns = []
-    failed = 0
     for _ in range(count):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -40,7 +45,6 @@ def hold(path, target, count):
             s.sendall(request(target))
             conns.append(s)
         except OSError:
-            failed += 1
             s.close()
     pending = {s.fileno(): s for s in conns}
     first = {}
@@ -49,9 +53,46 @@ def hold(path, target, count):
         ready, _, _ = select.select(list(pending), [], [], 1)
         for fd in ready:
             first[fd] = pending.pop(fd).recv(64)
-    ok = sum(1 for data in first.values() if data.startswith(b"HTTP/1.1 200"))
+    return conns, sum(1 for data in first.values() if data.startswith(b"HTTP/1.1 200"))
+
+
+def hold(path, target, count, processes=1):
+    children = []
+    read_end, write_end = os.pipe()
+    for index in range(processes):
+        share = count // processes + (1 if index < count % processes else 0)
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            conns, ok = open_and_wait(path, target, share)
+            os.write(write_end, f"{ok}\n".encode())
+            time.sleep(600)  # until the parent is killed (it kills us)
+            os._exit(0)
+        children.append(pid)
+    os.close(write_end)
+
+    def end(*_):
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, end)
+    signal.signal(signal.SIGINT, end)
+    reports = b""
+    with os.fdopen(read_end, "rb") as pipe:
+        deadline = time.monotonic() + 60
+        while reports.count(b"\n") < processes and time.monotonic() < deadline:
+            chunk = pipe.read1(4096) if select.select([pipe], [], [], 1)[0] else b""
+            if chunk == b"" and select.select([pipe], [], [], 0)[0]:
+                break  # every child closed its end
+            reports += chunk
+    ok = sum(int(line) for line in reports.split())
     print(f"open {ok} {count - ok}", flush=True)
     time.sleep(600)  # until the caller kills us
+    end()
 
 
 def events(path):
@@ -80,7 +121,7 @@ if __name__ == "__main__":
     if command == "notify":
         notify(args[0])
     elif command == "hold":
-        hold(args[0], args[1], int(args[2]))
+        hold(args[0], args[1], int(args[2]), int(args[3]) if len(args) > 3 else 1)
     elif command == "events":
         events(args[0])
     else:

@@ -6,16 +6,22 @@
 # socket, the same response bytes from a file) measured by the same load generator
 # (`jpki-bench load`), and OpenSC's pkcs15-tool on the same simulated card.
 #
-#   sudo scripts/benchmark.sh        env: DURATION=10 (seconds per load run), CONNECTIONS=64, STREAMS=500
+#   sudo scripts/benchmark.sh        env: DURATION=10 (seconds per load run), CONNECTIONS=32, STREAMS=500,
+#                                    STREAM_CLIENTS=20, RUNS=3, STARTS=5
 #
-# Needs root (packages, the harness's namespace). After the build it runs about two minutes.
+# The load runs RUNS times, jpkid and nginx side by side each time; the table gives the median run
+# (and the load average of each). The default configuration's per-client cap (32) holds: the load
+# is 32 connections from one process, the STREAMS event streams come from STREAM_CLIENTS processes.
+# jpkid is started STARTS times for the time to READY=1 (the median and the slowest).
+# Needs root (packages, the harness's namespace). After the build it runs about three minutes.
 # Progress goes to stderr, the table to stdout. A step that fails shows "failed" in its cell.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
 export LANG=C.UTF-8
 unset LC_ALL LC_NUMERIC
-export DURATION=${DURATION:-10} CONNECTIONS=${CONNECTIONS:-64} STREAMS=${STREAMS:-500}
+export DURATION=${DURATION:-10} CONNECTIONS=${CONNECTIONS:-32} STREAMS=${STREAMS:-500}
+export STREAM_CLIENTS=${STREAM_CLIENTS:-20} RUNS=${RUNS:-3} STARTS=${STARTS:-5}
 log() { echo "benchmark: $*" >&2; }
 
 if [ "${1:-}" != --measure ]; then
@@ -63,6 +69,9 @@ ulimit -n 8192 2>/dev/null || true
 
 # Helpers. Every wait is bounded; a figure that cannot be taken stays "failed".
 ms1() { awk -v v="$1" 'BEGIN { printf "%.1f", v }'; }
+ms2() { awk -v v="$1" 'BEGIN { printf "%.2f", v }'; }
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "failed" }'; }
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 rss_kib() { # pids: the sum of their VmRSS in KiB
     local pid
@@ -106,7 +115,7 @@ print(ready[0] if ready else "")' 2>/dev/null)
     return 1
 }
 hold() { # socket path -> sets hold_pid; waits until every connection has its first answer bytes
-    "${clients[@]}" hold "$1" "$2" "$STREAMS" >"$work/hold.out" 2>&1 &
+    "${clients[@]}" hold "$1" "$2" "$STREAMS" "$STREAM_CLIENTS" >"$work/hold.out" 2>&1 &
     hold_pid=$!
     pids+=("$hold_pid")
     held=$(wait_line "$work/hold.out" '^open' 60 | awk '{ print $2 }')
@@ -131,7 +140,8 @@ reinsert() { # [jpki-sim options]: removes the card, inserts it again and waits 
 for v in deb_size jpkid_size jpkictl_size nginx_deb nginx_size card_inproc card_pcscd pins_ms pins_apdus \
     certs_ms certs_apdus start_ms readers rss_idle rss_streams held_jpkid insert_ms insert_apdus refresh_apdus \
     nginx_rss_idle nginx_rss_conns held_nginx jpkid_rps nginx_rps share jpkid_lat nginx_lat body_bytes \
-    jpkid_errors nginx_errors slow_p99 slow_refreshes refresh_ms slow_errors; do
+    jpkid_errors nginx_errors slow_p99 slow_refreshes refresh_ms slow_errors per_stream nginx_per_conn p99_ratio \
+    load_idle load_streams load_nginx_idle load_nginx_conns load_start start_all runs_all; do
     printf -v "$v" failed
 done
 
@@ -170,39 +180,62 @@ read -r pins_ms pins_apdus < <(opensc pins --list-pins)
 read -r certs_ms certs_apdus < <(opensc certs --list-certificates)
 
 # ---- jpkid: start, idle, event streams, insertion ----
-# The packaged configuration, with room for the load's 64 connections and the 500 streams from one
-# client process: maxConnections, maxConnectionsPerUser and maxEventStreamsPerUser (default 256, 32, 8) raised to 1024.
+# The packaged configuration with room for the STREAMS event streams, all from root: maxConnections,
+# maxConnectionsPerUser and maxEventStreamsPerUser (default 256, 32, 8) raised to 1024. The load's
+# CONNECTIONS connections come from one process, the streams from STREAM_CLIENTS processes.
+raised="maxConnections, maxConnectionsPerUser and maxEventStreamsPerUser 1024"
 python3 - "$work/pkg/etc/jpkid/jpkid.json" "$work/jpkid.json" "$sock" <<'PY'
 import json, os, sys
 config = json.load(open(sys.argv[1])) if os.path.exists(sys.argv[1]) else {}
 config.update(socket=sys.argv[3], maxConnections=1024, maxConnectionsPerUser=1024, maxEventStreamsPerUser=1024)
 json.dump(config, open(sys.argv[2], "w"))
 PY
-log "jpkid: start to READY=1"
-"${clients[@]}" notify "$work/notify.sock" >"$work/notify.out" 2>&1 &
-pids+=($!)
-wait_line "$work/notify.out" '^listening' >/dev/null
-t0=$EPOCHREALTIME
-# As the unit runs it (MALLOC_ARENA_MAX=2), but as root and without the groups.
-NOTIFY_SOCKET=$work/notify.sock MALLOC_ARENA_MAX=2 "$jpkid" --config "$work/jpkid.json" \
-    --status-group "" --operator-group "" >>"$work/jpkid.log" 2>&1 &
-jpkid_pid=$!
-pids+=("$jpkid_pid")
-ready_at=$(wait_line "$work/notify.out" '^[0-9]' 30) && start_ms=$(ms_between "$t0" "$ready_at")
-[ "$start_ms" = failed ] && tail -20 "$work/jpkid.log" >&2
+start_jpkid() { # starts jpkid: sets jpkid_pid, and started_ms (from exec to READY=1); fails without READY=1
+    local t0 ready_at
+    rm -f "$work/notify.sock"
+    "${clients[@]}" notify "$work/notify.sock" >"$work/notify.out" 2>&1 &
+    pids+=($!)
+    wait_line "$work/notify.out" '^listening' >/dev/null || return 1
+    t0=$EPOCHREALTIME
+    # As the unit runs it (MALLOC_ARENA_MAX=2), but as root and without the groups.
+    NOTIFY_SOCKET=$work/notify.sock MALLOC_ARENA_MAX=2 "$jpkid" --config "$work/jpkid.json" \
+        --status-group "" --operator-group "" >>"$work/jpkid.log" 2>&1 &
+    jpkid_pid=$!
+    pids+=("$jpkid_pid")
+    ready_at=$(wait_line "$work/notify.out" '^[0-9]' 30) || { tail -20 "$work/jpkid.log" >&2; return 1; }
+    started_ms=$(ms_between "$t0" "$ready_at")
+}
+log "jpkid: start to READY=1 ($STARTS times)"
+load_start=$(loadavg)
+starts=()
+for i in $(seq "$STARTS"); do
+    start_jpkid || break
+    starts+=("$started_ms")
+    if [ "$i" -lt "$STARTS" ]; then kill "$jpkid_pid"; wait "$jpkid_pid" 2>/dev/null; fi
+done
+if [ ${#starts[@]} -eq "$STARTS" ]; then
+    start_ms="$(printf '%s\n' "${starts[@]}" | median) ms, slowest $(printf '%s\n' "${starts[@]}" | sort -n | tail -1) ms"
+    start_all="${starts[*]}"
+fi
 
 if reader_id=$(ready_reader); then
     readers=$(api /v1/readers | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["readers"]))')
     mark=$(trace_lines)
     api "/v1/readers/$reader_id?refresh=1" >/dev/null && refresh_apdus=$(($(trace_lines) - mark))
     sleep 2 # idle: let the start's allocations settle
-    rss_idle=$(mib "$(rss_kib "$jpkid_pid")")
+    idle_kib=$(rss_kib "$jpkid_pid")
+    rss_idle=$(mib "$idle_kib")
+    load_idle=$(loadavg)
 
-    log "jpkid: RSS with $STREAMS open event streams"
+    log "jpkid: RSS with $STREAMS open event streams from $STREAM_CLIENTS processes"
     hold "$sock" /v1/events
     held_jpkid=$held
     sleep 1
-    rss_streams=$(mib "$(rss_kib "$jpkid_pid")")
+    streams_kib=$(rss_kib "$jpkid_pid")
+    rss_streams=$(mib "$streams_kib")
+    load_streams=$(loadavg)
+    [ "${held:-0}" -gt 0 ] && per_stream=$(awk -v a="$idle_kib" -v b="$streams_kib" -v n="$held" \
+        'BEGIN { printf "%.1f KiB", (b - a) / n }')
     unhold
 
     log "jpkid: insertion to card-ready (3 times)"
@@ -253,29 +286,55 @@ for _ in $(seq 100); do [ -S "$work/nginx.sock" ] && break; sleep 0.1; done
 if [ -S "$work/nginx.sock" ]; then
     nginx_procs() { echo "$nginx_pid" $(pgrep -P "$nginx_pid"); }
     sleep 1
-    nginx_rss_idle=$(mib "$(rss_kib $(nginx_procs))")
+    nginx_idle_kib=$(rss_kib $(nginx_procs))
+    nginx_rss_idle=$(mib "$nginx_idle_kib")
+    load_nginx_idle=$(loadavg)
     hold "$work/nginx.sock" /v1/readers
     held_nginx=$held
     sleep 1
-    nginx_rss_conns=$(mib "$(rss_kib $(nginx_procs))")
+    nginx_conns_kib=$(rss_kib $(nginx_procs))
+    nginx_rss_conns=$(mib "$nginx_conns_kib")
+    load_nginx_conns=$(loadavg)
+    [ "${held:-0}" -gt 0 ] && nginx_per_conn=$(awk -v a="$nginx_idle_kib" -v b="$nginx_conns_kib" -v n="$held" \
+        'BEGIN { printf "%.1f KiB", (b - a) / n }')
     unhold
 else
     log "nginx did not start"; cat "$work/nginx/logs/error.log" >&2
 fi
 
-# ---- Cached GET /v1/readers under load: jpkid, then nginx ----
-log "load: GET /v1/readers, $CONNECTIONS connections, $DURATION s each on jpkid and nginx"
-"$bin/jpki-bench" load --socket "$sock" --label jpkid --socket "$work/nginx.sock" --label nginx \
-    --connections "$CONNECTIONS" --duration "$DURATION" >"$work/load.txt" 2>&1
-cat "$work/load.txt" >&2
+# ---- Cached GET /v1/readers under load: jpkid, then nginx, RUNS times; the median run ----
+# Each run loads jpkid, then nginx, from one client process (the same generator): the two figures
+# of a run share the machine's load of the moment. The run with the median share is reported.
+runs_all=""
+for run in $(seq "$RUNS"); do
+    log "load run $run/$RUNS: GET /v1/readers, $CONNECTIONS connections, $DURATION s each on jpkid and nginx"
+    before=$(loadavg)
+    "$bin/jpki-bench" load --socket "$sock" --label jpkid --socket "$work/nginx.sock" --label nginx \
+        --connections "$CONNECTIONS" --duration "$DURATION" >"$work/load$run.txt" 2>&1
+    echo "loadavg $before $(loadavg)" >>"$work/load$run.txt"
+    cat "$work/load$run.txt" >&2
+    s=$(sed -n 's/^share .*=//p' "$work/load$run.txt")
+    [ -n "$s" ] && echo "$s $run" >>"$work/shares.txt"
+    j=$(grep "^jpkid " "$work/load$run.txt") && n=$(grep "^nginx " "$work/load$run.txt") &&
+        runs_all+="${runs_all:+; }$(field "$j" rps)/$(field "$n" rps) req/s, p99 $(ms2 "$(field "$j" p99_ms)")/$(ms2 "$(field "$n" p99_ms)") ms"
+done
+if [ -s "$work/shares.txt" ]; then
+    median_run=$(sort -n "$work/shares.txt" | awk '{ r[NR] = $2 } END { print r[int((NR + 1) / 2)] }')
+    cp "$work/load$median_run.txt" "$work/load.txt"
+    load_run=$(sed -n 's/^loadavg //p' "$work/load.txt" | tr ' ' '-')
+fi
 for who in jpkid nginx; do
-    line=$(grep "^$who " "$work/load.txt") || continue
+    line=$(grep "^$who " "$work/load.txt" 2>/dev/null) || continue
     printf -v "${who}_rps" "%s req/s" "$(field "$line" rps)"
-    printf -v "${who}_lat" "%s / %s ms" "$(ms1 "$(field "$line" p50_ms)")" "$(ms1 "$(field "$line" p99_ms)")"
+    printf -v "${who}_lat" "%s / %s ms" "$(ms2 "$(field "$line" p50_ms)")" "$(ms2 "$(field "$line" p99_ms)")"
     printf -v "${who}_errors" "%s non-200, %s errors" "$(field "$line" non200)" "$(field "$line" errors)"
+    printf -v "${who}_p99" "%s" "$(field "$line" p99_ms)"
     body_bytes=$(field "$line" body_bytes)
 done
-share=$(sed -n 's/^share .*=//p' "$work/load.txt")
+share=$(sed -n 's/^share .*=//p' "$work/load.txt" 2>/dev/null)
+[ -n "$share" ] || share=failed
+[ -n "${jpkid_p99:-}" ] && [ -n "${nginx_p99:-}" ] &&
+    p99_ratio=$(awk -v a="$jpkid_p99" -v b="$nginx_p99" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "failed" }')
 kill "$nginx_pid" 2>/dev/null
 
 # ---- The same load while another client refreshes a slow card ----
@@ -309,23 +368,26 @@ echo
 echo "jpkid $BENCH_COMMIT, $(date -u +%Y-%m-%d), $(nproc) cores ($cpu), Linux $(uname -r);" \
     "load average at the start $load_before, at the end $(cut -d' ' -f1 /proc/loadavg)"
 echo
-echo "| figure | jpkid | anchor | anchor's figure |"
-echo "|---|---|---|---|"
-echo "| \`.deb\` size | $deb_size | Debian's \`nginx\` + \`nginx-common\` .debs | $nginx_deb |"
-echo "| binaries as packaged: jpkid, jpkictl | $jpkid_size, $jpkictl_size | \`/usr/sbin/nginx\` | $nginx_size |"
-echo "| RSS idle, $readers readers (a card in one) | $rss_idle | nginx idle (master + worker) | $nginx_rss_idle |"
-echo "| RSS with $STREAMS open event streams ($held_jpkid answered) | $rss_streams | nginx with $STREAMS open keep-alive connections ($held_nginx answered) | $nginx_rss_conns |"
-echo "| cached \`GET /v1/readers\`, $CONNECTIONS keep-alive connections, $DURATION s ($body_bytes-byte body) | $jpkid_rps ($jpkid_errors) | nginx, 1 worker, the same bytes from a file | $nginx_rps ($nginx_errors) |"
-echo "| req/s as a share of nginx's | $share | | |"
-echo "| latency p50 / p99 at that load | $jpkid_lat | nginx | $nginx_lat |"
-echo "| \`GET /v1/readers\` p99 at that load while a client refreshes a card with 30 ms per APDU | $slow_p99 ($slow_refreshes refreshes; $slow_errors) | one refresh of that card, p50 | $refresh_ms |"
-echo "| APDUs for the full summary: on insertion, on refresh | $insert_apdus, $refresh_apdus | \`pkcs15-tool --list-pins\`, \`--list-certificates\` | $pins_apdus, $certs_apdus |"
-echo "| start to \`READY=1\` | $(unit "$start_ms" ms) | \`pkcs15-tool --list-pins\` wall time | $(unit "$pins_ms" ms) |"
-echo "| insertion to the \`card-ready\` event, median (all) | $insert_ms | \`pkcs15-tool --list-certificates\` wall time | $(unit "$certs_ms" ms) |"
-echo "| \`readSummary\` in-process (simulator) | $card_inproc | \`readSummary\` through pcscd + vpcd | $card_pcscd |"
+echo "| figure | jpkid | anchor | anchor's figure | load average |"
+echo "|---|---|---|---|---|"
+echo "| \`.deb\` size | $deb_size | Debian's \`nginx\` + \`nginx-common\` .debs | $nginx_deb | |"
+echo "| binaries as packaged: jpkid, jpkictl | $jpkid_size, $jpkictl_size | \`/usr/sbin/nginx\` | $nginx_size | |"
+echo "| RSS idle, $readers readers (a card in one) | $rss_idle | nginx idle (master + worker) | $nginx_rss_idle | $load_idle, $load_nginx_idle |"
+echo "| RSS with $STREAMS open event streams from $STREAM_CLIENTS processes ($held_jpkid answered) | $rss_streams | nginx with $STREAMS open keep-alive connections ($held_nginx answered) | $nginx_rss_conns | $load_streams, $load_nginx_conns |"
+echo "| RSS per stream: (with streams − idle) / streams | $per_stream | nginx per connection | $nginx_per_conn | |"
+echo "| cached \`GET /v1/readers\`, $CONNECTIONS keep-alive connections, $DURATION s ($body_bytes-byte body), the median of $RUNS runs | $jpkid_rps ($jpkid_errors) | nginx, 1 worker, the same bytes from a file | $nginx_rps ($nginx_errors) | ${load_run:-} |"
+echo "| req/s as a share of nginx's | $share | | | |"
+echo "| latency p50 / p99 at that load; p99 as a multiple of nginx's | $jpkid_lat; $p99_ratio × | nginx | $nginx_lat | |"
+echo "| every run: jpkid/nginx req/s, p99 | ${runs_all:-failed} | | | |"
+echo "| \`GET /v1/readers\` p99 at that load while a client refreshes a card with 30 ms per APDU | $slow_p99 ($slow_refreshes refreshes; $slow_errors) | one refresh of that card, p50 | $refresh_ms | |"
+echo "| APDUs for the full summary: on insertion, on refresh | $insert_apdus, $refresh_apdus | \`pkcs15-tool --list-pins\`, \`--list-certificates\` | $pins_apdus, $certs_apdus | |"
+echo "| start to \`READY=1\`, median of $STARTS ($start_all ms) | $start_ms | \`pkcs15-tool --list-pins\` wall time | $(unit "$pins_ms" ms) | $load_start |"
+echo "| insertion to the \`card-ready\` event, median (all) | $insert_ms | \`pkcs15-tool --list-certificates\` wall time | $(unit "$certs_ms" ms) | |"
+echo "| \`readSummary\` in-process (simulator) | $card_inproc | \`readSummary\` through pcscd + vpcd | $card_pcscd | |"
 echo
 echo "Load: \`jpki-bench load\` (SwiftNIO, 1 thread, one request at a time per connection, 1 s warm-up)," \
-    "the same for both servers. jpkid runs as the unit does (MALLOC_ARENA_MAX=2) with the packaged" \
-    "configuration plus maxConnections, maxConnectionsPerUser and maxEventStreamsPerUser 1024, so one user holds the" \
-    "64 load connections and the $STREAMS streams. Insertion is timed from starting jpki-sim (vpcd, pcscd's" \
+    "the same for both servers, $RUNS runs each loading jpkid then nginx; the run with the median share is shown." \
+    "jpkid runs as the unit does (MALLOC_ARENA_MAX=2) with the packaged configuration plus $raised" \
+    "(one user, root, holds the load's $CONNECTIONS connections from one process and the $STREAMS streams from" \
+    "$STREAM_CLIENTS processes). Insertion is timed from starting jpki-sim (vpcd, pcscd's" \
     "400 ms poll, jpkid's read). OpenSC runs with an empty HOME (no file cache)."

@@ -6,6 +6,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jpki-bench",
         abstract: "Measure card reads and HTTP over a Unix socket; prints figures, asserts nothing.",
-        subcommands: [CardFigures.self, Load.self],
+        subcommands: [CardFigures.self, Load.self, Soak.self],
         defaultSubcommand: CardFigures.self)
 }

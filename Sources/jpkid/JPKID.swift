@@ -47,6 +47,7 @@ struct JPKID: AsyncParsableCommand {
     var metricsTextfileInterval: Double?
 
     func run() async throws {
+        ServiceRuntime.configure()
         var overrides = Configuration.Overrides()
         overrides.socket = socket
         overrides.statusGroup = statusGroup

@@ -76,10 +76,15 @@ public struct APIHandler: Sendable {
     }
 
     public func handle(_ request: APIRequest) async -> APIResponse {
+        await handle(request, APIRoute.match(request.method, request.path))
+    }
+
+    /// The same, with what the request's method and path found in the route table.
+    func handle(_ request: APIRequest, _ match: APIRoute.Match) async -> APIResponse {
         var response: APIResponse
         let report = OperationReport()
         do {
-            response = try await OperationReport.$current.withValue(report) { try await route(request) }
+            response = try await OperationReport.$current.withValue(report) { try await route(request, match) }
             if report.readerUnsafe, case .body(let status, let type, let body, let headers) = response {
                 response = .body(
                     status, contentType: type, OperationReport.addingReaderUnsafe(to: body), headers: headers)
@@ -100,11 +105,11 @@ public struct APIHandler: Sendable {
         return response
     }
 
-    private func route(_ request: APIRequest) async throws -> APIResponse {
+    private func route(_ request: APIRequest, _ match: APIRoute.Match) async throws -> APIResponse {
         // Only what the route table has is dispatched (docs/openapi.yaml lists the same routes).
         let route: APIRoute
         let parameters: [String: String]
-        switch APIRoute.match(request.method, request.path) {
+        switch match {
         case .found(let found, let values): (route, parameters) = (found, values)
         case .methodNotAllowed(let methods): throw Self.methodNotAllowed(request.method, methods)
         case .notFound: throw APIError.notFound("no such path: \(Self.quote(request.path))")

@@ -118,3 +118,27 @@ public struct APIRoute: Sendable, Equatable {
         return nil
     }
 }
+
+extension APIRoute.Match {
+    /// Whether a request may reach a card: a reader's routes do; status, events, documents and
+    /// metrics answer from memory, and a request that matches no route is an error.
+    public var reachesCard: Bool {
+        guard case .found(let route, _) = self else { return false }
+        switch route.endpoint {
+        case .health, .events, .openAPI, .metrics, .readers: return false
+        case .reader, .certificate, .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText,
+            .cardFace:
+            return true
+        }
+    }
+
+    /// The route template for metrics labels (`other` for a path outside the API). A method the
+    /// path does not take finds its template as ``APIRoute/template(for:)`` does.
+    func template(path: String) -> String {
+        switch self {
+        case .found(let route, _): route.template
+        case .methodNotAllowed: APIRoute.template(for: path) ?? RouteTemplate.other
+        case .notFound: RouteTemplate.other
+        }
+    }
+}

@@ -6,12 +6,19 @@ import NIOHTTP1
 /// comment every 15 s, and a final `event: overflow` when the client fell behind (its stream then
 /// ends; it should read the state again and reconnect with `Last-Event-ID`). A write that does
 /// not complete within `writeTimeout` (a client that stopped reading) closes the connection.
+///
+/// One task per stream (the connection's): the keep-alive comments are written from the event
+/// loop, and the connection's close ends the subscription, so a stream costs no task of its own.
 struct EventStream {
     let items: AsyncStream<EventBus.Item>
+    /// Ends `items` (the connection closed).
+    let end: @Sendable () -> Void
     let writeTimeout: Duration
     let keepAlive: Duration
 
     typealias Writer = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+
+    static let keepAliveComment = ByteBuffer(string: ": keep-alive\n\n")
 
     func run(to outbound: Writer, channel: any Channel) async throws {
         var headers = HTTPHeaders()
@@ -19,34 +26,33 @@ struct EventStream {
         headers.add(name: "cache-control", value: "no-store")
         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
         try await write(": jpkid events\n\n", to: outbound, channel: channel)
-        let encoder = APIJSON.encoder()
-        let items = self.items
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await item in items {
-                    switch item {
-                    case .event(let id, let event):
-                        guard let data = try? encoder.encode(event) else { continue }
-                        try await write(
-                            "id: \(id)\nevent: \(event.type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n",
-                            to: outbound, channel: channel)
-                    case .overflow:
-                        try await write(
-                            "event: overflow\ndata: {\"type\":\"overflow\"}\n\n", to: outbound, channel: channel)
-                    }
-                }
-            }
-            // Keeps proxies and dead peers honest: a peer that left fails this write.
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: keepAlive)
-                    try await write(": keep-alive\n\n", to: outbound, channel: channel)
-                }
-            }
-            // Whichever ends first (the stream, or a failed write) ends both.
-            defer { group.cancelAll() }
-            try await group.next()
+        // A peer that left, or whose keep-alive is not taken in time, closes the channel: that
+        // ends the subscription, and with it the loop below.
+        let end = self.end
+        channel.closeFuture.whenComplete { _ in end() }
+        let interval = TimeAmount.nanoseconds(keepAlive.nanoseconds)
+        let timeout = TimeAmount.nanoseconds(writeTimeout.nanoseconds)
+        let keepAlives = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            let watchdog = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in watchdog.cancel() }
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(Self.keepAliveComment)), promise: written)
         }
+        defer { keepAlives.cancel() }
+        let encoder = APIJSON.encoder()
+        for await item in items {
+            switch item {
+            case .event(let id, let event):
+                guard let data = try? encoder.encode(event) else { continue }
+                try await write(
+                    "id: \(id)\nevent: \(event.type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n",
+                    to: outbound, channel: channel)
+            case .overflow:
+                try await write("event: overflow\ndata: {\"type\":\"overflow\"}\n\n", to: outbound, channel: channel)
+            }
+        }
+        // Ended by the connection's close: nothing more can be written.
+        guard channel.isActive else { return }
         try? await outbound.write(.end(nil))
     }
 

@@ -20,6 +20,8 @@ extension HTTPServer {
         // Group membership is decided once per connection (and again after a reload).
         let access = ConnectionAccess(peer: peer)
         channel.closeFuture.whenComplete { _ in current.cancel() }
+        trim.opened()
+        defer { trim.closed() }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
@@ -56,9 +58,14 @@ extension HTTPServer {
                             try await write(.error(error), to: outbound, keepAlive: false)
                             return
                         }
+                        // The target is split and the route found once, for the handler and the metrics.
+                        let (path, query) = RequestTarget.split(requestHead.uri)
+                        let match = APIRoute.match(requestHead.method, path)
                         let response = await Self.respond(
-                            to: requestHead, body: body, access: access, tracking: current, with: handler)
-                        handler.metrics.request(requestHead, response, since: started)
+                            to: requestHead, path: path, query: query, match: match, body: body, access: access,
+                            tracking: current, with: handler)
+                        handler.metrics.request(
+                            route: match.template(path: path), requestHead.method, response, since: started)
                         Self.wipe(&body)
                         if case .events(let after) = response {
                             guard connections.admitStream(peer.uid) else {
@@ -74,14 +81,15 @@ extension HTTPServer {
                             handler.metrics.eventStreamOpened()
                             defer { handler.metrics.eventStreamClosed() }
                             let logger = self.logger
-                            let items = handler.events.subscribe(after: after) {
+                            let (items, end) = handler.events.subscription(after: after) {
                                 // The client fell behind: the stream ends with `overflow`; a
                                 // client that does not read even that is cut off shortly.
                                 logger.notice("event stream overflowed; closing it", metadata: ["pid": "\(peer.pid)"])
                                 channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
                             }
                             try await EventStream(
-                                items: items, writeTimeout: limits.eventWriteTimeout, keepAlive: limits.eventKeepAlive
+                                items: items, end: end, writeTimeout: limits.eventWriteTimeout,
+                                keepAlive: limits.eventKeepAlive
                             ).run(to: outbound, channel: channel)
                             return
                         }
@@ -102,18 +110,20 @@ extension HTTPServer {
         }
     }
 
-    /// Runs the handler in a task of its own that is cancelled when the client closes its
-    /// connection (or the server stops), so an operation nobody waits for any more stops before
-    /// its VERIFY (the card layer checks for cancellation right before sending a PIN).
+    /// Runs a request that may reach a card in a task of its own that is cancelled when the
+    /// client closes its connection (or the server stops), so an operation nobody waits for any
+    /// more stops before its VERIFY (the card layer checks for cancellation right before sending a
+    /// PIN). The rest (status, events, documents, metrics, errors) answer from memory at once:
+    /// no task of their own.
     static func respond(
-        to head: HTTPRequestHead, body: [UInt8], access: ConnectionAccess, tracking current: CurrentRequest,
-        with handler: APIHandler
+        to head: HTTPRequestHead, path: String, query: [String: String], match: APIRoute.Match, body: [UInt8],
+        access: ConnectionAccess, tracking current: CurrentRequest, with handler: APIHandler
     ) async -> APIResponse {
-        let (path, query) = RequestTarget.split(head.uri)
         let request = APIRequest(
             method: head.method, path: path, query: query, headers: head.headers, body: body, peer: access.peer,
             access: access)
-        let task = Task { await handler.handle(request) }
+        guard match.reachesCard else { return await handler.handle(request, match) }
+        let task = Task { await handler.handle(request, match) }
         current.start(task)
         defer { current.finish() }
         return await withTaskCancellationHandler {

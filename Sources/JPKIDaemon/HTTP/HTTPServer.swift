@@ -34,6 +34,7 @@ public struct HTTPServer: Sendable {
     let logger: Logger
     let connections: ConnectionTable
     let refusals = RefusalLog()
+    let trim = IdleTrim()
 
     public init(handler: APIHandler, limits: Limits = Limits(), logger: Logger) {
         self.handler = handler
@@ -134,7 +135,7 @@ public struct HTTPServer: Sendable {
             try await server.executeThenClose { inbound in
                 for try await accepted in inbound.cancelOnGracefulShutdown() {
                     guard case .admitted(let peer, let connection, let watch) = accepted else { continue }
-                    group.addTask {
+                    group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
                         await withGracefulShutdownHandler {
                             await serve(connection, peer: peer, watch: watch)
                         } onGracefulShutdown: { [grace = limits.shutdownGrace] in

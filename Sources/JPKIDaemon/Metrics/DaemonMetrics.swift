@@ -23,6 +23,8 @@ public final class DaemonMetrics: Sendable {
     private let pcscOutages: CoreMetrics.Counter
     private let eventStreams: Meter
     private let pcscAvailable = Mutex(true)
+    /// Request counters and timers by route, method and status (bounded label sets), made once.
+    let requestHandles = Mutex<[RequestKey: RequestHandles]>([:])
 
     /// The media type of the text exposition format.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -131,11 +133,32 @@ public final class DaemonMetrics: Sendable {
 
     /// An answered API request. `route` is a template (``RouteTemplate``), never a raw path.
     func request(route: String, method: String, status: UInt, duration: Duration) {
-        counter(.httpRequests, ("route", route), ("method", method), ("status", String(status))).increment()
-        CoreMetrics.Timer(
-            label: MetricName.httpRequestDuration.rawValue, dimensions: [("route", route), ("method", method)],
-            factory: factory
-        ).record(duration: duration)
+        // Making a metric (the registry's lock, its name and label checks, a help text) cost more
+        // than the cached status answer it counts: each combination is made once.
+        let handles = requestHandles.withLock { cache in
+            let key = RequestKey(route: route, method: method, status: status)
+            if let known = cache[key] { return known }
+            let made = RequestHandles(
+                count: counter(.httpRequests, ("route", route), ("method", method), ("status", String(status))),
+                duration: CoreMetrics.Timer(
+                    label: MetricName.httpRequestDuration.rawValue, dimensions: [("route", route), ("method", method)],
+                    factory: factory))
+            cache[key] = made
+            return made
+        }
+        handles.count.increment()
+        handles.duration.record(duration: duration)
+    }
+
+    struct RequestKey: Hashable {
+        let route: String
+        let method: String
+        let status: UInt
+    }
+
+    struct RequestHandles: Sendable {
+        let count: CoreMetrics.Counter
+        let duration: CoreMetrics.Timer
     }
 
     /// A connection or event stream refused by the limits; `reason` is a ``ConnectionTable/Refusal``.

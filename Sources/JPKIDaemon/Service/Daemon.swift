@@ -71,6 +71,7 @@ public final class Daemon: Service, Sendable {
                     try await server.run(binding) {
                         logger.notice("listening", metadata: ["socket": "\(Self.describe(binding))"])
                         notify.ready(status: "listening")
+                        ServiceRuntime.releaseStartupPages()
                     }
                 }
                 group.addTask { await cancelWhenGracefulShutdown { await self.reportStatus() } }
@@ -113,7 +114,9 @@ public final class Daemon: Service, Sendable {
     /// Keeps systemd's STATUS= line current (subscribing again after an overflow).
     private func reportStatus() async {
         while !Task.isCancelled {
-            for await _ in events.subscribe() {
+            for await item in events.subscribe() {
+                // A card read maps the X.509 and card code it ran: an idle daemon need not hold it.
+                if case .event(_, let event) = item, event.type == "card-ready" { ServiceRuntime.releaseStartupPages() }
                 var ready = 0
                 let sessions = await registry.allSessions()
                 for session in sessions where await session.readerState == .ready { ready += 1 }

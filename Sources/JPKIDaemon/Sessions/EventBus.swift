@@ -46,6 +46,14 @@ public final class EventBus: Sendable {
     public func subscribe(
         after lastEventID: UInt64? = nil, onOverflow: @escaping @Sendable () -> Void = {}
     ) -> AsyncStream<Item> {
+        subscription(after: lastEventID, onOverflow: onOverflow).items
+    }
+
+    /// A new subscription, as ``subscribe(after:onOverflow:)``, with a way to end it from outside
+    /// the task that reads it (an event stream whose connection closed while no event came).
+    func subscription(
+        after lastEventID: UInt64? = nil, onOverflow: @escaping @Sendable () -> Void = {}
+    ) -> (items: AsyncStream<Item>, end: @Sendable () -> Void) {
         let id = UUID()
         // One slot more than the queue: room for the overflow marker.
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(queueSize + 1))
@@ -72,7 +80,7 @@ public final class EventBus: Sendable {
             return true
         }
         if !open { continuation.finish() }
-        return stream
+        return (stream, { continuation.finish() })
     }
 
     /// Numbers `event`, keeps it in the ring and queues it for every subscriber.
