@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "4db6c6fea2ca30955f4c67257da80346134be6e17d07441c3fd1686a123e74c8"
+    static let sourceSHA256 = "ddf430cfb566a3b5246c87bcb90f05c47965c6760b382702baca5f59fc004570"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -258,283 +258,315 @@ enum OpenAPIDocument {
         ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"paramete\##
         rs":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","ta\##
         gs":["card data"],"summary":"Name, address, birth date, sex (and the my number when named) of th\##
-        e card-text AP.","description":"Verifies the card-text PIN and reads the fields asked for (defau\##
-        lt: all but `myNumber`,\nwhich is read only when `fields` names it). Personal data: `Cache-Contr\##
-        ol: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"val\##
-        ue":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-C\##
-        ontrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref"\##
-        :"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"\##
-        $ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404"\##
-        :{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllow\##
-        ed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Payl\##
-        oadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/\##
-        responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/comp\##
-        onents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card\##
-        -text":{"post":{"operationId":"readCardCardText","tags":["card data"],"summary":"Name, address, \##
-        birth date, sex (and the my number when named) of the card-text AP.","x-jpkid-access":"operator"\##
-        ,"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"\##
-        description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore\##
-        "}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"\##
-        $ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403\##
-        ":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"\##
-        405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Co\##
-        nflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/res\##
-        ponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compo\##
-        nents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":\##
-        "#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/comp\##
-        onents/parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"s\##
-        ummary":"The face photo and printed images of the card-face AP (PIN A or PIN B).","description":\##
-        "Verifies PIN A (`pinA`: the 12-digit my number) or PIN B (`pinB`: birth date YYMMDD,\nthe card'\##
-        s expiry year YYYY and the 4-digit security code). With `part=photo` the answer\nis the raw JPEG \##
-        2000 photo. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters\##
-        ":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"required":true,"content":{"applicati\##
-        on/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{\##
-        "pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The card face (images base64), \##
-        or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/headers\##
-        /NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"i\##
-        mage/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/compone\##
-        nts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/com\##
-        ponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/\##
-        components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{\##
-        "$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocess\##
-        able"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/\##
-        CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/re\##
-        sponses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardCardFace","tags":["car\##
-        d data"],"summary":"The face photo and printed images of the card-face AP (PIN A or PIN B).","x-\##
-        jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"\##
-        required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceReq\##
-        uest"},"examples":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"descripti\##
-        on":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Co\##
-        ntrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"ima\##
-        ge/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
-        nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
-        sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
-        ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
-        f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
-        02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID"\##
-        :{"name":"id","in":"path","required":true,"description":"The reader's short id from `GET /v1/rea\##
-        ders` (`r` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"n\##
-        ame":"refresh","in":"query","required":false,"description":"Read the whole card again instead of \##
-        answering from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true","fals\##
-        e","1","0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A certificate \##
-        that needs no PIN (the signature certificate has its own POST).","schema":{"type":"string","enum\##
-        ":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema\##
-        ":{"type":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path\##
-        ","required":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card\##
-        -text`, `juki` (4 digits).","schema":{"type":"string","enum":["auth","sign","card-text","juki"]}\##
-        },"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["aut\##
-        h","sign","card-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`pho\##
-        to`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}}\##
-        ,"headers":{"NoStore":{"description":"Personal data is never cached.","schema":{"type":"string",\##
-        "pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not \##
-        a JSON object, has an unknown field, a key twice, a\nmissing field or a field of the wrong type; \##
-        bad base64; a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/c\##
-        omponents/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN\##
-        ; `remaining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/sch\##
-        emas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow thi\##
-        s request.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},\##
-        "NotFound":{"description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`\##
-        ,\n`certificate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard)\##
-        , `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Err\##
-        or404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the \##
-        path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|\##
-        POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        Error405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card\##
-        ` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_remove\##
-        d`, `card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`shari\##
-        ng_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), \##
-        `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":\##
-        {"application/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"de\##
-        scription":"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","c\##
-        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable\##
-        ":{"description":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does \##
-        not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`).\n","content":{"applic\##
-        ation/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`\##
-        pin_blocked`: the PIN is blocked (reset it at the municipal office); it was not sent.","content"\##
-        :{"application/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"descr\##
-        iption":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signature that\n\##
-        does not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate\##
-        `, `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, \##
-        `unsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffe\##
-        r`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/js\##
-        on":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_un\##
-        available` (pcscd is not running) or `card_busy` (another program holds the card).","content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description"\##
-        :"`timeout` or `card_unresponsive`: the card or its driver did not answer in time.","content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"t\##
-        ype":"object","additionalProperties":false,"required":["version","uptimeSeconds","pcsc","readers\##
-        "],"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcs\##
-        c":{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}\##
-        }},"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"],"properties\##
-        ":{"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":\##
-        "object","additionalProperties":false,"required":["id","name","state"],"properties":{"id":{"type\##
-        ":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader n\##
-        ame."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupported_card"]},"\##
-        card":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`.","$re\##
-        f":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":false,"d\##
-        escription":"What the daemon read from the card (no PIN needed, no personal data).","required":[\##
-        "cardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"\##
-        ^[0-9a-f]{24}$","description":"This insertion of the card (random, new each time it is placed on \##
-        the reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","\##
-        non_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( \##
-        [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","\##
-        description":"Absent until the card has been read."},"certificates":{"type":"object","propertyNa\##
-        mes":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/\##
-        Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki"\##
-        ,"card-text-a","card-text-b","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/com\##
-        ponents/schemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"requ\##
-        ired":["subject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate"\##
-        ,"renewableFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":\##
-        {"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{\##
-        "type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"\##
-        notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","\##
-        description":"The last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":\##
-        "date","description":"The first day of the renewal window","Japan time.":null},"status":{"type":\##
-        "string","enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"inte\##
-        ger"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","c\##
-        onst":false,"description":"JPKI revocation status is open only to registered verifiers."}}},"Tru\##
-        stCode":{"type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_sig\##
-        nature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":fa\##
-        lse,"required":["blocked","verified","available"],"properties":{"remaining":{"type":"integer","m\##
-        inimum":0,"description":"Tries left; absent when the card has no such PIN."},"max":{"type":"inte\##
-        ger","minimum":1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum \##
-        the card does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"availabl\##
-        e":{"type":"boolean"}}},"VerifyResult":{"type":"object","additionalProperties":false,"required":\##
-        ["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/co\##
-        mponents/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"\##
-        required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":{"$r\##
-        ef":"#/components/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"The in\##
-        sertion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` and \##
-        nothing is sent to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttempt":\##
-        {"type":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN block\##
-        s the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin"],"pro\##
-        perties":{"pin":{"type":"string","description":"auth, card-text, juki: 4 digits; sign: 6-16 of A\##
-        -Z and 0-9. A bad format is `422 pin_format`."},"cardId":{"$ref":"#/components/schemas/CardID"},\##
-        "confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{\##
-        "type":"object","additionalProperties":false,"required":["pin","newPin"],"properties":{"pin":{"t\##
-        ype":"string","description":"The current PIN."},"newPin":{"type":"string","description":"The new \##
-        PIN","same format":null,"different from the current one.":null},"cardId":{"$ref":"#/components/s\##
-        chemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Sig\##
-        nRequest":{"type":"object","additionalProperties":false,"required":["key","pin"],"description":"\##
-        Exactly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"\##
-        properties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"propertie\##
-        s":{"data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","e\##
-        num":["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"ty\##
-        pe":"string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha5\##
-        12",null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding\##
-        ":"base64","description":"The digest, base64, of the algorithm's length."},"data":{"type":["stri\##
-        ng","null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) that jpki\##
-        d hashes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAtte\##
-        mpt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additi\##
-        onalProperties":false,"required":["signature","digestAlgorithm","certificate"],"properties":{"si\##
-        gnature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"d\##
-        igestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$re\##
-        f":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":false\##
-        ,"required":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/components\##
-        /schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"object","\##
-        additionalProperties":false,"description":"Personal data from the certificate's subject alternat\##
-        ive name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type\##
-        ":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","\##
-        additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","description\##
-        ":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEncoding":"base64","\##
-        description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes 32 random bytes.\##
-        "},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/s\##
-        chemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties":fals\##
-        e,"required":["authenticated","trust","revocationChecked","challenge","certificate","subject","s\##
-        erialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"trust":{\##
-        "$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"c\##
-        hallenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEnco\##
-        ding":"base64","description":"Absent when the card's signature did not verify (it is never passe\##
-        d on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNu\##
-        mber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"\##
-        },"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additiona\##
-        lProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"The ca\##
-        rd-text PIN (4 digits)."},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string\##
-        ","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but `myNumb\##
-        er`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFi\##
-        nalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","a\##
-        dditionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"n\##
-        ame":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"}\##
-        ,"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false\##
-        ,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the \##
-        card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applic\##
-        able","not_known","other"]}}},"CardFaceRequest":{"type":"object","additionalProperties":false,"d\##
-        escription":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required":[\##
-        "pinA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"pr\##
-        operties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["str\##
-        ing","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"descript\##
-        ion":"Birth date YYMMDD, expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/comp\##
-        onents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"\##
-        }}},"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","ad\##
-        dressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64"\##
-        ,"contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","conten\##
-        tMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMedi\##
-        aType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMedi\##
-        aType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally \##
-        YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type\##
-        ":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalPrope\##
-        rties":false,"description":"The `data:` of a server-sent event. No PIN, no personal data.","requ\##
-        ired":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","reader-remov\##
-        ed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-\##
-        unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"s\##
-        tring","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pat\##
-        tern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","card-te\##
-        xt-a","card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"ki\##
-        nd":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no\##
-        _jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":\##
-        [{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descri\##
-        ption":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"requi\##
-        red":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card h\##
-        as been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
-        ":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining\##
-        `: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked\##
-        ` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin\##
-        ","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or \##
-        came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The \##
-        client fell behind (or asked for events no longer kept); the stream ends.","type":"object","addi\##
-        tionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCo\##
-        de":{"type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","for\##
-        bidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_\##
-        found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_cha\##
-        nged","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_requ\##
-        ired","unsupported_card","application_not_found","payload_too_large","pin_format","invalid_diges\##
-        t","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_cer\##
-        tificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_deni\##
-        ed","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_un\##
-        available","card_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"ty\##
-        pe":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$\##
-        ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For people; nev\##
-        er a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left\##
-        , for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false\##
-        ,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error\##
-        400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
-        ":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prope\##
-        rties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error4\##
-        03":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
-        :{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
-        es":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found"\##
-        ,"certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/sche\##
-        mas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Err\##
-        or409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
-        de":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_res\##
-        et","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsuppor\##
-        ted_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error\##
-        "}],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"a\##
-        llOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum\##
-        ":["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/\##
-        schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error5\##
-        02":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
-        :{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificat\##
-        e","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","pr\##
-        otocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_\##
-        memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"\##
-        }],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many\##
-        _connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"e\##
-        rror":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        e card-text AP.","description":"Verifies the credential given (the card-text PIN; 照合番号A, which o\##
+        pens only the my number;\nor 照合番号B, which opens only the four attributes) and reads the fields a\##
+        sked for (default:\nall but `myNumber`, which is read only when `fields` names it). Personal dat\##
+        a:\n`Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":\##
+        {"default":{"value":{"pin":"1234"}},"codeB":{"value":{"birthDate":"1990-01-02","expiryYear":2035\##
+        ,"securityCode":"5678"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Ca\##
+        che-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"40\##
+        1":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},\##
+        "404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNot\##
+        Allowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses\##
+        /PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compon\##
+        ents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#\##
+        /components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card\##
+        /card-text":{"post":{"operationId":"readCardCardText","tags":["card data"],"summary":"Name, addr\##
+        ess, birth date, sex (and the my number when named) of the card-text AP.","x-jpkid-access":"oper\##
+        ator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/componen\##
+        ts/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"}},"codeB":{"value":{"b\##
+        irthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678"}}}}}},"responses":{"200":{"descri\##
+        ption":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":\##
+        "#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$r\##
+        ef":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{\##
+        "$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict\##
+        "},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses\##
+        /Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/\##
+        responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/com\##
+        ponents/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components\##
+        /parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"summary\##
+        ":"The face photo and printed images of the card-face AP (PIN A or PIN B).","description":"Verif\##
+        ies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, given as its printed parts\n(`birthDate` as \##
+        a date, `expiryYear`, `securityCode`: jpkid writes the birth date's Japanese\nera year) or as th\##
+        e raw 14 digits (`pinB`). The birth-date key (0011) does not open the card\nface. With `part=pho\##
+        to` the answer is the raw JPEG 2000 photo. Personal data:\n`Cache-Control: no-store`.\n","x-jpki\##
+        d-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"requ\##
+        ired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest\##
+        "},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678\##
+        "}},"pinB":{"value":{"pinB":"02010220355678"}}}}}},"responses":{"200":{"description":"The card f\##
+        ace (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":\##
+        "#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/s\##
+        chemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"40\##
+        0":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"}\##
+        ,"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFoun\##
+        d"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/respons\##
+        es/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/component\##
+        s/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/\##
+        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
+        ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardC\##
+        ardFace","tags":["card data"],"summary":"The face photo and printed images of the card-face AP (\##
+        PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Par\##
+        t"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/component\##
+        s/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":\##
+        2035,"securityCode":"5678"}},"pinB":{"value":{"pinB":"02010220355678"}}}}}},"responses":{"200":{\##
+        "description":"The card face (images base64), or with `part=photo` the photo itself.","headers":\##
+        {"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMedia\##
+        Type":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
+        ents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/com\##
+        ponents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$r\##
+        ef":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"\##
+        422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBl\##
+        ocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
+        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{\##
+        "ReaderID":{"name":"id","in":"path","required":true,"description":"The reader's short id from `G\##
+        ET /v1/readers` (`r` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Re\##
+        fresh":{"name":"refresh","in":"query","required":false,"description":"Read the whole card again \##
+        instead of answering from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["\##
+        true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A c\##
+        ertificate that needs no PIN (the signature certificate has its own POST).","schema":{"type":"st\##
+        ring","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":fa\##
+        lse,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind"\##
+        ,"in":"path","required":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and \##
+        0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the common card application `…01 01 00` h\##
+        olds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 04 01`'s own 001C PIN, 4 digit\##
+        s: a second key and counter), or\n`card-face-birth-date` (the card-face key 0011: the birth date\##
+        , as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese era** year).\n","schema":{"ty\##
+        pe":"string","enum":["auth","sign","card-text","juki","juki-ap","card-face-birth-date"]}},"Chang\##
+        eKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["auth","sign\##
+        ","card-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`photo`: ans\##
+        wer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"header\##
+        s":{"NoStore":{"description":"Personal data is never cached.","schema":{"type":"string","pattern\##
+        ":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON \##
+        object, has an unknown field, a key twice, a\nmissing field or a field of the wrong type; bad ba\##
+        se64; a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/compone\##
+        nts/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `rem\##
+        aining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
+        rror401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow this requ\##
+        est.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFo\##
+        und":{"description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`ce\##
+        rtificate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard), `fil\##
+        e_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"\##
+        }}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the path'\##
+        s methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)\##
+        (, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error\##
+        405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (se\##
+        veral cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `\##
+        card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_vi\##
+        olation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin\##
+        _not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"descri\##
+        ption":"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","conte\##
+        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"\##
+        description":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does not \##
+        fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`), `credential_cannot_open`\n\##
+        (the card-data credential given does not open what was asked for; nothing was sent).\n","content\##
+        ":{"application/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"descr\##
+        iption":"`pin_blocked`: the PIN is blocked (reset it at the municipal office); it was not sent."\##
+        ,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailur\##
+        e":{"description":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signa\##
+        ture that\ndoes not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_\##
+        certificate`, `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `n\##
+        o_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insuff\##
+        icient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"descriptio\##
+        n":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (another program holds the card).",\##
+        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"\##
+        description":"`timeout` or `card_unresponsive`: the card or its driver did not answer in time.",\##
+        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{\##
+        "Health":{"type":"object","additionalProperties":false,"required":["version","uptimeSeconds","pc\##
+        sc","readers"],"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","mini\##
+        mum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer",\##
+        "minimum":0}}},"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"]\##
+        ,"properties":{"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Read\##
+        er":{"type":"object","additionalProperties":false,"required":["id","name","state"],"properties":\##
+        {"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC\##
+        /SC reader name."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupport\##
+        ed_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `e\##
+        rror`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperti\##
+        es":false,"description":"What the daemon read from the card (no PIN needed, no personal data).",\##
+        "required":["cardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string"\##
+        ,"pattern":"^[0-9a-f]{24}$","description":"This insertion of the card (random, new each time it \##
+        is placed on the reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_\##
+        jpki_token","non_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"\##
+        ^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format"\##
+        :"date-time","description":"Absent until the card has been read."},"certificates":{"type":"objec\##
+        t","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/compo\##
+        nents/schemas/Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","car\##
+        d-text","juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-\##
+        face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"ty\##
+        pe":"object","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256F\##
+        ingerprint","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"pro\##
+        perties":{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string"\##
+        ,"pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notB\##
+        efore":{"type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"},\##
+        "expiryDate":{"type":"string","format":"date","description":"The last valid day","Japan time.":n\##
+        ull},"renewableFrom":{"type":"string","format":"date","description":"The first day of the renewa\##
+        l window","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","n\##
+        ot_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/Trust\##
+        Code"},"revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation status \##
+        is open only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untrus\##
+        ted_issuer","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINStat\##
+        us":{"type":"object","additionalProperties":false,"required":["blocked","verified","available"],\##
+        "properties":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when t\##
+        he card has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before block\##
+        ing; absent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"bo\##
+        olean"},"verified":{"type":"boolean"},"available":{"type":"boolean"},"label":{"type":"string","d\##
+        escription":"What the PIN is, in English, naming the application where two look alike\n(`JUKI PI\##
+        N (common card application)` for `juki`, `JUKI PIN (JUKI application)` for `juki-ap`).\n"}}},"Ve\##
+        rifyResult":{"type":"object","additionalProperties":false,"required":["result","pin"],"propertie\##
+        s":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"\##
+        }}},"PINChangeResult":{"type":"object","additionalProperties":false,"required":["result","pin"],\##
+        "properties":{"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/components/schemas/P\##
+        INStatus"}}},"CardID":{"type":["string","null"],"description":"The insertion this request is mea\##
+        nt for (`card.cardId`); another card answers `409\ncard_changed` and nothing is sent to it. Opti\##
+        onal only for old clients: always send it.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],\##
+        "description":"Go on although only one try is left (a wrong PIN blocks the PIN)."},"PINRequest":\##
+        {"type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"st\##
+        ring","description":"auth, card-text, juki, juki-ap: 4 digits; sign: 6-16 of A-Z and 0-9; card-f\##
+        ace-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits `YYMMDD` (1980-02-17 is Showa 5\##
+        5: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$ref":"#/components/schemas/Card\##
+        ID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeReque\##
+        st":{"type":"object","additionalProperties":false,"required":["pin","newPin"],"properties":{"pin\##
+        ":{"type":"string","description":"The current PIN."},"newPin":{"type":"string","description":"Th\##
+        e new PIN","same format":null,"different from the current one.":null},"cardId":{"$ref":"#/compon\##
+        ents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}\##
+        },"SignRequest":{"type":"object","additionalProperties":false,"required":["key","pin"],"descript\##
+        ion":"Exactly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["dige\##
+        st"],"properties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"pro\##
+        perties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"stri\##
+        ng","enum":["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin\##
+        ":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384"\##
+        ,"sha512",null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEn\##
+        coding":"base64","description":"The digest, base64, of the algorithm's length."},"data":{"type":\##
+        ["string","null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) tha\##
+        t jpkid hashes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFin\##
+        alAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","\##
+        additionalProperties":false,"required":["signature","digestAlgorithm","certificate"],"properties\##
+        ":{"signature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes\##
+        ."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate"\##
+        :{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties"\##
+        :false,"required":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/comp\##
+        onents/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"obj\##
+        ect","additionalProperties":false,"description":"Personal data from the certificate's subject al\##
+        ternative name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":\##
+        {"type":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"obj\##
+        ect","additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","descr\##
+        iption":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEncoding":"bas\##
+        e64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes 32 random \##
+        bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compon\##
+        ents/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties\##
+        ":false,"required":["authenticated","trust","revocationChecked","challenge","certificate","subje\##
+        ct","serialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"tr\##
+        ust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":fal\##
+        se},"challenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","conte\##
+        ntEncoding":"base64","description":"Absent when the card's signature did not verify (it is never \##
+        passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"ser\##
+        ialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-\##
+        time"},"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","addi\##
+        tionalProperties":false,"description":"Exactly one credential (`null` counts as absent): `pin` (\##
+        the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-digit my number: opens only `myNum\##
+        ber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `expiryYear` + `securityCode` (open \##
+        only `name`,\n`address`, `birthDate`, `sex`). Asking for a field the credential cannot open answ\##
+        ers `422\ncredential_cannot_open` before anything reaches the card.\n","properties":{"pin":{"typ\##
+        e":["string","null"],"description":"The card-text PIN (4 digits)."},"pinA":{"type":["string","nu\##
+        ll"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/\##
+        CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/compo\##
+        nents/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"}\##
+        ,"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber","nam\##
+        e","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is read only w\##
+        hen named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/co\##
+        mponents/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties":fals\##
+        e,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"a\##
+        ddress":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/compone\##
+        nts/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false,"required":["code","name\##
+        "],"properties":{"code":{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, \##
+        `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applicable","not_known","other"\##
+        ]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 digits: the birth date `YYMMDD` \##
+        with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217`; the Western `800217` is a wro\##
+        ng code and spends a try), the card's expiry\nyear `YYYY` and the 4-digit security code printed \##
+        on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type":["string","null"],"format":"da\##
+        te","description":"照合番号B's birth date as a date (Gregorian `YYYY-MM-DD`); jpkid writes the era y\##
+        ear."},"CodeBExpiryYear":{"type":["integer","null"],"description":"The card's expiry year as pri\##
+        nted (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string","null"],"description":"The 4-di\##
+        git security code printed on the card."},"CardFaceRequest":{"type":"object","additionalPropertie\##
+        s":false,"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, the my \##
+        number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`\##
+        .\n","properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my numbe\##
+        r.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas\##
+        /CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"\##
+        $ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},\##
+        "confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"\##
+        object","additionalProperties":false,"required":["photo","nameImage","addressImage","birthDate",\##
+        "sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"ima\##
+        ge/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"}\##
+        ,"addressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"sec\##
+        urityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"bir\##
+        thDate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"\##
+        type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"string","pattern":"^-\##
+        ----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"descriptio\##
+        n":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"p\##
+        roperties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","car\##
+        d-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-resto\##
+        red"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9\##
+        a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},\##
+        "pin":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-te\##
+        xt-b","card-face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimu\##
+        m":0},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_\##
+        card","no_jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`."\##
+        ,"allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent"\##
+        :{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"\##
+        }],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: t\##
+        he card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],\##
+        "required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`\##
+        remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pi\##
+        n-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["rea\##
+        der","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd wen\##
+        t away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"descrip\##
+        tion":"The client fell behind (or asked for events no longer kept); the stream ends.","type":"ob\##
+        ject","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}\##
+        }},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request","wron\##
+        g_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued"\##
+        ,"file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed\##
+        ","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available\##
+        ","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format","cr\##
+        edential_cannot_open","invalid_digest","pin_blocked","card_error","malformed_response","malforme\##
+        d_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_reade\##
+        rs","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_paramete\##
+        r","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","car\##
+        d_unresponsive"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["code"\##
+        ,"message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"st\##
+        ring","description":"For people; never a PIN or personal data."},"remaining":{"type":"integer","\##
+        minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"\##
+        object","additionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/compo\##
+        nents/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prope\##
+        rties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"\##
+        #/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{"cod\##
+        e":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"proper\##
+        ties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/c\##
+        omponents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found","unk\##
+        nown_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error405":\##
+        {"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"c\##
+        onst":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pro\##
+        perties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","ca\##
+        rd_removed","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not\##
+        _available","pin_required","unsupported_card","application_not_found"]}}}}},"Error413":{"allOf":\##
+        [{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pa\##
+        yload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{\##
+        "error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credential_c\##
+        annot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
+        or":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/components\##
+        /schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_r\##
+        esponse","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unav\##
+        ailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","n\##
+        ot_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}}\##
+        }}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
+        es":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"al\##
+        lOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum"\##
+        :["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)
