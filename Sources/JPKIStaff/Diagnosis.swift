@@ -90,7 +90,7 @@ public struct Diagnosis: Sendable {
     /// The convenience-store reset of a JPKI PIN (reference 9): only with the other JPKI PIN.
     private func storeReset(otherPIN: String) -> String {
         t(
-            "\(otherPIN)が分かれば、スマートフォンの「JPKI暗証番号リセット」アプリで手続き（券面の撮影、ICチップの読み取り、顔照合）をした後、24時間以内にコンビニのキオスク端末でも再設定できます。分からない場合は窓口での再設定になります。",
+            "\(otherPIN)が分かれば、スマートフォンの「ＪＰＫＩ暗証番号リセット」アプリで手続き（券面の撮影、ＩＣチップの読み取り、顔照合）をした後、24時間以内にコンビニのキオスク端末でも再設定できます。分からない場合は窓口での再設定になります。",
             "If the citizen knows the \(otherPIN), it can also be reset at a convenience-store kiosk terminal: first the 「JPKI暗証番号リセット」 smartphone app (a photo of the card face, the chip read, a face match), then the store terminal within 24 hours. Otherwise only the municipal office can reset it."
         )
     }
@@ -98,7 +98,7 @@ public struct Diagnosis: Sendable {
     /// Where only the municipal counter helps (reference 9): JUKI, card-text and card-face locks.
     private var counterOnly: String {
         t(
-            "このロックはコンビニや「JPKI暗証番号リセット」アプリでは解除できません。市区町村の窓口でのみ再設定できます。",
+            "このロックはコンビニや「ＪＰＫＩ暗証番号リセット」アプリでは解除できません。市区町村の窓口でのみ再設定できます。",
             "A convenience store or the 「JPKI暗証番号リセット」 app cannot clear this lock: only the municipal counter can reset it."
         )
     }
