@@ -133,7 +133,10 @@ struct CardDataSimulatorTests {
 
     @Test func corruptCheckDigitAndLongAddressScenarios() throws {
         let corrupt = try CardBuilder.build(try Scenario.preset(named: "my-number-corrupt"))
-        #expect(Array(corrupt.file(0x0001, in: "card-text")!) == [0xFF, 0x10, 0x0C] + Array("123456789019".utf8) + [0xFF, 0xFF])
+        #expect(
+            Array(corrupt.file(0x0001, in: "card-text")!) == [0xFF, 0x10, 0x0C] + Array("123456789019".utf8) + [
+                0xFF, 0xFF,
+            ])
         let long = try CardBuilder.build(try Scenario.preset(named: "long-address"))
         let ef = Array(long.file(0x0002, in: "card-text")!)
         let address = try BERTLV.parseFirst(ef).tlv.child(0xDF23)!
