@@ -67,7 +67,7 @@ extension Diagnosis {
             Finding(
                 severity: oneBlocked ? .problem : .warning,
                 summary: t(
-                    "住民基本台帳用の暗証番号はカードの中で2つ（共通カードAPと住基AP）に分かれていて、残り回数が違います（共通カードAP: \(commonState)、住基AP: \(jukiState)）。",
+                    "住民基本台帳用の暗証番号はカードの中で2つ（共通カードアプリと住基アプリ）に分かれていて、残り回数が違います（共通カードアプリ: \(commonState)、住基アプリ: \(jukiState)）。",
                     "The JUKI PIN is held twice on the card, in the common card application and in the JUKI application, and their counters differ (common card application: \(commonState); JUKI application: \(jukiState))."
                 ),
                 actions: [

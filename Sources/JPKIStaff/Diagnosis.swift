@@ -47,10 +47,10 @@ public struct Diagnosis: Sendable {
         case "card-text": t("券面事項入力補助用の暗証番号（数字4桁）", "card text PIN (4 digits)")
         case "juki":
             t(
-                "住民基本台帳用の暗証番号・共通カードAP（数字4桁）",
+                "住民基本台帳用の暗証番号・共通カードアプリ（数字4桁）",
                 "resident register (JUKI) PIN, common card application (4 digits)")
         case "juki-ap":
-            t("住民基本台帳用の暗証番号・住基AP（数字4桁）", "resident register (JUKI) PIN, JUKI application (4 digits)")
+            t("住民基本台帳用の暗証番号・住基アプリ（数字4桁）", "resident register (JUKI) PIN, JUKI application (4 digits)")
         case "card-text-a", "card-text-b", "card-face-birth-date", "card-face-a", "card-face-b": cardDataPINName(kind)
         default: kind
         }

@@ -148,4 +148,18 @@ struct CardDataKeysTests {
         }
         #expect(!sim.trace.contains { $0.ins == 0x20 && $0.dataLength > 0 })
     }
+
+    // MARK: Detection
+
+    @Test(arguments: ["3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F", "3B 80 80 01 01", "3B 8F 80 01 80 4F 0C A0 00 00 03 06"])
+    func detectionGoesByAIDAndTokenLabelNotByATR(_ atr: String) async throws {
+        // A contactless reader builds the ATR itself: any ATR, the same card.
+        let (sim, card) = try Fixtures.card { $0.atr = atr }
+        let (kind, label) = try await card.detect()
+        #expect(kind == .myNumberCard)
+        #expect(label == "JPKIAPICCTOKEN2")
+        // The 160-byte token file: only its 32-byte label is read.
+        #expect(sim.image.file(0x0006)?.count == 160)
+        #expect(sim.trace.contains { $0.command.hasSuffix(" 20") && $0.ins == 0xB0 })
+    }
 }
