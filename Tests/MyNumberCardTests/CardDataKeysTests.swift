@@ -151,7 +151,9 @@ struct CardDataKeysTests {
 
     // MARK: Detection
 
-    @Test(arguments: ["3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F", "3B 80 80 01 01", "3B 8F 80 01 80 4F 0C A0 00 00 03 06"])
+    @Test(arguments: [
+        "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F", "3B 80 80 01 01", "3B 8F 80 01 80 4F 0C A0 00 00 03 06",
+    ])
     func detectionGoesByAIDAndTokenLabelNotByATR(_ atr: String) async throws {
         // A contactless reader builds the ATR itself: any ATR, the same card.
         let (sim, card) = try Fixtures.card { $0.atr = atr }
