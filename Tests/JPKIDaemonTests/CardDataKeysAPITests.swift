@@ -154,4 +154,12 @@ struct CardDataKeysAPITests {
         let auth = try #require(findings.first { $0.summary.contains("user authentication PIN") })
         #expect(auth.actions.first?.contains("signature PIN") == true)
     }
+
+    @Test func metricsNameBothJUKIPINsAndTheNewKeys() {
+        let text = String(decoding: DaemonMetrics().exposition(), as: UTF8.self)
+        for kind in ["juki", "juki-ap", "card-face-birth-date"] {
+            #expect(text.contains(#"jpkid_pin_verifications_total{pin="\#(kind)",result="verified"} 0"#), "\(kind)")
+        }
+        #expect(text.contains("pin=juki is the common card application's 001C PIN, pin=juki-ap the JUKI application's"))
+    }
 }
