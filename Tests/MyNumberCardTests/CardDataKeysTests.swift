@@ -164,4 +164,33 @@ struct CardDataKeysTests {
         #expect(sim.image.file(0x0006)?.count == 160)
         #expect(sim.trace.contains { $0.command.hasSuffix(" 20") && $0.ins == 0xB0 })
     }
+
+    // MARK: The file that proves a key closed
+
+    @Test func eachKeyOpensItsProtectedFileAndNothingElseDoes() throws {
+        let values: [PINKind: String] = [
+            .sign: "ABC123", .cardText: "1234", .cardTextPINA: "123456789018", .cardTextPINB: Scenario().cardFacePINB,
+            .cardFaceBirthDate: "020102", .cardFacePINA: "123456789018", .cardFacePINB: Scenario().cardFacePINB,
+        ]
+        #expect(PINKind.allCases.filter { $0.protectedFile == nil } == [.auth, .juki, .jukiAP])
+        for kind in PINKind.allCases {
+            guard let fid = kind.protectedFile else { continue }
+            let sim = try SimulatedCard(image: try Fixtures.image())
+            func send(_ apdu: [UInt8]) -> UInt16 {
+                guard case .response(let r) = sim.process(apdu), r.count >= 2 else { return 0 }
+                return UInt16(r[r.count - 2]) << 8 | UInt16(r[r.count - 1])
+            }
+            func selectFile(_ id: UInt16) -> UInt16 {
+                send([0x00, 0xA4, 0x02, 0x0C, 0x02, UInt8(id >> 8), UInt8(id & 0xFF)])
+            }
+            #expect(send([0x00, 0xA4, 0x04, 0x0C, 0x0A] + kind.application.aid) == 0x9000)
+            #expect(selectFile(fid) == 0x9000)
+            #expect(send([0x00, 0xB0, 0x00, 0x00, 0x01]) == 0x6982, "\(kind): closed before the PIN")
+            let value = Array(values[kind]!.utf8)
+            #expect(selectFile(kind.fileID) == 0x9000)
+            #expect(send([0x00, 0x20, 0x00, 0x80, UInt8(value.count)] + value) == 0x9000, "\(kind)")
+            #expect(selectFile(fid) == 0x9000)
+            #expect(send([0x00, 0xB0, 0x00, 0x00, 0x01]) == 0x9000, "\(kind): open after the PIN")
+        }
+    }
 }

@@ -70,28 +70,6 @@ public enum PINKind: String, Sendable, CaseIterable, Codable, Hashable {
         }
     }
 
-    /// A file in the PIN's application that this PIN opens and that is closed without it: READ
-    /// BINARY of it (`Le = 1`) answers `69 82` once the PIN's security state is gone. Nil for the
-    /// PINs that protect no readable file (auth, both JUKI PINs).
-    public var securityCheckFile: UInt16? {
-        switch self {
-        case .sign: JPKIFile.signCertificate
-        case .auth, .juki, .jukiAP: nil
-        case .cardText, .cardTextPINA: CardTextFile.myNumber
-        case .cardTextPINB: CardTextFile.basicAttributes
-        case .cardFaceBirthDate: CardFaceFile.ageRecord
-        case .cardFacePINA, .cardFacePINB: CardFaceFile.faceData
-        }
-    }
-
-    /// Whether the PIN is one a citizen chose (and can forget), as against printed data.
-    public var isChosenPIN: Bool {
-        switch self {
-        case .auth, .sign, .cardText, .juki, .jukiAP: true
-        case .cardTextPINA, .cardTextPINB, .cardFaceBirthDate, .cardFacePINA, .cardFacePINB: false
-        }
-    }
-
     public var displayName: String {
         switch self {
         case .auth: "user authentication PIN"
