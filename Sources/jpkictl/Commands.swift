@@ -4,6 +4,7 @@ import ISO7816
 import JPKIAPI
 import JPKIClient
 import JPKIStaff
+import JapaneseCalendar
 
 #if canImport(Glibc)
     import Glibc
@@ -95,26 +96,11 @@ struct Status: ParsableCommand {
     }
 
     static func time(_ date: Date) -> String {
-        // Japan time: UTC+9, no daylight saving.
+        // Japan time: UTC+9, no daylight saving; the date from the shared Japan-time calendar.
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + 9 * 3600
-        let days = seconds.floorDivided(by: 86400)
-        let time = seconds - days * 86400
-        let (year, month, day) = Self.civilDate(days: days)
+        let time = seconds - seconds.floorDivided(by: 86400) * 86400
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day)) \(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)) JST"
-    }
-
-    /// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
-    static func civilDate(days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = z.floorDivided(by: 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        return "\(JapanDate(date)) \(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)) JST"
     }
 }
 
