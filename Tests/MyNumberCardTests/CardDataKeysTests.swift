@@ -39,6 +39,11 @@ struct CardDataKeysTests {
             try VerificationCodeB.digits(
                 birthDate: JapanDate(iso: "2027-01-01")!, expiryYear: 2035, securityCode: "2285", today: Self.today)
         }
+        // The error names the key the code was meant for.
+        #expect(throws: CardError.pinFormat(.cardTextPINB, "the security code is the 4 digits printed on the card")) {
+            try VerificationCodeB.pin(
+                birthDate: birth, expiryYear: 2035, securityCode: "22a5", for: .cardTextPINB, today: Self.today)
+        }
         // Raw digits: the Gregorian 800217 is no era date in the past; 550217 is.
         #expect(throws: CardError.self) { try PIN("80021720352285", for: .cardFacePINB, today: Self.today) }
         #expect(throws: CardError.self) { try PIN("55021720152285", for: .cardFacePINB, today: Self.today) }

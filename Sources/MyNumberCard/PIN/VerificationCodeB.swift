@@ -18,32 +18,35 @@ public enum VerificationCodeB {
         2016...(today.year + 11)
     }
 
-    /// The 6 era digits of `birthDate` (`YYMMDD`). Throws for a date before Meiji, one in the
-    /// future, or one whose era year has three digits.
-    public static func birthDigits(_ birthDate: JapanDate, today: JapanDate = .today) throws(CardError) -> String {
+    /// The 6 era digits of `birthDate` (`YYMMDD`). Throws a format error of `kind` for a date
+    /// before Meiji, one in the future, or one whose era year has three digits.
+    public static func birthDigits(
+        _ birthDate: JapanDate, for kind: PINKind = .cardFaceBirthDate, today: JapanDate = .today
+    ) throws(CardError) -> String {
         guard birthDate <= today else {
-            throw .pinFormat(.cardFacePINB, "the birth date is in the future")
+            throw .pinFormat(kind, "the birth date is in the future")
         }
         guard let digits = JapaneseEraDate(birthDate)?.yymmdd else {
-            throw .pinFormat(.cardFacePINB, "the birth date has no two-digit Japanese era year (Meiji or later)")
+            throw .pinFormat(kind, "the birth date has no two-digit Japanese era year (Meiji or later)")
         }
         return digits
     }
 
     /// The 14 digits: era birth date `YYMMDD`, expiry year `YYYY`, security code.
     public static func digits(
-        birthDate: JapanDate, expiryYear: Int, securityCode: String, today: JapanDate = .today
+        birthDate: JapanDate, expiryYear: Int, securityCode: String, for kind: PINKind = .cardFacePINB,
+        today: JapanDate = .today
     ) throws(CardError) -> String {
-        let birth = try birthDigits(birthDate, today: today)
+        let birth = try birthDigits(birthDate, for: kind, today: today)
         let years = plausibleExpiryYears(today: today)
         guard years.contains(expiryYear) else {
             throw .pinFormat(
-                .cardFacePINB,
+                kind,
                 "the card's expiry year must be a year from \(years.lowerBound) to \(years.upperBound)")
         }
         let code = Array(securityCode.utf8)
         guard code.count == 4, code.allSatisfy({ (0x30...0x39).contains($0) }) else {
-            throw .pinFormat(.cardFacePINB, "the security code is the 4 digits printed on the card")
+            throw .pinFormat(kind, "the security code is the 4 digits printed on the card")
         }
         return birth + String(expiryYear) + securityCode
     }
@@ -57,17 +60,14 @@ public enum VerificationCodeB {
             throw .pinFormat(kind, "照合番号B is the card-face or card-text PIN B")
         }
         let value = try digits(
-            birthDate: birthDate, expiryYear: expiryYear, securityCode: securityCode, today: today)
+            birthDate: birthDate, expiryYear: expiryYear, securityCode: securityCode, for: kind, today: today)
         return try PIN(value, for: kind, today: today)
     }
 
     /// The card-face key `0011` (birth date alone) as a ``PIN``.
     public static func birthDatePIN(_ birthDate: JapanDate, today: JapanDate = .today) throws(CardError) -> PIN {
-        do {
-            return try PIN(try birthDigits(birthDate, today: today), for: .cardFaceBirthDate, today: today)
-        } catch .pinFormat(_, let rule) {
-            throw .pinFormat(.cardFaceBirthDate, rule)
-        }
+        try PIN(
+            try birthDigits(birthDate, for: .cardFaceBirthDate, today: today), for: .cardFaceBirthDate, today: today)
     }
 
     /// Whether 14 raw digits are a possible 照合番号B: an era birth date that is not in the future,
