@@ -109,6 +109,10 @@ struct CardDataKeysAPITests {
             let date = try await d.request(
                 "POST", "/v1/card/pins/card-face-birth-date/verify", json: #"{"pin":"1990-01-02"}"#)
             #expect(date.status == 200, "\(String(decoding: date.body, as: UTF8.self))")
+            // The card does not report this key's maximum: the counter is read again, not guessed.
+            let answer = try APIJSON.decoder().decode(VerifyResponse.self, from: date.body)
+            #expect(answer.pin.remaining == 5)
+            #expect(answer.pin.max == nil)
             let digits = try await d.request(
                 "POST", "/v1/card/pins/card-face-birth-date/verify", json: #"{"pin":"020102"}"#)
             #expect(digits.status == 200)

@@ -446,6 +446,7 @@ public actor ReaderSession {
         try await withPIN(kind, making: { try CardDataCredential.pin(pin, for: kind) }, cardId: cardId) { card, pin in
             try await card.verify(pin, confirmFinalAttempt: confirmFinalAttempt)
         }
+        await rereadCounter(kind)
         return VerifyResponse(result: "verified", pin: pinView(kind))
     }
 
