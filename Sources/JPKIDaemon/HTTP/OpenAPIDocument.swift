@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "ddf430cfb566a3b5246c87bcb90f05c47965c6760b382702baca5f59fc004570"
+    static let sourceSHA256 = "5fcc6754e28d0aa51d51ae4f328b8187d1aa3b3a302bb4e83b56e27c7711f7da"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -23,550 +23,566 @@ enum OpenAPIDocument {
         ever logged, stored or\nechoed in an error; personal data (card text, card face, the holder in t\##
         he signature\ncertificate) is answered with `Cache-Control: no-store` and kept nowhere.\n\n**Car\##
         d binding.** Every card placed on a reader gets a `cardId` (24 random hex digits, new\nfor every \##
-        insertion). Send it with every POST: a request whose `cardId` is not the card in\nthe reader now \##
-        is refused with `409 card_changed` and nothing is sent to the card.\n\n**PIN safety.** A PIN's f\##
-        ormat is checked before anything reaches the card (`422\npin_format`). With one try left a PIN o\##
-        peration is refused with `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFin\##
-        alAttempt\": true`. A blocked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\##
-        \n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands for the one reader that\nhol\##
-        ds a card (the kiosk case): with none it answers `409 no_card`, with several `409\nambiguous_car\##
-        d`. Both forms are listed.\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"message\"\##
-        , \"remaining\"?}}`, with a stable\n`code`. Each response below lists the codes its status can c\##
-        arry. Outside this document:\na malformed HTTP request gets a bare `400` from the HTTP layer, an\##
-        d a connection beyond the\nconnection limits gets `503 too_many_connections` before its request \##
-        is read.\n5xx answers come only from the card or PC/SC: `502` (the card answered something the\n\##
-        protocol does not allow, or a PC/SC error), `503` (pcscd unavailable, the card held by\nanother \##
-        program), `504` (the card or driver did not answer in time).\n"},"servers":[{"url":"http://local\##
-        host","description":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect to the socket\##
-        )."}],"tags":[{"name":"daemon","description":"Health, events, metrics and this document."},{"nam\##
-        e":"readers","description":"Readers and the cards on them (status, PIN-free certificates)."},{"n\##
-        ame":"pins","description":"PIN verification and change."},{"name":"signing","description":"Signa\##
-        tures, kiosk login, the signature certificate."},{"name":"card data","description":"The card-tex\##
-        t and card-face applications (personal data)."}],"paths":{"/v1/health":{"get":{"operationId":"ge\##
-        tHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access":"status","responses":{"20\##
-        0":{"description":"The daemon runs.","content":{"application/json":{"schema":{"$ref":"#/componen\##
-        ts/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{\##
-        "get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":"This document, as JSON.",\##
-        "x-jpkid-access":"status","responses":{"200":{"description":"The OpenAPI document jpkid was buil\##
-        t with.","content":{"application/json":{"schema":{"type":"object","required":["openapi","info","\##
-        paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"}\##
-        ,"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metric\##
-        s":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Prometheus metrics (text expo\##
-        sition format 0.0.4).","description":"The daemon's counters, gauges and histograms for a fleet d\##
-        ashboard. No label carries a\ncard identity, a certificate serial or a reader name. See `deploy/\##
-        prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"description":"The exposition.","\##
-        content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forb\##
-        idden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["daemon"],"summary":"Server\##
-        -sent events of readers, cards, PINs and pcscd.","description":"A `text/event-stream` that does \##
-        not end while the daemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event\##
-        `); a comment line (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconnects with `L\##
-        ast-Event-ID` first gets the\nevents it missed (up to 63 of them, from the last 256 kept), or `e\##
-        vent: overflow` and\nthe end of the stream when they are no longer all there. A client that fall\##
-        s 64 events\nbehind gets `event: overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: \##
-        read the\nstate again (`GET /v1/readers`) and reconnect. Events carry no PIN and no personal dat\##
-        a.\n\nThe event names and their data (`x-jpkid-events` lists the schema of each):\n`reader-added\##
-        `, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed\##
-        `, `pin-blocked`, `pcsc-unavailable`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status"\##
-        ,"x-jpkid-events":{"reader-added":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{\##
-        "$ref":"#/components/schemas/ReaderEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEve\##
-        nt"},"card-ready":{"$ref":"#/components/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/compo\##
-        nents/schemas/CardEvent"},"pin-verified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{\##
-        "$ref":"#/components/schemas/PINEvent"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"\##
-        pcsc-unavailable":{"$ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/component\##
-        s/schemas/PCSCEvent"},"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"\##
-        name":"Last-Event-ID","in":"header","required":false,"description":"The id of the last event the \##
-        client received (decimal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{\##
-        "200":{"description":"The event stream (never ends on its own).","content":{"text/event-stream":\##
-        {"schema":{"type":"string","description":"`id:`, `event:` and `data:` lines; `data` is an `Event\##
-        ` as JSON."},"x-jpkid-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components\##
-        /responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers":{"get\##
-        ":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader and the card on it.","\##
-        x-jpkid-access":"status","responses":{"200":{"description":"The readers.","content":{"applicatio\##
-        n/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"GetReader":{"operationI\##
-        d":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetReaderCertificate":{"oper\##
-        ationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers/0/id"}},"VerifyReade\##
-        rPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/readers/0/id"}},"Read\##
-        erSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/readers/0/id"}}}},"403":\##
-        {"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"#/comp\##
-        onents/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["readers"],"summary":"One \##
-        reader and its card, from the cache (or read again with refresh).","x-jpkid-access":"status","pa\##
-        rameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":"The re\##
-        ader.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{\##
-        "$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"4\##
-        04":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAl\##
-        lowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/C\##
-        ardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/res\##
-        ponses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["readers"],"summary":"The \##
-        reader that holds the (only) card.","x-jpkid-access":"status","parameters":[{"$ref":"#/component\##
-        s/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"application/\##
-        json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/responses/\##
-        BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
-        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
-        ents/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/c\##
-        omponents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/reader\##
-        s/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"\##
-        #/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificate","tags":["readers"],"\##
-        summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access":"status","parameter\##
-        s":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"description":"The certificat\##
-        e, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/components/sc\##
-        hemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMediaType":"application/\##
-        pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/re\##
+        insertion). Every request that sends a PIN or a card-face code must carry it: one\nwithout it is \##
+        `400 bad_request` (\"missing field 'cardId'\"), and one whose `cardId` is not the\ncard in the r\##
+        eader now is refused with `409 card_changed`. Either way nothing is sent to the\ncard.\n\n**Chan\##
+        ges.** Since 0.1.0 (see docs/api-changelog.md): `cardId` is required in every body\nthat carries \##
+        a PIN or a card-face code (it was optional).\n\n**PIN safety.** A PIN's format is checked before \##
+        anything reaches the card (`422\npin_format`). With one try left a PIN operation is refused with \##
+        `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFinalAttempt\": true`. A blo\##
+        cked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\n**Paths.** Wherever `/v\##
+        1/readers/{id}` appears, `/v1/card` stands for the one reader that\nholds a card (the kiosk case\##
+        ): with none it answers `409 no_card`, with several `409\nambiguous_card`. Both forms are listed\##
+        .\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"message\", \"remaining\"?}}`, with \##
+        a stable\n`code`. Each response below lists the codes its status can carry. Outside this documen\##
+        t:\na malformed HTTP request gets a bare `400` from the HTTP layer, and a connection beyond the\n\##
+        connection limits gets `503 too_many_connections` before its request is read. The limits are\npe\##
+        r user (uid), not per process: `maxConnections` in all (256), of which\n`operatorReservedConnect\##
+        ions` (32) only operator-group members and root may take, and\n`maxConnectionsPerUser` (32) for \##
+        each user, root and the kiosk app's included; the message\nsays which limit refused it.\n5xx ans\##
+        wers come only from the card or PC/SC: `502` (the card answered something the\nprotocol does not \##
+        allow, or a PC/SC error), `503` (pcscd unavailable, the card held by\nanother program), `504` (t\##
+        he card or driver did not answer in time).\n"},"servers":[{"url":"http://localhost","description\##
+        ":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect to the socket)."}],"tags":[{"na\##
+        me":"daemon","description":"Health, events, metrics and this document."},{"name":"readers","desc\##
+        ription":"Readers and the cards on them (status, PIN-free certificates)."},{"name":"pins","descr\##
+        iption":"PIN verification and change."},{"name":"signing","description":"Signatures, kiosk login\##
+        , the signature certificate."},{"name":"card data","description":"The card-text and card-face ap\##
+        plications (personal data)."}],"paths":{"/v1/health":{"get":{"operationId":"getHealth","tags":["\##
+        daemon"],"summary":"Daemon health.","x-jpkid-access":"status","responses":{"200":{"description":\##
+        "The daemon runs.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Health"\##
+        }}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{"get":{"operationI\##
+        d":"getOpenAPIDocument","tags":["daemon"],"summary":"This document, as JSON.","x-jpkid-access":"\##
+        status","responses":{"200":{"description":"The OpenAPI document jpkid was built with.","content"\##
+        :{"application/json":{"schema":{"type":"object","required":["openapi","info","paths"],"propertie\##
+        s":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"},"paths":{"type":"\##
+        object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metrics":{"get":{"operat\##
+        ionId":"getMetrics","tags":["daemon"],"summary":"Prometheus metrics (text exposition format 0.0.\##
+        4).","description":"The daemon's counters, gauges and histograms for a fleet dashboard. No label \##
+        carries a\ncard identity, a certificate serial or a reader name. See `deploy/prometheus/`.\n","x\##
+        -jpkid-access":"status","responses":{"200":{"description":"The exposition.","content":{"text/pla\##
+        in":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/eve\##
+        nts":{"get":{"operationId":"streamEvents","tags":["daemon"],"summary":"Server-sent events of rea\##
+        ders, cards, PINs and pcscd.","description":"A `text/event-stream` that does not end while the d\##
+        aemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event`); a comment line \##
+        (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconnects with `Last-Event-ID` first \##
+        gets the\nevents it missed (up to 63 of them, from the last 256 kept), or `event: overflow` and\n\##
+        the end of the stream when they are no longer all there. A client that falls 64 events\nbehind g\##
+        ets `event: overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: read the\nstate agai\##
+        n (`GET /v1/readers`) and reconnect. Events carry no PIN and no personal data.\n\nThe event name\##
+        s and their data (`x-jpkid-events` lists the schema of each):\n`reader-added`, `reader-removed`, \##
+        `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed`, `pin-blocked`, `pc\##
+        sc-unavailable`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"r\##
+        eader-added":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/\##
+        schemas/ReaderEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$\##
+        ref":"#/components/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEve\##
+        nt"},"pin-verified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/\##
+        schemas/PINEvent"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"pcsc-unavailable":{"$\##
+        ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"}\##
+        ,"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID"\##
+        ,"in":"header","required":false,"description":"The id of the last event the client received (dec\##
+        imal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description"\##
+        :"The event stream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"s\##
+        tring","description":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpki\##
+        d-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadReques\##
+        t"},"403":{"$ref":"#/components/responses/Forbidden"},"503":{"description":"`too_many_connection\##
+        s`: this user already holds `maxEventStreamsPerUser` event streams (default 8); the connection i\##
+        s closed.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}}}}\##
+        },"/v1/readers":{"get":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader a\##
+        nd the card on it.","x-jpkid-access":"status","responses":{"200":{"description":"The readers.","\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"Ge\##
+        tReader":{"operationId":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetRead\##
+        erCertificate":{"operationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers\##
+        /0/id"}},"VerifyReaderPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/\##
+        readers/0/id"}},"ReaderSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/rea\##
+        ders/0/id"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"paramet\##
+        ers":[{"$ref":"#/components/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["rea\##
+        ders"],"summary":"One reader and its card, from the cache (or read again with refresh).","x-jpki\##
+        d-access":"status","parameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":\##
+        {"description":"The reader.","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/Reader"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/re\##
         sponses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components\##
-        /responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/card/cert\##
-        ificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"g\##
-        etCardCertificate","tags":["readers"],"summary":"A certificate that needs no PIN, from the cache\##
-        .","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses\##
-        ":{"200":{"description":"The certificate, PEM (default) or DER.","content":{"application/x-pem-f\##
-        ile":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"s\##
-        tring","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadR\##
-        equest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses\##
-        /NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components\##
-        /responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/componen\##
-        ts/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate","tags":["signing"],"\##
-        summary":"The signature certificate and its holder (personal data; needs the sign PIN).","x-jpki\##
-        d-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"respon\##
-        ses":{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cach\##
-        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"\##
-        },"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidd\##
-        en"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Meth\##
-        odNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/resp\##
-        onses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/c\##
-        omponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$re\##
-        f":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1\##
-        /card/certificates/sign":{"post":{"operationId":"readCardSignCertificate","tags":["signing"],"su\##
-        mmary":"The signature certificate and its holder (personal data; needs the sign PIN).","x-jpkid-\##
-        access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"response\##
-        s":{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cache-\##
-        Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},\##
-        "401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden\##
-        "},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Method\##
-        NotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respon\##
-        ses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/com\##
-        ponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref"\##
-        :"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/r\##
-        eaders/{id}/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$re\##
-        f":"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"\##
-        ],"summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","\##
-        requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"descriptio\##
-        n":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401"\##
-        :{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"4\##
-        04":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAl\##
-        lowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/P\##
-        ayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/componen\##
-        ts/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/c\##
-        omponents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/p\##
-        ins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/VerifyKind"}],"post":{"operat\##
-        ionId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-try g\##
-        uard).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}\##
-        }}}}},"responses":{"200":{"description":"The PIN was right; its counter afterwards.","content":{\##
-        "application/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/co\##
-        mponents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"\##
-        #/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref\##
-        ":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"4\##
-        13":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unpr\##
-        ocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/respo\##
-        nses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/componen\##
-        ts/responses/Timeout"}}}},"/v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/compon\##
-        ents/parameters/ReaderID"},{"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":\##
-        "changeReaderPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA on\##
-        ce, in one transaction).","description":"Both PINs are checked locally first and must differ (`4\##
-        22 pin_format`). Any answer of\nthe card but success is `502 pin_change_failed`; its message say\##
-        s whether the current PIN\nstill stands. Nothing is retried.\n","x-jpkid-access":"operator","req\##
-        uestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
-        /PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":\##
-        {"200":{"description":"The PIN was changed; its counter afterwards.","content":{"application/jso\##
-        n":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/resp\##
-        onses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/\##
-        responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/componen\##
-        ts/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"\##
-        #/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"\##
-        423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFail\##
-        ure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/\##
-        Timeout"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/Chang\##
-        eKind"}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, \##
-        then CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requestBody"\##
-        :{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChang\##
-        eRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"\##
-        description":"The PIN was changed; its counter afterwards.","content":{"application/json":{"sche\##
-        ma":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/Bad\##
-        Request"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses\##
-        /Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/respon\##
-        ses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compone\##
-        nts/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$r\##
-        ef":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"50\##
-        3":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}\##
-        }}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{\##
-        "operationId":"readerSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) wi\##
-        th the auth or sign key.","description":"PKCS#1 v1.5 over the DigestInfo, 256 bytes. jpkid verif\##
-        ies the card's signature under\nthe key's certificate before answering; one that does not verify \##
-        is `502 card_error`\nand never passed on.\n","x-jpkid-access":"operator","requestBody":{"require\##
-        d":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"exa\##
-        mples":{"auth":{"value":{"key":"auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"\##
-        description":"The signature.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/SignResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
-        ts/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/compo\##
-        nents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref\##
-        ":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"42\##
-        2":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBloc\##
-        ked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/\##
-        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"opera\##
-        tionId":"cardSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the a\##
-        uth or sign key.","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"k\##
-        ey":"auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"description":"The signature\##
-        .","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{\##
-        "$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"40\##
-        3":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},\##
-        "405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/C\##
-        onflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/re\##
-        sponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/comp\##
-        onents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref"\##
-        :"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$ref":"#/\##
-        components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","tags":["signing"],\##
-        "summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","descriptio\##
-        n":"`200` with `authenticated: true` only when the card's signature over SHA-256 of the\nchallen\##
-        ge verifies under the auth certificate and that certificate is `trusted` now;\notherwise `trust` \##
-        names the first check that failed. PIN failures are errors.\n","x-jpkid-access":"operator","requ\##
+        /responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/\##
+        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
+        ref":"#/components/responses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["re\##
+        aders"],"summary":"The reader that holds the (only) card.","x-jpkid-access":"status","parameters\##
+        ":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"\##
+        #/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$r\##
+        ef":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},\##
+        "409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailu\##
+        re"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/T\##
+        imeout"}}}},"/v1/readers/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/paramete\##
+        rs/ReaderID"},{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificat\##
+        e","tags":["readers"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-acce\##
+        ss":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"descr\##
+        iption":"The certificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{\##
+        "$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentM\##
+        ediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{\##
+        "$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405\##
+        ":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Confl\##
+        ict"}}}},"/v1/card/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],\##
+        "get":{"operationId":"getCardCertificate","tags":["readers"],"summary":"A certificate that needs \##
+        no PIN, from the cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameter\##
+        s/Format"}],"responses":{"200":{"description":"The certificate, PEM (default) or DER.","content"\##
+        :{"application/x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert\##
+        ":{"schema":{"type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/com\##
+        ponents/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
+        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
+        :{"$ref":"#/components/responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters\##
+        ":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate\##
+        ","tags":["signing"],"summary":"The signature certificate and its holder (personal data; needs t\##
+        he sign PIN).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicatio\##
+        n/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":\##
+        "ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certif\##
+        icate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/heade\##
+        rs/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertific\##
+        ate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/response\##
+        s/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
+        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
+        ents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":\##
+        "#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502"\##
+        :{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable\##
+        "},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"post":{"ope\##
+        rationId":"readCardSignCertificate","tags":["signing"],"summary":"The signature certificate and \##
+        its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator","requestBody":{"req\##
+        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"\##
+        examples":{"sign":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses"\##
+        :{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cache-Co\##
+        ntrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":\##
+        "#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"4\##
+        01":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"}\##
+        ,"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNo\##
+        tAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/response\##
+        s/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compo\##
+        nents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"\##
+        #/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/rea\##
+        ders/{id}/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref"\##
+        :"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],\##
+        "summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","re\##
+        questBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schema\##
+        s/PINRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}\##
+        }},"responses":{"200":{"description":"The PIN was right; its counter afterwards.","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/compo\##
+        nents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/c\##
+        omponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"\##
+        #/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413"\##
+        :{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unproce\##
+        ssable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/response\##
+        s/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/\##
+        responses/Timeout"}}}},"/v1/card/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parame\##
+        ters/VerifyKind"}],"post":{"operationId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN \##
+        (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":t\##
+        rue,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples\##
+        ":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"\##
+        description":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadReque\##
+        st"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forb\##
+        idden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/M\##
+        ethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/r\##
+        esponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"\##
+        #/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"\##
+        $ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"\##
+        /v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},\##
+        {"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["\##
+        pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","\##
+        description":"Both PINs are checked locally first and must differ (`422 pin_format`). Any answer \##
+        of\nthe card but success is `502 pin_change_failed`; its message says whether the current PIN\ns\##
+        till stands. Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"example\##
+        s":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"res\##
+        ponses":{"200":{"description":"The PIN was changed; its counter afterwards.","content":{"applica\##
+        tion/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/compone\##
+        nts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/com\##
+        ponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/\##
+        components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{\##
+        "$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocess\##
+        able"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/\##
+        CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/re\##
+        sponses/Timeout"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/paramete\##
+        rs/ChangeKind"}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (\##
+        VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requ\##
         estBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"descr\##
-        iption":"The login result.","content":{"application/json":{"schema":{"$ref":"#/components/schema\##
-        s/AuthenticateResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/co\##
-        mponents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#\##
-        /components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":\##
-        {"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge\##
-        "},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/P\##
-        INBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/resp\##
-        onses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/authenticate":{\##
-        "post":{"operationId":"cardAuthenticate","tags":["signing"],"summary":"Kiosk login in one call (\##
-        signature, certificate chain, fresh challenge).","x-jpkid-access":"operator","requestBody":{"req\##
-        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRe\##
-        quest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The l\##
-        ogin result.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Authenticate\##
-        Result"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
+        PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"012345678\##
+        9abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was changed; its counter after\##
+        wards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}\##
+        }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
+        gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
+        otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
+        esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
+        ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
+        f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
+        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"\##
+        #/components/parameters/ReaderID"}],"post":{"operationId":"readerSign","tags":["signing"],"summa\##
+        ry":"Sign a digest (or data jpkid hashes) with the auth or sign key.","description":"PKCS#1 v1.5 \##
+        over the DigestInfo, 256 bytes. jpkid verifies the card's signature under\nthe key's certificate \##
+        before answering; one that does not verify is `502 card_error`\nand never passed on.\n","x-jpkid\##
+        -access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$re\##
+        f":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","d\##
+        ata":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
+        signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}\##
+        },"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wrong\##
+        PIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/No\##
+        tFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/re\##
+        sponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/comp\##
+        onents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref\##
+        ":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504\##
+        ":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign"\##
+        ,"tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.",\##
+        "x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schem\##
+        a":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"\##
+        1234","data":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descripti\##
+        on":"The signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignR\##
+        esult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respon\##
+        ses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/res\##
+        ponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/comp\##
+        onents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref\##
+        ":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"50\##
+        2":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailab\##
+        le"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parame\##
+        ters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","\##
+        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
+        nge).","description":"`200` with `authenticated: true` only when the card's signature over SHA-2\##
+        56 of the\nchallenge verifies under the auth certificate and that certificate is `trusted` now;\n\##
+        otherwise `trust` names the first check that failed. PIN failures are errors.\n","x-jpkid-access\##
+        ":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/c\##
+        omponents/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123\##
+        456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login result.","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#\##
+        /components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref\##
+        ":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$\##
+        ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}\##
+        ,"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/U\##
+        nprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/re\##
+        sponses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compo\##
+        nents/responses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuthenticate","\##
+        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
+        nge).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":\##
+        {"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin"\##
+        :"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login r\##
+        esult.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult\##
+        "}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/W\##
+        rongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/response\##
+        s/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/component\##
+        s/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/\##
+        components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"\##
+        $ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},\##
+        "504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{\##
+        "$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["\##
+        card data"],"summary":"Name, address, birth date, sex (and the my number when named) of the card\##
+        -text AP.","description":"Verifies the credential given (the card-text PIN; 照合番号A, which opens o\##
+        nly the my number;\nor 照合番号B, which opens only the four attributes) and reads the fields asked f\##
+        or (default:\nall but `myNumber`, which is read only when `fields` names it). Personal data:\n`C\##
+        ache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
+        :{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"defa\##
+        ult":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"value":{"birthDate":\##
+        "1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}}}}}},"\##
+        responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/compon\##
+        ents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Ca\##
+        rdText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
         nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
         sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
         ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
         f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
         02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"paramete\##
-        rs":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","ta\##
-        gs":["card data"],"summary":"Name, address, birth date, sex (and the my number when named) of th\##
-        e card-text AP.","description":"Verifies the credential given (the card-text PIN; 照合番号A, which o\##
-        pens only the my number;\nor 照合番号B, which opens only the four attributes) and reads the fields a\##
-        sked for (default:\nall but `myNumber`, which is read only when `fields` names it). Personal dat\##
-        a:\n`Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"co\##
-        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":\##
-        {"default":{"value":{"pin":"1234"}},"codeB":{"value":{"birthDate":"1990-01-02","expiryYear":2035\##
-        ,"securityCode":"5678"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Ca\##
-        che-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"40\##
-        1":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},\##
-        "404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNot\##
-        Allowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses\##
-        /PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compon\##
-        ents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#\##
-        /components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card\##
-        /card-text":{"post":{"operationId":"readCardCardText","tags":["card data"],"summary":"Name, addr\##
-        ess, birth date, sex (and the my number when named) of the card-text AP.","x-jpkid-access":"oper\##
-        ator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/componen\##
-        ts/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"}},"codeB":{"value":{"b\##
-        irthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678"}}}}}},"responses":{"200":{"descri\##
-        ption":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"c\##
-        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":\##
-        "#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$r\##
-        ef":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{\##
-        "$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict\##
-        "},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses\##
-        /Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/\##
-        responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/com\##
-        ponents/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components\##
-        /parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"summary\##
-        ":"The face photo and printed images of the card-face AP (PIN A or PIN B).","description":"Verif\##
-        ies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, given as its printed parts\n(`birthDate` as \##
-        a date, `expiryYear`, `securityCode`: jpkid writes the birth date's Japanese\nera year) or as th\##
-        e raw 14 digits (`pinB`). The birth-date key (0011) does not open the card\nface. With `part=pho\##
-        to` the answer is the raw JPEG 2000 photo. Personal data:\n`Cache-Control: no-store`.\n","x-jpki\##
-        d-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"requ\##
-        ired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest\##
-        "},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678\##
-        "}},"pinB":{"value":{"pinB":"02010220355678"}}}}}},"responses":{"200":{"description":"The card f\##
-        ace (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":\##
-        "#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/s\##
-        chemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"40\##
-        0":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"}\##
-        ,"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFoun\##
-        d"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/respons\##
-        es/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/component\##
-        s/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/\##
-        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
-        ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardC\##
-        ardFace","tags":["card data"],"summary":"The face photo and printed images of the card-face AP (\##
-        PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Par\##
-        t"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/component\##
-        s/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":\##
-        2035,"securityCode":"5678"}},"pinB":{"value":{"pinB":"02010220355678"}}}}}},"responses":{"200":{\##
-        "description":"The card face (images base64), or with `part=photo` the photo itself.","headers":\##
-        {"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMedia\##
-        Type":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
-        ents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/com\##
-        ponents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$r\##
-        ef":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"\##
-        422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBl\##
-        ocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
-        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{\##
-        "ReaderID":{"name":"id","in":"path","required":true,"description":"The reader's short id from `G\##
-        ET /v1/readers` (`r` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Re\##
-        fresh":{"name":"refresh","in":"query","required":false,"description":"Read the whole card again \##
-        instead of answering from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["\##
-        true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A c\##
-        ertificate that needs no PIN (the signature certificate has its own POST).","schema":{"type":"st\##
-        ring","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":fa\##
-        lse,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind"\##
-        ,"in":"path","required":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and \##
-        0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the common card application `…01 01 00` h\##
-        olds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 04 01`'s own 001C PIN, 4 digit\##
-        s: a second key and counter), or\n`card-face-birth-date` (the card-face key 0011: the birth date\##
-        , as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese era** year).\n","schema":{"ty\##
-        pe":"string","enum":["auth","sign","card-text","juki","juki-ap","card-face-birth-date"]}},"Chang\##
-        eKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["auth","sign\##
-        ","card-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`photo`: ans\##
-        wer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"header\##
-        s":{"NoStore":{"description":"Personal data is never cached.","schema":{"type":"string","pattern\##
-        ":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON \##
-        object, has an unknown field, a key twice, a\nmissing field or a field of the wrong type; bad ba\##
-        se64; a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/compone\##
-        nts/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `rem\##
-        aining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
-        rror401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow this requ\##
-        est.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFo\##
-        und":{"description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`ce\##
-        rtificate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard), `fil\##
-        e_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"\##
-        }}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the path'\##
-        s methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)\##
-        (, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error\##
-        405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (se\##
-        veral cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `\##
-        card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_vi\##
-        olation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin\##
-        _not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"descri\##
-        ption":"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","conte\##
-        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"\##
-        description":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does not \##
-        fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`), `credential_cannot_open`\n\##
-        (the card-data credential given does not open what was asked for; nothing was sent).\n","content\##
-        ":{"application/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"descr\##
-        iption":"`pin_blocked`: the PIN is blocked (reset it at the municipal office); it was not sent."\##
-        ,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailur\##
-        e":{"description":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signa\##
-        ture that\ndoes not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_\##
-        certificate`, `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `n\##
-        o_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insuff\##
-        icient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"descriptio\##
-        n":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (another program holds the card).",\##
-        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"\##
-        description":"`timeout` or `card_unresponsive`: the card or its driver did not answer in time.",\##
-        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{\##
-        "Health":{"type":"object","additionalProperties":false,"required":["version","uptimeSeconds","pc\##
-        sc","readers"],"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","mini\##
-        mum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer",\##
-        "minimum":0}}},"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"]\##
-        ,"properties":{"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Read\##
-        er":{"type":"object","additionalProperties":false,"required":["id","name","state"],"properties":\##
-        {"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC\##
-        /SC reader name."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupport\##
-        ed_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `e\##
-        rror`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperti\##
-        es":false,"description":"What the daemon read from the card (no PIN needed, no personal data).",\##
-        "required":["cardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string"\##
-        ,"pattern":"^[0-9a-f]{24}$","description":"This insertion of the card (random, new each time it \##
-        is placed on the reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_\##
-        jpki_token","non_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"\##
-        ^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format"\##
-        :"date-time","description":"Absent until the card has been read."},"certificates":{"type":"objec\##
-        t","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/compo\##
-        nents/schemas/Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","car\##
-        d-text","juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-\##
-        face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"ty\##
-        pe":"object","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256F\##
-        ingerprint","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"pro\##
-        perties":{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string"\##
-        ,"pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notB\##
-        efore":{"type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"},\##
-        "expiryDate":{"type":"string","format":"date","description":"The last valid day","Japan time.":n\##
-        ull},"renewableFrom":{"type":"string","format":"date","description":"The first day of the renewa\##
-        l window","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","n\##
-        ot_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/Trust\##
-        Code"},"revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation status \##
-        is open only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untrus\##
-        ted_issuer","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINStat\##
-        us":{"type":"object","additionalProperties":false,"required":["blocked","verified","available"],\##
-        "properties":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when t\##
-        he card has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before block\##
-        ing; absent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"bo\##
-        olean"},"verified":{"type":"boolean"},"available":{"type":"boolean"},"label":{"type":"string","d\##
-        escription":"What the PIN is, in English, naming the application where two look alike\n(`JUKI PI\##
-        N (common card application)` for `juki`, `JUKI PIN (JUKI application)` for `juki-ap`).\n"}}},"Ve\##
-        rifyResult":{"type":"object","additionalProperties":false,"required":["result","pin"],"propertie\##
-        s":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"\##
-        }}},"PINChangeResult":{"type":"object","additionalProperties":false,"required":["result","pin"],\##
-        "properties":{"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/components/schemas/P\##
-        INStatus"}}},"CardID":{"type":["string","null"],"description":"The insertion this request is mea\##
-        nt for (`card.cardId`); another card answers `409\ncard_changed` and nothing is sent to it. Opti\##
-        onal only for old clients: always send it.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],\##
-        "description":"Go on although only one try is left (a wrong PIN blocks the PIN)."},"PINRequest":\##
-        {"type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"st\##
-        ring","description":"auth, card-text, juki, juki-ap: 4 digits; sign: 6-16 of A-Z and 0-9; card-f\##
-        ace-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits `YYMMDD` (1980-02-17 is Showa 5\##
-        5: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$ref":"#/components/schemas/Card\##
-        ID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeReque\##
-        st":{"type":"object","additionalProperties":false,"required":["pin","newPin"],"properties":{"pin\##
-        ":{"type":"string","description":"The current PIN."},"newPin":{"type":"string","description":"Th\##
-        e new PIN","same format":null,"different from the current one.":null},"cardId":{"$ref":"#/compon\##
-        ents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}\##
-        },"SignRequest":{"type":"object","additionalProperties":false,"required":["key","pin"],"descript\##
-        ion":"Exactly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["dige\##
-        st"],"properties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"pro\##
-        perties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"stri\##
-        ng","enum":["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin\##
-        ":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384"\##
-        ,"sha512",null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEn\##
-        coding":"base64","description":"The digest, base64, of the algorithm's length."},"data":{"type":\##
-        ["string","null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) tha\##
-        t jpkid hashes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFin\##
-        alAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","\##
-        additionalProperties":false,"required":["signature","digestAlgorithm","certificate"],"properties\##
-        ":{"signature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes\##
-        ."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate"\##
-        :{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties"\##
-        :false,"required":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/comp\##
-        onents/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"obj\##
-        ect","additionalProperties":false,"description":"Personal data from the certificate's subject al\##
-        ternative name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":\##
-        {"type":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"obj\##
-        ect","additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","descr\##
-        iption":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEncoding":"bas\##
-        e64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes 32 random \##
-        bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compon\##
-        ents/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties\##
-        ":false,"required":["authenticated","trust","revocationChecked","challenge","certificate","subje\##
-        ct","serialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"tr\##
-        ust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":fal\##
-        se},"challenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","conte\##
-        ntEncoding":"base64","description":"Absent when the card's signature did not verify (it is never \##
-        passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"ser\##
-        ialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-\##
-        time"},"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","addi\##
-        tionalProperties":false,"description":"Exactly one credential (`null` counts as absent): `pin` (\##
-        the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-digit my number: opens only `myNum\##
-        ber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `expiryYear` + `securityCode` (open \##
-        only `name`,\n`address`, `birthDate`, `sex`). Asking for a field the credential cannot open answ\##
-        ers `422\ncredential_cannot_open` before anything reaches the card.\n","properties":{"pin":{"typ\##
-        e":["string","null"],"description":"The card-text PIN (4 digits)."},"pinA":{"type":["string","nu\##
-        ll"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/\##
-        CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/compo\##
-        nents/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"}\##
-        ,"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber","nam\##
-        e","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is read only w\##
-        hen named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/co\##
-        mponents/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties":fals\##
-        e,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"a\##
-        ddress":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/compone\##
-        nts/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false,"required":["code","name\##
-        "],"properties":{"code":{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, \##
-        `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applicable","not_known","other"\##
-        ]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 digits: the birth date `YYMMDD` \##
-        with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217`; the Western `800217` is a wro\##
-        ng code and spends a try), the card's expiry\nyear `YYYY` and the 4-digit security code printed \##
-        on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type":["string","null"],"format":"da\##
-        te","description":"照合番号B's birth date as a date (Gregorian `YYYY-MM-DD`); jpkid writes the era y\##
-        ear."},"CodeBExpiryYear":{"type":["integer","null"],"description":"The card's expiry year as pri\##
-        nted (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string","null"],"description":"The 4-di\##
-        git security code printed on the card."},"CardFaceRequest":{"type":"object","additionalPropertie\##
-        s":false,"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, the my \##
-        number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`\##
-        .\n","properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my numbe\##
-        r.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas\##
-        /CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"\##
-        $ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},\##
-        "confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"\##
-        object","additionalProperties":false,"required":["photo","nameImage","addressImage","birthDate",\##
-        "sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"ima\##
-        ge/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"}\##
-        ,"addressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"sec\##
-        urityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"bir\##
-        thDate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"\##
-        type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"string","pattern":"^-\##
-        ----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"descriptio\##
-        n":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"p\##
-        roperties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","car\##
-        d-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-resto\##
-        red"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9\##
-        a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},\##
-        "pin":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-te\##
-        xt-b","card-face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimu\##
-        m":0},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_\##
-        card","no_jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`."\##
-        ,"allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent"\##
-        :{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"\##
-        }],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: t\##
-        he card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],\##
-        "required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`\##
-        remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pi\##
-        n-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["rea\##
-        der","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd wen\##
-        t away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"descrip\##
-        tion":"The client fell behind (or asked for events no longer kept); the stream ends.","type":"ob\##
-        ject","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}\##
-        }},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request","wron\##
-        g_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued"\##
-        ,"file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed\##
-        ","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available\##
-        ","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format","cr\##
-        edential_cannot_open","invalid_digest","pin_blocked","card_error","malformed_response","malforme\##
-        d_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_reade\##
-        rs","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_paramete\##
-        r","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","car\##
-        d_unresponsive"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["code"\##
-        ,"message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"st\##
-        ring","description":"For people; never a PIN or personal data."},"remaining":{"type":"integer","\##
-        minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"\##
-        object","additionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/compo\##
-        nents/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prope\##
-        rties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"\##
-        #/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{"cod\##
-        e":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"proper\##
-        ties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/c\##
-        omponents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found","unk\##
-        nown_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error405":\##
-        {"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"c\##
-        onst":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pro\##
-        perties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","ca\##
-        rd_removed","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not\##
-        _available","pin_required","unsupported_card","application_not_found"]}}}}},"Error413":{"allOf":\##
-        [{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pa\##
-        yload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{\##
-        "error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credential_c\##
-        annot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
-        or":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/components\##
-        /schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_r\##
-        esponse","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unav\##
-        ailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","n\##
-        ot_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}}\##
-        }}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
-        es":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"al\##
-        lOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum"\##
-        :["timeout","card_unresponsive"]}}}}}}}}
+        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"operatio\##
+        nId":"readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and the \##
+        my number when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"required\##
+        ":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"\##
+        examples":{"default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"valu\##
+        e":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef0\##
+        1234567"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{\##
+        "$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compo\##
+        nents/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/\##
+        components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":\##
+        "#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409\##
+        ":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLar\##
+        ge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses\##
+        /PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/re\##
+        sponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-\##
+        face":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readRea\##
+        derCardFace","tags":["card data"],"summary":"The face photo and printed images of the card-face \##
+        AP (PIN A or PIN B).","description":"Verifies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, g\##
+        iven as its printed parts\n(`birthDate` as a date, `expiryYear`, `securityCode`: jpkid writes th\##
+        e birth date's Japanese\nera year) or as the raw 14 digits (`pinB`). The birth-date key (0011) d\##
+        oes not open the card\nface. With `part=photo` the answer is the raw JPEG 2000 photo. Personal d\##
+        ata:\n`Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/compone\##
+        nts/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01\##
+        -02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"valu\##
+        e":{"pinB":"02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descr\##
+        iption":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cach\##
+        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
+        ef":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":\##
+        "image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/r\##
+        esponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/component\##
+        s/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#\##
+        /components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{\##
+        "$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"\##
+        },"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unav\##
+        ailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"oper\##
+        ationId":"readCardCardFace","tags":["card data"],"summary":"The face photo and printed images of \##
+        the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/compone\##
+        nts/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01\##
+        -02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"valu\##
+        e":{"pinB":"02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descr\##
+        iption":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cach\##
+        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
+        ef":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":\##
+        "image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/r\##
+        esponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/component\##
+        s/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#\##
+        /components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{\##
+        "$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"\##
+        },"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unav\##
+        ailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{"Reade\##
+        rID":{"name":"id","in":"path","required":true,"description":"The reader's short id from `GET /v1\##
+        /readers` (`r` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Refresh"\##
+        :{"name":"refresh","in":"query","required":false,"description":"Read the whole card again instea\##
+        d of answering from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true",\##
+        "false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A certifi\##
+        cate that needs no PIN (the signature certificate has its own POST).","schema":{"type":"string",\##
+        "enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"s\##
+        chema":{"type":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":\##
+        "path","required":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), \##
+        `card-text` (4 digits), `juki` (the\nJUKI PIN as the common card application `…01 01 00` holds i\##
+        t at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 04 01`'s own 001C PIN, 4 digits: a s\##
+        econd key and counter), or\n`card-face-birth-date` (the card-face key 0011: the birth date, as `\##
+        YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese era** year).\n","schema":{"type":"s\##
+        tring","enum":["auth","sign","card-text","juki","juki-ap","card-face-birth-date"]}},"ChangeKind"\##
+        :{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["auth","sign","car\##
+        d-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`photo`: answer th\##
+        e face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"headers":{"N\##
+        oStore":{"description":"Personal data is never cached.","schema":{"type":"string","pattern":"no-\##
+        store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON object\##
+        , has an unknown field, a key twice, a\nmissing field or a field of the wrong type; bad base64; \##
+        a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/components/sc\##
+        hemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining\##
+        ` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error40\##
+        1"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow this request.",\##
+        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{\##
+        "description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`certific\##
+        ate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard), `file_not_\##
+        found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"\##
+        MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the path's meth\##
+        ods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GE\##
+        T|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}\##
+        }},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (several \##
+        cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `card_c\##
+        hanged`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_violatio\##
+        n`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_a\##
+        vailable`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":{"applicat\##
+        ion/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"description"\##
+        :"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","content":{"\##
+        application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"descri\##
+        ption":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does not fit\n\##
+        the algorithm), `bad_request` (a bad `key` or `digestAlgorithm`), `credential_cannot_open`\n(the \##
+        card-data credential given does not open what was asked for; nothing was sent).\n","content":{"a\##
+        pplication/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"descriptio\##
+        n":"`pin_blocked`: the PIN is blocked (reset it at the municipal office); it was not sent.","con\##
+        tent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"\##
+        description":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signature \##
+        that\ndoes not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certi\##
+        ficate`, `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_rea\##
+        ders`, `unsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficien\##
+        t_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"applica\##
+        tion/json":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`\##
+        pcsc_unavailable` (pcscd is not running) or `card_busy` (another program holds the card).","cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"descr\##
+        iption":"`timeout` or `card_unresponsive`: the card or its driver did not answer in time.","cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Heal\##
+        th":{"type":"object","additionalProperties":false,"required":["version","uptimeSeconds","pcsc","\##
+        readers"],"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":\##
+        0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer","mini\##
+        mum":0}}},"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"],"pro\##
+        perties":{"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{\##
+        "type":"object","additionalProperties":false,"required":["id","name","state"],"properties":{"id"\##
+        :{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC r\##
+        eader name."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupported_ca\##
+        rd"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`\##
+        .","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":f\##
+        alse,"description":"What the daemon read from the card (no PIN needed, no personal data).","requ\##
+        ired":["cardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pat\##
+        tern":"^[0-9a-f]{24}$","description":"This insertion of the card (random, new each time it is pl\##
+        aced on the reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_\##
+        token","non_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9\##
+        A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"dat\##
+        e-time","description":"Absent until the card has been read."},"certificates":{"type":"object","p\##
+        ropertyNames":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components\##
+        /schemas/Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-tex\##
+        t","juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-\##
+        b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"type":"\##
+        object","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256Finger\##
+        print","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"properti\##
+        es":{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string","pat\##
+        tern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore\##
+        ":{"type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"},"expi\##
+        ryDate":{"type":"string","format":"date","description":"The last valid day","Japan time.":null},\##
+        "renewableFrom":{"type":"string","format":"date","description":"The first day of the renewal win\##
+        dow","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","not_ye\##
+        t_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/TrustCode"\##
+        },"revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation status is o\##
+        pen only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untrusted_\##
+        issuer","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINStatus":\##
+        {"type":"object","additionalProperties":false,"required":["blocked","verified","available"],"pro\##
+        perties":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when the c\##
+        ard has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before blocking; \##
+        absent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"boolean\##
+        "},"verified":{"type":"boolean"},"available":{"type":"boolean"},"label":{"type":"string","descri\##
+        ption":"What the PIN is, in English, naming the application where two look alike\n(`JUKI PIN (co\##
+        mmon card application)` for `juki`, `JUKI PIN (JUKI application)` for `juki-ap`).\n"}}},"VerifyR\##
+        esult":{"type":"object","additionalProperties":false,"required":["result","pin"],"properties":{"\##
+        result":{"type":"string","const":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"\##
+        PINChangeResult":{"type":"object","additionalProperties":false,"required":["result","pin"],"prop\##
+        erties":{"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/components/schemas/PINSta\##
+        tus"}}},"CardID":{"type":"string","description":"The insertion this request is meant for (`card.\##
+        cardId`); another card answers `409\ncard_changed` and nothing is sent to it. Required (since 0.\##
+        2): a request without it is\n`400 bad_request` naming the field.\n"},"ConfirmFinalAttempt":{"typ\##
+        e":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN blocks the \##
+        PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin","cardId"],"\##
+        properties":{"pin":{"type":"string","description":"auth, card-text, juki, juki-ap: 4 digits; sig\##
+        n: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits `\##
+        YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$r\##
+        ef":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFi\##
+        nalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":["pin\##
+        ","newPin","cardId"],"properties":{"pin":{"type":"string","description":"The current PIN."},"new\##
+        Pin":{"type":"string","description":"The new PIN","same format":null,"different from the current \##
+        one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/com\##
+        ponents/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":fa\##
+        lse,"required":["key","pin","cardId"],"description":"Exactly one of `digest` and `data` (`null` \##
+        counts as absent).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"da\##
+        ta":{"type":"null"}}},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"typ\##
+        e":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` \##
+        needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["s\##
+        tring","null"],"enum":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."\##
+        },"digest":{"type":["string","null"],"contentEncoding":"base64","description":"The digest, base6\##
+        4, of the algorithm's length."},"data":{"type":["string","null"],"contentEncoding":"base64","des\##
+        cription":"Data (base64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$\##
+        ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmF\##
+        inalAttempt"}}},"SignResult":{"type":"object","additionalProperties":false,"required":["signatur\##
+        e","digestAlgorithm","certificate"],"properties":{"signature":{"type":"string","contentEncoding"\##
+        :"base64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["s\##
+        ha1","sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCerti\##
+        ficate":{"type":"object","additionalProperties":false,"required":["certificate","details","holde\##
+        r"],"properties":{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/compone\##
+        nts/schemas/Certificate"},"holder":{"type":"object","additionalProperties":false,"description":"\##
+        Personal data from the certificate's subject alternative name.","properties":{"name":{"type":"st\##
+        ring"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"\##
+        string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties":false,"required":["pi\##
+        n","cardId"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"cha\##
+        llenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to 1024 bytes, ba\##
+        se64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/\##
+        schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Au\##
+        thenticateResult":{"type":"object","additionalProperties":false,"required":["authenticated","tru\##
+        st","revocationChecked","challenge","certificate","subject","serialNumber","notAfter","expiryDat\##
+        e"],"properties":{"authenticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/Trust\##
+        Code"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type":"string","conten\##
+        tEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","description":"Abse\##
+        nt when the card's signature did not verify (it is never passed on)."},"certificate":{"$ref":"#/\##
+        components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"\##
+        ^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","f\##
+        ormat":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":false,"required":["ca\##
+        rdId"],"description":"Exactly one credential (`null` counts as absent): `pin` (the card-text PIN\##
+        , opens every\nfield), `pinA` (照合番号A, the 12-digit my number: opens only `myNumber`), `pinB` (照合\##
+        番号B,\n14 digits) or its parts `birthDate` + `expiryYear` + `securityCode` (open only `name`,\n`a\##
+        ddress`, `birthDate`, `sex`). Asking for a field the credential cannot open answers `422\ncreden\##
+        tial_cannot_open` before anything reaches the card.\n","properties":{"pin":{"type":["string","nu\##
+        ll"],"description":"The card-text PIN (4 digits)."},"pinA":{"type":["string","null"],"descriptio\##
+        n":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDa\##
+        te":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/Co\##
+        deBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"fields":{"type\##
+        ":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber","name","address","bi\##
+        rthDate","sex"]},"description":"Default all but `myNumber`, which is read only when named."},"ca\##
+        rdId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas\##
+        /ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties":false,"properties":{\##
+        "myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":\##
+        "string"},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"\##
+        }}},"Sex":{"type":"object","additionalProperties":false,"required":["code","name"],"properties":\##
+        {"code":{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"na\##
+        me":{"type":"string","enum":["male","female","not_applicable","not_known","other"]}}},"CodeB":{"\##
+        type":["string","null"],"description":"照合番号B, 14 digits: the birth date `YYMMDD` with its **Japa\##
+        nese era** year (1980-02-17 is\nShowa 55: `550217`; the Western `800217` is a wrong code and spe\##
+        nds a try), the card's expiry\nyear `YYYY` and the 4-digit security code printed on the card. Pr\##
+        efer the three parts.\n"},"CodeBBirthDate":{"type":["string","null"],"format":"date","descriptio\##
+        n":"照合番号B's birth date as a date (Gregorian `YYYY-MM-DD`); jpkid writes the era year."},"CodeBEx\##
+        piryYear":{"type":["integer","null"],"description":"The card's expiry year as printed (Gregorian \##
+        `YYYY`)."},"CodeBSecurityCode":{"type":["string","null"],"description":"The 4-digit security cod\##
+        e printed on the card."},"CardFaceRequest":{"type":"object","additionalProperties":false,"requir\##
+        ed":["cardId"],"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, t\##
+        he my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securit\##
+        yCode`.\n","properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my \##
+        number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/sc\##
+        hemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCod\##
+        e":{"$ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/Card\##
+        ID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"ty\##
+        pe":"object","additionalProperties":false,"required":["photo","nameImage","addressImage","birthD\##
+        ate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType"\##
+        :"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/\##
+        png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"}\##
+        ,"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"}\##
+        ,"birthDate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expir\##
+        y":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"string","pattern\##
+        ":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"descr\##
+        iption":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time\##
+        "],"properties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted"\##
+        ,"card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-\##
+        restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^\##
+        r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24\##
+        }$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","ca\##
+        rd-text-b","card-face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","m\##
+        inimum":0},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_\##
+        jpki_card","no_jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-remov\##
+        ed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardE\##
+        vent":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/E\##
+        vent"}],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-read\##
+        y`: the card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Even\##
+        t"}],"required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verifie\##
+        d` (`remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left)\##
+        , `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":\##
+        ["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcsc\##
+        d went away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"de\##
+        scription":"The client fell behind (or asked for events no longer kept); the stream ends.","type\##
+        ":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overf\##
+        low"}}},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request",\##
+        "wrong_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_is\##
+        sued","file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_re\##
+        moved","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_avai\##
+        lable","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format\##
+        ","credential_cannot_open","invalid_digest","pin_blocked","card_error","malformed_response","mal\##
+        formed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_\##
+        readers","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_par\##
+        ameter","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout"\##
+        ,"card_unresponsive"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["\##
+        code","message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type\##
+        ":"string","description":"For people; never a PIN or personal data."},"remaining":{"type":"integ\##
+        er","minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"ty\##
+        pe":"object","additionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/\##
+        components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"\##
+        properties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$r\##
+        ef":"#/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":\##
+        {"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"p\##
+        roperties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref"\##
+        :"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found"\##
+        ,"unknown_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error\##
+        405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
+        ":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}]\##
+        ,"properties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready\##
+        ","card_removed","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pi\##
+        n_not_available","pin_required","unsupported_card","application_not_found"]}}}}},"Error413":{"al\##
+        lOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const\##
+        ":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
+        es":{"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credent\##
+        ial_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":\##
+        {"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/compo\##
+        nents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malfor\##
+        med_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader\##
+        _unavailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denie\##
+        d","not_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_erro\##
+        r"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"pro\##
+        perties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504"\##
+        :{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"\##
+        enum":["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

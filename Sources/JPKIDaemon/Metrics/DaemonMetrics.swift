@@ -50,6 +50,7 @@ public final class DaemonMetrics: Sendable {
         }
         for key in SigningKey.allCases { _ = counter(.signatures, ("key", key.rawValue)) }
         _ = counter(.cardReads, ("result", "ok"))
+        for reason in ConnectionTable.Refusal.allCases { _ = counter(.connectionsRefused, ("reason", reason.rawValue)) }
     }
 
     /// The exposition in the Prometheus text format (version 0.0.4).
@@ -135,6 +136,9 @@ public final class DaemonMetrics: Sendable {
             factory: factory
         ).record(duration: duration)
     }
+
+    /// A connection or event stream refused by the limits; `reason` is a ``ConnectionTable/Refusal``.
+    func connectionRefused(_ reason: String) { counter(.connectionsRefused, ("reason", reason)).increment() }
 
     func eventStreamOpened() { eventStreams.increment() }
     func eventStreamClosed() { eventStreams.decrement() }
