@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "5fcc6754e28d0aa51d51ae4f328b8187d1aa3b3a302bb4e83b56e27c7711f7da"
+    static let sourceSHA256 = "9b8ac40be270ed847d2e952e123895266e8bb3d1964053b82eea24d39019ce99"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -30,559 +30,592 @@ enum OpenAPIDocument {
         a PIN or a card-face code (it was optional).\n\n**PIN safety.** A PIN's format is checked before \##
         anything reaches the card (`422\npin_format`). With one try left a PIN operation is refused with \##
         `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFinalAttempt\": true`. A blo\##
-        cked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\n**Paths.** Wherever `/v\##
-        1/readers/{id}` appears, `/v1/card` stands for the one reader that\nholds a card (the kiosk case\##
-        ): with none it answers `409 no_card`, with several `409\nambiguous_card`. Both forms are listed\##
-        .\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"message\", \"remaining\"?}}`, with \##
-        a stable\n`code`. Each response below lists the codes its status can carry. Outside this documen\##
-        t:\na malformed HTTP request gets a bare `400` from the HTTP layer, and a connection beyond the\n\##
-        connection limits gets `503 too_many_connections` before its request is read. The limits are\npe\##
-        r user (uid), not per process: `maxConnections` in all (256), of which\n`operatorReservedConnect\##
-        ions` (32) only operator-group members and root may take, and\n`maxConnectionsPerUser` (32) for \##
-        each user, root and the kiosk app's included; the message\nsays which limit refused it.\n5xx ans\##
-        wers come only from the card or PC/SC: `502` (the card answered something the\nprotocol does not \##
-        allow, or a PC/SC error), `503` (pcscd unavailable, the card held by\nanother program), `504` (t\##
-        he card or driver did not answer in time).\n"},"servers":[{"url":"http://localhost","description\##
-        ":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect to the socket)."}],"tags":[{"na\##
-        me":"daemon","description":"Health, events, metrics and this document."},{"name":"readers","desc\##
-        ription":"Readers and the cards on them (status, PIN-free certificates)."},{"name":"pins","descr\##
-        iption":"PIN verification and change."},{"name":"signing","description":"Signatures, kiosk login\##
-        , the signature certificate."},{"name":"card data","description":"The card-text and card-face ap\##
-        plications (personal data)."}],"paths":{"/v1/health":{"get":{"operationId":"getHealth","tags":["\##
-        daemon"],"summary":"Daemon health.","x-jpkid-access":"status","responses":{"200":{"description":\##
-        "The daemon runs.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Health"\##
-        }}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{"get":{"operationI\##
-        d":"getOpenAPIDocument","tags":["daemon"],"summary":"This document, as JSON.","x-jpkid-access":"\##
-        status","responses":{"200":{"description":"The OpenAPI document jpkid was built with.","content"\##
-        :{"application/json":{"schema":{"type":"object","required":["openapi","info","paths"],"propertie\##
-        s":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"},"paths":{"type":"\##
-        object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metrics":{"get":{"operat\##
-        ionId":"getMetrics","tags":["daemon"],"summary":"Prometheus metrics (text exposition format 0.0.\##
-        4).","description":"The daemon's counters, gauges and histograms for a fleet dashboard. No label \##
-        carries a\ncard identity, a certificate serial or a reader name. See `deploy/prometheus/`.\n","x\##
-        -jpkid-access":"status","responses":{"200":{"description":"The exposition.","content":{"text/pla\##
-        in":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/eve\##
-        nts":{"get":{"operationId":"streamEvents","tags":["daemon"],"summary":"Server-sent events of rea\##
-        ders, cards, PINs and pcscd.","description":"A `text/event-stream` that does not end while the d\##
-        aemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event`); a comment line \##
-        (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconnects with `Last-Event-ID` first \##
-        gets the\nevents it missed (up to 63 of them, from the last 256 kept), or `event: overflow` and\n\##
-        the end of the stream when they are no longer all there. A client that falls 64 events\nbehind g\##
-        ets `event: overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: read the\nstate agai\##
-        n (`GET /v1/readers`) and reconnect. Events carry no PIN and no personal data.\n\nThe event name\##
-        s and their data (`x-jpkid-events` lists the schema of each):\n`reader-added`, `reader-removed`, \##
-        `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed`, `pin-blocked`, `pc\##
-        sc-unavailable`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"r\##
-        eader-added":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/\##
-        schemas/ReaderEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$\##
-        ref":"#/components/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEve\##
-        nt"},"pin-verified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/\##
-        schemas/PINEvent"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"pcsc-unavailable":{"$\##
-        ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"}\##
-        ,"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID"\##
-        ,"in":"header","required":false,"description":"The id of the last event the client received (dec\##
-        imal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description"\##
-        :"The event stream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"s\##
-        tring","description":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpki\##
-        d-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadReques\##
-        t"},"403":{"$ref":"#/components/responses/Forbidden"},"503":{"description":"`too_many_connection\##
-        s`: this user already holds `maxEventStreamsPerUser` event streams (default 8); the connection i\##
-        s closed.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}}}}\##
-        },"/v1/readers":{"get":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader a\##
-        nd the card on it.","x-jpkid-access":"status","responses":{"200":{"description":"The readers.","\##
-        content":{"application/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"Ge\##
-        tReader":{"operationId":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetRead\##
-        erCertificate":{"operationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers\##
-        /0/id"}},"VerifyReaderPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/\##
-        readers/0/id"}},"ReaderSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/rea\##
-        ders/0/id"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"paramet\##
-        ers":[{"$ref":"#/components/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["rea\##
-        ders"],"summary":"One reader and its card, from the cache (or read again with refresh).","x-jpki\##
-        d-access":"status","parameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":\##
-        {"description":"The reader.","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
-        as/Reader"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/re\##
-        sponses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components\##
-        /responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/\##
-        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
-        ref":"#/components/responses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["re\##
-        aders"],"summary":"The reader that holds the (only) card.","x-jpkid-access":"status","parameters\##
-        ":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","\##
-        content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"\##
-        #/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$r\##
-        ef":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},\##
-        "409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailu\##
-        re"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/T\##
-        imeout"}}}},"/v1/readers/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/paramete\##
-        rs/ReaderID"},{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificat\##
-        e","tags":["readers"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-acce\##
-        ss":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"descr\##
-        iption":"The certificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{\##
-        "$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentM\##
-        ediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{\##
-        "$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405\##
-        ":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Confl\##
-        ict"}}}},"/v1/card/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],\##
-        "get":{"operationId":"getCardCertificate","tags":["readers"],"summary":"A certificate that needs \##
-        no PIN, from the cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameter\##
-        s/Format"}],"responses":{"200":{"description":"The certificate, PEM (default) or DER.","content"\##
-        :{"application/x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert\##
-        ":{"schema":{"type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/com\##
-        ponents/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
-        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
-        :{"$ref":"#/components/responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters\##
-        ":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate\##
-        ","tags":["signing"],"summary":"The signature certificate and its holder (personal data; needs t\##
-        he sign PIN).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicatio\##
-        n/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":\##
-        "ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certif\##
-        icate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/heade\##
-        rs/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertific\##
-        ate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/response\##
-        s/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
-        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
-        ents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":\##
-        "#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502"\##
-        :{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable\##
-        "},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"post":{"ope\##
-        rationId":"readCardSignCertificate","tags":["signing"],"summary":"The signature certificate and \##
-        its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator","requestBody":{"req\##
-        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"\##
-        examples":{"sign":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses"\##
-        :{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cache-Co\##
-        ntrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"4\##
-        01":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"}\##
-        ,"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNo\##
-        tAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/response\##
-        s/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compo\##
-        nents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"\##
-        #/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/rea\##
-        ders/{id}/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref"\##
-        :"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],\##
-        "summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","re\##
-        questBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schema\##
-        s/PINRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}\##
-        }},"responses":{"200":{"description":"The PIN was right; its counter afterwards.","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/compo\##
-        nents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/c\##
-        omponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"\##
-        #/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413"\##
-        :{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unproce\##
-        ssable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/response\##
-        s/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/\##
-        responses/Timeout"}}}},"/v1/card/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parame\##
-        ters/VerifyKind"}],"post":{"operationId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN \##
-        (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":t\##
-        rue,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples\##
-        ":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"\##
-        description":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadReque\##
-        st"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forb\##
-        idden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/M\##
-        ethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/r\##
-        esponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"\##
-        #/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"\##
-        $ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"\##
-        /v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},\##
-        {"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["\##
-        pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","\##
-        description":"Both PINs are checked locally first and must differ (`422 pin_format`). Any answer \##
-        of\nthe card but success is `502 pin_change_failed`; its message says whether the current PIN\ns\##
-        till stands. Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"\##
-        content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"example\##
-        s":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"res\##
-        ponses":{"200":{"description":"The PIN was changed; its counter afterwards.","content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/compone\##
-        nts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/com\##
-        ponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/\##
-        components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{\##
-        "$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocess\##
-        able"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/\##
-        CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/re\##
-        sponses/Timeout"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/paramete\##
-        rs/ChangeKind"}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (\##
-        VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requ\##
-        estBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"012345678\##
-        9abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was changed; its counter after\##
-        wards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}\##
+        cked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\n**Honest answers.** The \##
+        card timeout covers waiting for the card. Once a command carrying\na PIN (VERIFY, CHANGE REFEREN\##
+        CE DATA, a card-face code) is on its way, the client gets the\ncard's answer, never `card_busy` \##
+        or `cancelled`; if the deadline passed meanwhile, the\noperation stops after that VERIFY (no sig\##
+        nature, no data read) and a right PIN answers\n`504 timeout`. When the card's answer cannot be w\##
+        aited for any longer, the answer is `504\noutcome_unknown` with no `remaining`: a try may have b\##
+        een spent; do not retry before the\ncounter is known. It follows in a `pin-counter` event (or th\##
+        e operation's own `pin-failed` /\n`pin-verified`) once the card can be read.\n\n**Power cycle an\##
+        d unsafe readers.** Every transaction that sent a PIN ends with a power\ncycle of the card, chec\##
+        ked with commands that spend nothing before any other program can\nreach the card. When the chec\##
+        k finds the card's state kept (the reader does not power the\ncard down), the operation still an\##
+        swers the card's own result, with `\"readerUnsafe\": true`\n(in the body, or in `error`); the re\##
+        ader gets an `unsafe` field, a `reader-unsafe` event is\nsent, and every later PIN operation on \##
+        that reader is refused with `409 reader_unsafe` until\nthe reader is unplugged or jpkid restarts\##
+        .\n\n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands for the one reader that\n\##
+        holds a card (the kiosk case): with none it answers `409 no_card`, with several `409\nambiguous_\##
+        card`. Both forms are listed.\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"messag\##
+        e\", \"remaining\"?}}`, with a stable\n`code`. Each response below lists the codes its status ca\##
+        n carry. Outside this document:\na malformed HTTP request gets a bare `400` from the HTTP layer, \##
+        and a connection beyond the\nconnection limits gets `503 too_many_connections` before its reques\##
+        t is read. The limits are\nper user (uid), not per process: `maxConnections` in all (256), of wh\##
+        ich\n`operatorReservedConnections` (32) only operator-group members and root may take, and\n`max\##
+        ConnectionsPerUser` (32) for each user, root and the kiosk app's included; the message\nsays whi\##
+        ch limit refused it.\n5xx answers come only from the card or PC/SC: `502` (the card answered som\##
+        ething the\nprotocol does not allow, or a PC/SC error), `503` (pcscd unavailable, the card held \##
+        by\nanother program), `504` (the card or driver did not answer in time).\n"},"servers":[{"url":"\##
+        http://localhost","description":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect t\##
+        o the socket)."}],"tags":[{"name":"daemon","description":"Health, events, metrics and this docum\##
+        ent."},{"name":"readers","description":"Readers and the cards on them (status, PIN-free certific\##
+        ates)."},{"name":"pins","description":"PIN verification and change."},{"name":"signing","descrip\##
+        tion":"Signatures, kiosk login, the signature certificate."},{"name":"card data","description":"\##
+        The card-text and card-face applications (personal data)."}],"paths":{"/v1/health":{"get":{"oper\##
+        ationId":"getHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access":"status","res\##
+        ponses":{"200":{"description":"The daemon runs.","content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/ope\##
+        napi.json":{"get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":"This document\##
+        , as JSON.","x-jpkid-access":"status","responses":{"200":{"description":"The OpenAPI document jp\##
+        kid was built with.","content":{"application/json":{"schema":{"type":"object","required":["opena\##
+        pi","info","paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"typ\##
+        e":"object"},"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}}\##
+        ,"/v1/metrics":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Prometheus metric\##
+        s (text exposition format 0.0.4).","description":"The daemon's counters, gauges and histograms f\##
+        or a fleet dashboard. No label carries a\ncard identity, a certificate serial or a reader name. \##
+        See `deploy/prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"description":"The ex\##
+        position.","content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/re\##
+        sponses/Forbidden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["daemon"],"summ\##
+        ary":"Server-sent events of readers, cards, PINs and pcscd.","description":"A `text/event-stream\##
+        ` that does not end while the daemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON\##
+        ` (an `Event`); a comment line (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconn\##
+        ects with `Last-Event-ID` first gets the\nevents it missed (up to 63 of them, from the last 256 \##
+        kept), or `event: overflow` and\nthe end of the stream when they are no longer all there. A clie\##
+        nt that falls 64 events\nbehind gets `event: overflow` (data `{\"type\":\"overflow\"}`) and is d\##
+        isconnected: read the\nstate again (`GET /v1/readers`) and reconnect. Events carry no PIN and no \##
+        personal data.\n\nThe event names and their data (`x-jpkid-events` lists the schema of each):\n`\##
+        reader-added`, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, \##
+        `pin-failed`, `pin-blocked`, `pin-counter`, `reader-unsafe`,\n`pcsc-unavailable`, `pcsc-restored\##
+        `, `overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"reader-added":{"$ref":"#/componen\##
+        ts/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/schemas/ReaderEvent"},"card-inse\##
+        rted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$ref":"#/components/schemas/CardR\##
+        eadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEvent"},"pin-verified":{"$ref":"#/c\##
+        omponents/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/schemas/PINEvent"},"pin-blocked"\##
+        :{"$ref":"#/components/schemas/PINEvent"},"pin-counter":{"$ref":"#/components/schemas/PINEvent"}\##
+        ,"reader-unsafe":{"$ref":"#/components/schemas/ReaderEvent"},"pcsc-unavailable":{"$ref":"#/compo\##
+        nents/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"},"overflow":{\##
+        "$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID","in":"header\##
+        ","required":false,"description":"The id of the last event the client received (decimal).","sche\##
+        ma":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description":"The event s\##
+        tream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"string","descr\##
+        iption":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpkid-data":{"$re\##
+        f":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$\##
+        ref":"#/components/responses/Forbidden"},"503":{"description":"`too_many_connections`: this user \##
+        already holds `maxEventStreamsPerUser` event streams (default 8); the connection is closed.","co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}}}}},"/v1/readers\##
+        ":{"get":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader and the card on \##
+        it.","x-jpkid-access":"status","responses":{"200":{"description":"The readers.","content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"GetReader":{"oper\##
+        ationId":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetReaderCertificate":\##
+        {"operationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers/0/id"}},"Verif\##
+        yReaderPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/readers/0/id"}}\##
+        ,"ReaderSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/readers/0/id"}}}},\##
+        "403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"\##
+        #/components/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["readers"],"summary\##
+        ":"One reader and its card, from the cache (or read again with refresh).","x-jpkid-access":"stat\##
+        us","parameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":\##
+        "The reader.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},\##
+        "400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidd\##
+        en"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Meth\##
+        odNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/resp\##
+        onses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compone\##
+        nts/responses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["readers"],"summar\##
+        y":"The reader that holds the (only) card.","x-jpkid-access":"status","parameters":[{"$ref":"#/c\##
+        omponents/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/re\##
+        sponses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
+        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
+        #/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$r\##
+        ef":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v\##
+        1/readers/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{\##
+        "$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificate","tags":["rea\##
+        ders"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access":"status","p\##
+        arameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"description":"The ce\##
+        rtificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/compo\##
+        nents/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMediaType":"appl\##
+        ication/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/compo\##
+        nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
+        mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/c\##
+        ard/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],"get":{"operati\##
+        onId":"getCardCertificate","tags":["readers"],"summary":"A certificate that needs no PIN, from t\##
+        he cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"r\##
+        esponses":{"200":{"description":"The certificate, PEM (default) or DER.","content":{"application\##
+        /x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"\##
+        type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/respon\##
+        ses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/r\##
+        esponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/co\##
+        mponents/responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/\##
+        components/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate","tags":["sig\##
+        ning"],"summary":"The signature certificate and its holder (personal data; needs the sign PIN)."\##
+        ,"x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"sche\##
+        ma":{"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123","card\##
+        Id":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certificate, its fie\##
+        lds and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},\##
+        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertificate"}}}},"400"\##
+        :{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"\##
+        403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"\##
+        },"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses\##
+        /Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/\##
+        responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/co\##
+        mponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$re\##
+        f":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"post":{"operationId":"rea\##
+        dCardSignCertificate","tags":["signing"],"summary":"The signature certificate and its holder (pe\##
+        rsonal data; needs the sign PIN).","x-jpkid-access":"operator","requestBody":{"required":true,"c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"si\##
+        gn":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"desc\##
+        ription":"The certificate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref"\##
+        :"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#\##
+        /components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref"\##
+        :"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"40\##
+        9":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLa\##
+        rge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/response\##
+        s/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/r\##
+        esponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/pins\##
+        /{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components\##
+        /parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],"summary":"Ver\##
+        ify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"r\##
+        equired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"}\##
+        ,"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses"\##
+        :{"200":{"description":"The PIN was right; its counter afterwards.","content":{"application/json\##
+        ":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/response\##
+        s/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/resp\##
+        onses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/r\##
+        esponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/co\##
+        mponents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423"\##
+        :{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"\##
+        },"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Time\##
+        out"}}}},"/v1/card/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/VerifyKin\##
+        d"}],"post":{"operationId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY a\##
+        fter the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
+        :{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"auth":{"v\##
+        alue":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":\##
+        "The PIN was right; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/\##
+        components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"\##
+        $ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404"\##
+        :{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllow\##
+        ed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Payl\##
+        oadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/\##
+        responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/comp\##
+        onents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{\##
+        id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/co\##
+        mponents/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["pins"],"summa\##
+        ry":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","description":\##
+        "Both PINs are checked locally first and must differ (`422 pin_format`). Any answer of\nthe card \##
+        but success is `502 pin_change_failed`; its message says whether the current PIN\nstill stands. \##
+        Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"examples":{"auth":{"\##
+        value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200\##
+        ":{"description":"The PIN was changed; its counter afterwards.","content":{"application/json":{"\##
+        schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses\##
+        /BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respo\##
+        nses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/re\##
+        sponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/com\##
+        ponents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":\##
+        {"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"}\##
+        ,"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeo\##
+        ut"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ChangeKind\##
+        "}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then \##
+        CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requestBody":{"re\##
+        quired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequ\##
+        est"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef012345\##
+        67"}}}}}},"responses":{"200":{"description":"The PIN was changed; its counter afterwards.","cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$r\##
+        ef":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":\##
+        {"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"40\##
+        5":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conf\##
+        lict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/respo\##
+        nses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compone\##
+        nts/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#\##
+        /components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"#/components/\##
+        parameters/ReaderID"}],"post":{"operationId":"readerSign","tags":["signing"],"summary":"Sign a d\##
+        igest (or data jpkid hashes) with the auth or sign key.","description":"PKCS#1 v1.5 over the Dig\##
+        estInfo, 256 bytes. jpkid verifies the card's signature under\nthe key's certificate before answ\##
+        ering; one that does not verify is `502 card_error`\nand never passed on.\n","x-jpkid-access":"o\##
+        perator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/compo\##
+        nents/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","data":"aGVsb\##
+        G8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The signature.\##
+        ","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"\##
+        $ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403\##
+        ":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"\##
+        405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Co\##
+        nflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/res\##
+        ponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compo\##
+        nents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":\##
+        "#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign","tags":["\##
+        signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.","x-jpkid-a\##
+        ccess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","dat\##
+        a":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The s\##
+        ignature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}}\##
+        ,"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongP\##
+        IN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/Not\##
+        Found"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/res\##
+        ponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compo\##
+        nents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref"\##
+        :"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504"\##
+        :{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$\##
+        ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","tags":["si\##
+        gning"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","de\##
+        scription":"`200` with `authenticated: true` only when the card's signature over SHA-256 of the\n\##
+        challenge verifies under the auth certificate and that certificate is `trusted` now;\notherwise \##
+        `trust` names the first check that failed. PIN failures are errors.\n","x-jpkid-access":"operato\##
+        r","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcd\##
+        ef01234567"}}}}}},"responses":{"200":{"description":"The login result.","content":{"application/\##
+        json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#/component\##
+        s/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compo\##
+        nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
+        mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$\##
+        ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessab\##
+        le"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Ca\##
+        rdFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/resp\##
+        onses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuthenticate","tags":["si\##
+        gning"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","x-\##
+        jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":\##
+        {"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","c\##
+        ardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login result.","c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400\##
+        ":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},\##
+        "403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound\##
+        "},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/response\##
+        s/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components\##
+        /responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/c\##
+        omponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$r\##
+        ef":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{"$ref":"#/\##
+        components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["card data"\##
+        ],"summary":"Name, address, birth date, sex (and the my number when named) of the card-text AP."\##
+        ,"description":"Verifies the credential given (the card-text PIN; 照合番号A, which opens only the my \##
+        number;\nor 照合番号B, which opens only the four attributes) and reads the fields asked for (default\##
+        :\nall but `myNumber`, which is read only when `fields` names it). Personal data:\n`Cache-Contro\##
+        l: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicat\##
+        ion/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"valu\##
+        e":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"value":{"birthDate":"1990-01-02\##
+        ","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":\##
+        {"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/header\##
+        s/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}}\##
+        ,"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongP\##
+        IN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/Not\##
+        Found"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/res\##
+        ponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compo\##
+        nents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref"\##
+        :"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504"\##
+        :{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"operationId":"readC\##
+        ardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and the my number w\##
+        hen named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"required":true,"con\##
+        tent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{\##
+        "default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"value":{"birthD\##
+        ate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}}}\##
+        }}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/c\##
+        omponents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/\##
+        responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
+        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
+        #/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":\##
+        {"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked\##
+        "},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Una\##
+        vailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"par\##
+        ameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace\##
+        ","tags":["card data"],"summary":"The face photo and printed images of the card-face AP (PIN A o\##
+        r PIN B).","description":"Verifies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, given as its \##
+        printed parts\n(`birthDate` as a date, `expiryYear`, `securityCode`: jpkid writes the birth date\##
+        's Japanese\nera year) or as the raw 14 digits (`pinB`). The birth-date key (0011) does not open \##
+        the card\nface. With `part=photo` the answer is the raw JPEG 2000 photo. Personal data:\n`Cache-\##
+        Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/parameter\##
+        s/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/comp\##
+        onents/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryY\##
+        ear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"value":{"pinB":"0\##
+        2010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
+        card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"\##
+        $ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}\##
         }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
         gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
         otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
         esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
         ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
         f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
-        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"\##
-        #/components/parameters/ReaderID"}],"post":{"operationId":"readerSign","tags":["signing"],"summa\##
-        ry":"Sign a digest (or data jpkid hashes) with the auth or sign key.","description":"PKCS#1 v1.5 \##
-        over the DigestInfo, 256 bytes. jpkid verifies the card's signature under\nthe key's certificate \##
-        before answering; one that does not verify is `502 card_error`\nand never passed on.\n","x-jpkid\##
-        -access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$re\##
-        f":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","d\##
-        ata":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
-        signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}\##
-        },"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wrong\##
-        PIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/No\##
-        tFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/re\##
-        sponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/comp\##
-        onents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref\##
-        ":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504\##
-        ":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign"\##
-        ,"tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.",\##
-        "x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schem\##
-        a":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"\##
-        1234","data":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descripti\##
-        on":"The signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignR\##
-        esult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respon\##
-        ses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/res\##
-        ponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/comp\##
-        onents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref\##
-        ":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"50\##
-        2":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailab\##
-        le"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parame\##
-        ters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","\##
-        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
-        nge).","description":"`200` with `authenticated: true` only when the card's signature over SHA-2\##
-        56 of the\nchallenge verifies under the auth certificate and that certificate is `trusted` now;\n\##
-        otherwise `trust` names the first check that failed. PIN failures are errors.\n","x-jpkid-access\##
-        ":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/c\##
-        omponents/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123\##
-        456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login result.","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#\##
-        /components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref\##
-        ":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$\##
-        ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}\##
-        ,"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/U\##
-        nprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/re\##
-        sponses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compo\##
-        nents/responses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuthenticate","\##
-        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
-        nge).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":\##
-        {"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin"\##
-        :"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login r\##
-        esult.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult\##
-        "}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/W\##
-        rongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/response\##
-        s/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/component\##
-        s/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/\##
-        components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"\##
-        $ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},\##
-        "504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{\##
-        "$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["\##
-        card data"],"summary":"Name, address, birth date, sex (and the my number when named) of the card\##
-        -text AP.","description":"Verifies the credential given (the card-text PIN; 照合番号A, which opens o\##
-        nly the my number;\nor 照合番号B, which opens only the four attributes) and reads the fields asked f\##
-        or (default:\nall but `myNumber`, which is read only when `fields` names it). Personal data:\n`C\##
-        ache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
-        :{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"defa\##
-        ult":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"value":{"birthDate":\##
-        "1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}}}}}},"\##
-        responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/compon\##
-        ents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Ca\##
-        rdText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
-        nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
-        sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
-        ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
-        f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
-        02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"operatio\##
-        nId":"readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and the \##
-        my number when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"required\##
-        ":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"\##
-        examples":{"default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"valu\##
-        e":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef0\##
-        1234567"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{\##
-        "$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compo\##
-        nents/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/\##
-        components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":\##
-        "#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409\##
-        ":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLar\##
-        ge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses\##
-        /PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/re\##
-        sponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-\##
-        face":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readRea\##
-        derCardFace","tags":["card data"],"summary":"The face photo and printed images of the card-face \##
-        AP (PIN A or PIN B).","description":"Verifies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, g\##
-        iven as its printed parts\n(`birthDate` as a date, `expiryYear`, `securityCode`: jpkid writes th\##
-        e birth date's Japanese\nera year) or as the raw 14 digits (`pinB`). The birth-date key (0011) d\##
-        oes not open the card\nface. With `part=photo` the answer is the raw JPEG 2000 photo. Personal d\##
-        ata:\n`Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/compone\##
-        nts/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01\##
-        -02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"valu\##
-        e":{"pinB":"02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descr\##
-        iption":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cach\##
-        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":\##
-        "image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/r\##
-        esponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/component\##
-        s/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#\##
-        /components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{\##
-        "$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"\##
-        },"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unav\##
-        ailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"oper\##
-        ationId":"readCardCardFace","tags":["card data"],"summary":"The face photo and printed images of \##
-        the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/compone\##
-        nts/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01\##
-        -02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"valu\##
-        e":{"pinB":"02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descr\##
-        iption":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cach\##
-        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":\##
-        "image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/r\##
-        esponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/component\##
-        s/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#\##
-        /components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{\##
-        "$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"\##
-        },"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unav\##
-        ailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{"Reade\##
-        rID":{"name":"id","in":"path","required":true,"description":"The reader's short id from `GET /v1\##
-        /readers` (`r` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Refresh"\##
-        :{"name":"refresh","in":"query","required":false,"description":"Read the whole card again instea\##
-        d of answering from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true",\##
-        "false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A certifi\##
-        cate that needs no PIN (the signature certificate has its own POST).","schema":{"type":"string",\##
-        "enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"s\##
-        chema":{"type":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":\##
-        "path","required":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), \##
-        `card-text` (4 digits), `juki` (the\nJUKI PIN as the common card application `…01 01 00` holds i\##
-        t at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 04 01`'s own 001C PIN, 4 digits: a s\##
-        econd key and counter), or\n`card-face-birth-date` (the card-face key 0011: the birth date, as `\##
-        YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese era** year).\n","schema":{"type":"s\##
-        tring","enum":["auth","sign","card-text","juki","juki-ap","card-face-birth-date"]}},"ChangeKind"\##
-        :{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["auth","sign","car\##
-        d-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`photo`: answer th\##
-        e face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"headers":{"N\##
-        oStore":{"description":"Personal data is never cached.","schema":{"type":"string","pattern":"no-\##
-        store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON object\##
-        , has an unknown field, a key twice, a\nmissing field or a field of the wrong type; bad base64; \##
-        a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining\##
-        ` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error40\##
-        1"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow this request.",\##
-        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{\##
-        "description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`certific\##
-        ate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard), `file_not_\##
-        found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"\##
-        MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the path's meth\##
-        ods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GE\##
-        T|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}\##
-        }},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (several \##
-        cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `card_c\##
-        hanged`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_violatio\##
-        n`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_a\##
-        vailable`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":{"applicat\##
-        ion/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"description"\##
-        :"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"descri\##
-        ption":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does not fit\n\##
-        the algorithm), `bad_request` (a bad `key` or `digestAlgorithm`), `credential_cannot_open`\n(the \##
-        card-data credential given does not open what was asked for; nothing was sent).\n","content":{"a\##
-        pplication/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"descriptio\##
-        n":"`pin_blocked`: the PIN is blocked (reset it at the municipal office); it was not sent.","con\##
-        tent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"\##
-        description":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signature \##
-        that\ndoes not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certi\##
-        ficate`, `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_rea\##
-        ders`, `unsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficien\##
-        t_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`\##
-        pcsc_unavailable` (pcscd is not running) or `card_busy` (another program holds the card).","cont\##
-        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"descr\##
-        iption":"`timeout` or `card_unresponsive`: the card or its driver did not answer in time.","cont\##
-        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Heal\##
-        th":{"type":"object","additionalProperties":false,"required":["version","uptimeSeconds","pcsc","\##
-        readers"],"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":\##
-        0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer","mini\##
-        mum":0}}},"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"],"pro\##
-        perties":{"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{\##
-        "type":"object","additionalProperties":false,"required":["id","name","state"],"properties":{"id"\##
-        :{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC r\##
-        eader name."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupported_ca\##
-        rd"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`\##
-        .","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":f\##
-        alse,"description":"What the daemon read from the card (no PIN needed, no personal data).","requ\##
-        ired":["cardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pat\##
-        tern":"^[0-9a-f]{24}$","description":"This insertion of the card (random, new each time it is pl\##
-        aced on the reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_\##
-        token","non_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9\##
-        A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"dat\##
-        e-time","description":"Absent until the card has been read."},"certificates":{"type":"object","p\##
-        ropertyNames":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components\##
-        /schemas/Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-tex\##
-        t","juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-\##
-        b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"type":"\##
-        object","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256Finger\##
-        print","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"properti\##
-        es":{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string","pat\##
-        tern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore\##
-        ":{"type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"},"expi\##
-        ryDate":{"type":"string","format":"date","description":"The last valid day","Japan time.":null},\##
-        "renewableFrom":{"type":"string","format":"date","description":"The first day of the renewal win\##
-        dow","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","not_ye\##
-        t_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/TrustCode"\##
-        },"revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation status is o\##
-        pen only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untrusted_\##
-        issuer","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINStatus":\##
-        {"type":"object","additionalProperties":false,"required":["blocked","verified","available"],"pro\##
-        perties":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when the c\##
-        ard has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before blocking; \##
-        absent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"boolean\##
-        "},"verified":{"type":"boolean"},"available":{"type":"boolean"},"label":{"type":"string","descri\##
-        ption":"What the PIN is, in English, naming the application where two look alike\n(`JUKI PIN (co\##
-        mmon card application)` for `juki`, `JUKI PIN (JUKI application)` for `juki-ap`).\n"}}},"VerifyR\##
-        esult":{"type":"object","additionalProperties":false,"required":["result","pin"],"properties":{"\##
-        result":{"type":"string","const":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"\##
-        PINChangeResult":{"type":"object","additionalProperties":false,"required":["result","pin"],"prop\##
-        erties":{"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/components/schemas/PINSta\##
-        tus"}}},"CardID":{"type":"string","description":"The insertion this request is meant for (`card.\##
-        cardId`); another card answers `409\ncard_changed` and nothing is sent to it. Required (since 0.\##
-        2): a request without it is\n`400 bad_request` naming the field.\n"},"ConfirmFinalAttempt":{"typ\##
-        e":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN blocks the \##
-        PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin","cardId"],"\##
-        properties":{"pin":{"type":"string","description":"auth, card-text, juki, juki-ap: 4 digits; sig\##
-        n: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits `\##
-        YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$r\##
-        ef":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFi\##
-        nalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":["pin\##
-        ","newPin","cardId"],"properties":{"pin":{"type":"string","description":"The current PIN."},"new\##
-        Pin":{"type":"string","description":"The new PIN","same format":null,"different from the current \##
-        one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/com\##
-        ponents/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":fa\##
-        lse,"required":["key","pin","cardId"],"description":"Exactly one of `digest` and `data` (`null` \##
-        counts as absent).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"da\##
-        ta":{"type":"null"}}},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"typ\##
-        e":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` \##
-        needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["s\##
-        tring","null"],"enum":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."\##
-        },"digest":{"type":["string","null"],"contentEncoding":"base64","description":"The digest, base6\##
-        4, of the algorithm's length."},"data":{"type":["string","null"],"contentEncoding":"base64","des\##
-        cription":"Data (base64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$\##
-        ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmF\##
-        inalAttempt"}}},"SignResult":{"type":"object","additionalProperties":false,"required":["signatur\##
-        e","digestAlgorithm","certificate"],"properties":{"signature":{"type":"string","contentEncoding"\##
-        :"base64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["s\##
-        ha1","sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCerti\##
-        ficate":{"type":"object","additionalProperties":false,"required":["certificate","details","holde\##
-        r"],"properties":{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/compone\##
-        nts/schemas/Certificate"},"holder":{"type":"object","additionalProperties":false,"description":"\##
-        Personal data from the certificate's subject alternative name.","properties":{"name":{"type":"st\##
-        ring"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"\##
-        string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties":false,"required":["pi\##
-        n","cardId"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"cha\##
-        llenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to 1024 bytes, ba\##
-        se64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/\##
-        schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Au\##
-        thenticateResult":{"type":"object","additionalProperties":false,"required":["authenticated","tru\##
-        st","revocationChecked","challenge","certificate","subject","serialNumber","notAfter","expiryDat\##
-        e"],"properties":{"authenticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/Trust\##
-        Code"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type":"string","conten\##
-        tEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","description":"Abse\##
-        nt when the card's signature did not verify (it is never passed on)."},"certificate":{"$ref":"#/\##
-        components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"\##
-        ^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","f\##
-        ormat":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":false,"required":["ca\##
-        rdId"],"description":"Exactly one credential (`null` counts as absent): `pin` (the card-text PIN\##
-        , opens every\nfield), `pinA` (照合番号A, the 12-digit my number: opens only `myNumber`), `pinB` (照合\##
-        番号B,\n14 digits) or its parts `birthDate` + `expiryYear` + `securityCode` (open only `name`,\n`a\##
-        ddress`, `birthDate`, `sex`). Asking for a field the credential cannot open answers `422\ncreden\##
-        tial_cannot_open` before anything reaches the card.\n","properties":{"pin":{"type":["string","nu\##
-        ll"],"description":"The card-text PIN (4 digits)."},"pinA":{"type":["string","null"],"descriptio\##
-        n":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDa\##
-        te":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/Co\##
-        deBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"fields":{"type\##
-        ":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber","name","address","bi\##
-        rthDate","sex"]},"description":"Default all but `myNumber`, which is read only when named."},"ca\##
-        rdId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas\##
-        /ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties":false,"properties":{\##
-        "myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":\##
-        "string"},"birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"\##
-        }}},"Sex":{"type":"object","additionalProperties":false,"required":["code","name"],"properties":\##
-        {"code":{"type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"na\##
-        me":{"type":"string","enum":["male","female","not_applicable","not_known","other"]}}},"CodeB":{"\##
-        type":["string","null"],"description":"照合番号B, 14 digits: the birth date `YYMMDD` with its **Japa\##
-        nese era** year (1980-02-17 is\nShowa 55: `550217`; the Western `800217` is a wrong code and spe\##
-        nds a try), the card's expiry\nyear `YYYY` and the 4-digit security code printed on the card. Pr\##
-        efer the three parts.\n"},"CodeBBirthDate":{"type":["string","null"],"format":"date","descriptio\##
-        n":"照合番号B's birth date as a date (Gregorian `YYYY-MM-DD`); jpkid writes the era year."},"CodeBEx\##
-        piryYear":{"type":["integer","null"],"description":"The card's expiry year as printed (Gregorian \##
-        `YYYY`)."},"CodeBSecurityCode":{"type":["string","null"],"description":"The 4-digit security cod\##
-        e printed on the card."},"CardFaceRequest":{"type":"object","additionalProperties":false,"requir\##
-        ed":["cardId"],"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, t\##
-        he my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securit\##
-        yCode`.\n","properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my \##
-        number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/sc\##
-        hemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCod\##
-        e":{"$ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/Card\##
-        ID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"ty\##
-        pe":"object","additionalProperties":false,"required":["photo","nameImage","addressImage","birthD\##
-        ate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType"\##
-        :"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/\##
-        png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"}\##
-        ,"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"}\##
-        ,"birthDate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expir\##
-        y":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"string","pattern\##
-        ":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"descr\##
-        iption":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time\##
-        "],"properties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted"\##
-        ,"card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-\##
-        restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^\##
-        r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24\##
-        }$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","ca\##
-        rd-text-b","card-face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","m\##
-        inimum":0},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_\##
-        jpki_card","no_jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-remov\##
-        ed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardE\##
-        vent":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/E\##
-        vent"}],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-read\##
-        y`: the card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Even\##
-        t"}],"required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verifie\##
-        d` (`remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left)\##
-        , `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":\##
-        ["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcsc\##
-        d went away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"de\##
-        scription":"The client fell behind (or asked for events no longer kept); the stream ends.","type\##
-        ":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overf\##
-        low"}}},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request",\##
-        "wrong_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_is\##
-        sued","file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_re\##
-        moved","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_avai\##
-        lable","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format\##
-        ","credential_cannot_open","invalid_digest","pin_blocked","card_error","malformed_response","mal\##
-        formed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_\##
-        readers","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_par\##
-        ameter","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout"\##
-        ,"card_unresponsive"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["\##
-        code","message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type\##
-        ":"string","description":"For people; never a PIN or personal data."},"remaining":{"type":"integ\##
-        er","minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"ty\##
-        pe":"object","additionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/\##
-        components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"\##
-        properties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$r\##
-        ef":"#/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":\##
-        {"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"p\##
-        roperties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref"\##
-        :"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found"\##
-        ,"unknown_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error\##
-        405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
-        ":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}]\##
-        ,"properties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready\##
-        ","card_removed","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pi\##
-        n_not_available","pin_required","unsupported_card","application_not_found"]}}}}},"Error413":{"al\##
-        lOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const\##
-        ":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
-        es":{"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credent\##
-        ial_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":\##
-        {"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/compo\##
-        nents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malfor\##
-        med_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader\##
-        _unavailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denie\##
-        d","not_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_erro\##
-        r"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"pro\##
-        perties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504"\##
-        :{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"\##
-        enum":["timeout","card_unresponsive"]}}}}}}}}
+        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"rea\##
+        dCardCardFace","tags":["card data"],"summary":"The face photo and printed images of the card-fac\##
+        e AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/paramete\##
+        rs/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/com\##
+        ponents/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiry\##
+        Year":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"value":{"pinB":"\##
+        02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
+        card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"\##
+        $ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}\##
+        }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
+        gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
+        otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
+        esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
+        ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
+        f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
+        4":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":\##
+        "id","in":"path","required":true,"description":"The reader's short id from `GET /v1/readers` (`r\##
+        ` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"name":"ref\##
+        resh","in":"query","required":false,"description":"Read the whole card again instead of answerin\##
+        g from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true","false","1","\##
+        0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A certificate that nee\##
+        ds no PIN (the signature certificate has its own POST).","schema":{"type":"string","enum":["auth\##
+        ","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema":{"type\##
+        ":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","requi\##
+        red":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text` (\##
+        4 digits), `juki` (the\nJUKI PIN as the common card application `…01 01 00` holds it at 001C, 4 \##
+        digits), `juki-ap` (the\nJUKI application `…01 04 01`'s own 001C PIN, 4 digits: a second key and \##
+        counter), or\n`card-face-birth-date` (the card-face key 0011: the birth date, as `YYYY-MM-DD` or \##
+        as the 6\ndigits `YYMMDD` with the **Japanese era** year).\n","schema":{"type":"string","enum":[\##
+        "auth","sign","card-text","juki","juki-ap","card-face-birth-date"]}},"ChangeKind":{"name":"kind"\##
+        ,"in":"path","required":true,"schema":{"type":"string","enum":["auth","sign","card-text"]}},"Par\##
+        t":{"name":"part","in":"query","required":false,"description":"`photo`: answer the face photo al\##
+        one, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}},"headers":{"NoStore":{"descr\##
+        iption":"Personal data is never cached.","schema":{"type":"string","pattern":"no-store"}}},"resp\##
+        onses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON object, has an unknow\##
+        n field, a key twice, a\nmissing field or a field of the wrong type; bad base64; a bad query val\##
+        ue or header.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error400"\##
+        }}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining` tries are lef\##
+        t.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbidd\##
+        en":{"description":"`forbidden`: the caller's groups do not allow this request.","content":{"app\##
+        lication/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{"description":"\##
+        `not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`certificate_not_found`, \##
+        `certificate_not_issued` (no signature certificate: a child's\ncard), `file_not_found`.\n","cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllowed\##
+        ":{"description":"`method_not_allowed`; the `Allow` header lists the path's methods.","headers":\##
+        {"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict":{"\##
+        description":"The card's state forbids it: `no_card`, `ambiguous_card` (several cards, `/v1/card\##
+        `),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `card_changed`\n(the `c\##
+        ardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_violation`, `cancelled`, \##
+        `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_available`, `pin_r\##
+        equired`, `unsupported_card`,\n`application_not_found`, `reader_unsafe` (the reader does not pow\##
+        er the card down; PIN\noperations on it are refused until it is unplugged or jpkid restarts; not\##
+        hing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error40\##
+        9"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `maxBodyBy\##
+        tes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
+        /Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card), `inv\##
+        alid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgo\##
+        rithm`), `credential_cannot_open`\n(the card-data credential given does not open what was asked \##
+        for; nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
+        /Error422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the m\##
+        unicipal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/component\##
+        s/schemas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an \##
+        unexpected status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_\##
+        apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_u\##
+        navailable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_\##
+        denied`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`\##
+        , `pcsc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error5\##
+        02"}}}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (\##
+        another program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or it\##
+        s driver did not answer in time (after a\nright PIN when the request's time ran out: nothing els\##
+        e was done). `outcome_unknown`: the\nPIN was sent but its answer did not come; a try may have be\##
+        en spent (no `remaining`).\n","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
+        mas/Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":\##
+        ["version","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSe\##
+        conds":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]\##
+        },"readers":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties\##
+        ":false,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/compon\##
+        ents/schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id"\##
+        ,"name","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":\##
+        "string","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","readi\##
+        ng","ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"d\##
+        escription":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"},"unsafe":{"type\##
+        ":"object","additionalProperties":false,"description":"Present when the reader was found not to \##
+        power the card down (a PIN stayed verified\nacross the power cycle ending a PIN session). PIN op\##
+        erations on it are refused with\n`reader_unsafe` until it is unplugged or jpkid restarts. Indepe\##
+        ndent of `state`.\n","required":["reason","since"],"properties":{"reason":{"type":"string"},"sin\##
+        ce":{"type":"string","format":"date-time"}}}}},"ReaderUnsafeFlag":{"type":"boolean","const":true\##
+        ,"description":"Present (true) when the check after this operation's power cycle found that the \##
+        reader\ndoes not power the card down. The rest of the answer is the card's own result.\n"},"Card\##
+        ":{"type":"object","additionalProperties":false,"description":"What the daemon read from the car\##
+        d (no PIN needed, no personal data).","required":["cardId","kind","atr","certificates","pins"],"\##
+        properties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion \##
+        of the card (random, new each time it is placed on the reader)."},"kind":{"type":"string","enum"\##
+        :["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown\##
+        "]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"strin\##
+        g"},"readAt":{"type":"string","format":"date-time","description":"Absent until the card has been \##
+        read."},"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"a\##
+        dditionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","prope\##
+        rtyNames":{"enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-\##
+        face-birth-date","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/sche\##
+        mas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["subj\##
+        ect","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewableF\##
+        rom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"str\##
+        ing"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"stri\##
+        ng","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter":{"\##
+        type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","description"\##
+        :"The last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","desc\##
+        ription":"The first day of the renewal window","Japan time.":null},"status":{"type":"string","en\##
+        um":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust\##
+        ":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false,\##
+        "description":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{"ty\##
+        pe":"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","wro\##
+        ng_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"require\##
+        d":["blocked","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0,"d\##
+        escription":"Tries left; absent when the card has no such PIN."},"max":{"type":"integer","minimu\##
+        m":1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card do\##
+        es not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type":\##
+        "boolean"},"label":{"type":"string","description":"What the PIN is, in English, naming the appli\##
+        cation where two look alike\n(`JUKI PIN (common card application)` for `juki`, `JUKI PIN (JUKI a\##
+        pplication)` for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","additionalProperties":false,\##
+        "required":["result","pin"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUns\##
+        afeFlag"},"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/components/schemas/PINS\##
+        tatus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"required":["result","\##
+        pin"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"result":{"t\##
+        ype":"string","const":"changed"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"ty\##
+        pe":"string","description":"The insertion this request is meant for (`card.cardId`); another car\##
+        d answers `409\ncard_changed` and nothing is sent to it. Required (since 0.2): a request without \##
+        it is\n`400 bad_request` naming the field.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],\##
+        "description":"Go on although only one try is left (a wrong PIN blocks the PIN)."},"PINRequest":\##
+        {"type":"object","additionalProperties":false,"required":["pin","cardId"],"properties":{"pin":{"\##
+        type":"string","description":"auth, card-text, juki, juki-ap: 4 digits; sign: 6-16 of A-Z and 0-\##
+        9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits `YYMMDD` (1980-02-17 i\##
+        s Showa 55: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$ref":"#/components/sch\##
+        emas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINCh\##
+        angeRequest":{"type":"object","additionalProperties":false,"required":["pin","newPin","cardId"],\##
+        "properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":{"type":"string"\##
+        ,"description":"The new PIN","same format":null,"different from the current one.":null},"cardId"\##
+        :{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/Conf\##
+        irmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,"required":["key\##
+        ","pin","cardId"],"description":"Exactly one of `digest` and `data` (`null` counts as absent).",\##
+        "oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"null"}}\##
+        },{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"prope\##
+        rties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the auth PIN, \##
+        `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"enum\##
+        ":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"type":[\##
+        "string","null"],"contentEncoding":"base64","description":"The digest, base64, of the algorithm'\##
+        s length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Data (bas\##
+        e64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/components/s\##
+        chemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Sig\##
+        nResult":{"type":"object","additionalProperties":false,"required":["signature","digestAlgorithm"\##
+        ,"certificate"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"s\##
+        ignature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"\##
+        digestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$r\##
+        ef":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":fals\##
+        e,"required":["certificate","details","holder"],"properties":{"readerUnsafe":{"$ref":"#/componen\##
+        ts/schemas/ReaderUnsafeFlag"},"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref\##
+        ":"#/components/schemas/Certificate"},"holder":{"type":"object","additionalProperties":false,"de\##
+        scription":"Personal data from the certificate's subject alternative name.","properties":{"name"\##
+        :{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"se\##
+        x":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties":false,"re\##
+        quired":["pin","cardId"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 dig\##
+        its)."},"challenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to 10\##
+        24 bytes, base64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#\##
+        /components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAtt\##
+        empt"}}},"AuthenticateResult":{"type":"object","additionalProperties":false,"required":["authent\##
+        icated","trust","revocationChecked","challenge","certificate","subject","serialNumber","notAfter\##
+        ","expiryDate"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"a\##
+        uthenticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationCh\##
+        ecked":{"type":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"}\##
+        ,"signature":{"type":"string","contentEncoding":"base64","description":"Absent when the card's s\##
+        ignature did not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/P\##
+        EM"},"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAf\##
+        ter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"Ca\##
+        rdTextRequest":{"type":"object","additionalProperties":false,"required":["cardId"],"description"\##
+        :"Exactly one credential (`null` counts as absent): `pin` (the card-text PIN, opens every\nfield\##
+        ), `pinA` (照合番号A, the 12-digit my number: opens only `myNumber`), `pinB` (照合番号B,\n14 digits) or \##
+        its parts `birthDate` + `expiryYear` + `securityCode` (open only `name`,\n`address`, `birthDate`\##
+        , `sex`). Asking for a field the credential cannot open answers `422\ncredential_cannot_open` be\##
+        fore anything reaches the card.\n","properties":{"pin":{"type":["string","null"],"description":"\##
+        The card-text PIN (4 digits)."},"pinA":{"type":["string","null"],"description":"照合番号A","the 12-d\##
+        igit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/compo\##
+        nents/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"sec\##
+        urityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"fields":{"type":["array","null"],"\##
+        minItems":1,"items":{"type":"string","enum":["myNumber","name","address","birthDate","sex"]},"de\##
+        scription":"Default all but `myNumber`, which is read only when named."},"cardId":{"$ref":"#/com\##
+        ponents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt\##
+        "}}},"CardText":{"type":"object","additionalProperties":false,"properties":{"readerUnsafe":{"$re\##
+        f":"#/components/schemas/ReaderUnsafeFlag"},"myNumber":{"type":"string","pattern":"^[0-9]{12}$"}\##
+        ,"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"dat\##
+        e"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":fa\##
+        lse,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as \##
+        the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_ap\##
+        plicable","not_known","other"]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 dig\##
+        its: the birth date `YYMMDD` with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217`; \##
+        the Western `800217` is a wrong code and spends a try), the card's expiry\nyear `YYYY` and the 4\##
+        -digit security code printed on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type":[\##
+        "string","null"],"format":"date","description":"照合番号B's birth date as a date (Gregorian `YYYY-MM\##
+        -DD`); jpkid writes the era year."},"CodeBExpiryYear":{"type":["integer","null"],"description":"\##
+        The card's expiry year as printed (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string","n\##
+        ull"],"description":"The 4-digit security code printed on the card."},"CardFaceRequest":{"type":\##
+        "object","additionalProperties":false,"required":["cardId"],"description":"Exactly one credentia\##
+        l (`null` counts as absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B'\##
+        s parts `birthDate` + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type":["string","\##
+        null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schema\##
+        s/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/com\##
+        ponents/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode\##
+        "},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/s\##
+        chemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProperties":false,"require\##
+        d":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"readerUnsafe":{"$ref":"\##
+        #/components/schemas/ReaderUnsafeFlag"},"photo":{"type":"string","contentEncoding":"base64","con\##
+        tentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMedi\##
+        aType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMediaType\##
+        ":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType\##
+        ":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally YYYYM\##
+        MDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type":"st\##
+        ring","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties\##
+        ":false,"description":"The `data:` of a server-sent event. No PIN, no personal data.","required"\##
+        :["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","reader-removed","\##
+        card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pin-counte\##
+        r","reader-unsafe","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-t\##
+        ime"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"card\##
+        Id":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","c\##
+        ard-text","juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","car\##
+        d-face-b"]},"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_numbe\##
+        r_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{\##
+        "description":"`reader-added`, `reader-removed`, `reader-unsafe` (the reader does not power the \##
+        card down).","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]}\##
+        ,"CardEvent":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/sc\##
+        hemas/Event"}],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`ca\##
+        rd-ready`: the card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schem\##
+        as/Event"}],"required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-\##
+        verified` (`remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: trie\##
+        s left), `pin-blocked` (`remaining: 0`), `pin-counter` (the counter\nread after an `outcome_unkn\##
+        own`: `remaining` tries left).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["r\##
+        eader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd w\##
+        ent away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"descr\##
+        iption":"The client fell behind (or asked for events no longer kept); the stream ends.","type":"\##
+        object","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow\##
+        "}}},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request","wr\##
+        ong_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_issue\##
+        d","file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_remov\##
+        ed","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_availab\##
+        le","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format","\##
+        credential_cannot_open","invalid_digest","pin_blocked","card_error","malformed_response","malfor\##
+        med_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_rea\##
+        ders","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parame\##
+        ter","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","c\##
+        ard_unresponsive","outcome_unknown","reader_unsafe"]},"ErrorDetail":{"type":"object","additional\##
+        Properties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/components/schem\##
+        as/ErrorCode"},"message":{"type":"string","description":"For people; never a PIN or personal dat\##
+        a."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and `f\##
+        inal_attempt`."},"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"}}},"Error":{"typ\##
+        e":"object","additionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/c\##
+        omponents/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"p\##
+        roperties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$re\##
+        f":"#/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{\##
+        "code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pr\##
+        operties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":\##
+        "#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found",\##
+        "unknown_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error4\##
+        05":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
+        :{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],\##
+        "properties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready"\##
+        ,"card_removed","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin\##
+        _not_available","pin_required","unsupported_card","application_not_found","reader_unsafe"]}}}}},\##
+        "Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":\##
+        {"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Err\##
+        or"}],"properties":{"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_re\##
+        quest","credential_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}\##
+        ],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{\##
+        "$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card\##
+        _error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_\##
+        failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch\##
+        ","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_memory","cancel\##
+        led","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties"\##
+        :{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}\##
+        }}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
+        ies":{"code":{"enum":["timeout","card_unresponsive","outcome_unknown"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

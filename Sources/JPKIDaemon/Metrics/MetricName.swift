@@ -17,6 +17,8 @@ enum MetricName: String, CaseIterable, Sendable {
     case httpRequests = "jpkid_http_requests_total"
     case httpRequestDuration = "jpkid_http_request_duration_seconds"
     case eventStreamsOpen = "jpkid_event_streams_open"
+    case powerCycleChecks = "jpkid_power_cycle_checks_total"
+    case readersUnsafe = "jpkid_readers_unsafe"
     case connectionsRefused = "jpkid_connections_refused_total"
 
     /// The `# HELP` line. Each name has exactly one (the registry insists on it).
@@ -39,6 +41,9 @@ enum MetricName: String, CaseIterable, Sendable {
         case .httpRequests: "API requests by route template, method and status."
         case .httpRequestDuration: "Time to answer an API request, in seconds, by route template and method."
         case .eventStreamsOpen: "Event streams (GET /v1/events) open now."
+        case .powerCycleChecks:
+            "Checks after the power cycle ending a PIN session, by result (closed, state_kept, not_checked)."
+        case .readersUnsafe: "Readers marked unsafe now: they do not power the card down (PIN operations refused)."
         case .connectionsRefused:
             "Connections and event streams refused by the limits, by reason "
                 + "(table_full, user_cap, reserved_for_operators, event_streams)."
