@@ -4,6 +4,7 @@ import ISO7816
 import JPKIAPI
 import JPKIClient
 import JPKIStaff
+import JapaneseCalendar
 
 #if canImport(Glibc)
     import Glibc
@@ -73,7 +74,7 @@ struct Status: ParsableCommand {
                     !pin.available
                     ? "  not set" : pin.blocked ? "  ** BLOCKED **" : pin.remaining == 1 ? "  ! last try" : ""
                 if pin.blocked { attention = true }
-                print("  PIN \(kind.padded(to: 11)) \(tries)\(flag)")
+                print("  PIN \(kind.padded(to: 11)) \(tries)\(flag)\(PINView.applicationNote(kind))")
             }
             for slot in ["auth", "auth-ca", "sign-ca"] {
                 guard let cert = card.certificates[slot] else { continue }
@@ -99,26 +100,11 @@ struct Status: ParsableCommand {
     }
 
     static func time(_ date: Date) -> String {
-        // Japan time: UTC+9, no daylight saving.
+        // Japan time: UTC+9, no daylight saving; the date from the shared Japan-time calendar.
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + 9 * 3600
-        let days = seconds.floorDivided(by: 86400)
-        let time = seconds - days * 86400
-        let (year, month, day) = Self.civilDate(days: days)
+        let time = seconds - seconds.floorDivided(by: 86400) * 86400
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day)) \(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)) JST"
-    }
-
-    /// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
-    static func civilDate(days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = z.floorDivided(by: 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        return "\(JapanDate(date)) \(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)) JST"
     }
 }
 
@@ -147,7 +133,7 @@ struct PINStatusCommand: ParsableCommand {
         for kind in PINView.displayOrder {
             guard let pin = card.pins[kind] else { continue }
             let state = !pin.available ? "not set" : pin.blocked ? "BLOCKED" : pin.triesText
-            print("\(kind.padded(to: 11)) \(state)")
+            print("\(kind.padded(to: 11)) \(state)\(PINView.applicationNote(kind))")
         }
     }
 }
@@ -176,19 +162,29 @@ func readPIN(prompt: String) throws -> String {
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify a PIN (auth, sign, card-text, juki). Spends a try only if the PIN is wrong.")
+        abstract:
+            "Verify a PIN (auth, sign, card-text, juki, juki-ap, card-face-birth-date). Spends a try only if the PIN is wrong.",
+        discussion: """
+            juki is the JUKI PIN as the common card application holds it, juki-ap the JUKI \
+            application's own copy (two counters). card-face-birth-date asks for the birth date \
+            (YYYY-MM-DD); jpkid writes its Japanese era year.
+            """)
     @OptionGroup var options: CommonOptions
-    @Argument(help: "auth, sign, card-text or juki.")
+    @Argument(help: "auth, sign, card-text, juki, juki-ap or card-face-birth-date.")
     var kind: String
     @Flag(name: .customLong("confirm-final-attempt"), help: "Go on even when one try is left.")
     var confirmFinalAttempt = false
 
+    static let kinds = ["auth", "sign", "card-text", "juki", "juki-ap", "card-face-birth-date"]
+
     func run() throws {
-        guard ["auth", "sign", "card-text", "juki"].contains(kind) else {
-            throw ValidationError("PIN kind must be auth, sign, card-text or juki")
+        guard Self.kinds.contains(kind) else {
+            throw ValidationError("PIN kind must be one of \(Self.kinds.joined(separator: ", "))")
         }
         let target = try options.pinTarget()
-        let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(kind)) (\(target.label)): ")
+        let d = Diagnosis(language: .fromEnvironment())
+        let hint = kind == "card-face-birth-date" ? " YYYY-MM-DD" : ""
+        let pin = try readPIN(prompt: "\(d.pinName(kind))\(hint) (\(target.label)): ")
         let data = try options.call(
             "POST", "\(target.path)/pins/\(kind)/verify",
             body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil, cardId: target.cardId))

@@ -30,7 +30,7 @@ enum Exit: Int32 {
         case .wrongPIN: .wrongPIN
         case .pinBlocked: .pinBlocked
         case .finalAttempt: .finalAttempt
-        case .pinFormat, .badRequest, .invalidDigest: .badInput
+        case .pinFormat, .badRequest, .invalidDigest, .credentialCannotOpen: .badInput
         default: .failure
         }
     }

@@ -105,7 +105,7 @@ final class DaemonFixture: Sendable {
     var client: UnixHTTPClient { UnixHTTPClient(socketPath: socketPath) }
 
     /// A request on a thread of its own (the client blocks). A body with a PIN or card-face code
-    /// and no `cardId` gets the current card's (jpkid requires one); `bindCard: false` sends it
+    /// (raw or 照合番号B's parts) and no `cardId` gets the current card's (jpkid requires one); `bindCard: false` sends it
     /// as written.
     func request(
         _ method: String, _ path: String, json: String? = nil, bindCard: Bool = true
@@ -114,6 +114,7 @@ final class DaemonFixture: Sendable {
         var json = json
         if bindCard, let body = json, body.hasPrefix("{\""), !body.contains("\"cardId\""),
             body.contains("\"pin\"") || body.contains("\"pinA\"") || body.contains("\"pinB\"")
+                || body.contains("\"birthDate\"")
         {
             json = #"{"cardId":"\#(try await currentCardID())","# + body.dropFirst()
         }

@@ -49,7 +49,7 @@ struct PCSCIntegrationTests {
             let inProcess = try await MyNumberCard(transport: SimulatedCardTransport(card: sim)).readSummary()
             #expect(viaPCSC == inProcess)
             #expect(viaPCSC.kind == .myNumberCard)
-            #expect(viaPCSC.pins.map(\.remaining) == [3, 5, 3, 5, 5, 3, 5, 5])
+            #expect(viaPCSC.pins.map(\.remaining) == [3, 5, 3, 5, 5, 3, 3, 5, 5, 5])
         }
     }
 

@@ -36,8 +36,8 @@ exits() { # expected status, command...
     "$@"; local got=$?
     [ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; return 1; }
 }
-pin_is() { # kind expected ("2/3" or "BLOCKED")
-    "$ctl" pin status | grep -Eq "^$1 +$2\$" || { "$ctl" pin status; return 1; }
+pin_is() { # kind expected ("2/3" or "BLOCKED"); a note naming the application may follow
+    "$ctl" pin status | grep -Eq "^$1 +$2( +\(.*\))?\$" || { "$ctl" pin status; return 1; }
 }
 wait_ready() { # up to 20 s: after a pcscd outage the monitor retries with a backoff of up to 5 s
     for _ in $(seq 200); do
