@@ -45,6 +45,14 @@ extension APIHandler {
         return .json(CardFaceResponse(face), headers: Self.noStore)
     }
 
+    /// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21).
+    func cardFaceCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
+        let body = try decode(
+            CardFaceCheckRequest.self, request,
+            allowed: ["pinA", "pinB", "cardId", "confirmFinalAttempt", "photo", "renderedMyNumber"])
+        return .json(try await session.checkCardFace(body), headers: Self.noStore)
+    }
+
     /// `POST /v1/readers/{id}/pins/{kind}/change`.
     func pinChangeRoute(_ request: APIRequest, _ session: ReaderSession, _ kindName: String) async throws
         -> APIResponse

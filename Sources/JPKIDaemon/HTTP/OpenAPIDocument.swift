@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "4db6c6fea2ca30955f4c67257da80346134be6e17d07441c3fd1686a123e74c8"
+    static let sourceSHA256 = "fb4a498fdabbc38e4d64acaa3f7b24da1a42c8e3f1a3b8fc349f62f40c63b9a8"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -315,226 +315,289 @@ enum OpenAPIDocument {
         ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
         f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
         02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID"\##
-        :{"name":"id","in":"path","required":true,"description":"The reader's short id from `GET /v1/rea\##
-        ders` (`r` and 6 hex digits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"n\##
-        ame":"refresh","in":"query","required":false,"description":"Read the whole card again instead of \##
-        answering from the cache (`true`, `1` or empty).","schema":{"type":"string","enum":["true","fals\##
-        e","1","0",""]}},"Slot":{"name":"slot","in":"path","required":true,"description":"A certificate \##
-        that needs no PIN (the signature certificate has its own POST).","schema":{"type":"string","enum\##
-        ":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema\##
-        ":{"type":"string","enum":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path\##
-        ","required":true,"description":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card\##
-        -text`, `juki` (4 digits).","schema":{"type":"string","enum":["auth","sign","card-text","juki"]}\##
-        },"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string","enum":["aut\##
-        h","sign","card-text"]}},"Part":{"name":"part","in":"query","required":false,"description":"`pho\##
-        to`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":["photo"]}}}\##
-        ,"headers":{"NoStore":{"description":"Personal data is never cached.","schema":{"type":"string",\##
-        "pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the body is not \##
-        a JSON object, has an unknown field, a key twice, a\nmissing field or a field of the wrong type; \##
-        bad base64; a bad query value or header.\n","content":{"application/json":{"schema":{"$ref":"#/c\##
-        omponents/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN\##
-        ; `remaining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/components/sch\##
-        emas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do not allow thi\##
-        s request.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},\##
-        "NotFound":{"description":"`not_found` (no such path, PIN or certificate slot), `unknown_reader`\##
-        ,\n`certificate_not_found`, `certificate_not_issued` (no signature certificate: a child's\ncard)\##
-        , `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Err\##
-        or404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` header lists the \##
-        path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|\##
-        POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        Error405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `ambiguous_card\##
-        ` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), `card_remove\##
-        d`, `card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_reset`,\n`shari\##
-        ng_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), \##
-        `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`.\n","content":\##
-        {"application/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"de\##
-        scription":"`payload_too_large`: the body is larger than `maxBodyBytes` (64 KiB by default).","c\##
-        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable\##
-        ":{"description":"`pin_format` (nothing was sent to the card), `invalid_digest` (the digest does \##
-        not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`).\n","content":{"applic\##
-        ation/json":{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`\##
-        pin_blocked`: the PIN is blocked (reset it at the municipal office); it was not sent.","content"\##
-        :{"application/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"descr\##
-        iption":"The card or PC/SC failed: `card_error` (an unexpected status word, or a signature that\n\##
-        does not verify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate\##
-        `, `pin_change_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, \##
-        `unsupported_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffe\##
-        r`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/js\##
-        on":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_un\##
-        available` (pcscd is not running) or `card_busy` (another program holds the card).","content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description"\##
-        :"`timeout` or `card_unresponsive`: the card or its driver did not answer in time.","content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"t\##
-        ype":"object","additionalProperties":false,"required":["version","uptimeSeconds","pcsc","readers\##
-        "],"properties":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcs\##
-        c":{"type":"string","enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}\##
-        }},"ReaderList":{"type":"object","additionalProperties":false,"required":["readers"],"properties\##
-        ":{"readers":{"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":\##
-        "object","additionalProperties":false,"required":["id","name","state"],"properties":{"id":{"type\##
-        ":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader n\##
-        ame."},"state":{"type":"string","enum":["empty","reading","ready","error","unsupported_card"]},"\##
-        card":{"$ref":"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`.","$re\##
-        f":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":false,"d\##
-        escription":"What the daemon read from the card (no PIN needed, no personal data).","required":[\##
-        "cardId","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"\##
-        ^[0-9a-f]{24}$","description":"This insertion of the card (random, new each time it is placed on \##
-        the reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","\##
-        non_jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( \##
-        [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","\##
-        description":"Absent until the card has been read."},"certificates":{"type":"object","propertyNa\##
-        mes":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/\##
-        Certificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki"\##
-        ,"card-text-a","card-text-b","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/com\##
-        ponents/schemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"requ\##
-        ired":["subject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate"\##
-        ,"renewableFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":\##
-        {"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{\##
-        "type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"\##
-        notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","\##
-        description":"The last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":\##
-        "date","description":"The first day of the renewal window","Japan time.":null},"status":{"type":\##
-        "string","enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"inte\##
-        ger"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","c\##
-        onst":false,"description":"JPKI revocation status is open only to registered verifiers."}}},"Tru\##
-        stCode":{"type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_sig\##
-        nature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":fa\##
-        lse,"required":["blocked","verified","available"],"properties":{"remaining":{"type":"integer","m\##
-        inimum":0,"description":"Tries left; absent when the card has no such PIN."},"max":{"type":"inte\##
-        ger","minimum":1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum \##
-        the card does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"availabl\##
-        e":{"type":"boolean"}}},"VerifyResult":{"type":"object","additionalProperties":false,"required":\##
-        ["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/co\##
-        mponents/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"\##
-        required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":{"$r\##
-        ef":"#/components/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"The in\##
-        sertion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` and \##
-        nothing is sent to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttempt":\##
-        {"type":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN block\##
-        s the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin"],"pro\##
-        perties":{"pin":{"type":"string","description":"auth, card-text, juki: 4 digits; sign: 6-16 of A\##
-        -Z and 0-9. A bad format is `422 pin_format`."},"cardId":{"$ref":"#/components/schemas/CardID"},\##
-        "confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{\##
-        "type":"object","additionalProperties":false,"required":["pin","newPin"],"properties":{"pin":{"t\##
-        ype":"string","description":"The current PIN."},"newPin":{"type":"string","description":"The new \##
-        PIN","same format":null,"different from the current one.":null},"cardId":{"$ref":"#/components/s\##
-        chemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Sig\##
-        nRequest":{"type":"object","additionalProperties":false,"required":["key","pin"],"description":"\##
-        Exactly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"\##
-        properties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"propertie\##
-        s":{"data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","e\##
-        num":["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"ty\##
-        pe":"string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha5\##
-        12",null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding\##
-        ":"base64","description":"The digest, base64, of the algorithm's length."},"data":{"type":["stri\##
-        ng","null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) that jpki\##
-        d hashes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAtte\##
-        mpt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additi\##
-        onalProperties":false,"required":["signature","digestAlgorithm","certificate"],"properties":{"si\##
-        gnature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"d\##
-        igestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$re\##
-        f":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":false\##
-        ,"required":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/components\##
-        /schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"object","\##
-        additionalProperties":false,"description":"Personal data from the certificate's subject alternat\##
-        ive name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type\##
-        ":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","\##
-        additionalProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","description\##
-        ":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEncoding":"base64","\##
-        description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes 32 random bytes.\##
-        "},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/s\##
-        chemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties":fals\##
-        e,"required":["authenticated","trust","revocationChecked","challenge","certificate","subject","s\##
-        erialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"trust":{\##
-        "$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"c\##
-        hallenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEnco\##
-        ding":"base64","description":"Absent when the card's signature did not verify (it is never passe\##
-        d on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNu\##
-        mber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"\##
-        },"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additiona\##
-        lProperties":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"The ca\##
-        rd-text PIN (4 digits)."},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string\##
-        ","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but `myNumb\##
-        er`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFi\##
-        nalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","a\##
-        dditionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"n\##
-        ame":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"}\##
-        ,"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false\##
-        ,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the \##
-        card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applic\##
-        able","not_known","other"]}}},"CardFaceRequest":{"type":"object","additionalProperties":false,"d\##
-        escription":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required":[\##
-        "pinA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"pr\##
-        operties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["str\##
-        ing","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"descript\##
-        ion":"Birth date YYMMDD, expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/comp\##
-        onents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"\##
-        }}},"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","ad\##
-        dressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64"\##
-        ,"contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","conten\##
-        tMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMedi\##
-        aType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMedi\##
-        aType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally \##
-        YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"PEM":{"type\##
-        ":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalPrope\##
-        rties":false,"description":"The `data:` of a server-sent event. No PIN, no personal data.","requ\##
-        ired":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","reader-remov\##
-        ed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-\##
-        unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"s\##
-        tring","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pat\##
-        tern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","card-te\##
-        xt-a","card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"ki\##
-        nd":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no\##
-        _jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":\##
-        [{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descri\##
-        ption":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"requi\##
-        red":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card h\##
-        as been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
-        ":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining\##
-        `: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked\##
-        ` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin\##
-        ","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or \##
-        came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The \##
-        client fell behind (or asked for events no longer kept); the stream ends.","type":"object","addi\##
-        tionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCo\##
-        de":{"type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","for\##
-        bidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_\##
-        found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_cha\##
-        nged","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_requ\##
-        ired","unsupported_card","application_not_found","payload_too_large","pin_format","invalid_diges\##
-        t","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_cer\##
-        tificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_deni\##
-        ed","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_un\##
-        available","card_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"ty\##
-        pe":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$\##
-        ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For people; nev\##
-        er a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left\##
-        , for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false\##
-        ,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error\##
-        400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code\##
-        ":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prope\##
-        rties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error4\##
-        03":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
-        :{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
-        es":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found"\##
-        ,"certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/sche\##
-        mas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Err\##
-        or409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
-        de":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_res\##
-        et","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","unsuppor\##
-        ted_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error\##
-        "}],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"a\##
-        llOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum\##
-        ":["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/\##
-        schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error5\##
-        02":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code"\##
-        :{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificat\##
-        e","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","pr\##
-        otocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_\##
-        memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"\##
-        }],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many\##
-        _connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"e\##
-        rror":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face/check":{"pa\##
+        rameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCardFa\##
+        ce","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of the card-face AP (\##
+        PIN A or PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`pinB`, 照合番号B) of the card-fa\##
+        ce AP in one guarded\ntransaction ended by a power cycle, then checks EF 0004's card-verifiable \##
+        certificate\nunder the CA key its issuer id names, the signature DF28 over the card face, with\n\##
+        `renderedMyNumber` (PIN A only) the rendered my number, and has the chip sign a fresh\nchallenge \##
+        that must verify with the signed card key DF24. `verdict` is `genuine` only\nwhen every step pas\##
+        sed; each step's result is in `steps`. The photo only with\n`photo: true`. Personal data: `Cache\##
+        -Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"a\##
+        pplication/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examples":{"pin\##
+        B":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The verdict, each \##
+        step, next steps and the card face for comparison.","headers":{"Cache-Control":{"$ref":"#/compon\##
+        ents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Ca\##
+        rdFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/\##
+        responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
+        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
+        #/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":\##
+        {"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked\##
+        "},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Una\##
+        vailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face/check":{"post"\##
+        :{"operationId":"checkCardCardFace","tags":["card data"],"summary":"Is the card genuine? The IC-\##
+        chip check of the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","requestBody":{"re\##
+        quired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheck\##
+        Request"},"examples":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"descri\##
+        ption":"The verdict, each step, next steps and the card face for comparison.","headers":{"Cache-\##
+        Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref\##
+        ":"#/components/schemas/CardFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"4\##
+        01":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"}\##
+        ,"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNo\##
+        tAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/response\##
+        s/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compo\##
+        nents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"\##
+        #/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"compon\##
+        ents":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description":"The read\##
+        er's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).","schema":{\##
+        "type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"description":"Read \##
+        the whole card again instead of answering from the cache (`true`, `1` or empty).","schema":{"typ\##
+        e":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":tr\##
+        ue,"description":"A certificate that needs no PIN (the signature certificate has its own POST)."\##
+        ,"schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":\##
+        "query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}},"Verif\##
+        yKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 digits), `si\##
+        gn` (6-16 of A-Z and 0-9), `card-text`, `juki` (4 digits).","schema":{"type":"string","enum":["a\##
+        uth","sign","card-text","juki"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schem\##
+        a":{"type":"string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","req\##
+        uired":false,"description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"ty\##
+        pe":"string","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cac\##
+        hed.","schema":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description"\##
+        :"`bad_request`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing fi\##
+        eld or a field of the wrong type; bad base64; a bad query value or header.\n","content":{"applic\##
+        ation/json":{"schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wr\##
+        ong_pin`: the card refused the PIN; `remaining` tries are left.","content":{"application/json":{\##
+        "schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: th\##
+        e caller's groups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#\##
+        /components/schemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or c\##
+        ertificate slot), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signa\##
+        ture certificate: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema"\##
+        :{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allo\##
+        wed`; the `Allow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema"\##
+        :{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"sch\##
+        ema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state for\##
+        bids it: `no_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being \##
+        read, or unreadable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothin\##
+        g was sent), `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; s\##
+        end\n`confirmFinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`ap\##
+        plication_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
+        rror409"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `max\##
+        BodyBytes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/s\##
+        chemas/Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card)\##
+        , `invalid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `dige\##
+        stAlgorithm`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error422\##
+        "}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the municipal \##
+        office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
+        /Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an unexpect\##
+        ed status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_apdu`, `\##
+        malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_unavailab\##
+        le`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_denied`, \##
+        `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_e\##
+        rror`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"\##
+        Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (another p\##
+        rogram holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
+        rror503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or its driver \##
+        did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
+        rror504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":["ver\##
+        sion","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSeconds\##
+        ":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"re\##
+        aders":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties":fal\##
+        se,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/components/\##
+        schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id","nam\##
+        e","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"stri\##
+        ng","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","reading","\##
+        ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"descri\##
+        ption":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"ob\##
+        ject","additionalProperties":false,"description":"What the daemon read from the card (no PIN nee\##
+        ded, no personal data).","required":["cardId","kind","atr","certificates","pins"],"properties":{\##
+        "cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of the card (\##
+        random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["my_number_\##
+        card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},"atr":{"t\##
+        ype":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":\##
+        {"type":"string","format":"date-time","description":"Absent until the card has been read."},"cer\##
+        tificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"additionalPro\##
+        perties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","propertyNames":{"\##
+        enum":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card-face-b"]\##
+        },"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"type":"obj\##
+        ect","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256Fingerpri\##
+        nt","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"properties"\##
+        :{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string","patter\##
+        n":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{\##
+        "type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"},"expiryD\##
+        ate":{"type":"string","format":"date","description":"The last valid day","Japan time.":null},"re\##
+        newableFrom":{"type":"string","format":"date","description":"The first day of the renewal window\##
+        ","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","not_yet_v\##
+        alid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/TrustCode"},"\##
+        revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation status is open \##
+        only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untrusted_issu\##
+        er","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINStatus":{"ty\##
+        pe":"object","additionalProperties":false,"required":["blocked","verified","available"],"propert\##
+        ies":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when the card \##
+        has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before blocking; abs\##
+        ent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"boolean"},\##
+        "verified":{"type":"boolean"},"available":{"type":"boolean"}}},"VerifyResult":{"type":"object","\##
+        additionalProperties":false,"required":["result","pin"],"properties":{"result":{"type":"string",\##
+        "const":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":\##
+        "object","additionalProperties":false,"required":["result","pin"],"properties":{"result":{"type"\##
+        :"string","const":"changed"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":\##
+        ["string","null"],"description":"The insertion this request is meant for (`card.cardId`); anothe\##
+        r card answers `409\ncard_changed` and nothing is sent to it. Optional only for old clients: alw\##
+        ays send it.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"description":"Go on although \##
+        only one try is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalPr\##
+        operties":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"auth, car\##
+        d-text, juki: 4 digits; sign: 6-16 of A-Z and 0-9. A bad format is `422 pin_format`."},"cardId":\##
+        {"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/Confi\##
+        rmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":[\##
+        "pin","newPin"],"properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":\##
+        {"type":"string","description":"The new PIN","same format":null,"different from the current one.\##
+        ":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compone\##
+        nts/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,\##
+        "required":["key","pin"],"description":"Exactly one of `digest` and `data` (`null` counts as abs\##
+        ent).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"\##
+        null"}}},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}]\##
+        ,"properties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the aut\##
+        h PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"\##
+        ],"enum":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"\##
+        type":["string","null"],"contentEncoding":"base64","description":"The digest, base64, of the alg\##
+        orithm's length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Da\##
+        ta (base64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/compo\##
+        nents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}\##
+        }},"SignResult":{"type":"object","additionalProperties":false,"required":["signature","digestAlg\##
+        orithm","certificate"],"properties":{"signature":{"type":"string","contentEncoding":"base64","de\##
+        scription":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256"\##
+        ,"sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"typ\##
+        e":"object","additionalProperties":false,"required":["certificate","details","holder"],"properti\##
+        es":{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/C\##
+        ertificate"},"holder":{"type":"object","additionalProperties":false,"description":"Personal data \##
+        from the certificate's subject alternative name.","properties":{"name":{"type":"string"},"addres\##
+        s":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"\##
+        AuthenticateRequest":{"type":"object","additionalProperties":false,"required":["pin"],"propertie\##
+        s":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"challenge":{"type":["strin\##
+        g","null"],"contentEncoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. \##
+        Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confi\##
+        rmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"typ\##
+        e":"object","additionalProperties":false,"required":["authenticated","trust","revocationChecked"\##
+        ,"challenge","certificate","subject","serialNumber","notAfter","expiryDate"],"properties":{"auth\##
+        enticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationCheck\##
+        ed":{"type":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"},"s\##
+        ignature":{"type":"string","contentEncoding":"base64","description":"Absent when the card's sign\##
+        ature did not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"\##
+        },"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter\##
+        ":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"CardT\##
+        extRequest":{"type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin"\##
+        :{"type":"string","description":"The card-text PIN (4 digits)."},"fields":{"type":["array","null\##
+        "],"minItems":1,"items":{"type":"string","enum":["myNumber","name","address","birthDate","sex"]}\##
+        ,"description":"Default all but `myNumber`, which is read only when named."},"cardId":{"$ref":"#\##
+        /components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAtt\##
+        empt"}}},"CardText":{"type":"object","additionalProperties":false,"properties":{"myNumber":{"typ\##
+        e":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string"},"birth\##
+        Date":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type\##
+        ":"object","additionalProperties":false,"required":["code","name"],"properties":{"code":{"type":\##
+        "string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"str\##
+        ing","enum":["male","female","not_applicable","not_known","other"]}}},"CardFaceRequest":{"type":\##
+        "object","additionalProperties":false,"description":"Exactly one of `pinA` and `pinB` (`null` co\##
+        unts as absent).","oneOf":[{"required":["pinA"],"properties":{"pinA":{"type":"string"},"pinB":{"\##
+        type":"null"}}},{"required":["pinB"],"properties":{"pinB":{"type":"string"},"pinA":{"type":"null\##
+        "}}}],"properties":{"pinA":{"type":["string","null"],"description":"The 12-digit my number."},"p\##
+        inB":{"type":["string","null"],"description":"Birth date YYMMDD, expiry year YYYY, security code \##
+        (14 digits)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/\##
+        components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProperties":fa\##
+        lse,"required":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"ty\##
+        pe":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"str\##
+        ing","contentEncoding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string",\##
+        "contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string",\##
+        "contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","descrip\##
+        tion":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/\##
+        components/schemas/Sex"}}},"CardFaceCheckRequest":{"type":"object","additionalProperties":false,\##
+        "description":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required"\##
+        :["pinA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"\##
+        properties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["s\##
+        tring","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"descri\##
+        ption":"照合番号B: birth date YYMMDD (Japanese era year), expiry year YYYY, security code (14 digits\##
+        )."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components\##
+        /schemas/ConfirmFinalAttempt"},"photo":{"type":["boolean","null"],"description":"Return the face \##
+        photo (default false)."},"renderedMyNumber":{"type":["boolean","null"],"description":"Check and \##
+        return the rendered my number (EF 0005); needs `pinA`."}}},"GenuineVerdict":{"type":"string","en\##
+        um":["genuine","forged","key_mismatch","unknown_issuer","not_checked"]},"GenuineStep":{"type":"o\##
+        bject","additionalProperties":false,"required":["step","result","detail"],"properties":{"step":{\##
+        "type":"string","enum":["card-face-cvc","card-face-signature","rendered-my-number","age-record",\##
+        "card-face-challenge","card-text-cvc","card-text-record","card-text-attributes","card-text-my-nu\##
+        mber","card-text-key","card-text-challenge"]},"result":{"type":"string","enum":["passed","failed\##
+        ","unknown_issuer","not_checked","not_applicable"]},"detail":{"type":"string"}}},"NextSteps":{"t\##
+        ype":"object","additionalProperties":false,"required":["en","ja"],"properties":{"en":{"type":"st\##
+        ring"},"ja":{"type":"string"}}},"CardFaceCheck":{"type":"object","additionalProperties":false,"r\##
+        equired":["verdict","steps","nextSteps"],"properties":{"verdict":{"$ref":"#/components/schemas/G\##
+        enuineVerdict"},"reason":{"type":"string","description":"Why the verdict is not `genuine`."},"st\##
+        eps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"stri\##
+        ng","description":"The CVC's issuer key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"#/compone\##
+        nts/schemas/NextSteps"},"renderedMyNumber":{"type":"string","contentEncoding":"base64","contentM\##
+        ediaType":"image/png"},"face":{"type":"object","additionalProperties":false,"required":["nameIma\##
+        ge","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"\##
+        base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64",\##
+        "contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","cont\##
+        entMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","cont\##
+        entMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (no\##
+        rmally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PE\##
+        M":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additi\##
+        onalProperties":false,"description":"The `data:` of a server-sent event. No PIN, no personal dat\##
+        a.","required":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","rea\##
+        der-removed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocke\##
+        d","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{\##
+        "type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"str\##
+        ing","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki"\##
+        ,"card-text-a","card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimu\##
+        m":0},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_\##
+        card","no_jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`."\##
+        ,"allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent"\##
+        :{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"\##
+        }],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: t\##
+        he card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],\##
+        "required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`\##
+        remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pi\##
+        n-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["rea\##
+        der","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd wen\##
+        t away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"descrip\##
+        tion":"The client fell behind (or asked for events no longer kept); the stream ends.","type":"ob\##
+        ject","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}\##
+        }},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request","wron\##
+        g_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued"\##
+        ,"file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed\##
+        ","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available\##
+        ","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format","in\##
+        valid_digest","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","\##
+        invalid_certificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","\##
+        access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_erro\##
+        r","pcsc_unavailable","card_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorD\##
+        etail":{"type":"object","additionalProperties":false,"required":["code","message"],"properties":\##
+        {"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For \##
+        people; never a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":\##
+        "Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProper\##
+        ties":false,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail\##
+        "}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
+        ies":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Erro\##
+        r"}],"properties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}\##
+        }}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
+        es":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}\##
+        ],"properties":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate\##
+        _not_found","certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/comp\##
+        onents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed\##
+        "}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"prope\##
+        rties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed\##
+        ","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required\##
+        ","unsupported_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/sc\##
+        hemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Er\##
+        ror422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"c\##
+        ode":{"enum":["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/\##
+        components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}\##
+        }}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
+        es":{"code":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid\##
+        _certificate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupporte\##
+        d_card","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_para\##
+        meter","no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/sch\##
+        emas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy\##
+        ","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prop\##
+        erties":{"error":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

@@ -50,6 +50,7 @@ public final class DaemonMetrics: Sendable {
         }
         for key in SigningKey.allCases { _ = counter(.signatures, ("key", key.rawValue)) }
         _ = counter(.cardReads, ("result", "ok"))
+        registerGenuineChecks()
     }
 
     /// The exposition in the Prometheus text format (version 0.0.4).

@@ -17,6 +17,7 @@ enum MetricName: String, CaseIterable, Sendable {
     case httpRequests = "jpkid_http_requests_total"
     case httpRequestDuration = "jpkid_http_request_duration_seconds"
     case eventStreamsOpen = "jpkid_event_streams_open"
+    case genuineChecks = "jpkid_genuine_checks_total"
 
     /// The `# HELP` line. Each name has exactly one (the registry insists on it).
     var help: String {
@@ -35,6 +36,8 @@ enum MetricName: String, CaseIterable, Sendable {
         case .httpRequests: "API requests by route template, method and status."
         case .httpRequestDuration: "Time to answer an API request, in seconds, by route template and method."
         case .eventStreamsOpen: "Event streams (GET /v1/events) open now."
+        case .genuineChecks:
+            "IC-chip checks by check (card-face, age) and verdict (genuine, forged, key_mismatch, unknown_issuer, not_checked)."
         }
     }
 
