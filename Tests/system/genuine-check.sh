@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The counter's IC-chip check end to end (issue 21): pcscd + jpki-sim (signed with its own CVC
+# hierarchy, test-style ids) behind vpcd + jpkid (PC/SC mode, configured with that hierarchy's
+# CA keys) + jpkictl, one card per verdict. Prints the APDUs and milliseconds per check.
+#   scripts/pcsc-harness.sh run -- Tests/system/genuine-check.sh
+set -uo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cvc=$work/cvc
+pin_b=90010220355678
+
+insert() { # scenario: a fresh card of that scenario, signed with the hierarchy in $cvc
+    "$harness" sim-stop "$dir" >/dev/null 2>&1
+    wait_gone || return 1
+    rm -f "$JPKI_SIM_STATE"
+    "$harness" sim-start "$dir" --scenario "$1" --cvc-hierarchy "$cvc" >/dev/null || return 1
+}
+verdict_is() { # expected verdict of one check with PIN B through the API
+    local got
+    got=$(api POST /v1/card/card-face/check "{\"pinB\":\"$pin_b\"}" | /usr/bin/python3 -c '
+import json, sys
+lines = sys.stdin.read().rstrip("\n").rsplit("\n", 1)
+print(json.loads(lines[0])["verdict"] if lines[1] == "200" else "status " + lines[1] + " " + lines[0])')
+    [ "$got" = "$1" ] || { echo "verdict: $got, expected $1"; return 1; }
+}
+
+check "the simulator makes its hierarchy and the key files for jpkid" insert default
+check "... two CA key files with test-style ids" sh -c "ls '$cvc/keys' | grep -c json | grep -qx 2"
+printf '{"cvcKeys": "%s", "cvcTestKeyIds": ["6000023/001", "6000033/001"]}\n' "$cvc/keys" >"$work/jpkid.json"
+start_jpkid --config "$work/jpkid.json"
+check "jpkid sees the card" wait_ready
+
+mark=$(trace_mark)
+start=$(date +%s%N)
+check "default card: genuine" verdict_is genuine
+end=$(date +%s%N)
+figure "card-face check: $(trace_query "$mark" all) APDUs, $(((end - start) / 1000000)) ms (curl included)"
+check "... one VERIFY with the code" sh -c "[ \$(trace_query $mark pin-verifies) -eq 1 ]"
+check "jpkictl check-card: genuine exits 0 and prints the steps" \
+    sh -c "out=\$(echo $pin_b | '$ctl' check-card) || exit 1; echo \"\$out\"
+        echo \"\$out\" | grep -q '^verdict: *genuine' && echo \"\$out\" | grep -q 'card-face-challenge: passed'"
+mark=$(trace_mark)
+check "a mistyped code (month 13) costs no try: refused before any APDU (exit 8)" \
+    exits 8 sh -c "echo 90133120355678 | '$ctl' check-card"
+check "... nothing reached the card" sh -c "[ \$(trace_query $mark all) -eq 0 ]"
+
+for pair in forged-face:forged cloned-chip:forged unknown-issuer:unknown_issuer key-mismatch:key_mismatch; do
+    scenario=${pair%%:*} want=${pair#*:}
+    check "$scenario: inserted" insert "$scenario"
+    check "$scenario: jpkid has read it" wait_ready
+    check "$scenario: $want" verdict_is "$want"
+done
+check "jpkictl check-card exits 9 for a card that is not genuine" exits 9 sh -c "echo $pin_b | '$ctl' check-card"
+
+check "the metrics count each verdict, with no personal label" sh -c "
+    m=\$(curl -sS --unix-socket '$JPKID_SOCKET' http://jpkid/v1/metrics | grep '^jpkid_genuine_checks_total')
+    echo \"\$m\"
+    echo \"\$m\" | grep -q 'check=\"card-face\",verdict=\"forged\"} 2' && ! echo \"\$m\" | grep -Eq '1990|花子'"
+check "no code and no personal data in the daemon's log" sh -c "! grep -E '$pin_b|19900102|1990-01-02|花子' '$work/jpkid.log'"
+
+finish "genuine check end-to-end"
