@@ -14,6 +14,11 @@ insert() { # scenario: a fresh card of that scenario, signed with the hierarchy 
     rm -f "$JPKI_SIM_STATE"
     "$harness" sim-start "$dir" --scenario "$1" --cvc-hierarchy "$cvc" >/dev/null || return 1
 }
+apdus_since() { # mark what expected
+    local got
+    got=$(trace_query "$1" "$2")
+    [ "$got" -eq "$3" ] || { echo "$2 since the mark: $got, expected $3"; return 1; }
+}
 verdict_is() { # expected verdict of one check with PIN B through the API
     local got
     got=$(api POST /v1/card/card-face/check "{\"pinB\":\"$pin_b\"}" | /usr/bin/python3 -c '
@@ -30,18 +35,23 @@ start_jpkid --config "$work/jpkid.json"
 check "jpkid sees the card" wait_ready
 
 mark=$(trace_mark)
-start=$(date +%s%N)
 check "default card: genuine" verdict_is genuine
-end=$(date +%s%N)
-figure "card-face check: $(trace_query "$mark" all) APDUs, $(((end - start) / 1000000)) ms (curl included)"
-check "... one VERIFY with the code" sh -c "[ \$(trace_query $mark pin-verifies) -eq 1 ]"
+figure "card-face check: $(trace_query "$mark" all) APDUs"
+check "... one VERIFY with the code" apdus_since "$mark" pin-verifies 1
+times=()
+for _ in 1 2 3 4 5; do
+    start=$(date +%s%N)
+    api POST /v1/card/card-face/check "{\"pinB\":\"$pin_b\"}" >/dev/null
+    times+=($((($(date +%s%N) - start) / 1000000)))
+done
+figure "card-face check: median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p) ms of 5 (curl included; runs: ${times[*]})"
 check "jpkictl check-card: genuine exits 0 and prints the steps" \
     sh -c "out=\$(echo $pin_b | '$ctl' check-card) || exit 1; echo \"\$out\"
         echo \"\$out\" | grep -q '^verdict: *genuine' && echo \"\$out\" | grep -q 'card-face-challenge: passed'"
 mark=$(trace_mark)
 check "a mistyped code (month 13) costs no try: refused before any APDU (exit 8)" \
     exits 8 sh -c "echo 90133120355678 | '$ctl' check-card"
-check "... nothing reached the card" sh -c "[ \$(trace_query $mark all) -eq 0 ]"
+check "... nothing reached the card" apdus_since "$mark" all 0
 
 for pair in forged-face:forged cloned-chip:forged unknown-issuer:unknown_issuer key-mismatch:key_mismatch; do
     scenario=${pair%%:*} want=${pair#*:}
