@@ -41,7 +41,8 @@ extension CardBuilder {
         let recordKeyBytes = try encodedPublicKey(recordKey)
 
         // Card-face AP.
-        applications[face].files.append(
+        upsert(
+            &applications[face],
             .init(
                 fid: 0x0004, content: Data(try cvc(for: hierarchy.cardFaceCA, ap: hierarchy.cardFaceAP, mode)),
                 readPIN: nil))
@@ -51,13 +52,15 @@ extension CardBuilder {
             applications[face].files[index].content = Data(signed)
         }
         let birth = Array(scenario.holder.birthDate.replacingOccurrences(of: "-", with: "").utf8)
-        applications[face].files.append(
+        upsert(
+            &applications[face],
             .init(
                 fid: 0x0001,
                 content: Data(
                     try record(0xFF10, [(0xDF11, birth), (0xDF12, recordKeyBytes)], signature: 0xDF13, faceAPKey)),
                 readPIN: 0x0011))
-        applications[face].files.append(
+        upsert(
+            &applications[face],
             .init(
                 fid: 0x0005,
                 content: Data(
@@ -73,7 +76,8 @@ extension CardBuilder {
         applications[face].defaultKey = .init(fid: 0x0000, pinFID: 0x0000, der: faceChip.derRepresentation)
 
         // Card-text AP.
-        applications[text].files.append(
+        upsert(
+            &applications[text],
             .init(
                 fid: 0x0004, content: Data(try cvc(for: hierarchy.cardTextCA, ap: hierarchy.cardTextAP, mode)),
                 readPIN: nil))
@@ -89,15 +93,27 @@ extension CardBuilder {
         let textKeyBytes = try encodedPublicKey(
             mode == .clonedChip ? try _RSA.Signing.PrivateKey(keySize: .bits2048) : textChip)
         let textOpeners = applications[text].pins.map(\.fid).filter { $0 != 0x0012 }
-        applications[text].files.append(
+        upsert(
+            &applications[text],
             .init(
                 fid: 0x0003, content: Data(integrity), readPIN: textOpeners.first,
                 readPINAlternatives: Array(textOpeners.dropFirst())))
-        applications[text].files.append(
+        upsert(
+            &applications[text],
             .init(
                 fid: 0x0007, content: Data(try record(0xFF50, [(0xDF51, textKeyBytes)], signature: 0xDF52, textAPKey)),
                 readPIN: textOpeners.first, readPINAlternatives: Array(textOpeners.dropFirst())))
         applications[text].defaultKey = .init(fid: 0x0000, pinFID: 0x0000, der: textChip.derRepresentation)
+    }
+
+    /// Puts `file`'s content in place of a file with its id (whose access rule stands: the card-data
+    /// builder's), or adds the file.
+    static func upsert(_ application: inout CardImage.Application, _ file: CardImage.File) {
+        if let index = application.files.firstIndex(where: { $0.fid == file.fid }) {
+            application.files[index].content = file.content
+        } else {
+            application.files.append(file)
+        }
     }
 
     /// EF `0004`: `7F 21 { 5F 4E <issuer id, subject id, AP key>  5F 37 <signature> }`.

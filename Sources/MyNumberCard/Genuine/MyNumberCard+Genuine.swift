@@ -1,7 +1,7 @@
 import ISO7816
 
 /// Files of the card-face AP the genuine-card check reads (reference 13.2).
-extension CardFaceFile {
+public enum CardFaceSignedFile {
     /// The birth-date key (6 digits, era year): opens the age record only.
     public static let birthDateKey: UInt16 = 0x0011
     /// `FF 10`: the age record.
@@ -33,7 +33,7 @@ extension MyNumberCard {
         }
         return try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {
             var steps: [GenuineStep] = []
-            let (cvcFile, cvcProblem) = try await self.readSignedFile(CardFaceFile.certificate)
+            let (cvcFile, cvcProblem) = try await self.readSignedFile(CardFaceSignedFile.certificate)
             let (cvcStep, cvc) = CVCStep.check(cvcFile, .cardFaceCVC, authorities: authorities, unreadable: cvcProblem)
             steps.append(cvcStep)
 
@@ -61,7 +61,7 @@ extension MyNumberCard {
 
             var rendered: [UInt8]?
             if renderedMyNumber {
-                let (file, problem) = try await self.readSignedFile(CardFaceFile.renderedMyNumber)
+                let (file, problem) = try await self.readSignedFile(CardFaceSignedFile.renderedMyNumber)
                 if let file, let record = try? SignedRecord.parse(file, .renderedMyNumber) {
                     rendered = record.value(0xDF41)
                     steps.append(Self.recordStep(.renderedMyNumber, cvc: cvc, "EF 0005") { record.isSigned(by: $0) })
@@ -91,16 +91,16 @@ extension MyNumberCard {
         birthDatePIN pin: PIN, minimumAge: Int, on date: String, returningBirthDate: Bool = false,
         authorities: CVCAuthorities, confirmFinalAttempt: Bool = false
     ) async throws -> AgeCheckResult {
-        guard pin.kind.application == .cardFace, pin.kind.fileID == CardFaceFile.birthDateKey else {
+        guard pin.kind.application == .cardFace, pin.kind.fileID == CardFaceSignedFile.birthDateKey else {
             throw CardError.pinFormat(pin.kind, "the age check needs the birth-date key of the card face application")
         }
         return try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {
             var steps: [GenuineStep] = []
-            let (cvcFile, cvcProblem) = try await self.readSignedFile(CardFaceFile.certificate)
+            let (cvcFile, cvcProblem) = try await self.readSignedFile(CardFaceSignedFile.certificate)
             let (cvcStep, cvc) = CVCStep.check(cvcFile, .cardFaceCVC, authorities: authorities, unreadable: cvcProblem)
             steps.append(cvcStep)
 
-            let (file, problem) = try await self.readSignedFile(CardFaceFile.ageRecord)
+            let (file, problem) = try await self.readSignedFile(CardFaceSignedFile.ageRecord)
             var birthDate: String?
             var cardKey: CardRSAPublicKey?
             if let file, let record = try? SignedRecord.parse(file, .ageRecord) {
