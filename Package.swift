@@ -35,6 +35,9 @@ let package = Package(
     targets: [
         // The one set of stable error codes, shared by every layer, the API and the clients.
         .target(name: "ErrorCodes"),
+        // Japan-time calendar dates, the certificate renewal rule and the one Japanese-era table:
+        // a leaf, so that jpkictl (which links no card or X.509 code) shares it with the card layer.
+        .target(name: "JapaneseCalendar"),
         // Layer 1: ISO 7816-4 APDUs and the abstract card transport.
         .target(name: "ISO7816", dependencies: ["ErrorCodes"]),
 
@@ -42,7 +45,7 @@ let package = Package(
         .target(
             name: "MyNumberCard",
             dependencies: [
-                "ErrorCodes", "ISO7816",
+                "ErrorCodes", "ISO7816", "JapaneseCalendar",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -60,7 +63,7 @@ let package = Package(
         .target(
             name: "CardSimulator",
             dependencies: [
-                "ErrorCodes", "ISO7816",
+                "ErrorCodes", "ISO7816", "JapaneseCalendar",
                 "COpenSSL",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -83,7 +86,7 @@ let package = Package(
         .target(
             name: "JPKIDaemon",
             dependencies: [
-                "ErrorCodes", "JPKIAPI", "MyNumberCard", "PCSC", "ISO7816", "CProcessHardening",
+                "ErrorCodes", "JPKIAPI", "MyNumberCard", "PCSC", "ISO7816", "CProcessHardening", "JapaneseCalendar",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -131,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "jpkictl",
             dependencies: [
-                "ErrorCodes", "ISO7816", "JPKIClient", "JPKIStaff", "JPKIAPI",
+                "ErrorCodes", "ISO7816", "JPKIClient", "JPKIStaff", "JPKIAPI", "JapaneseCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -163,6 +166,7 @@ let package = Package(
         ),
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ErrorCodes", "ISO7816"]),
+        .testTarget(name: "JapaneseCalendarTests", dependencies: ["JapaneseCalendar"]),
         .testTarget(
             name: "JPKIClientTests",
             dependencies: [
@@ -177,7 +181,7 @@ let package = Package(
             name: "JPKIDaemonTests",
             dependencies: [
                 "ErrorCodes", "JPKIDaemon", "JPKIDaemonSimulation", "JPKIAPI", "JPKIClient", "JPKIStaff",
-                "MyNumberCard",
+                "MyNumberCard", "JapaneseCalendar",
                 "CardSimulator",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -188,12 +192,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MyNumberCardTests",
-            dependencies: ["ErrorCodes", "MyNumberCard", "CardSimulator", "ISO7816"]
+            dependencies: ["ErrorCodes", "MyNumberCard", "CardSimulator", "ISO7816", "JapaneseCalendar"]
         ),
         .testTarget(
             name: "CardSimulatorTests",
             dependencies: [
-                "CardSimulator", "MyNumberCard", "ISO7816",
+                "CardSimulator", "MyNumberCard", "ISO7816", "JapaneseCalendar",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]

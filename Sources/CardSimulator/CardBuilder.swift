@@ -1,16 +1,21 @@
 import Crypto
 import Foundation
+import JapaneseCalendar
 import SwiftASN1
 import X509
 import _CryptoExtras
 
 /// Builds a ``CardImage`` from a ``Scenario``: a fresh test PKI (two CAs named like the real JPKI
 /// CAs, RSA-2048 keys, an auth certificate and, unless it is a child's card, a sign certificate
-/// with the JPKI subjectAltName otherNames) and the three applications.
+/// with the JPKI subjectAltName otherNames) and the applications: JPKI, card text, card face, the
+/// common-card AP and the JUKI AP (each with its own PIN at 001C).
 public enum CardBuilder {
     static let jpkiAID: [UInt8] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]
     static let cardTextAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08]
+    /// The common-card AP (共通カードAP), whose 001C PIN jpkid calls `juki`.
     static let jukiAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00]
+    /// The JUKI AP (住基AP), with a 001C PIN of its own (jpkid's `juki-ap`).
+    static let jukiAPAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01]
 
     /// With `hierarchy`, the card-face and card-text APs carry data signed as reference 13 says
     /// (``addGenuineData(to:_:hierarchy:)``); without, they carry none.
@@ -59,7 +64,8 @@ public enum CardBuilder {
         var jpkiPINs = [try pinRecord(0x0018, scenario.authPIN, max: 3, left: scenario.tries("auth"))]
         var keys = [CardImage.Key(fid: 0x0017, pinFID: 0x0018, der: authKey.derRepresentation)]
         switch scenario.token {
-        case .myNumberCard: jpkiFiles.append(.init(fid: 0x0006, content: tokenInfo("JPKIAPICCTOKEN2"), readPIN: nil))
+        case .myNumberCard:
+            jpkiFiles.append(.init(fid: 0x0006, content: tokenInfo("JPKIAPICCTOKEN2"), readPIN: nil))
         case .jukiCard: jpkiFiles.append(.init(fid: 0x0006, content: tokenInfo("JPKIAPICCTOKEN"), readPIN: nil))
         case .nonJPKI, .noJPKIApplication: break
         }
@@ -105,11 +111,7 @@ public enum CardBuilder {
         if scenario.token == .myNumberCard {
             applications.append(
                 .init(
-                    name: "card-text", aid: Data(cardTextAID),
-                    files: [
-                        .init(fid: 0x0001, content: myNumberFile(scenario.holder.myNumber), readPIN: 0x0011),
-                        .init(fid: 0x0002, content: basicAttributesFile(scenario.holder), readPIN: 0x0011),
-                    ],
+                    name: "card-text", aid: Data(cardTextAID), files: [],
                     pins: [try pinRecord(0x0011, scenario.cardTextPIN, max: 3, left: scenario.tries("card-text"))],
                     keys: []))
         }
@@ -120,12 +122,20 @@ public enum CardBuilder {
                     pins: [try pinRecord(0x001C, scenario.jukiPIN, max: 3, left: scenario.tries("juki"))],
                     keys: []))
         }
+        if scenario.token == .myNumberCard {
+            applications.append(
+                .init(
+                    name: "juki-ap", aid: Data(jukiAPAID), files: [],
+                    pins: [try pinRecord(0x001C, scenario.jukiAPPINValue, max: 3, left: scenario.tries("juki-ap"))],
+                    keys: []))
+        }
         try addCardData(to: &applications, scenario)
         if let hierarchy { try addGenuineData(to: &applications, scenario, hierarchy: hierarchy) }
         guard let atr = [UInt8](hex: scenario.atr) else { throw SimulatorError.invalidScenario("atr") }
         var behaviour = CardImage.Behaviour()
         behaviour.emptyVerifyAnswersSuccessWhenVerified = scenario.isoVerifyStatus
         behaviour.extendedLength = scenario.extendedLength
+        behaviour.blockedEmptyVerifyAnswers6984 = scenario.blockedAnswers6984 ? true : nil
         return CardImage(atr: Data(atr), applications: applications, behaviour: behaviour)
     }
 
@@ -167,10 +177,18 @@ public enum CardBuilder {
         return String(digest.prefix(20).map { alphabet[Int($0) % alphabet.count] })
     }
 
-    /// `JPKIAPICCTOKEN2` etc., padded with spaces to 32 bytes.
+    /// EF 0006 as a real card holds it: 160 bytes, the label (`JPKIAPICCTOKEN2` etc.) padded with
+    /// spaces to 32 bytes, then token details (stand-ins here: maker, model and serial in ASCII,
+    /// PIN lengths, `FF` filler).
     static func tokenInfo(_ label: String) -> Data {
-        Data(Array(label.utf8) + Array(repeating: 0x20, count: 32 - label.utf8.count))
+        let label = Array(label.utf8) + Array(repeating: 0x20, count: 32 - label.utf8.count)
+        let details = Array("JPKISIM SIMULATED MYNUMBER 0001".utf8) + [0x04, 0x10, 0x04, 0x06]
+        let content = label + details
+        return Data(content + Array(repeating: 0xFF, count: tokenInfoLength - content.count))
     }
+
+    /// The length of EF 0006 on a real card.
+    static let tokenInfoLength = 160
 
     static func pinRecord(_ fid: UInt16, _ value: String, max: Int, left: Int) throws -> CardImage.PINRecord {
         var salt = [UInt8](repeating: 0, count: 16)
@@ -187,17 +205,10 @@ public enum CardBuilder {
         return Data(hasher.finalize())
     }
 
-    /// The JPKI era digit: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和.
+    /// The JPKI era digit: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和 (0 before Meiji).
     static func eraDigit(_ date: SimDate) -> Int {
-        let value = date.year * 10_000 + date.month * 100 + date.day
-        switch value {
-        case 20_190_501...: return 5
-        case 19_890_108...: return 4
-        case 19_261_225...: return 3
-        case 19_120_730...: return 2
-        case 18_680_908...: return 1
-        default: return 0
-        }
+        JapanDate(year: date.year, month: date.month, day: date.day).flatMap(JapaneseEra.init(containing:))?.rawValue
+            ?? 0
     }
 
     static func holderNames(_ holder: Scenario.Holder) throws -> [GeneralName] {
@@ -216,19 +227,38 @@ public enum CardBuilder {
         }
     }
 
-    /// EF 0001 of the card-text AP: a 3-byte header and the 12 digits.
+    /// EF 0001 of the card-text AP as the card holds it: `FF 10 0C`, the 12 digits and `FF FF`
+    /// filler, 17 bytes.
     static func myNumberFile(_ number: String) -> Data {
-        Data([0xFF, 0x10, 0x0C] + Array(number.utf8))
+        Data([0xFF, 0x10, 0x0C] + Array(number.utf8) + [0xFF, 0xFF])
     }
 
-    /// EF 0002 of the card-text AP: `FF 20` holding `DF 21` … `DF 25`.
+    /// EF 0002 of the card-text AP: `FF 20` holding the `DF 21` offset table, then `DF 22` … `DF 25`.
     static func basicAttributesFile(_ holder: Scenario.Holder) -> Data {
         let birth = holder.birthDate.replacingOccurrences(of: "-", with: "")
-        let inner =
-            tlv([0xDF, 0x21], [0x00, 0x00, 0x00]) + tlv([0xDF, 0x22], Array(holder.name.utf8))
-            + tlv([0xDF, 0x23], Array(holder.address.utf8)) + tlv([0xDF, 0x24], Array(birth.utf8))
-            + tlv([0xDF, 0x25], Array(holder.sex.utf8))
-        return Data(tlv([0xFF, 0x20], inner))
+        return Data(
+            withOffsetTable(
+                [0xFF, 0x20],
+                [
+                    tlv([0xDF, 0x22], Array(holder.name.utf8)), tlv([0xDF, 0x23], Array(holder.address.utf8)),
+                    tlv([0xDF, 0x24], Array(birth.utf8)), tlv([0xDF, 0x25], Array(holder.sex.utf8)),
+                ]))
+    }
+
+    /// `outerTag` holding a `DF 21` table of where each of `fields` starts (16-bit big-endian,
+    /// counted from the file's first byte), then the fields (reference 5a, 5c).
+    static func withOffsetTable(_ outerTag: [UInt8], _ fields: [[UInt8]]) -> [UInt8] {
+        let tableLength = 3 + 2 * fields.count
+        let innerLength = tableLength + fields.reduce(0) { $0 + $1.count }
+        let lengthBytes = innerLength < 0x80 ? 1 : innerLength < 0x100 ? 2 : 3
+        let outerHeader = outerTag.count + lengthBytes
+        var offsets: [UInt8] = []
+        var position = outerHeader + tableLength
+        for field in fields {
+            offsets += [UInt8(position >> 8), UInt8(position & 0xFF)]
+            position += field.count
+        }
+        return tlv(outerTag, tlv([0xDF, 0x21], offsets) + fields.flatMap { $0 })
     }
 
     static func tlv(_ tag: [UInt8], _ value: [UInt8]) -> [UInt8] {

@@ -19,6 +19,10 @@ public struct CardImage: Codable, Sendable, Equatable {
         /// Whether extended-length APDUs reach the card; false answers each with `67 00`, as a
         /// reader or card that cannot carry them does.
         public var extendedLength = true
+        /// Whether the empty VERIFY on a blocked key answers `69 84`; real cards answer `63 C0`
+        /// (nil or false, the default). A VERIFY with data on a blocked key answers `69 84` either
+        /// way. Optional, so that state files written before it still load.
+        public var blockedEmptyVerifyAnswers6984: Bool? = nil
 
         public init() {}
     }

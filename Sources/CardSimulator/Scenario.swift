@@ -1,5 +1,6 @@
 import Foundation
 import ISO7816
+import JapaneseCalendar
 
 /// How a simulated card is set up: PINs, tries left, certificates, token, holder data.
 ///
@@ -39,8 +40,13 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var authPIN = "1234"
     public var signPIN = "ABC123"
     public var cardTextPIN = "1234"
+    /// The common-card AP's PIN at 001C (jpkid's `juki`).
     public var jukiPIN = "1234"
-    /// Tries left per PIN: keys `auth`, `sign`, `card-text`, `juki`.
+    /// The JUKI AP's own PIN at 001C (jpkid's `juki-ap`); default: the same as ``jukiPIN``, as
+    /// citizens set them.
+    public var jukiAPPIN: String?
+    /// Tries left per PIN: keys `auth`, `sign`, `card-text`, `juki`, `juki-ap` and the card-data
+    /// keys `card-text-a`, `card-text-b`, `card-face-birth-date`, `card-face-a`, `card-face-b`.
     public var triesLeft: [String: Int] = [:]
     /// False for a child's card: no sign certificate, no sign key, no sign PIN.
     public var signCertificate = true
@@ -65,11 +71,19 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// How the signed card data (reference 13) deviates from a genuine card; nil: it does not.
     /// Takes effect only on a card built with a ``CVCHierarchy``.
     public var genuineCheck: CardBuilder.GenuineScenario?
+    /// The empty VERIFY on a blocked key answers `69 84` (as some code expects) instead of the
+    /// `63 C0` real cards answer.
+    public var blockedAnswers6984 = false
 
     public init() {}
 
     /// The maximum tries of each PIN.
-    public static let maxTries = ["auth": 3, "sign": 5, "card-text": 3, "juki": 3].merging(cardDataPINTries) { $1 }
+    public static let maxTries = ["auth": 3, "sign": 5, "card-text": 3, "juki": 3, "juki-ap": 3].merging(
+        cardDataPINTries
+    ) { $1 }
+
+    /// The JUKI AP's PIN as set.
+    public var jukiAPPINValue: String { jukiAPPIN ?? jukiPIN }
 
     public func tries(_ pin: String) -> Int { triesLeft[pin] ?? Self.maxTries[pin] ?? 3 }
 
@@ -77,7 +91,7 @@ public struct Scenario: Codable, Sendable, Equatable {
     public static let presetNames = [
         "default", "child", "juki-card", "non-jpki", "no-jpki", "auth-blocked", "sign-blocked",
         "auth-final-try", "sign-final-try", "renewable", "expired", "not-yet-valid", "iso-verify-status",
-        "short-apdus-only",
+        "short-apdus-only", "juki-ap-blocked", "juki-pins-differ", "blocked-answers-6984",
     ]
 
     /// A named scenario relative to `now`.
@@ -107,6 +121,11 @@ public struct Scenario: Codable, Sendable, Equatable {
         case "not-yet-valid": s.issued = today.adding(days: 3).description
         case "iso-verify-status": s.isoVerifyStatus = true
         case "short-apdus-only": s.extendedLength = false
+        case "juki-ap-blocked": s.triesLeft["juki-ap"] = 0
+        case "juki-pins-differ": s.triesLeft["juki-ap"] = 1
+        case "blocked-answers-6984":
+            s.blockedAnswers6984 = true
+            s.triesLeft["auth"] = 0
         default:
             throw .invalidScenario(
                 "unknown scenario '\(name)'; known: \(presetNames.joined(separator: ", "))")
@@ -136,9 +155,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, token, authPIN, signPIN, cardTextPIN, jukiPIN, triesLeft, signCertificate
+        case name, token, authPIN, signPIN, cardTextPIN, jukiPIN, jukiAPPIN, triesLeft, signCertificate
         case authExpiry, signExpiry, issued, holder, atr, isoVerifyStatus, extendedLength
-        case swapCertificates, genuineCheck
+        case swapCertificates, genuineCheck, blockedAnswers6984
     }
 
     public init(from decoder: any Decoder) throws {
@@ -150,6 +169,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         signPIN = try c.decodeIfPresent(String.self, forKey: .signPIN) ?? d.signPIN
         cardTextPIN = try c.decodeIfPresent(String.self, forKey: .cardTextPIN) ?? d.cardTextPIN
         jukiPIN = try c.decodeIfPresent(String.self, forKey: .jukiPIN) ?? d.jukiPIN
+        jukiAPPIN = try c.decodeIfPresent(String.self, forKey: .jukiAPPIN)
         triesLeft = try c.decodeIfPresent([String: Int].self, forKey: .triesLeft) ?? d.triesLeft
         signCertificate = try c.decodeIfPresent(Bool.self, forKey: .signCertificate) ?? d.signCertificate
         authExpiry = try c.decodeIfPresent(String.self, forKey: .authExpiry)
@@ -161,6 +181,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         extendedLength = try c.decodeIfPresent(Bool.self, forKey: .extendedLength) ?? d.extendedLength
         swapCertificates = try c.decodeIfPresent(Bool.self, forKey: .swapCertificates) ?? d.swapCertificates
         genuineCheck = try c.decodeIfPresent(CardBuilder.GenuineScenario.self, forKey: .genuineCheck)
+        blockedAnswers6984 = try c.decodeIfPresent(Bool.self, forKey: .blockedAnswers6984) ?? d.blockedAnswers6984
     }
 
     /// Checks the values a card cannot be built from.
@@ -170,7 +191,8 @@ public struct Scenario: Codable, Sendable, Equatable {
         }
         for key in triesLeft.keys {
             guard let max = Self.maxTries[key] else {
-                throw .invalidScenario("triesLeft has unknown PIN '\(key)'; use auth, sign, card-text, juki")
+                throw .invalidScenario(
+                    "triesLeft has unknown PIN '\(key)'; use \(Self.maxTries.keys.sorted().joined(separator: ", "))")
             }
             guard (0...max).contains(triesLeft[key]!) else {
                 throw .invalidScenario("triesLeft.\(key) must be 0...\(max)")
@@ -181,14 +203,26 @@ public struct Scenario: Codable, Sendable, Equatable {
                 throw .invalidScenario("\(field) '\(value)' is not a YYYY-MM-DD date")
             }
         }
-        guard SimDate(iso: holder.birthDate) != nil else {
-            throw .invalidScenario("holder.birthDate '\(holder.birthDate)' is not a YYYY-MM-DD date")
+        guard let birth = JapanDate(iso: holder.birthDate),
+            JapaneseEraDate(birth)?.yymmdd != nil
+        else {
+            throw .invalidScenario(
+                "holder.birthDate '\(holder.birthDate)' is not a YYYY-MM-DD date with a two-digit era year")
+        }
+        guard let expiry = JapanDate(iso: holder.cardExpiryDate), expiry.year >= 1000 else {
+            throw .invalidScenario("holder.cardExpiry '\(holder.cardExpiryDate)' is not a YYYY-MM-DD date")
+        }
+        guard holder.securityCodeValue.utf8.count == 4, holder.securityCodeValue.allSatisfy(\.isASCII),
+            holder.securityCodeValue.allSatisfy(\.isNumber)
+        else {
+            throw .invalidScenario("holder.securityCode must be 4 digits")
         }
         guard let atrBytes = [UInt8](hex: atr), (2...33).contains(atrBytes.count) else {
             throw .invalidScenario("atr must be 2 to 33 bytes of hex")
         }
         for (field, value) in [
-            ("authPIN", authPIN), ("cardTextPIN", cardTextPIN), ("jukiPIN", jukiPIN), ("signPIN", signPIN),
+            ("authPIN", authPIN), ("cardTextPIN", cardTextPIN), ("jukiPIN", jukiPIN), ("jukiAPPIN", jukiAPPINValue),
+            ("signPIN", signPIN),
         ] {
             guard !value.isEmpty, value.utf8.count <= 16, value.allSatisfy(\.isASCII) else {
                 throw .invalidScenario("\(field) must be 1 to 16 ASCII characters")

@@ -318,7 +318,10 @@ public final class SimulatedCard: Sendable {
             if s.verified.contains(fid), s.image.behaviour?.emptyVerifyAnswersSuccessWhenVerified == true {
                 return StatusWord.success.bytes
             }
-            if record.remaining == 0 { return StatusWord.referenceDataNotUsable.bytes }
+            // A blocked key: real cards answer 63 C0 (myna-card); 69 84 is an option.
+            if record.remaining == 0, s.image.behaviour?.blockedEmptyVerifyAnswers6984 == true {
+                return StatusWord.referenceDataNotUsable.bytes
+            }
             return StatusWord.verificationFailed(triesLeft: record.remaining).bytes
         }
         if record.remaining == 0 { return StatusWord.referenceDataNotUsable.bytes }

@@ -36,6 +36,8 @@ extension ErrorCode {
     public static let pinNotAvailable = ErrorCode(rawValue: "pin_not_available")
     /// The operation needs a verified PIN first.
     public static let pinRequired = ErrorCode(rawValue: "pin_required")
+    /// The credential given cannot open the data asked for; nothing was sent to the card.
+    public static let credentialCannotOpen = ErrorCode(rawValue: "credential_cannot_open")
     /// CHANGE REFERENCE DATA failed.
     public static let pinChangeFailed = ErrorCode(rawValue: "pin_change_failed")
 }

@@ -1,15 +1,37 @@
 import FoundationEssentials
 
-/// `POST .../card-text`. `fields` is a subset of `myNumber`, `name`, `address`, `birthDate`,
-/// `sex`; absent means all but `myNumber`, which is read only when named.
+/// `POST .../card-text`: exactly one credential, and what it opens (reference 5a):
+/// - `pin`, the card-text PIN (4 digits): every field;
+/// - `pinA`, the 12-digit my number (照合番号A): only `myNumber`;
+/// - `pinB` (照合番号B, 14 digits with the birth date's **Japanese era** year), or its parts
+///   `birthDate` (`YYYY-MM-DD`, Gregorian), `expiryYear` and `securityCode`: only `name`,
+///   `address`, `birthDate`, `sex`.
+///
+/// `fields` is a subset of `myNumber`, `name`, `address`, `birthDate`, `sex`; absent means all but
+/// `myNumber`, which is read only when named. Fields the credential cannot open answer
+/// `credential_cannot_open` before anything reaches the card.
 public struct CardTextRequest: Codable, Sendable {
-    public var pin: String
+    public var pin: String?
+    public var pinA: String?
+    public var pinB: String?
+    public var birthDate: String?
+    public var expiryYear: Int?
+    public var securityCode: String?
     public var cardId: String?
     public var confirmFinalAttempt: Bool?
     public var fields: [String]?
 
-    public init(pin: String, cardId: String? = nil, confirmFinalAttempt: Bool? = nil, fields: [String]? = nil) {
+    public init(
+        pin: String? = nil, pinA: String? = nil, pinB: String? = nil, birthDate: String? = nil,
+        expiryYear: Int? = nil, securityCode: String? = nil, cardId: String? = nil, confirmFinalAttempt: Bool? = nil,
+        fields: [String]? = nil
+    ) {
         self.pin = pin
+        self.pinA = pinA
+        self.pinB = pinB
+        self.birthDate = birthDate
+        self.expiryYear = expiryYear
+        self.securityCode = securityCode
         self.cardId = cardId
         self.confirmFinalAttempt = confirmFinalAttempt
         self.fields = fields
@@ -49,17 +71,28 @@ public struct SexView: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST .../card-face`: exactly one of `pinA` (the my number) and `pinB` (birth date YYMMDD,
-/// expiry year YYYY, security code).
+/// `POST .../card-face`: exactly one credential: `pinA` (照合番号A, the my number), `pinB`
+/// (照合番号B: 14 digits, the birth date `YYMMDD` with its **Japanese era** year, the expiry year
+/// `YYYY`, the security code), or 照合番号B's parts `birthDate` (`YYYY-MM-DD`, Gregorian: jpkid
+/// writes the era year), `expiryYear` and `securityCode`.
 public struct CardFaceRequest: Codable, Sendable {
     public var pinA: String?
     public var pinB: String?
+    public var birthDate: String?
+    public var expiryYear: Int?
+    public var securityCode: String?
     public var cardId: String?
     public var confirmFinalAttempt: Bool?
 
-    public init(pinA: String? = nil, pinB: String? = nil, cardId: String? = nil, confirmFinalAttempt: Bool? = nil) {
+    public init(
+        pinA: String? = nil, pinB: String? = nil, birthDate: String? = nil, expiryYear: Int? = nil,
+        securityCode: String? = nil, cardId: String? = nil, confirmFinalAttempt: Bool? = nil
+    ) {
         self.pinA = pinA
         self.pinB = pinB
+        self.birthDate = birthDate
+        self.expiryYear = expiryYear
+        self.securityCode = securityCode
         self.cardId = cardId
         self.confirmFinalAttempt = confirmFinalAttempt
     }

@@ -65,7 +65,10 @@ public struct CardView: Codable, Sendable, Equatable {
     public var readAt: Date?
     /// Keyed `auth`, `auth-ca`, `sign-ca`.
     public var certificates: [String: CertificateView]
-    /// Keyed `auth`, `sign`, `card-text`, `juki`.
+    /// Keyed by PIN kind (``PINView/displayOrder``): `auth`, `sign`, `card-text`, `juki` (the
+    /// common card application's 001C PIN), `juki-ap` (the JUKI application's own 001C PIN), and the
+    /// card-data keys `card-text-a`, `card-text-b`, `card-face-birth-date`, `card-face-a`,
+    /// `card-face-b`.
     public var pins: [String: PINView]
 
     public init(
@@ -130,13 +133,17 @@ public struct PINView: Codable, Sendable, Equatable {
     public var blocked: Bool
     public var verified: Bool
     public var available: Bool
+    /// What the PIN is, in English, naming the application where two look alike: `JUKI PIN
+    /// (common card application)` for `juki`, `JUKI PIN (JUKI application)` for `juki-ap`.
+    public var label: String?
 
-    public init(remaining: Int?, max: Int?, blocked: Bool, verified: Bool, available: Bool) {
+    public init(remaining: Int?, max: Int?, blocked: Bool, verified: Bool, available: Bool, label: String? = nil) {
         self.remaining = remaining
         self.max = max
         self.blocked = blocked
         self.verified = verified
         self.available = available
+        self.label = label
     }
 }
 

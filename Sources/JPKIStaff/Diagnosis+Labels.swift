@@ -6,7 +6,7 @@ import JPKIAPI
 extension Diagnosis {
     /// The PINs in the order staff read them: the known kinds first, then any others by name.
     public static func orderedPINKinds(_ kinds: some Collection<String>) -> [String] {
-        let known = ["auth", "sign", "card-text", "juki"]
+        let known = PINView.displayOrder
         return known.filter(kinds.contains) + kinds.filter { !known.contains($0) }.sorted()
     }
 

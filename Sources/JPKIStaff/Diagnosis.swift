@@ -45,8 +45,13 @@ public struct Diagnosis: Sendable {
         case "auth": t("利用者証明用電子証明書の暗証番号（数字4桁）", "user authentication PIN (4 digits)")
         case "sign": t("署名用電子証明書の暗証番号（英数字6〜16桁）", "digital signature PIN (6-16 letters and digits)")
         case "card-text": t("券面事項入力補助用の暗証番号（数字4桁）", "card text PIN (4 digits)")
-        case "juki": t("住民基本台帳用の暗証番号（数字4桁）", "resident register (JUKI) PIN (4 digits)")
-        case "card-text-a", "card-text-b", "card-face-a", "card-face-b": cardDataPINName(kind)
+        case "juki":
+            t(
+                "住民基本台帳用の暗証番号・共通カードAP（数字4桁）",
+                "resident register (JUKI) PIN, common card application (4 digits)")
+        case "juki-ap":
+            t("住民基本台帳用の暗証番号・住基AP（数字4桁）", "resident register (JUKI) PIN, JUKI application (4 digits)")
+        case "card-text-a", "card-text-b", "card-face-birth-date", "card-face-a", "card-face-b": cardDataPINName(kind)
         default: kind
         }
     }
@@ -61,9 +66,12 @@ public struct Diagnosis: Sendable {
         }
     }
 
-    /// What to bring to reset a PIN at the municipal office (seed 002).
+    /// What to bring to reset a PIN at the municipal office (seed 002, reference 9).
     private var resetAtOffice: [String] {
         [
+            t(
+                "回数は時間が経っても元に戻りません。正しい暗証番号の入力か再設定でのみ戻ります。",
+                "The count never recovers with time: only a correct entry or a reset restores it."),
             t(
                 "お住まいの市区町村の窓口で暗証番号の再設定（初期化）ができます。必ずマイナンバーカードを持参してください。",
                 "The PIN can be reset at the municipal office of the citizen's residence. The citizen must bring the My Number card."
@@ -73,10 +81,26 @@ public struct Diagnosis: Sendable {
                 "If the citizen knows the 4-digit JUKI PIN, that is enough to reset the other PINs; otherwise an ID document is needed too (one photo ID, or two without photo)."
             ),
             t(
-                "代理人の場合や本人確認書類がない場合は「照会書兼回答書」が本人宅に郵送され、2回の来庁が必要です。",
-                "An agent, or a citizen without ID documents, receives an inquiry letter (照会書兼回答書) by registered mail and must visit twice."
+                "本人が来庁すれば当日に再設定できます。代理人の場合や本人確認書類がない場合は「照会書兼回答書」が本人宅に郵送され、2回の来庁が必要です。",
+                "In person it is done the same day. An agent, or a citizen without ID documents, receives an inquiry letter (照会書兼回答書) by mail and must visit twice."
             ),
         ]
+    }
+
+    /// The convenience-store reset of a JPKI PIN (reference 9): only with the other JPKI PIN.
+    private func storeReset(otherPIN: String) -> String {
+        t(
+            "\(otherPIN)が分かれば、スマートフォンの「ＪＰＫＩ暗証番号リセット」アプリで手続き（券面の撮影、ＩＣチップの読み取り、顔照合）をした後、24時間以内にコンビニのキオスク端末でも再設定できます。分からない場合は窓口での再設定になります。",
+            "If the citizen knows the \(otherPIN), it can also be reset at a convenience-store kiosk terminal: first the 「JPKI暗証番号リセット」 smartphone app (a photo of the card face, the chip read, a face match), then the store terminal within 24 hours. Otherwise only the municipal office can reset it."
+        )
+    }
+
+    /// Where only the municipal counter helps (reference 9): JUKI, card-text and card-face locks.
+    private var counterOnly: String {
+        t(
+            "このロックはコンビニや「ＪＰＫＩ暗証番号リセット」アプリでは解除できません。市区町村の窓口でのみ再設定できます。",
+            "A convenience store or the 「JPKI暗証番号リセット」 app cannot clear this lock: only the municipal counter can reset it."
+        )
     }
 
     public func findings(for card: CardView, now: Date = Date()) -> [Finding] {
@@ -95,6 +119,7 @@ public struct Diagnosis: Sendable {
             guard let pin = card.pins[kind] else { continue }
             findings += pinFindings(kind, pin)
         }
+        findings += jukiPINsFindings(card)
         if card.pins["sign"]?.available == false {
             findings.append(
                 Finding(
@@ -124,19 +149,14 @@ public struct Diagnosis: Sendable {
             var actions = resetAtOffice
             switch kind {
             case "sign":
-                actions.insert(
-                    t(
-                        "利用者証明用暗証番号（数字4桁）が分かれば、コンビニ等のキオスク端末でも再設定（初期化）できます。",
-                        "If the citizen knows the 4-digit user authentication PIN, it can also be reset at a convenience-store kiosk terminal."
-                    ), at: 0)
+                actions.insert(storeReset(otherPIN: t("利用者証明用暗証番号（数字4桁）", "4-digit user authentication PIN")), at: 0)
             case "auth":
                 actions.insert(
-                    t(
-                        "署名用暗証番号が分かれば一部の店舗で再設定できますが、コンビニではできません。",
-                        "If the citizen knows the signature PIN, some shops can reset it, but convenience stores cannot."
-                    ), at: 0)
+                    storeReset(otherPIN: t("署名用暗証番号（英数字6〜16桁）", "signature PIN (6-16 letters and digits)")), at: 0)
+            case "juki", "juki-ap", "card-text":
+                actions.insert(counterOnly, at: 0)
             default:
-                actions.insert(contentsOf: cardDataPINBlockedActions(kind), at: 0)
+                actions.insert(contentsOf: cardDataPINBlockedActions(kind) + [counterOnly], at: 0)
             }
             return [
                 Finding(
@@ -156,8 +176,11 @@ public struct Diagnosis: Sendable {
                     actions: [
                         t(
                             "暗証番号に自信がなければ入力せず、窓口で再設定してください。",
-                            "If the citizen is not sure of the PIN, do not try it: reset it at the office instead.")
-                    ] + resetAtOffice.prefix(1))
+                            "If the citizen is not sure of the PIN, do not try it: reset it at the office instead."),
+                        t(
+                            "回数は時間が経っても元に戻りません。",
+                            "The count does not recover with time."),
+                    ] + resetAtOffice.dropFirst().prefix(1))
             ]
         }
         if let max = pin.max, remaining < max {
@@ -165,8 +188,9 @@ public struct Diagnosis: Sendable {
                 Finding(
                     severity: .info,
                     summary: t(
-                        "\(name)の残り回数は\(remaining)/\(max)です。正しく入力すると元に戻ります。",
-                        "The \(name) has \(remaining)/\(max) tries left; a correct entry restores the count."),
+                        "\(name)の残り回数は\(remaining)/\(max)です。正しく入力すると元に戻ります（時間が経っても戻りません）。",
+                        "The \(name) has \(remaining)/\(max) tries left; a correct entry restores the count (time does not)."
+                    ),
                     actions: [])
             ]
         }

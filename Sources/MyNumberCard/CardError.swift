@@ -17,6 +17,9 @@ public enum CardError: CodedError, Equatable {
     case pinNotAvailable(PINKind)
     /// The operation needs a PIN that was not verified.
     case pinRequired(String)
+    /// The credential given does not open the data asked for (for example the card-text PIN A,
+    /// which opens the my number but not the four attributes); nothing was sent to the card.
+    case credentialCannotOpen(PINKind, String)
     /// This card does not carry the application.
     case applicationNotFound(CardApplication)
     /// A file the operation needs is missing.
@@ -47,6 +50,7 @@ public enum CardError: CodedError, Equatable {
         case .finalAttempt: .finalAttempt
         case .pinNotAvailable: .pinNotAvailable
         case .pinRequired: .pinRequired
+        case .credentialCannotOpen: .credentialCannotOpen
         case .applicationNotFound: .applicationNotFound
         case .fileNotFound: .fileNotFound
         case .certificateNotIssued: .certificateNotIssued
@@ -75,6 +79,8 @@ public enum CardError: CodedError, Equatable {
             "the \(kind.displayName) is not set on this card"
         case .pinRequired(let what):
             "\(what) needs its PIN to be verified first"
+        case .credentialCannotOpen(let kind, let what):
+            "the \(kind.displayName) does not open \(what); nothing was sent to the card"
         case .applicationNotFound(let app):
             "the card has no \(app.displayName)"
         case .fileNotFound(let fid):

@@ -53,11 +53,25 @@ struct JPKISim: ParsableCommand {
     var signPIN: String?
     @Option(name: .customLong("card-text-pin"), help: "The card's card-text PIN.")
     var cardTextPIN: String?
-    @Option(name: .customLong("juki-pin"), help: "The card's JUKI PIN.")
+    @Option(name: .customLong("juki-pin"), help: "The common-card AP's PIN at 001C (jpkid's juki).")
     var jukiPIN: String?
+    @Option(
+        name: .customLong("juki-ap-pin"), help: "The JUKI AP's own PIN at 001C (jpkid's juki-ap); default --juki-pin.")
+    var jukiAPPIN: String?
+    @Option(
+        name: .customLong("birth-date"),
+        help: "The holder's birth date (YYYY-MM-DD, Gregorian; the card-face keys take it in the era).")
+    var birthDate: String?
+    @Flag(
+        name: .customLong("blocked-answers-6984"),
+        help: "The empty VERIFY on a blocked key answers 69 84 instead of the 63 C0 real cards answer.")
+    var blockedAnswers6984 = false
 
     @Option(
-        name: .customLong("tries"), help: "Tries left for a PIN, as PIN=N (auth, sign, card-text, juki). Repeatable.")
+        name: .customLong("tries"),
+        help:
+            "Tries left for a PIN, as PIN=N (auth, sign, card-text, juki, juki-ap, card-text-a, card-text-b, card-face-birth-date, card-face-a, card-face-b). Repeatable."
+    )
     var tries: [String] = []
 
     @Flag(name: .customLong("no-sign-certificate"), help: "A child's card: no sign certificate.")
@@ -126,6 +140,9 @@ struct JPKISim: ParsableCommand {
         if let signPIN { scenario.signPIN = signPIN }
         if let cardTextPIN { scenario.cardTextPIN = cardTextPIN }
         if let jukiPIN { scenario.jukiPIN = jukiPIN }
+        if let jukiAPPIN { scenario.jukiAPPIN = jukiAPPIN }
+        if let birthDate { scenario.holder.birthDate = birthDate }
+        if blockedAnswers6984 { scenario.blockedAnswers6984 = true }
         for entry in tries {
             let parts = entry.split(separator: "=")
             guard parts.count == 2, let n = Int(parts[1]) else {

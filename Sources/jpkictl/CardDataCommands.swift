@@ -12,26 +12,42 @@ struct CardTextCommand: ParsableCommand {
         commandName: "card-text",
         abstract: "Read the card-text AP (name, address, birth date, sex; the my number on request).",
         discussion: """
-            Asks for the 4-digit card text PIN. The my number is read only when --fields names \
-            myNumber, and shown masked (**** **** 1234) unless --show-my-number is given.
+            Asks for the 4-digit card text PIN, or with --with a for 照合番号A (the 12-digit my \
+            number, which opens only the my number), or with --with b for 照合番号B's parts (birth \
+            date, the card's expiry year, the security code; it opens only name, address, birth \
+            date and sex). The my number is read only when --fields names myNumber, and shown \
+            masked (**** **** 1234) unless --show-my-number is given.
             """)
     @OptionGroup var options: CommonOptions
     @Option(help: "Comma-separated: myNumber, name, address, birthDate, sex (default: all but myNumber).")
     var fields: String?
+    @Option(name: .customLong("with"), help: "The credential: pin (card text PIN), a (照合番号A) or b (照合番号B).")
+    var credential = "pin"
     @Flag(name: .customLong("show-my-number"), help: "Show the whole my number instead of its last 4 digits.")
     var showMyNumber = false
     @Flag(name: .customLong("confirm-final-attempt"), help: "Go on even when one try is left.")
     var confirmFinalAttempt = false
 
+    func validate() throws {
+        guard ["pin", "a", "b"].contains(credential) else { throw ValidationError("--with must be pin, a or b") }
+    }
+
     func run() throws {
         let list = fields.map { $0.split(separator: ",").map { $0.trimmingSpaces } }
         let target = try options.pinTarget()
-        let pin = try readPIN(
-            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("card-text")) (\(target.label)): ")
-        let data = try options.call(
-            "POST", "\(target.path)/card-text",
-            body: CardTextRequest(
-                pin: pin, cardId: target.cardId, confirmFinalAttempt: confirmFinalAttempt ? true : nil, fields: list))
+        let d = Diagnosis(language: .fromEnvironment())
+        let confirm: Bool? = confirmFinalAttempt ? true : nil
+        var request = CardTextRequest(cardId: target.cardId, confirmFinalAttempt: confirm, fields: list)
+        switch credential {
+        case "a": request.pinA = try readPIN(prompt: "\(d.pinName("card-text-a")) (\(target.label)): ")
+        case "b":
+            let parts = try CodeBPrompt.read(d, target.label)
+            (request.birthDate, request.expiryYear, request.securityCode) = (
+                parts.birthDate, parts.expiryYear, parts.securityCode
+            )
+        default: request.pin = try readPIN(prompt: "\(d.pinName("card-text")) (\(target.label)): ")
+        }
+        let data = try options.call("POST", "\(target.path)/card-text", body: request)
         var text = try options.decode(CardTextResponse.self, data)
         if !showMyNumber, let number = text.myNumber { text.myNumber = Self.mask(number) }
         if options.json { return StandardStream.standardOutput.write(try APIJSON.encoder().encode(text)) }
@@ -51,8 +67,10 @@ struct CardFaceCommand: ParsableCommand {
         commandName: "card-face",
         abstract: "Read the card-face AP: the face photo (JPEG 2000) and the printed data.",
         discussion: """
-            Asks for PIN B (birth date YYMMDD, the card's expiry year and the 4-digit security code \
-            on the card) or, with --pin a, PIN A (the 12-digit my number).
+            Asks for 照合番号B's three parts: the birth date as a date (YYYY-MM-DD; jpkid writes \
+            its Japanese era year, as the card wants), the card's expiry year and the 4-digit \
+            security code printed on the card (not echoed). With --pin a it asks for 照合番号A (the \
+            12-digit my number) instead.
             """)
     @OptionGroup var options: CommonOptions
     @Option(help: "Which card-face PIN to ask for: a or b.")
@@ -68,13 +86,18 @@ struct CardFaceCommand: ParsableCommand {
 
     func run() throws {
         let target = try options.pinTarget()
-        let value = try readPIN(
-            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("card-face-\(pin)")) (\(target.label)): ")
+        let d = Diagnosis(language: .fromEnvironment())
         let confirm: Bool? = confirmFinalAttempt ? true : nil
-        let request =
-            pin == "a"
-            ? CardFaceRequest(pinA: value, cardId: target.cardId, confirmFinalAttempt: confirm)
-            : CardFaceRequest(pinB: value, cardId: target.cardId, confirmFinalAttempt: confirm)
+        let request: CardFaceRequest
+        if pin == "a" {
+            let value = try readPIN(prompt: "\(d.pinName("card-face-a")) (\(target.label)): ")
+            request = CardFaceRequest(pinA: value, cardId: target.cardId, confirmFinalAttempt: confirm)
+        } else {
+            let parts = try CodeBPrompt.read(d, target.label)
+            request = CardFaceRequest(
+                birthDate: parts.birthDate, expiryYear: parts.expiryYear, securityCode: parts.securityCode,
+                cardId: target.cardId, confirmFinalAttempt: confirm)
+        }
         let data = try options.call("POST", "\(target.path)/card-face", body: request)
         if options.json, photoOutput == nil { return StandardStream.standardOutput.write(data) }
         let face = try options.decode(CardFaceResponse.self, data)

@@ -69,7 +69,7 @@ struct Status: ParsableCommand {
                     !pin.available
                     ? "  not set" : pin.blocked ? "  ** BLOCKED **" : pin.remaining == 1 ? "  ! last try" : ""
                 if pin.blocked { attention = true }
-                print("  PIN \(kind.padded(to: 11)) \(tries)\(flag)")
+                print("  PIN \(kind.padded(to: 11)) \(tries)\(flag)\(PINView.applicationNote(kind))")
             }
             for slot in ["auth", "auth-ca", "sign-ca"] {
                 guard let cert = card.certificates[slot] else { continue }
@@ -143,7 +143,7 @@ struct PINStatusCommand: ParsableCommand {
         for kind in PINView.displayOrder {
             guard let pin = card.pins[kind] else { continue }
             let state = !pin.available ? "not set" : pin.blocked ? "BLOCKED" : pin.triesText
-            print("\(kind.padded(to: 11)) \(state)")
+            print("\(kind.padded(to: 11)) \(state)\(PINView.applicationNote(kind))")
         }
     }
 }
@@ -172,19 +172,29 @@ func readPIN(prompt: String) throws -> String {
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify a PIN (auth, sign, card-text, juki). Spends a try only if the PIN is wrong.")
+        abstract:
+            "Verify a PIN (auth, sign, card-text, juki, juki-ap, card-face-birth-date). Spends a try only if the PIN is wrong.",
+        discussion: """
+            juki is the JUKI PIN as the common card application holds it, juki-ap the JUKI \
+            application's own copy (two counters). card-face-birth-date asks for the birth date \
+            (YYYY-MM-DD); jpkid writes its Japanese era year.
+            """)
     @OptionGroup var options: CommonOptions
-    @Argument(help: "auth, sign, card-text or juki.")
+    @Argument(help: "auth, sign, card-text, juki, juki-ap or card-face-birth-date.")
     var kind: String
     @Flag(name: .customLong("confirm-final-attempt"), help: "Go on even when one try is left.")
     var confirmFinalAttempt = false
 
+    static let kinds = ["auth", "sign", "card-text", "juki", "juki-ap", "card-face-birth-date"]
+
     func run() throws {
-        guard ["auth", "sign", "card-text", "juki"].contains(kind) else {
-            throw ValidationError("PIN kind must be auth, sign, card-text or juki")
+        guard Self.kinds.contains(kind) else {
+            throw ValidationError("PIN kind must be one of \(Self.kinds.joined(separator: ", "))")
         }
         let target = try options.pinTarget()
-        let pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(kind)) (\(target.label)): ")
+        let d = Diagnosis(language: .fromEnvironment())
+        let hint = kind == "card-face-birth-date" ? " YYYY-MM-DD" : ""
+        let pin = try readPIN(prompt: "\(d.pinName(kind))\(hint) (\(target.label)): ")
         let data = try options.call(
             "POST", "\(target.path)/pins/\(kind)/verify",
             body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil, cardId: target.cardId))

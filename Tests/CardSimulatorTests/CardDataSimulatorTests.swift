@@ -18,7 +18,8 @@ func changeHex(_ pin: String) -> String {
 
 @Suite("Simulated card: card-text and card-face data (reference 5a–5c)")
 struct CardDataSimulatorTests {
-    static let pinB = "900102" + "2035" + "5678"
+    // 1990-01-02 is Heisei 2: the era year, not the Gregorian 90.
+    static let pinB = "020102" + "2035" + "5678"
 
     @Test func cardTextAPHasPINAAndPINB() throws {
         let card = try SimulatedCard(image: defaultImage)
@@ -122,7 +123,8 @@ struct CardDataSimulatorTests {
         let card = try SimulatedCard(image: image)
         #expect(card.send(app == "card-text" ? selectText : selectFace).sw == 0x9000)
         #expect(card.send("00 A4 02 0C 02 \(fid)").sw == 0x9000)
-        #expect(card.send("00 20 00 80").sw == 0x6984)
+        // Real cards answer 63 C0 to the empty VERIFY on a blocked key (reference 3).
+        #expect(card.send("00 20 00 80").sw == 0x63C0)
         // Only that PIN: the other PIN of the same AP still has all its tries.
         let other = ["00 14": "00 15", "00 15": "00 14", "00 13": "00 12", "00 12": "00 13"][fid]!
         _ = card.send("00 A4 02 0C 02 \(other)")
@@ -131,7 +133,10 @@ struct CardDataSimulatorTests {
 
     @Test func corruptCheckDigitAndLongAddressScenarios() throws {
         let corrupt = try CardBuilder.build(try Scenario.preset(named: "my-number-corrupt"))
-        #expect(Array(corrupt.file(0x0001, in: "card-text")!) == [0xFF, 0x10, 0x0C] + Array("123456789019".utf8))
+        #expect(
+            Array(corrupt.file(0x0001, in: "card-text")!) == [0xFF, 0x10, 0x0C] + Array("123456789019".utf8) + [
+                0xFF, 0xFF,
+            ])
         let long = try CardBuilder.build(try Scenario.preset(named: "long-address"))
         let ef = Array(long.file(0x0002, in: "card-text")!)
         let address = try BERTLV.parseFirst(ef).tlv.child(0xDF23)!

@@ -15,7 +15,7 @@ struct CardDataAPITests {
         let fixture = try DaemonFixture(statusGroup: "65534", operatorGroup: "65533", socketGroup: "65534")
         try await DaemonFixture.with(fixture) { d in
             for (path, body) in [
-                ("/v1/card/card-text", #"{"pin":"1234"}"#), ("/v1/card/card-face", #"{"pinB":"90010220355678"}"#),
+                ("/v1/card/card-text", #"{"pin":"1234"}"#), ("/v1/card/card-face", #"{"pinB":"02010220355678"}"#),
                 ("/v1/card/pins/auth/change", #"{"pin":"1234","newPin":"5678"}"#),
             ] {
                 let refused = try await curlAs(
@@ -84,7 +84,7 @@ struct CardDataAPITests {
             #expect(Data(base64Encoded: face.nameImage)?.starts(with: [0x89, 0x50, 0x4E, 0x47]) == true)
             #expect(face.birthDate == "19900102")
             let photo = try await d.request(
-                "POST", "/v1/card/card-face?part=photo", json: #"{"pinB":"90010220355678"}"#)
+                "POST", "/v1/card/card-face?part=photo", json: #"{"pinB":"02010220355678"}"#)
             #expect(photo.status == 200)
             #expect(photo.headers["content-type"] == "image/jp2")
             #expect(photo.headers["cache-control"] == "no-store")
@@ -196,7 +196,7 @@ struct CardDataAPITests {
             #expect(blocked.actions.contains { $0.contains("municipal office") })
             #expect(findings.filter { $0.severity == .problem }.count == 1, "no other PIN is reported")
             let ja = Diagnosis(language: .japanese).findings(for: card)
-            #expect(ja.contains { $0.summary.contains("券面事項確認の暗証番号B") })
+            #expect(ja.contains { $0.summary.contains("券面事項確認の照合番号B") })
         }
     }
 }

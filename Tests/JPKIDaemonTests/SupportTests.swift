@@ -116,9 +116,13 @@ struct DiagnosisTests {
         #expect(findings[0].actions.contains { $0.contains("住民基本台帳用暗証番号") })
     }
 
-    @Test func blockedAuthPINCannotBeResetAtAConvenienceStore() {
+    /// Reference 9 (corrected 2026-12-04): the convenience-store reset works for a JPKI PIN whose
+    /// other JPKI PIN the citizen knows, so the auth PIN with the signature PIN.
+    @Test func blockedAuthPINCanBeResetAtAConvenienceStoreOnlyWithTheSignPIN() {
         let findings = Diagnosis(language: .english).findings(for: card(pins: ["auth": pin(.auth, .blocked)]))
-        #expect(findings[0].actions[0].contains("convenience stores cannot"))
+        #expect(findings[0].actions[0].contains("If the citizen knows the signature PIN"))
+        #expect(findings[0].actions[0].contains("convenience-store kiosk"))
+        #expect(findings[0].actions[0].contains("Otherwise only the municipal office"))
         #expect(findings[0].actions.contains { $0.contains("inquiry letter") })
     }
 

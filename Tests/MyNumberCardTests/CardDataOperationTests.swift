@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Card data on the simulated card: card text, card face, PIN change")
 struct CardDataOperationTests {
-    static let pinB = "90010220355678"
+    static let pinB = "02010220355678"
 
     /// VERIFY commands that carried a PIN, from the simulator's trace.
     static func pinVerifies(_ sim: SimulatedCard) -> Int {
@@ -65,6 +65,8 @@ struct CardDataOperationTests {
         for (value, kind) in [
             ("12a4", PINKind.cardText), ("12345", .cardText), ("123456789019", .cardFacePINA),
             ("9001022035567", .cardFacePINB), ("90130220355678", .cardFacePINB),
+            // The Gregorian birth date 1990-01-02 (900102) is no era date: it would burn a try.
+            ("90010220355678", .cardFacePINB), ("90010220355678", .cardTextPINB), ("900102", .cardFaceBirthDate),
         ] {
             #expect(throws: CardError.pinFormat(kind, kind.formatRule)) { try PIN(value, for: kind) }
         }

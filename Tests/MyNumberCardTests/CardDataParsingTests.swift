@@ -76,7 +76,7 @@ struct CardDataParsingTests {
         #expect(text.address!.utf8.count > 255)
     }
 
-    @Test func malformedCardTextFilesAreErrors() {
+    @Test func malformedCardTextFilesAreErrors() throws {
         let name = BERTLV(tag: 0xDF22, value: Array("A".utf8)).encoded
         let cases: [[UInt8]] = [
             [],  // empty
@@ -84,22 +84,24 @@ struct CardDataParsingTests {
             BERTLV(tag: 0xFF20, value: name).encoded,  // no address, birth date, sex
             [0xFF, 0x20, 0x10] + name,  // outer length past the end
             [0xFF, 0x20, 0x03, 0xDF, 0x22, 0x09],  // child past its parent
-            BERTLV(
-                tag: 0xFF20,
-                value: name + BERTLV(tag: 0xDF23, value: [0xC3, 0x28]).encoded
-                    + BERTLV(tag: 0xDF24, value: Array("19900102".utf8)).encoded
-                    + BERTLV(tag: 0xDF25, value: [0x31]).encoded
-            ).encoded,  // address not UTF-8
-            BERTLV(
-                tag: 0xFF20,
-                value: name + BERTLV(tag: 0xDF23, value: [0x41]).encoded
-                    + BERTLV(tag: 0xDF24, value: Array("19901302".utf8)).encoded
-                    + BERTLV(tag: 0xDF25, value: [0x31]).encoded
-            ).encoded,  // month 13
+            Self.withTable([
+                name, BERTLV(tag: 0xDF23, value: [0xC3, 0x28]).encoded,
+                BERTLV(tag: 0xDF24, value: Array("19900102".utf8)).encoded, BERTLV(tag: 0xDF25, value: [0x31]).encoded,
+            ]),  // address not UTF-8
+            Self.withTable([
+                name, BERTLV(tag: 0xDF23, value: [0x41]).encoded,
+                BERTLV(tag: 0xDF24, value: Array("19901302".utf8)).encoded, BERTLV(tag: 0xDF25, value: [0x31]).encoded,
+            ]),  // month 13
         ]
         for bytes in cases {
             #expect(throws: CardError.self) { try CardText.parseBasicAttributes(bytes) }
         }
+        // The same file with a good date parses: the cases above fail for their own reason.
+        let good = Self.withTable([
+            name, BERTLV(tag: 0xDF23, value: [0x41]).encoded,
+            BERTLV(tag: 0xDF24, value: Array("19900102".utf8)).encoded, BERTLV(tag: 0xDF25, value: [0x31]).encoded,
+        ])
+        #expect(try CardText.parseBasicAttributes(good).address == "A")
         #expect(throws: CardError.self) { try CardText.parseMyNumber([0xFF, 0x10, 0x0B] + Array("12345678901".utf8)) }
     }
 
@@ -143,12 +145,28 @@ struct CardDataParsingTests {
     }
 
     @Test func cardFaceWithoutAPhotoIsAnError() throws {
-        let value =
-            BERTLV(tag: 0xDF22, value: Array("19900102".utf8)).encoded + BERTLV(tag: 0xDF23, value: [0x31]).encoded
-            + BERTLV(tag: 0xDF25, value: CardFace.pngSignature).encoded
-            + BERTLV(tag: 0xDF26, value: CardFace.pngSignature).encoded
+        let fields = [
+            BERTLV(tag: 0xDF22, value: Array("19900102".utf8)).encoded, BERTLV(tag: 0xDF23, value: [0x31]).encoded,
+            BERTLV(tag: 0xDF25, value: CardFace.pngSignature).encoded,
+            BERTLV(tag: 0xDF26, value: CardFace.pngSignature).encoded,
+        ]
         #expect(throws: CardError.malformedResponse("card face EF 0002 has no photo (tag DF 27)")) {
-            try CardFace.parse(BERTLV(tag: 0xFF20, value: value).encoded)
+            try CardFace.parse(Self.withTable(fields))
         }
+        #expect(throws: CardError.malformedResponse("card face EF 0002 has no offset table (DF 21) first")) {
+            try CardFace.parse(BERTLV(tag: 0xFF20, value: fields.flatMap { $0 }).encoded)
+        }
+    }
+
+    /// `FF 20` holding a `DF 21` table of where each field starts (from the file's first byte),
+    /// then the fields; short lengths only (test files under 128 bytes).
+    static func withTable(_ fields: [[UInt8]]) -> [UInt8] {
+        var position = 3 + 3 + 2 * fields.count
+        var table: [UInt8] = []
+        for field in fields {
+            table += [UInt8(position >> 8), UInt8(position & 0xFF)]
+            position += field.count
+        }
+        return BERTLV(tag: 0xFF20, value: BERTLV(tag: 0xDF21, value: table).encoded + fields.flatMap { $0 }).encoded
     }
 }

@@ -1,5 +1,6 @@
 import CardSimulator
 import Foundation
+import JapaneseCalendar
 import Testing
 
 @testable import MyNumberCard

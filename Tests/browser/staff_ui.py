@@ -225,10 +225,11 @@ try:
 
     def default_pins():
         shown = pins()
-        # The four PINs of the issue at 3/3, 5/5, 3/3, 3/3; the card-text and card-face PIN A/B
-        # (no maximum the card reports) at the simulator's 5.
-        want = {"auth": "3", "sign": "5", "card-text": "3", "juki": "3",
-                "card-text-a": "5", "card-text-b": "5", "card-face-a": "5", "card-face-b": "5"}
+        # The four PINs of the issue at 3/3, 5/5, 3/3, 3/3, the JUKI AP's own PIN at 3/3; the
+        # card-text and card-face keys (no maximum the card reports) at the simulator's 5.
+        want = {"auth": "3", "sign": "5", "card-text": "3", "juki": "3", "juki-ap": "3",
+                "card-text-a": "5", "card-text-b": "5", "card-face-birth-date": "5", "card-face-a": "5",
+                "card-face-b": "5"}
         expect({k: v[0] for k, v in shown.items()} == want, f"shown {shown}")
         texts = [v[2] for v in shown.values()]
         for t, expected in zip(texts, ["●●●", "●●●●●", "●●●", "●●●"]):
@@ -237,6 +238,19 @@ try:
             expect(expected in t, f"{expected} missing in {t!r}")
 
     check("the default card shows PINs 3/3, 5/5, 3/3, 3/3 (pips and text)", default_pins)
+
+    def labels_say_which_is_which():
+        shown = pins()
+        # Two JUKI PINs: each row names its application (reference 1).
+        expect("共通カードAP" in shown["juki"][2], f"juki row {shown['juki'][2]!r}")
+        expect("住基AP" in shown["juki-ap"][2], f"juki-ap row {shown['juki-ap'][2]!r}")
+        # 照合番号B and the birth-date key take the birth date with its Japanese era year.
+        for kind in ["card-face-b", "card-text-b", "card-face-birth-date"]:
+            expect("和暦" in shown[kind][2], f"{kind} row {shown[kind][2]!r}")
+        expect(not any("生年月日6桁" in v[2] for v in shown.values()), "a label without the era")
+
+    check("PIN labels say which JUKI PIN is which and that birth dates are in the Japanese era",
+          labels_say_which_is_which)
 
     def every_pin_the_reader_lists():
         listed = api("/v1/readers")["readers"][0]["card"]["pins"]

@@ -43,7 +43,7 @@ public struct APIError: CodedError, Equatable {
         case let error as CardError:
             let status: HTTPResponseStatus =
                 switch error {
-                case .pinFormat, .invalidDigest: .unprocessableEntity
+                case .pinFormat, .invalidDigest, .credentialCannotOpen: .unprocessableEntity
                 case .wrongPIN: .unauthorized
                 case .pinBlocked: .locked
                 case .pinNotAvailable, .pinRequired, .unsupportedCard, .applicationNotFound, .finalAttempt: .conflict

@@ -12,7 +12,11 @@ extension APIHandler {
     /// `POST /v1/readers/{id}/card-text`.
     func cardTextRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
         let body = try decode(
-            CardTextRequest.self, request, allowed: ["pin", "cardId", "confirmFinalAttempt", "fields"])
+            CardTextRequest.self, request,
+            allowed: [
+                "pin", "pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt",
+                "fields",
+            ])
         var fields = CardText.Field.defaults
         if let names = body.fields {
             fields = []
@@ -26,7 +30,8 @@ extension APIHandler {
             guard !fields.isEmpty else { throw APIError.badRequest("fields is empty") }
         }
         let text = try await session.cardText(
-            pin: body.pin, fields: fields, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
+            try body.credential(), fields: fields, cardId: body.cardId,
+            confirmFinalAttempt: body.confirmFinalAttempt ?? false)
         return .json(text, headers: Self.noStore)
     }
 
@@ -35,10 +40,10 @@ extension APIHandler {
         let part = request.query["part"]
         guard part == nil || part == "photo" else { throw APIError.badRequest("part must be photo") }
         let body = try decode(
-            CardFaceRequest.self, request, allowed: ["pinA", "pinB", "cardId", "confirmFinalAttempt"])
+            CardFaceRequest.self, request,
+            allowed: ["pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt"])
         let face = try await session.cardFace(
-            pinA: body.pinA, pinB: body.pinB, cardId: body.cardId,
-            confirmFinalAttempt: body.confirmFinalAttempt ?? false)
+            try body.credential(), cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
         if part == "photo" {
             return .body(.ok, contentType: "image/jp2", face.photo, headers: Self.noStore)
         }

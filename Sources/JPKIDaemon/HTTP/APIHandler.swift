@@ -163,11 +163,11 @@ public struct APIHandler: Sendable {
             case let other: throw APIError.badRequest("format '\(Self.quote(other))' is not pem or der")
             }
         case .verifyPIN:
-            // The four PINs with a verify of their own; PIN A/B are used by the card-face read.
-            guard let kind = PINKind(rawValue: parameters["kind"] ?? ""),
-                [.auth, .sign, .cardText, .juki].contains(kind)
-            else {
-                throw APIError.notFound("no such PIN; use auth, sign, card-text or juki")
+            // The PINs with a verify of their own (both JUKI PINs, and the card-face birth-date
+            // key); 照合番号A/B are used by the card-data reads.
+            guard let kind = PINKind(rawValue: parameters["kind"] ?? ""), Self.verifiablePINs.contains(kind) else {
+                throw APIError.notFound(
+                    "no such PIN; use \(Self.verifiablePINs.map(\.rawValue).joined(separator: ", "))")
             }
             let body = try decode(PINRequest.self, request, allowed: PINRequest.fields)
             return .json(
@@ -289,6 +289,11 @@ public struct APIHandler: Sendable {
             throw APIError.badRequest("the body does not match the request")
         }
     }
+}
+
+extension APIHandler {
+    /// The PINs `POST .../pins/{kind}/verify` serves.
+    static let verifiablePINs: [PINKind] = [.auth, .sign, .cardText, .juki, .jukiAP, .cardFaceBirthDate]
 }
 
 extension PINRequest {

@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "fb4a498fdabbc38e4d64acaa3f7b24da1a42c8e3f1a3b8fc349f62f40c63b9a8"
+    static let sourceSHA256 = "c720c5a90d52b730e1c86f364b44a69f84e0652ecc3c7b4972fbff79aef61d3f"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -258,346 +258,378 @@ enum OpenAPIDocument {
         ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"paramete\##
         rs":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","ta\##
         gs":["card data"],"summary":"Name, address, birth date, sex (and the my number when named) of th\##
-        e card-text AP.","description":"Verifies the card-text PIN and reads the fields asked for (defau\##
-        lt: all but `myNumber`,\nwhich is read only when `fields` names it). Personal data: `Cache-Contr\##
-        ol: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"val\##
-        ue":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-C\##
-        ontrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref"\##
-        :"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"\##
-        $ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404"\##
-        :{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllow\##
-        ed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Payl\##
-        oadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/\##
-        responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/comp\##
-        onents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card\##
-        -text":{"post":{"operationId":"readCardCardText","tags":["card data"],"summary":"Name, address, \##
-        birth date, sex (and the my number when named) of the card-text AP.","x-jpkid-access":"operator"\##
-        ,"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"\##
-        description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore\##
-        "}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"\##
-        $ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403\##
-        ":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"\##
-        405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Co\##
-        nflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/res\##
-        ponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compo\##
-        nents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":\##
-        "#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/comp\##
-        onents/parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"s\##
-        ummary":"The face photo and printed images of the card-face AP (PIN A or PIN B).","description":\##
-        "Verifies PIN A (`pinA`: the 12-digit my number) or PIN B (`pinB`: birth date YYMMDD,\nthe card'\##
-        s expiry year YYYY and the 4-digit security code). With `part=photo` the answer\nis the raw JPEG \##
-        2000 photo. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters\##
-        ":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"required":true,"content":{"applicati\##
-        on/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest"},"examples":{"pinB":{"value":{\##
-        "pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The card face (images base64), \##
-        or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/headers\##
-        /NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"i\##
-        mage/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/compone\##
-        nts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/com\##
-        ponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/\##
-        components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{\##
-        "$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocess\##
-        able"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/\##
-        CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/re\##
-        sponses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardCardFace","tags":["car\##
-        d data"],"summary":"The face photo and printed images of the card-face AP (PIN A or PIN B).","x-\##
-        jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"\##
-        required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceReq\##
-        uest"},"examples":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"descripti\##
-        on":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Co\##
-        ntrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"ima\##
-        ge/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
-        nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
-        sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
-        ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
-        f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
-        02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face/check":{"pa\##
-        rameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCardFa\##
-        ce","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of the card-face AP (\##
-        PIN A or PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`pinB`, 照合番号B) of the card-fa\##
-        ce AP in one guarded\ntransaction ended by a power cycle, then checks EF 0004's card-verifiable \##
-        certificate\nunder the CA key its issuer id names, the signature DF28 over the card face, with\n\##
-        `renderedMyNumber` (PIN A only) the rendered my number, and has the chip sign a fresh\nchallenge \##
-        that must verify with the signed card key DF24. `verdict` is `genuine` only\nwhen every step pas\##
-        sed; each step's result is in `steps`. The photo only with\n`photo: true`. Personal data: `Cache\##
-        -Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"a\##
-        pplication/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examples":{"pin\##
-        B":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The verdict, each \##
-        step, next steps and the card face for comparison.","headers":{"Cache-Control":{"$ref":"#/compon\##
-        ents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Ca\##
-        rdFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/\##
-        responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
-        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
-        #/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":\##
-        {"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked\##
-        "},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Una\##
-        vailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face/check":{"post"\##
-        :{"operationId":"checkCardCardFace","tags":["card data"],"summary":"Is the card genuine? The IC-\##
-        chip check of the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","requestBody":{"re\##
-        quired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheck\##
-        Request"},"examples":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"descri\##
-        ption":"The verdict, each step, next steps and the card face for comparison.","headers":{"Cache-\##
-        Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/CardFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"4\##
-        01":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"}\##
-        ,"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNo\##
-        tAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/response\##
-        s/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compo\##
-        nents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"\##
-        #/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"compon\##
-        ents":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description":"The read\##
-        er's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).","schema":{\##
-        "type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"description":"Read \##
-        the whole card again instead of answering from the cache (`true`, `1` or empty).","schema":{"typ\##
-        e":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":tr\##
-        ue,"description":"A certificate that needs no PIN (the signature certificate has its own POST)."\##
-        ,"schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":\##
-        "query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}},"Verif\##
-        yKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 digits), `si\##
-        gn` (6-16 of A-Z and 0-9), `card-text`, `juki` (4 digits).","schema":{"type":"string","enum":["a\##
-        uth","sign","card-text","juki"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schem\##
-        a":{"type":"string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","req\##
-        uired":false,"description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"ty\##
-        pe":"string","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cac\##
-        hed.","schema":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description"\##
-        :"`bad_request`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing fi\##
-        eld or a field of the wrong type; bad base64; a bad query value or header.\n","content":{"applic\##
-        ation/json":{"schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wr\##
-        ong_pin`: the card refused the PIN; `remaining` tries are left.","content":{"application/json":{\##
-        "schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: th\##
-        e caller's groups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#\##
-        /components/schemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or c\##
-        ertificate slot), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signa\##
-        ture certificate: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema"\##
-        :{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allo\##
-        wed`; the `Allow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema"\##
-        :{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"sch\##
-        ema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state for\##
-        bids it: `no_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being \##
-        read, or unreadable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothin\##
-        g was sent), `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; s\##
-        end\n`confirmFinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`ap\##
-        plication_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
-        rror409"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `max\##
-        BodyBytes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/s\##
-        chemas/Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card)\##
-        , `invalid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `dige\##
-        stAlgorithm`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error422\##
-        "}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the municipal \##
-        office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
-        /Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an unexpect\##
-        ed status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_apdu`, `\##
-        malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_unavailab\##
-        le`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_denied`, \##
-        `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc_e\##
-        rror`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error502"}}}},"\##
-        Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (another p\##
-        rogram holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
-        rror503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or its driver \##
-        did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
-        rror504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":["ver\##
-        sion","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSeconds\##
-        ":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"re\##
-        aders":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties":fal\##
-        se,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/components/\##
-        schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id","nam\##
-        e","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"stri\##
-        ng","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","reading","\##
-        ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"descri\##
-        ption":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"ob\##
-        ject","additionalProperties":false,"description":"What the daemon read from the card (no PIN nee\##
-        ded, no personal data).","required":["cardId","kind","atr","certificates","pins"],"properties":{\##
-        "cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of the card (\##
-        random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["my_number_\##
-        card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},"atr":{"t\##
-        ype":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":\##
-        {"type":"string","format":"date-time","description":"Absent until the card has been read."},"cer\##
-        tificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"additionalPro\##
-        perties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","propertyNames":{"\##
-        enum":["auth","sign","card-text","juki","card-text-a","card-text-b","card-face-a","card-face-b"]\##
-        },"additionalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"type":"obj\##
-        ect","additionalProperties":false,"required":["subject","issuer","serialNumber","sha256Fingerpri\##
-        nt","notBefore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"properties"\##
-        :{"subject":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string","patter\##
-        n":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{\##
-        "type":"string","format":"date-time"},"notAfter":{"type":"string","format":"date-time"},"expiryD\##
-        ate":{"type":"string","format":"date","description":"The last valid day","Japan time.":null},"re\##
-        newableFrom":{"type":"string","format":"date","description":"The first day of the renewal window\##
-        ","Japan time.":null},"status":{"type":"string","enum":["valid","renewable","expired","not_yet_v\##
-        alid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/TrustCode"},"\##
-        revocationChecked":{"type":"boolean","const":false,"description":"JPKI revocation status is open \##
-        only to registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untrusted_issu\##
-        er","expired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINStatus":{"ty\##
-        pe":"object","additionalProperties":false,"required":["blocked","verified","available"],"propert\##
-        ies":{"remaining":{"type":"integer","minimum":0,"description":"Tries left; absent when the card \##
-        has no such PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before blocking; abs\##
-        ent for PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"boolean"},\##
-        "verified":{"type":"boolean"},"available":{"type":"boolean"}}},"VerifyResult":{"type":"object","\##
-        additionalProperties":false,"required":["result","pin"],"properties":{"result":{"type":"string",\##
-        "const":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":\##
-        "object","additionalProperties":false,"required":["result","pin"],"properties":{"result":{"type"\##
-        :"string","const":"changed"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":\##
-        ["string","null"],"description":"The insertion this request is meant for (`card.cardId`); anothe\##
-        r card answers `409\ncard_changed` and nothing is sent to it. Optional only for old clients: alw\##
-        ays send it.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"description":"Go on although \##
-        only one try is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalPr\##
-        operties":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"auth, car\##
-        d-text, juki: 4 digits; sign: 6-16 of A-Z and 0-9. A bad format is `422 pin_format`."},"cardId":\##
-        {"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/Confi\##
-        rmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":[\##
-        "pin","newPin"],"properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":\##
-        {"type":"string","description":"The new PIN","same format":null,"different from the current one.\##
-        ":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compone\##
-        nts/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,\##
-        "required":["key","pin"],"description":"Exactly one of `digest` and `data` (`null` counts as abs\##
-        ent).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"\##
-        null"}}},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}]\##
-        ,"properties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the aut\##
-        h PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"\##
-        ],"enum":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"\##
-        type":["string","null"],"contentEncoding":"base64","description":"The digest, base64, of the alg\##
-        orithm's length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Da\##
-        ta (base64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/compo\##
-        nents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}\##
-        }},"SignResult":{"type":"object","additionalProperties":false,"required":["signature","digestAlg\##
-        orithm","certificate"],"properties":{"signature":{"type":"string","contentEncoding":"base64","de\##
-        scription":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256"\##
-        ,"sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"typ\##
-        e":"object","additionalProperties":false,"required":["certificate","details","holder"],"properti\##
-        es":{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/C\##
-        ertificate"},"holder":{"type":"object","additionalProperties":false,"description":"Personal data \##
-        from the certificate's subject alternative name.","properties":{"name":{"type":"string"},"addres\##
-        s":{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"\##
-        AuthenticateRequest":{"type":"object","additionalProperties":false,"required":["pin"],"propertie\##
-        s":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"challenge":{"type":["strin\##
-        g","null"],"contentEncoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. \##
-        Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confi\##
-        rmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"typ\##
-        e":"object","additionalProperties":false,"required":["authenticated","trust","revocationChecked"\##
-        ,"challenge","certificate","subject","serialNumber","notAfter","expiryDate"],"properties":{"auth\##
-        enticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationCheck\##
-        ed":{"type":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"},"s\##
-        ignature":{"type":"string","contentEncoding":"base64","description":"Absent when the card's sign\##
-        ature did not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"\##
-        },"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter\##
-        ":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"CardT\##
-        extRequest":{"type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin"\##
-        :{"type":"string","description":"The card-text PIN (4 digits)."},"fields":{"type":["array","null\##
-        "],"minItems":1,"items":{"type":"string","enum":["myNumber","name","address","birthDate","sex"]}\##
-        ,"description":"Default all but `myNumber`, which is read only when named."},"cardId":{"$ref":"#\##
-        /components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAtt\##
-        empt"}}},"CardText":{"type":"object","additionalProperties":false,"properties":{"myNumber":{"typ\##
-        e":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string"},"birth\##
-        Date":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type\##
-        ":"object","additionalProperties":false,"required":["code","name"],"properties":{"code":{"type":\##
-        "string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"str\##
-        ing","enum":["male","female","not_applicable","not_known","other"]}}},"CardFaceRequest":{"type":\##
-        "object","additionalProperties":false,"description":"Exactly one of `pinA` and `pinB` (`null` co\##
-        unts as absent).","oneOf":[{"required":["pinA"],"properties":{"pinA":{"type":"string"},"pinB":{"\##
-        type":"null"}}},{"required":["pinB"],"properties":{"pinB":{"type":"string"},"pinA":{"type":"null\##
-        "}}}],"properties":{"pinA":{"type":["string","null"],"description":"The 12-digit my number."},"p\##
-        inB":{"type":["string","null"],"description":"Birth date YYMMDD, expiry year YYYY, security code \##
-        (14 digits)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/\##
-        components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProperties":fa\##
-        lse,"required":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"ty\##
-        pe":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"str\##
-        ing","contentEncoding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string",\##
-        "contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string",\##
-        "contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","descrip\##
-        tion":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/\##
-        components/schemas/Sex"}}},"CardFaceCheckRequest":{"type":"object","additionalProperties":false,\##
-        "description":"Exactly one of `pinA` and `pinB` (`null` counts as absent).","oneOf":[{"required"\##
-        :["pinA"],"properties":{"pinA":{"type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"\##
-        properties":{"pinB":{"type":"string"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["s\##
-        tring","null"],"description":"The 12-digit my number."},"pinB":{"type":["string","null"],"descri\##
-        ption":"照合番号B: birth date YYMMDD (Japanese era year), expiry year YYYY, security code (14 digits\##
-        )."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components\##
-        /schemas/ConfirmFinalAttempt"},"photo":{"type":["boolean","null"],"description":"Return the face \##
-        photo (default false)."},"renderedMyNumber":{"type":["boolean","null"],"description":"Check and \##
-        return the rendered my number (EF 0005); needs `pinA`."}}},"GenuineVerdict":{"type":"string","en\##
-        um":["genuine","forged","key_mismatch","unknown_issuer","not_checked"]},"GenuineStep":{"type":"o\##
-        bject","additionalProperties":false,"required":["step","result","detail"],"properties":{"step":{\##
-        "type":"string","enum":["card-face-cvc","card-face-signature","rendered-my-number","age-record",\##
-        "card-face-challenge","card-text-cvc","card-text-record","card-text-attributes","card-text-my-nu\##
-        mber","card-text-key","card-text-challenge"]},"result":{"type":"string","enum":["passed","failed\##
-        ","unknown_issuer","not_checked","not_applicable"]},"detail":{"type":"string"}}},"NextSteps":{"t\##
-        ype":"object","additionalProperties":false,"required":["en","ja"],"properties":{"en":{"type":"st\##
-        ring"},"ja":{"type":"string"}}},"CardFaceCheck":{"type":"object","additionalProperties":false,"r\##
-        equired":["verdict","steps","nextSteps"],"properties":{"verdict":{"$ref":"#/components/schemas/G\##
-        enuineVerdict"},"reason":{"type":"string","description":"Why the verdict is not `genuine`."},"st\##
-        eps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"stri\##
-        ng","description":"The CVC's issuer key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"#/compone\##
-        nts/schemas/NextSteps"},"renderedMyNumber":{"type":"string","contentEncoding":"base64","contentM\##
-        ediaType":"image/png"},"face":{"type":"object","additionalProperties":false,"required":["nameIma\##
+        e card-text AP.","description":"Verifies the credential given (the card-text PIN; 照合番号A, which o\##
+        pens only the my number;\nor 照合番号B, which opens only the four attributes) and reads the fields a\##
+        sked for (default:\nall but `myNumber`, which is read only when `fields` names it). Personal dat\##
+        a:\n`Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":\##
+        {"default":{"value":{"pin":"1234"}},"codeB":{"value":{"birthDate":"1990-01-02","expiryYear":2035\##
+        ,"securityCode":"5678"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Ca\##
+        che-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"40\##
+        1":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},\##
+        "404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNot\##
+        Allowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses\##
+        /PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compon\##
+        ents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#\##
+        /components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card\##
+        /card-text":{"post":{"operationId":"readCardCardText","tags":["card data"],"summary":"Name, addr\##
+        ess, birth date, sex (and the my number when named) of the card-text AP.","x-jpkid-access":"oper\##
+        ator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/componen\##
+        ts/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"}},"codeB":{"value":{"b\##
+        irthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678"}}}}}},"responses":{"200":{"descri\##
+        ption":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":\##
+        "#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$r\##
+        ef":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{\##
+        "$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict\##
+        "},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses\##
+        /Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/\##
+        responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/com\##
+        ponents/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components\##
+        /parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"summary\##
+        ":"The face photo and printed images of the card-face AP (PIN A or PIN B).","description":"Verif\##
+        ies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, given as its printed parts\n(`birthDate` as \##
+        a date, `expiryYear`, `securityCode`: jpkid writes the birth date's Japanese\nera year) or as th\##
+        e raw 14 digits (`pinB`). The birth-date key (0011) does not open the card\nface. With `part=pho\##
+        to` the answer is the raw JPEG 2000 photo. Personal data:\n`Cache-Control: no-store`.\n","x-jpki\##
+        d-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"requ\##
+        ired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest\##
+        "},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678\##
+        "}},"pinB":{"value":{"pinB":"02010220355678"}}}}}},"responses":{"200":{"description":"The card f\##
+        ace (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":\##
+        "#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/s\##
+        chemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"40\##
+        0":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"}\##
+        ,"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFoun\##
+        d"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/respons\##
+        es/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/component\##
+        s/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/\##
+        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
+        ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardC\##
+        ardFace","tags":["card data"],"summary":"The face photo and printed images of the card-face AP (\##
+        PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Par\##
+        t"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/component\##
+        s/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":\##
+        2035,"securityCode":"5678"}},"pinB":{"value":{"pinB":"02010220355678"}}}}}},"responses":{"200":{\##
+        "description":"The card face (images base64), or with `part=photo` the photo itself.","headers":\##
+        {"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMedia\##
+        Type":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
+        ents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/com\##
+        ponents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$r\##
+        ef":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"\##
+        422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBl\##
+        ocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
+        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face/c\##
+        heck":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkRe\##
+        aderCardFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of the card\##
+        -face AP (PIN A or PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`pinB`, 照合番号B) of t\##
+        he card-face AP in one guarded\ntransaction ended by a power cycle, then checks EF 0004's card-v\##
+        erifiable certificate\nunder the CA key its issuer id names, the signature DF28 over the card fa\##
+        ce, with\n`renderedMyNumber` (PIN A only) the rendered my number, and has the chip sign a fresh\n\##
+        challenge that must verify with the signed card key DF24. `verdict` is `genuine` only\nwhen ever\##
+        y step passed; each step's result is in `steps`. The photo only with\n`photo: true`. Personal da\##
+        ta: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examp\##
+        les":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The verd\##
+        ict, each step, next steps and the card face for comparison.","headers":{"Cache-Control":{"$ref"\##
+        :"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/CardFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/c\##
+        omponents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
+        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
+        :{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarg\##
+        e"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/\##
+        PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/res\##
+        ponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face/chec\##
+        k":{"post":{"operationId":"checkCardCardFace","tags":["card data"],"summary":"Is the card genuin\##
+        e? The IC-chip check of the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","request\##
+        Body":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Car\##
+        dFaceCheckRequest"},"examples":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200\##
+        ":{"description":"The verdict, each step, next steps and the card face for comparison.","headers\##
+        ":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"sche\##
+        ma":{"$ref":"#/components/schemas/CardFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRe\##
+        quest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/F\##
+        orbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/response\##
+        s/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/component\##
+        s/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref\##
+        ":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503"\##
+        :{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}\##
+        }},"components":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description"\##
+        :"The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).",\##
+        "schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"descripti\##
+        on":"Read the whole card again instead of answering from the cache (`true`, `1` or empty).","sch\##
+        ema":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","re\##
+        quired":true,"description":"A certificate that needs no PIN (the signature certificate has its o\##
+        wn POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"for\##
+        mat","in":"query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem\##
+        "}},"VerifyKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 di\##
+        gits), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the common \##
+        card application `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 \##
+        04 01`'s own 001C PIN, 4 digits: a second key and counter), or\n`card-face-birth-date` (the card\##
+        -face key 0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese \##
+        era** year).\n","schema":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","ca\##
+        rd-face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":\##
+        "string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","required":fals\##
+        e,"description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string\##
+        ","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cached.","sche\##
+        ma":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_requ\##
+        est`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing field or a fi\##
+        eld of the wrong type; bad base64; a bad query value or header.\n","content":{"application/json"\##
+        :{"schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: t\##
+        he card refused the PIN; `remaining` tries are left.","content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's \##
+        groups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#/components\##
+        /schemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or certificate \##
+        slot), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signature certif\##
+        icate: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#\##
+        /components/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `\##
+        Allow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"s\##
+        tring","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref\##
+        ":"#/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state forbids it: `n\##
+        o_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or u\##
+        nreadable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothing was sent\##
+        ), `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`conf\##
+        irmFinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_\##
+        not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error409"}}\##
+        }},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `maxBodyBytes` \##
+        (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Erro\##
+        r413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card), `invalid_\##
+        digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm\##
+        `), `credential_cannot_open`\n(the card-data credential given does not open what was asked for; \##
+        nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Erro\##
+        r422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the munici\##
+        pal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components/sch\##
+        emas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an unex\##
+        pected status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_apdu\##
+        `, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_unava\##
+        ilable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_deni\##
+        ed`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `p\##
+        csc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error502"}\##
+        }}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (anot\##
+        her program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
+        mas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or its dr\##
+        iver did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
+        mas/Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":\##
+        ["version","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSe\##
+        conds":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]\##
+        },"readers":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties\##
+        ":false,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/compon\##
+        ents/schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id"\##
+        ,"name","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":\##
+        "string","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","readi\##
+        ng","ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"d\##
+        escription":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type\##
+        ":"object","additionalProperties":false,"description":"What the daemon read from the card (no PI\##
+        N needed, no personal data).","required":["cardId","kind","atr","certificates","pins"],"properti\##
+        es":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of the c\##
+        ard (random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["my_nu\##
+        mber_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},"atr\##
+        ":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"rea\##
+        dAt":{"type":"string","format":"date-time","description":"Absent until the card has been read."}\##
+        ,"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"addition\##
+        alProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","propertyName\##
+        s":{"enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-face-bi\##
+        rth-date","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PIN\##
+        Status"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["subject","i\##
+        ssuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewableFrom","s\##
+        tatus","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"string"},"\##
+        serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pa\##
+        ttern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter":{"type":"\##
+        string","format":"date-time"},"expiryDate":{"type":"string","format":"date","description":"The l\##
+        ast valid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","description\##
+        ":"The first day of the renewal window","Japan time.":null},"status":{"type":"string","enum":["v\##
+        alid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$re\##
+        f":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false,"descri\##
+        ption":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{"type":"st\##
+        ring","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","wrong_key_\##
+        usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"required":["bl\##
+        ocked","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0,"descript\##
+        ion":"Tries left; absent when the card has no such PIN."},"max":{"type":"integer","minimum":1,"d\##
+        escription":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card does not \##
+        report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type":"boolea\##
+        n"},"label":{"type":"string","description":"What the PIN is, in English, naming the application \##
+        where two look alike\n(`JUKI PIN (common card application)` for `juki`, `JUKI PIN (JUKI applicat\##
+        ion)` for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","additionalProperties":false,"requir\##
+        ed":["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"\##
+        #/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":fal\##
+        se,"required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":\##
+        {"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"Th\##
+        e insertion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` \##
+        and nothing is sent to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttem\##
+        pt":{"type":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN b\##
+        locks the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin"],\##
+        "properties":{"pin":{"type":"string","description":"auth, card-text, juki, juki-ap: 4 digits; si\##
+        gn: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits \##
+        `YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$\##
+        ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmF\##
+        inalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":["pi\##
+        n","newPin"],"properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":{"t\##
+        ype":"string","description":"The new PIN","same format":null,"different from the current one.":n\##
+        ull},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components\##
+        /schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,"re\##
+        quired":["key","pin"],"description":"Exactly one of `digest` and `data` (`null` counts as absent\##
+        ).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"nul\##
+        l"}}},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"p\##
+        roperties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the auth P\##
+        IN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"\##
+        enum":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"typ\##
+        e":["string","null"],"contentEncoding":"base64","description":"The digest, base64, of the algori\##
+        thm's length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Data \##
+        (base64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/componen\##
+        ts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},\##
+        "SignResult":{"type":"object","additionalProperties":false,"required":["signature","digestAlgori\##
+        thm","certificate"],"properties":{"signature":{"type":"string","contentEncoding":"base64","descr\##
+        iption":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256","s\##
+        ha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"type":\##
+        "object","additionalProperties":false,"required":["certificate","details","holder"],"properties"\##
+        :{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Cert\##
+        ificate"},"holder":{"type":"object","additionalProperties":false,"description":"Personal data fr\##
+        om the certificate's subject alternative name.","properties":{"name":{"type":"string"},"address"\##
+        :{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"Au\##
+        thenticateRequest":{"type":"object","additionalProperties":false,"required":["pin"],"properties"\##
+        :{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"challenge":{"type":["string"\##
+        ,"null"],"contentEncoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Wi\##
+        thout it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirm\##
+        FinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type"\##
+        :"object","additionalProperties":false,"required":["authenticated","trust","revocationChecked","\##
+        challenge","certificate","subject","serialNumber","notAfter","expiryDate"],"properties":{"authen\##
+        ticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked\##
+        ":{"type":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"},"sig\##
+        nature":{"type":"string","contentEncoding":"base64","description":"Absent when the card's signat\##
+        ure did not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},\##
+        "subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":\##
+        {"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"CardTex\##
+        tRequest":{"type":"object","additionalProperties":false,"description":"Exactly one credential (`\##
+        null` counts as absent): `pin` (the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-di\##
+        git my number: opens only `myNumber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `ex\##
+        piryYear` + `securityCode` (open only `name`,\n`address`, `birthDate`, `sex`). Asking for a fiel\##
+        d the credential cannot open answers `422\ncredential_cannot_open` before anything reaches the c\##
+        ard.\n","properties":{"pin":{"type":["string","null"],"description":"The card-text PIN (4 digits\##
+        )."},"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pin\##
+        B":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDat\##
+        e"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/compo\##
+        nents/schemas/CodeBSecurityCode"},"fields":{"type":["array","null"],"minItems":1,"items":{"type"\##
+        :"string","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but \##
+        `myNumber`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"co\##
+        nfirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"obj\##
+        ect","additionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12\##
+        }$"},"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":\##
+        "date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties\##
+        ":false,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 \##
+        as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not\##
+        _applicable","not_known","other"]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 \##
+        digits: the birth date `YYMMDD` with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217\##
+        `; the Western `800217` is a wrong code and spends a try), the card's expiry\nyear `YYYY` and th\##
+        e 4-digit security code printed on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type\##
+        ":["string","null"],"format":"date","description":"照合番号B's birth date as a date (Gregorian `YYYY\##
+        -MM-DD`); jpkid writes the era year."},"CodeBExpiryYear":{"type":["integer","null"],"description\##
+        ":"The card's expiry year as printed (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string"\##
+        ,"null"],"description":"The 4-digit security code printed on the card."},"CardFaceRequest":{"typ\##
+        e":"object","additionalProperties":false,"description":"Exactly one credential (`null` counts as \##
+        absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` \##
+        + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type":["string","null"],"description"\##
+        :"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate\##
+        ":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/Code\##
+        BExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":\##
+        "#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalA\##
+        ttempt"}}},"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameIma\##
         ge","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"\##
         base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64",\##
         "contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","cont\##
         entMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","cont\##
         entMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (no\##
-        rmally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PE\##
-        M":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additi\##
-        onalProperties":false,"description":"The `data:` of a server-sent event. No PIN, no personal dat\##
-        a.","required":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","rea\##
-        der-removed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocke\##
-        d","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{\##
-        "type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"str\##
-        ing","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki"\##
-        ,"card-text-a","card-text-b","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimu\##
-        m":0},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_\##
-        card","no_jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`."\##
-        ,"allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent"\##
-        :{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"\##
-        }],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: t\##
-        he card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],\##
-        "required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`\##
-        remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pi\##
-        n-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["rea\##
-        der","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd wen\##
-        t away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"descrip\##
-        tion":"The client fell behind (or asked for events no longer kept); the stream ends.","type":"ob\##
-        ject","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}\##
-        }},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request","wron\##
-        g_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued"\##
-        ,"file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed\##
-        ","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available\##
-        ","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format","in\##
-        valid_digest","pin_blocked","card_error","malformed_response","malformed_apdu","malformed_tlv","\##
-        invalid_certificate","pin_change_failed","reader_unavailable","no_readers","protocol_mismatch","\##
-        access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_erro\##
-        r","pcsc_unavailable","card_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorD\##
-        etail":{"type":"object","additionalProperties":false,"required":["code","message"],"properties":\##
-        {"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For \##
-        people; never a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":\##
-        "Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProper\##
-        ties":false,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail\##
-        "}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
-        ies":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Erro\##
-        r"}],"properties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}\##
-        }}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
-        es":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}\##
-        ],"properties":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","certificate\##
-        _not_found","certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/comp\##
-        onents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_not_allowed\##
-        "}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"prope\##
-        rties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","card_changed\##
-        ","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required\##
-        ","unsupported_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/sc\##
-        hemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Er\##
-        ror422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"c\##
-        ode":{"enum":["pin_format","invalid_digest","bad_request"]}}}}},"Error423":{"allOf":[{"$ref":"#/\##
-        components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}\##
-        }}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
-        es":{"code":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid\##
-        _certificate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupporte\##
-        d_card","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_para\##
-        meter","no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/sch\##
-        emas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy\##
-        ","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prop\##
-        erties":{"error":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        rmally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Card\##
+        FaceCheckRequest":{"type":"object","additionalProperties":false,"description":"Exactly one of `p\##
+        inA` and `pinB` (`null` counts as absent).","oneOf":[{"required":["pinA"],"properties":{"pinA":{\##
+        "type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"properties":{"pinB":{"type":"str\##
+        ing"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["string","null"],"description":"Th\##
+        e 12-digit my number."},"pinB":{"type":["string","null"],"description":"照合番号B: birth date YYMMDD \##
+        (Japanese era year), expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/componen\##
+        ts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"},"p\##
+        hoto":{"type":["boolean","null"],"description":"Return the face photo (default false)."},"render\##
+        edMyNumber":{"type":["boolean","null"],"description":"Check and return the rendered my number (E\##
+        F 0005); needs `pinA`."}}},"GenuineVerdict":{"type":"string","enum":["genuine","forged","key_mis\##
+        match","unknown_issuer","not_checked"]},"GenuineStep":{"type":"object","additionalProperties":fa\##
+        lse,"required":["step","result","detail"],"properties":{"step":{"type":"string","enum":["card-fa\##
+        ce-cvc","card-face-signature","rendered-my-number","age-record","card-face-challenge","card-text\##
+        -cvc","card-text-record","card-text-attributes","card-text-my-number","card-text-key","card-text\##
+        -challenge"]},"result":{"type":"string","enum":["passed","failed","unknown_issuer","not_checked"\##
+        ,"not_applicable"]},"detail":{"type":"string"}}},"NextSteps":{"type":"object","additionalPropert\##
+        ies":false,"required":["en","ja"],"properties":{"en":{"type":"string"},"ja":{"type":"string"}}},\##
+        "CardFaceCheck":{"type":"object","additionalProperties":false,"required":["verdict","steps","nex\##
+        tSteps"],"properties":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type"\##
+        :"string","description":"Why the verdict is not `genuine`."},"steps":{"type":"array","items":{"$\##
+        ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"string","description":"The CVC's iss\##
+        uer key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"rendere\##
+        dMyNumber":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"face":{"\##
+        type":"object","additionalProperties":false,"required":["nameImage","addressImage","birthDate","\##
+        sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"imag\##
+        e/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},\##
+        "addressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"secu\##
+        rityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"birt\##
+        hDate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"t\##
+        ype":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PEM":{"type":"string","pattern":"^\##
+        -----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"descripti\##
+        on":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"\##
+        properties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","ca\##
+        rd-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-rest\##
+        ored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-\##
+        9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"}\##
+        ,"pin":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-t\##
+        ext-b","card-face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","minim\##
+        um":0},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki\##
+        _card","no_jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.\##
+        ","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent\##
+        ":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event\##
+        "}],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: \##
+        the card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}]\##
+        ,"required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (\##
+        `remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `p\##
+        in-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["re\##
+        ader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd we\##
+        nt away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"descri\##
+        ption":"The client fell behind (or asked for events no longer kept); the stream ends.","type":"o\##
+        bject","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"\##
+        }}},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request","wro\##
+        ng_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued\##
+        ","file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_remove\##
+        d","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_availabl\##
+        e","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format","c\##
+        redential_cannot_open","invalid_digest","pin_blocked","card_error","malformed_response","malform\##
+        ed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_read\##
+        ers","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_paramet\##
+        er","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","ca\##
+        rd_unresponsive"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["code\##
+        ","message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"s\##
+        tring","description":"For people; never a PIN or personal data."},"remaining":{"type":"integer",\##
+        "minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"type":\##
+        "object","additionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/comp\##
+        onents/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prop\##
+        erties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":\##
+        "#/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{"co\##
+        de":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prope\##
+        rties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/\##
+        components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found","un\##
+        known_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error405"\##
+        :{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"\##
+        const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pr\##
+        operties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","c\##
+        ard_removed","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_no\##
+        t_available","pin_required","unsupported_card","application_not_found"]}}}}},"Error413":{"allOf"\##
+        :[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"p\##
+        ayload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":\##
+        {"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credential_\##
+        cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"er\##
+        ror":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/component\##
+        s/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_\##
+        response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_una\##
+        vailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","\##
+        not_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}\##
+        }}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
+        ies":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"a\##
+        llOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum\##
+        ":["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

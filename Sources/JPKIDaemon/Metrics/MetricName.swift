@@ -27,8 +27,11 @@ enum MetricName: String, CaseIterable, Sendable {
         case .cardReadDuration: "Time to connect to and read a card, in seconds."
         case .apdusSent: "Command APDUs jpkid sent to cards."
         case .pinVerifications:
-            "PIN verifications by PIN kind and result (verified, wrong_pin, blocked, format, final_attempt_refused)."
-        case .pinBlocks: "PINs blocked by a wrong PIN sent through jpkid, by PIN kind."
+            "PIN verifications by PIN kind and result (verified, wrong_pin, blocked, format, final_attempt_refused). "
+                + "pin=juki is the common card application's 001C PIN, pin=juki-ap the JUKI application's."
+        case .pinBlocks:
+            "PINs blocked by a wrong PIN sent through jpkid, by PIN kind "
+                + "(juki: common card application; juki-ap: JUKI application)."
         case .signatures: "Signatures made by a card and handed out, by key (auth, sign)."
         case .readersPresent: "Card readers jpkid sees now."
         case .pcscAvailable: "1 while pcscd answers, 0 while it is unavailable."

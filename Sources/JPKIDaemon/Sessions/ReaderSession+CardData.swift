@@ -9,29 +9,45 @@ import MyNumberCard
 /// What they return is personal data: it is handed to the caller and nowhere else: no cache,
 /// no log line, no event carries it (events name only the PIN kind).
 extension ReaderSession {
+    /// Reads the card-text fields `fields` with `credential`; fields it cannot open are refused
+    /// before anything reaches the card.
+    func cardText(
+        _ credential: CardDataCredential, fields: Set<CardText.Field>, cardId: String? = nil, confirmFinalAttempt: Bool
+    ) async throws -> CardTextResponse {
+        try CardText.Field.check(fields, openedBy: credential.kind)
+        let text = try await withPIN(credential.kind, making: credential.make, cardId: cardId) { card, pin in
+            try await card.readCardText(pin: pin, fields: fields, confirmFinalAttempt: confirmFinalAttempt)
+        }
+        await rereadCounter(credential.kind)
+        return CardTextResponse(text)
+    }
+
+    /// Reads the card-text fields with the card-text PIN.
     public func cardText(
         pin: String, fields: Set<CardText.Field>, cardId: String? = nil, confirmFinalAttempt: Bool
     ) async throws -> CardTextResponse {
-        let text = try await withPIN(.cardText, pin, cardId: cardId) { card, pin in
-            try await card.readCardText(pin: pin, fields: fields, confirmFinalAttempt: confirmFinalAttempt)
+        try await cardText(
+            CardDataCredential(kind: .cardText) { try PIN(pin, for: .cardText) }, fields: fields, cardId: cardId,
+            confirmFinalAttempt: confirmFinalAttempt)
+    }
+
+    /// Reads the card face with 照合番号A or B (raw, or B from its printed parts).
+    func cardFace(_ credential: CardDataCredential, cardId: String? = nil, confirmFinalAttempt: Bool) async throws
+        -> CardFace
+    {
+        let face = try await withPIN(credential.kind, making: credential.make, cardId: cardId) { card, pin in
+            try await card.readCardFace(pin: pin, confirmFinalAttempt: confirmFinalAttempt)
         }
-        return CardTextResponse(text)
+        await rereadCounter(credential.kind)
+        return face
     }
 
     public func cardFace(pinA: String?, pinB: String?, cardId: String? = nil, confirmFinalAttempt: Bool)
         async throws -> CardFace
     {
-        let (kind, value): (PINKind, String)
-        switch (pinA, pinB) {
-        case (let a?, nil): (kind, value) = (.cardFacePINA, a)
-        case (nil, let b?): (kind, value) = (.cardFacePINB, b)
-        default: throw APIError.badRequest("give exactly one of pinA and pinB")
-        }
-        let face = try await withPIN(kind, value, cardId: cardId) { card, pin in
-            try await card.readCardFace(pin: pin, confirmFinalAttempt: confirmFinalAttempt)
-        }
-        await rereadCounter(kind)
-        return face
+        try await cardFace(
+            try CardFaceRequest(pinA: pinA, pinB: pinB).credential(), cardId: cardId,
+            confirmFinalAttempt: confirmFinalAttempt)
     }
 
     /// Changes a PIN. Both values are checked locally first and must differ; nothing is retried.
@@ -52,7 +68,7 @@ extension ReaderSession {
         return PINChangeResponse(result: "changed", pin: pinView(kind))
     }
 
-    /// PIN A and PIN B have no known maximum: after a right PIN, read the counter the card now
+    /// The card-data keys have no known maximum: after a right PIN, read the counter the card now
     /// reports (2 APDUs, no try spent) instead of guessing it.
     /// Like every card access, bounded and serialised with PIN operations; the card is the one
     /// the read used, and the result is dropped if another card came meanwhile.

@@ -358,7 +358,16 @@ public actor ReaderSession {
         _ kind: PINKind, _ value: String, cardId expected: String?, insertion: Int? = nil,
         _ body: @escaping @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
-        let pin = try metrics.checkingFormat(kind) { try PIN(value, for: kind) }
+        try await withPIN(kind, making: { try PIN(value, for: kind) }, cardId: expected, insertion: insertion, body)
+    }
+
+    /// ``withPIN(_:_:cardId:insertion:_:)`` with a PIN built by `make` (for example 照合番号B from
+    /// its parts), whose format errors count like any PIN's.
+    func withPIN<T: Sendable>(
+        _ kind: PINKind, making make: () throws -> PIN, cardId expected: String?, insertion: Int? = nil,
+        _ body: @escaping @Sendable (MyNumberCard, PIN) async throws -> T
+    ) async throws -> T {
+        let pin = try metrics.checkingFormat(kind, make)
         return try await bounded {
             try await self.lockedPINOperation(kind, pin, cardId: expected, insertion: insertion, body)
         }
@@ -438,7 +447,7 @@ public actor ReaderSession {
     public func verify(
         _ kind: PINKind, pin: String, cardId: String? = nil, confirmFinalAttempt: Bool
     ) async throws -> VerifyResponse {
-        try await withPIN(kind, pin, cardId: cardId) { card, pin in
+        try await withPIN(kind, making: { try CardDataCredential.pin(pin, for: kind) }, cardId: cardId) { card, pin in
             try await card.verify(pin, confirmFinalAttempt: confirmFinalAttempt)
         }
         return VerifyResponse(result: "verified", pin: pinView(kind))

@@ -21,7 +21,7 @@ extension PINView {
     init(_ status: PINStatus) {
         self.init(
             remaining: status.remaining, max: status.knownMaxTries, blocked: status.isBlocked,
-            verified: status.isVerified, available: status.state != .notAvailable)
+            verified: status.isVerified, available: status.state != .notAvailable, label: status.kind.displayName)
     }
 }
 

@@ -4,8 +4,11 @@ public enum CardApplication: String, Sendable, CaseIterable, Codable {
     case jpki
     /// 券面事項入力補助AP: my number and the four basic attributes, behind a 4-digit PIN.
     case cardText = "card-text"
-    /// 住基AP: the basic resident register application, with the 4-digit JUKI PIN.
+    /// 共通カードAP (`…01 01 00`), where the 4-digit JUKI PIN that `juki` names is read. The
+    /// raw value stays `juki` for the wire.
     case juki
+    /// 住基AP (`…01 04 01`), with its own 4-digit PIN at 001C.
+    case jukiAP = "juki-ap"
     /// 券面事項確認AP: the card face (photo, printed name, address, security code), PIN A or B.
     case cardFace = "card-face"
 
@@ -15,6 +18,7 @@ public enum CardApplication: String, Sendable, CaseIterable, Codable {
         case .jpki: [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]
         case .cardText: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08]
         case .juki: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00]
+        case .jukiAP: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01]
         case .cardFace: [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02]
         }
     }
@@ -23,7 +27,8 @@ public enum CardApplication: String, Sendable, CaseIterable, Codable {
         switch self {
         case .jpki: "JPKI application"
         case .cardText: "card text application"
-        case .juki: "JUKI application"
+        case .juki: "common card application"
+        case .jukiAP: "JUKI application"
         case .cardFace: "card face application"
         }
     }
@@ -31,7 +36,7 @@ public enum CardApplication: String, Sendable, CaseIterable, Codable {
 
 /// Elementary file identifiers used by jpkid.
 public enum JPKIFile {
-    /// Token information: an ASCII label padded with spaces.
+    /// Token information, 160 bytes: a 32-byte ASCII label padded with spaces, then token details.
     public static let tokenInfo: UInt16 = 0x0006
     public static let authCertificate: UInt16 = 0x000A
     public static let authCACertificate: UInt16 = 0x000B
@@ -41,8 +46,10 @@ public enum JPKIFile {
     public static let signPIN: UInt16 = 0x001B
     public static let authKey: UInt16 = 0x0017
     public static let signKey: UInt16 = 0x001A
-    /// Length of the token information file.
-    public static let tokenInfoLength = 0x20
+    /// Length of the token label at the start of EF 0006: detection reads only these bytes.
+    public static let tokenLabelLength = 0x20
+    /// Length of the whole token information file on a real card.
+    public static let tokenInfoFileLength = 160
 }
 
 /// Files of the card text application.
@@ -52,7 +59,7 @@ public enum CardTextFile {
     public static let basicAttributes: UInt16 = 0x0002
 }
 
-/// Files of the JUKI application.
+/// Files of the common-card and JUKI applications: each has its own PIN at 001C.
 public enum JUKIFile {
     public static let pin: UInt16 = 0x001C
 }

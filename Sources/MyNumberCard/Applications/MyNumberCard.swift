@@ -84,13 +84,13 @@ public final class MyNumberCard: Sendable {
         }
     }
 
-    /// Reads all four PIN counters, selecting each application once.
+    /// Reads every PIN counter, selecting each application once.
     public func pinStatuses() async throws -> [PINStatus] {
         try await exclusive { try await self.allPINStatusesUnlocked(jpkiSelected: false) }
     }
 
     /// Everything that can be read without a PIN, in one exclusive pass: card kind, token label,
-    /// the three free certificates and all four PIN counters.
+    /// the three free certificates and every PIN counter.
     public func readSummary() async throws -> CardSummary {
         try await exclusive {
             let (kind, label) = try await self.detectUnlocked()
@@ -119,7 +119,7 @@ public final class MyNumberCard: Sendable {
         }
         let raw: [UInt8]
         do {
-            raw = try await readFile(JPKIFile.tokenInfo, length: .fixed(JPKIFile.tokenInfoLength))
+            raw = try await readFile(JPKIFile.tokenInfo, length: .fixed(JPKIFile.tokenLabelLength))
         } catch CardError.fileNotFound {
             return (.nonJPKI, nil)
         }

@@ -1,3 +1,5 @@
+import JapaneseCalendar
+
 /// PIN A and PIN B of the card-text AP (reference 5a).
 extension CardTextFile {
     public static let pinA: UInt16 = 0x0014
@@ -6,26 +8,32 @@ extension CardTextFile {
 
 /// Files of the card-face AP (reference 5c).
 public enum CardFaceFile {
+    /// The birth date alone (era `YYMMDD`): opens EF 0001 only.
+    public static let birthDatePIN: UInt16 = 0x0011
+    /// 照合番号A (the my number): opens 0002, 0003, 0004, 0005, 0006.
     public static let pinA: UInt16 = 0x0013
+    /// 照合番号B: opens 0002, 0003, 0004, 0006.
     public static let pinB: UInt16 = 0x0012
+    /// The age record, behind the birth-date key.
+    public static let ageRecord: UInt16 = 0x0001
     /// `FF 20`: images, birth date, sex, expiry.
     public static let faceData: UInt16 = 0x0002
 }
 
 extension PIN {
-    /// PIN A: 12 digits with a valid my-number check digit. PIN B: 14 digits, YYMMDD (a real month
-    /// and day), a year YYYY and a 4-digit code.
-    static func isPrintedDataPIN(_ scalars: [Unicode.Scalar], _ kind: PINKind) -> Bool {
+    /// PIN A: 12 digits with a valid my-number check digit. PIN B: 14 digits, an era birth date
+    /// `YYMMDD` not after `today`, a plausible expiry year `YYYY` and a 4-digit code. The
+    /// birth-date key: the 6 era digits alone.
+    static func isPrintedDataPIN(_ scalars: [Unicode.Scalar], _ kind: PINKind, today: JapanDate) -> Bool {
         guard scalars.allSatisfy({ ("0"..."9").contains($0) }) else { return false }
         let digits = scalars.map { Int($0.value) - 48 }
         switch kind {
         case .cardTextPINA, .cardFacePINA:
             return digits.count == 12 && MyNumber.checkDigit(of: digits.prefix(11)) == digits[11]
         case .cardTextPINB, .cardFacePINB:
-            guard digits.count == 14 else { return false }
-            let month = digits[2] * 10 + digits[3]
-            let day = digits[4] * 10 + digits[5]
-            return (1...12).contains(month) && (1...31).contains(day)
+            return VerificationCodeB.isPlausible(digits, today: today)
+        case .cardFaceBirthDate:
+            return VerificationCodeB.isPlausibleBirth(digits, today: today)
         default:
             return false
         }

@@ -54,7 +54,8 @@ public struct CardText: Sendable, Equatable, CustomStringConvertible, CustomDebu
 
     // MARK: - Parsing the EFs
 
-    /// EF `0001`: `FF 10 0C` and 12 ASCII digits, padding after; the check digit must match.
+    /// EF `0001`: `FF 10 0C` and 12 ASCII digits, then filler (`FF FF` on a real card, 17 bytes in
+    /// all); the check digit must match.
     public static func parseMyNumber(_ ef: [UInt8]) throws(CardError) -> MyNumber {
         let tlv = try CardDataTLV.outer(ef, tag: 0xFF10, file: "my number EF 0001")
         guard tlv.value.count == 12 else {
@@ -63,13 +64,15 @@ public struct CardText: Sendable, Equatable, CustomStringConvertible, CustomDebu
         return try MyNumber(String(decoding: tlv.value, as: UTF8.self))
     }
 
-    /// EF `0002`: `FF 20` holding `DF 21` (header, ignored), `DF 22` name, `DF 23` address,
-    /// `DF 24` birth date `YYYYMMDD`, `DF 25` sex. Only `fields` are decoded.
+    /// EF `0002`: `FF 20` holding `DF 21` (the offsets of the four fields from the file's first
+    /// byte, checked against where they are), `DF 22` name, `DF 23` address, `DF 24` birth date
+    /// `YYYYMMDD`, `DF 25` sex; filler (`00`/`FF`) after the objects ends them. Only `fields` are
+    /// decoded.
     public static func parseBasicAttributes(_ ef: [UInt8], fields: Set<Field> = Field.defaults) throws(CardError)
         -> CardText
     {
         let file = "basic attributes EF 0002"
-        let children = try CardDataTLV.children(of: try CardDataTLV.outer(ef, tag: 0xFF20, file: file), file: file)
+        let children = try CardDataTLV.checkedFields(ef, tag: 0xFF20, file: file)
         var text = CardText()
         if fields.contains(.name) { text.name = try CardDataTLV.utf8(children, 0xDF22, "name", file: file) }
         if fields.contains(.address) {
@@ -160,12 +163,60 @@ enum CardDataTLV {
         return tlv
     }
 
-    static func children(of tlv: BERTLV, file: String) throws(CardError) -> [BERTLV] {
+    /// The data objects inside the outer object of `ef`, each with the offset of its tag from the
+    /// file's first byte. A `00` or `FF` byte where a tag is expected is filler and ends the walk.
+    static func fieldsWithOffsets(_ ef: [UInt8], tag: UInt32, file: String) throws(CardError)
+        -> [(tlv: BERTLV, offset: Int)]
+    {
+        let outer: (tlv: BERTLV, consumed: Int)
         do {
-            return try tlv.children()
+            outer = try BERTLV.parseFirst(ef)
         } catch {
             throw .malformedResponse("\(file): \(error.message)")
         }
+        guard outer.tlv.tag == tag else {
+            throw .malformedResponse(
+                "\(file) starts with tag \(TLVError.hex(outer.tlv.tag)), expected \(TLVError.hex(tag))")
+        }
+        // The header's own length, never "file length minus value length": filler may follow.
+        var position = outer.consumed - outer.tlv.value.count
+        let end = outer.consumed
+        var fields: [(tlv: BERTLV, offset: Int)] = []
+        while position < end, ef[position] != 0x00, ef[position] != 0xFF {
+            let next: (tlv: BERTLV, consumed: Int)
+            do {
+                next = try BERTLV.parseFirst(Array(ef[position..<end]))
+            } catch {
+                throw .malformedResponse("\(file) at offset \(position): \(error.message)")
+            }
+            fields.append((next.tlv, position))
+            position += next.consumed
+        }
+        return fields
+    }
+
+    /// The data objects of `ef` after its `DF 21` offset table, which must give, as 16-bit
+    /// big-endian numbers counted from the file's first byte, where each following object starts.
+    static func checkedFields(_ ef: [UInt8], tag: UInt32, file: String) throws(CardError) -> [BERTLV] {
+        let fields = try fieldsWithOffsets(ef, tag: tag, file: file)
+        guard let first = fields.first, first.tlv.tag == 0xDF21 else {
+            throw .malformedResponse("\(file) has no offset table (DF 21) first")
+        }
+        let table = first.tlv.value
+        let following = fields.dropFirst()
+        guard table.count == 2 * following.count else {
+            throw .malformedResponse(
+                "\(file): the offset table lists \(table.count / 2) fields, the file holds \(following.count)")
+        }
+        for (index, field) in following.enumerated() {
+            let listed = Int(table[2 * index]) << 8 | Int(table[2 * index + 1])
+            guard listed == field.offset else {
+                throw .malformedResponse(
+                    "\(file): the offset table puts \(TLVError.hex(field.tlv.tag)) at \(listed), it is at \(field.offset)"
+                )
+            }
+        }
+        return following.map(\.tlv)
     }
 
     static func value(_ children: [BERTLV], _ tag: UInt32, _ field: String, file: String) throws(CardError)

@@ -7,14 +7,15 @@ import ISO7816
 /// refuses a blocked PIN or an unconfirmed final try, sends VERIFY once, does the work and ends
 /// with a card reset. Nothing here is retried, cached or logged.
 extension MyNumberCard {
-    /// Reads the fields asked for from the card-text AP after verifying the card-text PIN. The my
-    /// number (EF 0001) is read only when `fields` names it.
+    /// Reads the fields asked for from the card-text AP after verifying `pin`: the card-text PIN
+    /// (`0011`) opens both files, PIN A (`0014`, the my number) only EF 0001 (the my number), PIN B
+    /// (`0015`, 照合番号B) only EF 0002 (the four attributes). Fields the credential cannot open throw
+    /// ``CardError/credentialCannotOpen(_:_:)`` before any APDU. The my number (EF 0001) is read
+    /// only when `fields` names it.
     public func readCardText(
         pin: PIN, fields: Set<CardText.Field> = CardText.Field.defaults, confirmFinalAttempt: Bool = false
     ) async throws -> CardText {
-        guard pin.kind == .cardText else {
-            throw CardError.pinFormat(pin.kind, "the card text application needs the \(PINKind.cardText.displayName)")
-        }
+        try CardText.Field.check(fields, openedBy: pin.kind)
         return try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {
             var text = CardText()
             let attributes = fields.subtracting([.myNumber])
@@ -30,10 +31,12 @@ extension MyNumberCard {
         }
     }
 
-    /// Reads EF 0002 of the card-face AP after verifying PIN A or PIN B of that AP.
+    /// Reads EF 0002 of the card-face AP after verifying PIN A (`0013`) or PIN B (`0012`) of that
+    /// AP; the birth-date key (`0011`) does not open it (reference 5c).
     public func readCardFace(pin: PIN, confirmFinalAttempt: Bool = false) async throws -> CardFace {
         guard pin.kind == .cardFacePINA || pin.kind == .cardFacePINB else {
-            throw CardError.pinFormat(pin.kind, "the card face application needs its PIN A or PIN B")
+            throw CardError.credentialCannotOpen(
+                pin.kind, "the card face (EF 0002): give the card face PIN A (my number) or PIN B (照合番号B)")
         }
         return try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {
             try CardFace.parse(try await self.readTLVFile(CardFaceFile.faceData))
@@ -101,8 +104,41 @@ extension MyNumberCard {
 }
 
 extension CardText {
-    /// EF 0001: `FF 10 0C` and 12 digits.
-    static let myNumberFileLength = 15
+    /// EF 0001 as the card holds it: `FF 10 0C`, 12 digits, then `FF FF` filler (17 bytes).
+    static let myNumberFileLength = 17
+}
+
+extension CardText.Field {
+    /// The card-text credentials (reference 5a).
+    public static let credentials: [PINKind] = [.cardText, .cardTextPINA, .cardTextPINB]
+
+    /// The fields `kind` opens: the card-text PIN all, PIN A the my number (EF 0001), PIN B the four
+    /// attributes (EF 0002); other kinds none.
+    public static func opened(by kind: PINKind) -> Set<CardText.Field> {
+        switch kind {
+        case .cardText: Set(allCases)
+        case .cardTextPINA: [.myNumber]
+        case .cardTextPINB: [.name, .address, .birthDate, .sex]
+        default: []
+        }
+    }
+
+    /// Throws ``CardError/credentialCannotOpen(_:_:)`` when `kind` cannot open every field asked for.
+    public static func check(_ fields: Set<CardText.Field>, openedBy kind: PINKind) throws(CardError) {
+        let opened = opened(by: kind)
+        guard !opened.isEmpty else {
+            throw .credentialCannotOpen(kind, "the card text application: give its PIN, PIN A or PIN B")
+        }
+        let closed = fields.subtracting(opened)
+        guard closed.isEmpty else {
+            let names = CardText.Field.allCases.filter(closed.contains).map(\.rawValue).joined(separator: ", ")
+            let hint =
+                kind == .cardTextPINA
+                ? "PIN A opens only the my number (EF 0001); ask for fields [myNumber] or use PIN B or the card text PIN"
+                : "PIN B opens only name, address, birthDate and sex (EF 0002); use PIN A or the card text PIN for the my number"
+            throw .credentialCannotOpen(kind, "\(names): \(hint)")
+        }
+    }
 }
 
 extension CardCommands {

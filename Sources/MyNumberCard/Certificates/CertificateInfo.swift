@@ -1,6 +1,7 @@
 import Crypto
 import FoundationEssentials
 import ISO7816
+import JapaneseCalendar
 import SwiftASN1
 import X509
 

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import JapaneseCalendar
 import SwiftASN1
 import X509
 

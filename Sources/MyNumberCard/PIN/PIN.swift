@@ -1,3 +1,5 @@
+import JapaneseCalendar
+
 /// A PIN whose format has been checked for its kind.
 ///
 /// A `PIN` can only be made through ``init(_:for:)``, which enforces the card's format rules, so
@@ -12,9 +14,10 @@ public struct PIN: Sendable, CustomStringConvertible, CustomDebugStringConvertib
     /// A copy of the bytes, for building the VERIFY command (which wipes it after sending).
     var bytes: [UInt8] { secret.withBytes { Array($0) } }
 
-    /// Checks `value` against the rules for `kind`; the sign PIN is upper-cased first.
+    /// Checks `value` against the rules for `kind`; the sign PIN is upper-cased first. A birth
+    /// date in the printed-data keys must be an era date not after `today`.
     /// Throws ``CardError/pinFormat(_:_:)`` without echoing the value.
-    public init(_ value: String, for kind: PINKind) throws(CardError) {
+    public init(_ value: String, for kind: PINKind, today: JapanDate = .today) throws(CardError) {
         // Only ASCII a-z is folded: a locale-aware uppercased() would turn "ß" into "SS".
         let scalars = value.unicodeScalars.map { s -> Unicode.Scalar in
             kind == .sign && ("a"..."z").contains(s) ? Unicode.Scalar(s.value - 32)! : s
@@ -22,12 +25,12 @@ public struct PIN: Sendable, CustomStringConvertible, CustomDebugStringConvertib
         func isDigit(_ s: Unicode.Scalar) -> Bool { ("0"..."9").contains(s) }
         func isUpper(_ s: Unicode.Scalar) -> Bool { ("A"..."Z").contains(s) }
         switch kind {
-        case .auth, .cardText, .juki:
+        case .auth, .cardText, .juki, .jukiAP:
             guard scalars.count == 4, scalars.allSatisfy(isDigit) else {
                 throw .pinFormat(kind, kind.formatRule)
             }
-        case .cardTextPINA, .cardFacePINA, .cardTextPINB, .cardFacePINB:
-            guard Self.isPrintedDataPIN(scalars, kind) else { throw .pinFormat(kind, kind.formatRule) }
+        case .cardTextPINA, .cardFacePINA, .cardTextPINB, .cardFacePINB, .cardFaceBirthDate:
+            guard Self.isPrintedDataPIN(scalars, kind, today: today) else { throw .pinFormat(kind, kind.formatRule) }
         case .sign:
             guard (6...16).contains(scalars.count),
                 scalars.allSatisfy({ isDigit($0) || isUpper($0) }),
@@ -51,7 +54,9 @@ public struct PINStatus: Sendable, Equatable, Codable {
     public enum State: Sendable, Equatable, Codable {
         /// `63 Cx`: this many tries left.
         case remaining(Int)
-        /// `69 84` (or `63 C0`): every attempt fails, even the right PIN.
+        /// `63 C0` (what real cards answer to the empty VERIFY on a blocked key) or `69 84` (the
+        /// answer to a VERIFY with data, and some cards' to the empty one): every attempt fails,
+        /// even the right PIN.
         case blocked
         /// `90 00`: verified in the current security state; the counter is at its maximum.
         case verified

@@ -113,3 +113,8 @@ public enum RenewalRule {
             ? JapanDate(year: year + 1, month: 1, day: 1)! : JapanDate(year: year, month: month + 1, day: 1)!
     }
 }
+
+extension JapanDate {
+    /// Today in Japan.
+    public static var today: JapanDate { JapanDate(Date()) }
+}
