@@ -241,7 +241,7 @@
     status.textContent = tx("sending");
     $("genuine-go").disabled = true;
     const body = JSON.stringify({
-      birthDate: birth, expiryYear: year, securityCode: code, cardId: target.cardId,
+      birthDate: birth, expiryYear: Number(year), securityCode: code, cardId: target.cardId,
       photo: $("genuine-photo").checked,
     });
     $("genuine-code").value = "";

@@ -21,10 +21,6 @@ extension CardBuilder {
         case keyMismatch = "key-mismatch"
     }
 
-    /// The birth-date key (`0011`) of the card-face AP, for cards built before the card-data
-    /// builder adds it: the default holder (1990-01-02, 平成2年) as 6 era digits.
-    static let defaultBirthDateKey = "020102"
-
     static func addGenuineData(
         to applications: inout [CardImage.Application], _ scenario: Scenario, hierarchy: CVCHierarchy
     ) throws {
@@ -68,11 +64,6 @@ extension CardBuilder {
                         0xFF40, [(0xDF41, CardFaceImages.name), (0xDF42, recordKeyBytes)], signature: 0xDF43, faceAPKey)
                 ),
                 readPIN: 0x0013))
-        if !applications[face].pins.contains(where: { $0.fid == 0x0011 }) {
-            applications[face].pins.append(
-                try pinRecord(
-                    0x0011, defaultBirthDateKey, max: Scenario.cardDataMaxTries, left: Scenario.cardDataMaxTries))
-        }
         applications[face].defaultKey = .init(fid: 0x0000, pinFID: 0x0000, der: faceChip.derRepresentation)
 
         // Card-text AP.

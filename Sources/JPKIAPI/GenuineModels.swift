@@ -1,8 +1,13 @@
 /// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21). Give exactly one of
-/// `pinA` (the my number) and `pinB` (照合番号B, 14 digits).
+/// `pinA` (the my number), `pinB` (照合番号B, 14 digits) and 照合番号B as the three parts printed on
+/// the card: `birthDate` (`YYYY-MM-DD`, Gregorian; jpkid writes the era year), `expiryYear`,
+/// `securityCode`.
 public struct CardFaceCheckRequest: Codable, Sendable {
     public var pinA: String?
     public var pinB: String?
+    public var birthDate: String?
+    public var expiryYear: Int?
+    public var securityCode: String?
     public var cardId: String?
     public var confirmFinalAttempt: Bool?
     /// Return the face photo (JPEG 2000, base64); default false.
@@ -11,11 +16,15 @@ public struct CardFaceCheckRequest: Codable, Sendable {
     public var renderedMyNumber: Bool?
 
     public init(
-        pinA: String? = nil, pinB: String? = nil, cardId: String? = nil, confirmFinalAttempt: Bool? = nil,
-        photo: Bool? = nil, renderedMyNumber: Bool? = nil
+        pinA: String? = nil, pinB: String? = nil, birthDate: String? = nil, expiryYear: Int? = nil,
+        securityCode: String? = nil, cardId: String? = nil, confirmFinalAttempt: Bool? = nil, photo: Bool? = nil,
+        renderedMyNumber: Bool? = nil
     ) {
         self.pinA = pinA
         self.pinB = pinB
+        self.birthDate = birthDate
+        self.expiryYear = expiryYear
+        self.securityCode = securityCode
         self.cardId = cardId
         self.confirmFinalAttempt = confirmFinalAttempt
         self.photo = photo
@@ -111,9 +120,9 @@ public struct NextSteps: Codable, Sendable, Equatable {
 
 /// `POST /v1/readers/{id}/age-check`: is the holder at least `minimumAge` on `date`?
 public struct AgeCheckRequest: Codable, Sendable {
-    /// The birth date the customer states, as the card's birth-date key takes it (6 digits, era
-    /// year); or `birthDate` (YYYY-MM-DD) once the era builder is there.
-    public var birthDatePin: String?
+    /// The birth date the customer states: `YYYY-MM-DD` (Gregorian; jpkid writes the era digits
+    /// the card's birth-date key takes), or those 6 era digits `YYMMDD`.
+    public var birthDate: String
     public var minimumAge: Int
     /// `YYYY-MM-DD`; default today in Japan.
     public var date: String?
@@ -123,10 +132,10 @@ public struct AgeCheckRequest: Codable, Sendable {
     public var confirmFinalAttempt: Bool?
 
     public init(
-        birthDatePin: String? = nil, minimumAge: Int, date: String? = nil, returnBirthDate: Bool? = nil,
+        birthDate: String, minimumAge: Int, date: String? = nil, returnBirthDate: Bool? = nil,
         cardId: String? = nil, confirmFinalAttempt: Bool? = nil
     ) {
-        self.birthDatePin = birthDatePin
+        self.birthDate = birthDate
         self.minimumAge = minimumAge
         self.date = date
         self.returnBirthDate = returnBirthDate

@@ -9,8 +9,10 @@ struct CheckCardCommand: ParsableCommand {
         commandName: "check-card",
         abstract: "Is the card genuine? Check the card-face AP's signed data and challenge the chip.",
         discussion: """
-            Asks for 照合番号B (birth date YYMMDD in the Japanese era, the card's expiry year and the \
-            4-digit security code) or, with --pin a, PIN A (the 12-digit my number), without echo. \
+            Asks for 照合番号B's three printed parts (the birth date as a date: jpkid writes its \
+            Japanese era year; the card's expiry year; the security code, without echo) or, with \
+            --pin a, PIN A (the 12-digit my number, without echo). Each part is checked first, so a \
+            slip costs no try. \
             Prints the verdict (genuine, forged, key_mismatch, unknown_issuer, not_checked), each \
             step and what to do next. Exit 0 only for genuine; 9 for any other verdict.
             """)
@@ -31,10 +33,15 @@ struct CheckCardCommand: ParsableCommand {
 
     func run() throws {
         let target = try options.pinTarget()
-        let value = try readPIN(
-            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("card-face-\(pin)")) (\(target.label)): ")
-        var request =
-            pin == "a" ? CardFaceCheckRequest(pinA: value) : CardFaceCheckRequest(pinB: value)
+        let d = Diagnosis(language: .fromEnvironment())
+        var request: CardFaceCheckRequest
+        if pin == "a" {
+            request = CardFaceCheckRequest(pinA: try readPIN(prompt: "\(d.pinName("card-face-a")) (\(target.label)): "))
+        } else {
+            let parts = try CodeBPrompt.read(d, target.label)
+            request = CardFaceCheckRequest(
+                birthDate: parts.birthDate, expiryYear: parts.expiryYear, securityCode: parts.securityCode)
+        }
         request.cardId = target.cardId
         request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
         request.photo = photoOutput != nil ? true : nil
@@ -66,5 +73,66 @@ struct CheckCardCommand: ParsableCommand {
             print(japanese ? check.nextSteps.ja : check.nextSteps.en)
         }
         if check.verdict != "genuine" { throw ExitCode(Exit.notVerified.rawValue) }
+    }
+}
+
+/// `jpkictl age-check`: is the card's holder at least N years old (issue 21)?
+struct AgeCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "age-check",
+        abstract: "Is the card's holder at least N years old? The card's signed birth date, proven by its chip.",
+        discussion: """
+            Asks for the birth date the customer states (YYYY-MM-DD, without echo; jpkid writes the \
+            Japanese era digits the card's birth-date key takes). A wrong date costs a try of that \
+            key. Answers only whether the holder is at least --minimum-age on --date (default: \
+            today in Japan), with the IC-chip verdict; the birth date only with --show-birth-date. \
+            Exit 0: genuine and old enough; 10: genuine and younger; 9: the chip check did not \
+            end in genuine (no answer about the age).
+            """)
+    @OptionGroup var options: CommonOptions
+    @Option(name: .customLong("minimum-age"), help: "The age to check, e.g. 20.")
+    var minimumAge: Int
+    @Option(help: "The day to count on (YYYY-MM-DD); default today in Japan.")
+    var date: String?
+    @Flag(name: .customLong("show-birth-date"), help: "Also print the card's signed birth date.")
+    var showBirthDate = false
+    @Flag(name: .customLong("confirm-final-attempt"), help: "Go on even when one try is left.")
+    var confirmFinalAttempt = false
+
+    func validate() throws {
+        guard (1...150).contains(minimumAge) else { throw ValidationError("--minimum-age must be 1 to 150") }
+    }
+
+    func run() throws {
+        let target = try options.pinTarget()
+        let ja = Language.fromEnvironment() == .japanese
+        let birth = try readPIN(
+            prompt: ja
+                ? "生年月日（西暦 YYYY-MM-DD）(\(target.label)): "
+                : "birth date (YYYY-MM-DD, Western calendar) (\(target.label)): ")
+        let request = AgeCheckRequest(
+            birthDate: birth, minimumAge: minimumAge, date: date, returnBirthDate: showBirthDate ? true : nil,
+            cardId: target.cardId, confirmFinalAttempt: confirmFinalAttempt ? true : nil)
+        let data = try options.call("POST", "\(target.path)/age-check", body: request)
+        let answer = try options.decode(AgeCheckResponse.self, data)
+        if options.json {
+            StandardStream.standardOutput.write(data)
+        } else {
+            print("verdict:    \(answer.verdict)")
+            if let reason = answer.reason { print("reason:     \(reason)") }
+            for step in answer.steps { print("  \(step.step): \(step.result) - \(step.detail)") }
+            switch answer.atLeastMinimumAge {
+            case true?: print("at least \(answer.minimumAge) on \(answer.date): yes")
+            case false?: print("at least \(answer.minimumAge) on \(answer.date): no")
+            case nil: print("at least \(answer.minimumAge) on \(answer.date): not answered (the chip check failed)")
+            }
+            if let birth = answer.birthDate { print("birth date: \(birth)") }
+            print(ja ? answer.nextSteps.ja : answer.nextSteps.en)
+        }
+        switch answer.atLeastMinimumAge {
+        case true?: return
+        case false?: throw ExitCode(Exit.attentionNeeded.rawValue)
+        case nil: throw ExitCode(Exit.notVerified.rawValue)
+        }
     }
 }

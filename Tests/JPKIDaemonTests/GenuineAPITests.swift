@@ -95,4 +95,60 @@ struct GenuineAPITests {
         #expect(route.access == .operate)
         #expect(route.endpoint == .cardFaceCheck)
     }
+
+    @Test func theCheckTakesTheThreePrintedParts() async throws {
+        let fixture = try DaemonFixture(
+            image: try GenuineHierarchy.image("default"), cvcAuthorities: GenuineHierarchy.authorities)
+        try await DaemonFixture.with(fixture) { d in
+            let body = #"{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678"}"#
+            let response = try await d.request("POST", "/v1/card/card-face/check", json: body)
+            let check = try APIJSON.decoder().decode(CardFaceCheckResponse.self, from: response.body)
+            #expect(check.verdict == "genuine")
+        }
+    }
+
+    @Test func theAgeCheck() async throws {
+        let fixture = try DaemonFixture(
+            image: try GenuineHierarchy.image("default"), cvcAuthorities: GenuineHierarchy.authorities)
+        try await DaemonFixture.with(fixture) { d in
+            func ask(_ body: String) async throws -> (Int, AgeCheckResponse?) {
+                let response = try await d.request("POST", "/v1/card/age-check", json: body)
+                return (response.status, try? APIJSON.decoder().decode(AgeCheckResponse.self, from: response.body))
+            }
+            let (status, adult) = try await ask(#"{"birthDate":"1990-01-02","minimumAge":20,"date":"2026-12-05"}"#)
+            #expect(status == 200)
+            #expect(adult?.verdict == "genuine")
+            #expect(adult?.atLeastMinimumAge == true)
+            #expect(adult?.birthDate == nil)
+            let (_, young) = try await ask(
+                #"{"birthDate":"1990-01-02","minimumAge":37,"date":"2026-12-05","returnBirthDate":true}"#)
+            #expect(young?.atLeastMinimumAge == false)
+            #expect(young?.birthDate == "1990-01-02")
+            // Today in Japan by default.
+            let (_, today) = try await ask(#"{"birthDate":"1990-01-02","minimumAge":18}"#)
+            #expect(today?.date.count == 10 && today?.atLeastMinimumAge == true)
+
+            d.source.card.clearTrace()
+            for bad in [
+                #"{"birthDate":"1990-13-02","minimumAge":20}"#, #"{"birthDate":"2990-01-02","minimumAge":20}"#,
+                #"{"birthDate":"1990-01-02","minimumAge":0}"#,
+                #"{"birthDate":"1990-01-02","minimumAge":20,"date":"x"}"#,
+            ] {
+                let (status, _) = try await ask(bad)
+                #expect([400, 422].contains(status), "\(bad)")
+            }
+            #expect(d.source.card.trace.isEmpty, "no APDU, no try spent")
+
+            // A wrong birth date costs a try of the birth-date key, and says so.
+            let wrong = try await d.request(
+                "POST", "/v1/card/age-check", json: #"{"birthDate":"1990-01-03","minimumAge":20}"#)
+            #expect(wrong.status == 401)
+            #expect(d.error(wrong)?.code == .wrongPIN)
+
+            let metrics = try Exposition(
+                String(decoding: try await d.request("GET", "/v1/metrics").body, as: UTF8.self))
+            #expect(metrics.value("jpkid_genuine_checks_total", ["check": "age", "verdict": "genuine"]) == 3)
+            #expect(!d.log.text.contains("1990"))
+        }
+    }
 }

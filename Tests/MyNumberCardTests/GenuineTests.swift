@@ -1,6 +1,7 @@
 import CardSimulator
 import Foundation
 import ISO7816
+import JapaneseCalendar
 import Synchronization
 import Testing
 
@@ -253,5 +254,53 @@ struct GenuineTests {
         #expect(result.verdict == .genuine)
         #expect(result.renderedMyNumber?.starts(with: CardFace.pngSignature) == true)
         #expect(result.steps.first { $0.name == .renderedMyNumber }?.result == .passed)
+    }
+
+    // MARK: - Age check
+
+    static let birthKey = try! VerificationCodeB.birthDatePIN(JapanDate(iso: Scenario().holder.birthDate)!)
+
+    @Test func theAgeCheckAnswersOnlyTheQuestion() async throws {
+        let (sim, card) = try GenuineFixtures.card()
+        let adult = try await card.checkAge(
+            birthDatePIN: Self.birthKey, minimumAge: 20, on: "2026-12-05", authorities: GenuineFixtures.authorities)
+        #expect(adult.verdict == .genuine, "\(adult.steps)")
+        #expect(adult.isOldEnough == true)
+        #expect(adult.birthDate == nil, "the birth date only when asked")
+        #expect(adult.steps.map(\.name) == [.cardFaceCVC, .ageRecord, .cardFaceChallenge])
+        // Its own VERIFY, of the birth-date key 0011, and one challenge.
+        #expect(sim.trace.filter { $0.ins == 0x20 && $0.dataLength == 6 }.count == 1)
+        #expect(sim.trace.filter { $0.ins == 0x2A }.count == 1)
+
+        let older = try await card.checkAge(
+            birthDatePIN: Self.birthKey, minimumAge: 37, on: "2026-12-05", returningBirthDate: true,
+            authorities: GenuineFixtures.authorities)
+        #expect(older.isOldEnough == false)
+        #expect(older.birthDate == "19900102")
+        // The birthday itself counts.
+        let birthday = try await card.checkAge(
+            birthDatePIN: Self.birthKey, minimumAge: 37, on: "2027-01-02", authorities: GenuineFixtures.authorities)
+        #expect(birthday.isOldEnough == true)
+    }
+
+    /// A chip loaded with a copy of an adult's record must fail, and then nothing is said about
+    /// the age.
+    @Test(arguments: [("cloned-chip", GenuineVerdict.forged), ("key-mismatch", .keyMismatch)])
+    func aCopiedRecordAnswersNoAge(scenario: String, verdict: GenuineVerdict) async throws {
+        let (_, card) = try GenuineFixtures.card(scenario)
+        let result = try await card.checkAge(
+            birthDatePIN: Self.birthKey, minimumAge: 20, on: "2026-12-05", authorities: GenuineFixtures.authorities)
+        #expect(result.verdict == verdict)
+        #expect(result.isOldEnough == nil)
+    }
+
+    @Test func theAgeCheckNeedsTheBirthDateKey() async throws {
+        let (sim, card) = try GenuineFixtures.card()
+        await #expect(throws: CardError.self) {
+            try await card.checkAge(
+                birthDatePIN: GenuineFixtures.pinB, minimumAge: 20, on: "2026-12-05",
+                authorities: GenuineFixtures.authorities)
+        }
+        #expect(sim.trace.isEmpty)
     }
 }

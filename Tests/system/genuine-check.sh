@@ -6,7 +6,8 @@
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cvc=$work/cvc
-pin_b=90010220355678
+pin_b=02010220355678        # 照合番号B of the default holder (born 1990-01-02, 平成2年)
+parts='1990-01-02\n2035\n5678\n'   # the same, as jpkictl asks for it
 
 insert() { # scenario: a fresh card of that scenario, signed with the hierarchy in $cvc
     "$harness" sim-stop "$dir" >/dev/null 2>&1
@@ -46,12 +47,22 @@ for _ in 1 2 3 4 5; do
 done
 figure "card-face check: median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p) ms of 5 (curl included; runs: ${times[*]})"
 check "jpkictl check-card: genuine exits 0 and prints the steps" \
-    sh -c "out=\$(echo $pin_b | '$ctl' check-card) || exit 1; echo \"\$out\"
+    sh -c "out=\$(printf '$parts' | '$ctl' check-card) || exit 1; echo \"\$out\"
         echo \"\$out\" | grep -q '^verdict: *genuine' && echo \"\$out\" | grep -q 'card-face-challenge: passed'"
 mark=$(trace_mark)
 check "a mistyped code (month 13) costs no try: refused before any APDU (exit 8)" \
-    exits 8 sh -c "echo 90133120355678 | '$ctl' check-card"
+    exits 8 sh -c "printf '1990-13-02\n2035\n5678\n' | '$ctl' check-card"
+check "... nor does a security code of 3 digits" exits 8 sh -c "printf '1990-01-02\n2035\n567\n' | '$ctl' check-card"
 check "... nothing reached the card" apdus_since "$mark" all 0
+
+mark=$(trace_mark)
+check "jpkictl age-check: at least 20, genuine (exit 0), no birth date shown" \
+    sh -c "out=\$(echo 1990-01-02 | '$ctl' age-check --minimum-age 20) || exit 1; echo \"\$out\"
+        echo \"\$out\" | grep -q 'at least 20 on .*: yes' && ! echo \"\$out\" | grep -q 'birth date:'"
+figure "age check: $(trace_query "$mark" all) APDUs"
+check "jpkictl age-check: not yet 40 (exit 10)" exits 10 sh -c "echo 1990-01-02 | '$ctl' age-check --minimum-age 40"
+check "jpkictl age-check --show-birth-date prints it" \
+    sh -c "echo 1990-01-02 | '$ctl' age-check --minimum-age 20 --show-birth-date | grep -q 'birth date: 1990-01-02'"
 
 for pair in forged-face:forged cloned-chip:forged unknown-issuer:unknown_issuer key-mismatch:key_mismatch; do
     scenario=${pair%%:*} want=${pair#*:}
@@ -59,12 +70,14 @@ for pair in forged-face:forged cloned-chip:forged unknown-issuer:unknown_issuer 
     check "$scenario: jpkid has read it" wait_ready
     check "$scenario: $want" verdict_is "$want"
 done
-check "jpkictl check-card exits 9 for a card that is not genuine" exits 9 sh -c "echo $pin_b | '$ctl' check-card"
+check "jpkictl age-check on the key-mismatch card: no answer about the age (exit 9)" \
+    exits 9 sh -c "echo 1990-01-02 | '$ctl' age-check --minimum-age 20"
+check "jpkictl check-card exits 9 for a card that is not genuine" exits 9 sh -c "printf '$parts' | '$ctl' check-card"
 
 check "the metrics count each verdict, with no personal label" sh -c "
     m=\$(curl -sS --unix-socket '$JPKID_SOCKET' http://jpkid/v1/metrics | grep '^jpkid_genuine_checks_total')
     echo \"\$m\"
     echo \"\$m\" | grep -q 'check=\"card-face\",verdict=\"forged\"} 2' && ! echo \"\$m\" | grep -Eq '1990|花子'"
-check "no code and no personal data in the daemon's log" sh -c "! grep -E '$pin_b|19900102|1990-01-02|花子' '$work/jpkid.log'"
+check "no code and no personal data in the daemon's log" sh -c "! grep -E '$pin_b|5678|19900102|1990-01-02|020102|花子' '$work/jpkid.log'"
 
 finish "genuine check end-to-end"

@@ -54,8 +54,19 @@ extension APIHandler {
     func cardFaceCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
         let body = try decode(
             CardFaceCheckRequest.self, request,
-            allowed: ["pinA", "pinB", "cardId", "confirmFinalAttempt", "photo", "renderedMyNumber"])
+            allowed: [
+                "pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt", "photo",
+                "renderedMyNumber",
+            ])
         return .json(try await session.checkCardFace(body), headers: Self.noStore)
+    }
+
+    /// `POST /v1/readers/{id}/age-check`: at least N years old on date D (issue 21).
+    func ageCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
+        let body = try decode(
+            AgeCheckRequest.self, request,
+            allowed: ["birthDate", "minimumAge", "date", "returnBirthDate", "cardId", "confirmFinalAttempt"])
+        return .json(try await session.checkAge(body), headers: Self.noStore)
     }
 
     /// `POST /v1/readers/{id}/pins/{kind}/change`.

@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "c720c5a90d52b730e1c86f364b44a69f84e0652ecc3c7b4972fbff79aef61d3f"
+    static let sourceSHA256 = "78e0631e3d424d9ecba35183f7664f9e3afd6562853a742e1fb1eb49a3ead212"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -355,281 +355,327 @@ enum OpenAPIDocument {
         s/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref\##
         ":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503"\##
         :{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}\##
-        }},"components":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description"\##
-        :"The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).",\##
-        "schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"descripti\##
-        on":"Read the whole card again instead of answering from the cache (`true`, `1` or empty).","sch\##
-        ema":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","re\##
-        quired":true,"description":"A certificate that needs no PIN (the signature certificate has its o\##
-        wn POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"for\##
-        mat","in":"query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem\##
-        "}},"VerifyKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 di\##
-        gits), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the common \##
-        card application `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 \##
-        04 01`'s own 001C PIN, 4 digits: a second key and counter), or\n`card-face-birth-date` (the card\##
-        -face key 0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese \##
-        era** year).\n","schema":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","ca\##
-        rd-face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":\##
-        "string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","required":fals\##
-        e,"description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string\##
-        ","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cached.","sche\##
-        ma":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_requ\##
-        est`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing field or a fi\##
-        eld of the wrong type; bad base64; a bad query value or header.\n","content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: t\##
-        he card refused the PIN; `remaining` tries are left.","content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's \##
-        groups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#/components\##
-        /schemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or certificate \##
-        slot), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signature certif\##
-        icate: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#\##
-        /components/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `\##
-        Allow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"s\##
-        tring","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state forbids it: `n\##
-        o_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or u\##
-        nreadable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothing was sent\##
-        ), `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`conf\##
-        irmFinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_\##
-        not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error409"}}\##
-        }},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `maxBodyBytes` \##
-        (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Erro\##
-        r413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card), `invalid_\##
-        digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm\##
-        `), `credential_cannot_open`\n(the card-data credential given does not open what was asked for; \##
-        nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Erro\##
-        r422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the munici\##
-        pal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components/sch\##
-        emas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an unex\##
-        pected status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_apdu\##
-        `, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_unava\##
-        ilable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_deni\##
-        ed`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `p\##
-        csc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error502"}\##
-        }}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (anot\##
-        her program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or its dr\##
-        iver did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":\##
-        ["version","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSe\##
-        conds":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]\##
-        },"readers":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties\##
-        ":false,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/compon\##
-        ents/schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id"\##
-        ,"name","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":\##
-        "string","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","readi\##
-        ng","ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"d\##
-        escription":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type\##
-        ":"object","additionalProperties":false,"description":"What the daemon read from the card (no PI\##
-        N needed, no personal data).","required":["cardId","kind","atr","certificates","pins"],"properti\##
-        es":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of the c\##
-        ard (random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["my_nu\##
-        mber_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},"atr\##
-        ":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"rea\##
-        dAt":{"type":"string","format":"date-time","description":"Absent until the card has been read."}\##
-        ,"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"addition\##
-        alProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","propertyName\##
-        s":{"enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-face-bi\##
-        rth-date","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PIN\##
-        Status"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["subject","i\##
-        ssuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewableFrom","s\##
-        tatus","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"string"},"\##
-        serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pa\##
-        ttern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter":{"type":"\##
-        string","format":"date-time"},"expiryDate":{"type":"string","format":"date","description":"The l\##
-        ast valid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","description\##
-        ":"The first day of the renewal window","Japan time.":null},"status":{"type":"string","enum":["v\##
-        alid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$re\##
-        f":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false,"descri\##
-        ption":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{"type":"st\##
-        ring","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","wrong_key_\##
-        usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"required":["bl\##
-        ocked","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0,"descript\##
-        ion":"Tries left; absent when the card has no such PIN."},"max":{"type":"integer","minimum":1,"d\##
-        escription":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card does not \##
-        report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type":"boolea\##
-        n"},"label":{"type":"string","description":"What the PIN is, in English, naming the application \##
-        where two look alike\n(`JUKI PIN (common card application)` for `juki`, `JUKI PIN (JUKI applicat\##
-        ion)` for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","additionalProperties":false,"requir\##
-        ed":["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"\##
-        #/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":fal\##
-        se,"required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":\##
-        {"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"Th\##
-        e insertion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` \##
-        and nothing is sent to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttem\##
-        pt":{"type":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN b\##
-        locks the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin"],\##
-        "properties":{"pin":{"type":"string","description":"auth, card-text, juki, juki-ap: 4 digits; si\##
-        gn: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits \##
-        `YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$\##
-        ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmF\##
-        inalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":["pi\##
-        n","newPin"],"properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":{"t\##
-        ype":"string","description":"The new PIN","same format":null,"different from the current one.":n\##
-        ull},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components\##
-        /schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,"re\##
-        quired":["key","pin"],"description":"Exactly one of `digest` and `data` (`null` counts as absent\##
-        ).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"nul\##
-        l"}}},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"p\##
-        roperties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the auth P\##
-        IN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"\##
-        enum":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"typ\##
-        e":["string","null"],"contentEncoding":"base64","description":"The digest, base64, of the algori\##
-        thm's length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Data \##
-        (base64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/componen\##
-        ts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},\##
-        "SignResult":{"type":"object","additionalProperties":false,"required":["signature","digestAlgori\##
-        thm","certificate"],"properties":{"signature":{"type":"string","contentEncoding":"base64","descr\##
-        iption":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256","s\##
-        ha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"type":\##
-        "object","additionalProperties":false,"required":["certificate","details","holder"],"properties"\##
-        :{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Cert\##
-        ificate"},"holder":{"type":"object","additionalProperties":false,"description":"Personal data fr\##
-        om the certificate's subject alternative name.","properties":{"name":{"type":"string"},"address"\##
-        :{"type":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"Au\##
-        thenticateRequest":{"type":"object","additionalProperties":false,"required":["pin"],"properties"\##
-        :{"pin":{"type":"string","description":"The auth PIN (4 digits)."},"challenge":{"type":["string"\##
-        ,"null"],"contentEncoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Wi\##
-        thout it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirm\##
-        FinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type"\##
-        :"object","additionalProperties":false,"required":["authenticated","trust","revocationChecked","\##
-        challenge","certificate","subject","serialNumber","notAfter","expiryDate"],"properties":{"authen\##
-        ticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked\##
-        ":{"type":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"},"sig\##
-        nature":{"type":"string","contentEncoding":"base64","description":"Absent when the card's signat\##
-        ure did not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},\##
-        "subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":\##
-        {"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"CardTex\##
-        tRequest":{"type":"object","additionalProperties":false,"description":"Exactly one credential (`\##
-        null` counts as absent): `pin` (the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-di\##
-        git my number: opens only `myNumber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `ex\##
-        piryYear` + `securityCode` (open only `name`,\n`address`, `birthDate`, `sex`). Asking for a fiel\##
-        d the credential cannot open answers `422\ncredential_cannot_open` before anything reaches the c\##
-        ard.\n","properties":{"pin":{"type":["string","null"],"description":"The card-text PIN (4 digits\##
-        )."},"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pin\##
-        B":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDat\##
-        e"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/compo\##
-        nents/schemas/CodeBSecurityCode"},"fields":{"type":["array","null"],"minItems":1,"items":{"type"\##
-        :"string","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but \##
-        `myNumber`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"co\##
-        nfirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"obj\##
-        ect","additionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12\##
-        }$"},"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":\##
-        "date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties\##
-        ":false,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 \##
-        as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not\##
-        _applicable","not_known","other"]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 \##
-        digits: the birth date `YYMMDD` with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217\##
-        `; the Western `800217` is a wrong code and spends a try), the card's expiry\nyear `YYYY` and th\##
-        e 4-digit security code printed on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type\##
-        ":["string","null"],"format":"date","description":"照合番号B's birth date as a date (Gregorian `YYYY\##
-        -MM-DD`); jpkid writes the era year."},"CodeBExpiryYear":{"type":["integer","null"],"description\##
-        ":"The card's expiry year as printed (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string"\##
-        ,"null"],"description":"The 4-digit security code printed on the card."},"CardFaceRequest":{"typ\##
-        e":"object","additionalProperties":false,"description":"Exactly one credential (`null` counts as \##
-        absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` \##
-        + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type":["string","null"],"description"\##
-        :"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate\##
-        ":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/Code\##
-        BExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":\##
-        "#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalA\##
-        ttempt"}}},"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameIma\##
-        ge","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"\##
-        base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64",\##
-        "contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","cont\##
-        entMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","cont\##
-        entMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (no\##
-        rmally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Card\##
-        FaceCheckRequest":{"type":"object","additionalProperties":false,"description":"Exactly one of `p\##
-        inA` and `pinB` (`null` counts as absent).","oneOf":[{"required":["pinA"],"properties":{"pinA":{\##
-        "type":"string"},"pinB":{"type":"null"}}},{"required":["pinB"],"properties":{"pinB":{"type":"str\##
-        ing"},"pinA":{"type":"null"}}}],"properties":{"pinA":{"type":["string","null"],"description":"Th\##
-        e 12-digit my number."},"pinB":{"type":["string","null"],"description":"照合番号B: birth date YYMMDD \##
-        (Japanese era year), expiry year YYYY, security code (14 digits)."},"cardId":{"$ref":"#/componen\##
-        ts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"},"p\##
-        hoto":{"type":["boolean","null"],"description":"Return the face photo (default false)."},"render\##
-        edMyNumber":{"type":["boolean","null"],"description":"Check and return the rendered my number (E\##
-        F 0005); needs `pinA`."}}},"GenuineVerdict":{"type":"string","enum":["genuine","forged","key_mis\##
-        match","unknown_issuer","not_checked"]},"GenuineStep":{"type":"object","additionalProperties":fa\##
-        lse,"required":["step","result","detail"],"properties":{"step":{"type":"string","enum":["card-fa\##
-        ce-cvc","card-face-signature","rendered-my-number","age-record","card-face-challenge","card-text\##
-        -cvc","card-text-record","card-text-attributes","card-text-my-number","card-text-key","card-text\##
-        -challenge"]},"result":{"type":"string","enum":["passed","failed","unknown_issuer","not_checked"\##
-        ,"not_applicable"]},"detail":{"type":"string"}}},"NextSteps":{"type":"object","additionalPropert\##
-        ies":false,"required":["en","ja"],"properties":{"en":{"type":"string"},"ja":{"type":"string"}}},\##
-        "CardFaceCheck":{"type":"object","additionalProperties":false,"required":["verdict","steps","nex\##
-        tSteps"],"properties":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type"\##
-        :"string","description":"Why the verdict is not `genuine`."},"steps":{"type":"array","items":{"$\##
-        ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"string","description":"The CVC's iss\##
-        uer key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"rendere\##
-        dMyNumber":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"face":{"\##
-        type":"object","additionalProperties":false,"required":["nameImage","addressImage","birthDate","\##
-        sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"imag\##
-        e/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},\##
-        "addressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"secu\##
-        rityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"birt\##
-        hDate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"t\##
-        ype":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PEM":{"type":"string","pattern":"^\##
-        -----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"descripti\##
-        on":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"\##
-        properties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","ca\##
-        rd-ready","card-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-rest\##
-        ored"]},"time":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-\##
-        9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"}\##
-        ,"pin":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-t\##
-        ext-b","card-face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","minim\##
-        um":0},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki\##
-        _card","no_jpki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.\##
-        ","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent\##
-        ":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event\##
-        "}],"required":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: \##
-        the card has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}]\##
-        ,"required":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (\##
-        `remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `p\##
-        in-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["re\##
-        ader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd we\##
-        nt away or came back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"descri\##
-        ption":"The client fell behind (or asked for events no longer kept); the stream ends.","type":"o\##
-        bject","additionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"\##
-        }}},"ErrorCode":{"type":"string","description":"A stable error code.","enum":["bad_request","wro\##
-        ng_pin","forbidden","not_found","unknown_reader","certificate_not_found","certificate_not_issued\##
-        ","file_not_found","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_remove\##
-        d","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_availabl\##
-        e","pin_required","unsupported_card","application_not_found","payload_too_large","pin_format","c\##
-        redential_cannot_open","invalid_digest","pin_blocked","card_error","malformed_response","malform\##
-        ed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_read\##
-        ers","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_paramet\##
-        er","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","ca\##
-        rd_unresponsive"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["code\##
-        ","message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"s\##
-        tring","description":"For people; never a PIN or personal data."},"remaining":{"type":"integer",\##
-        "minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"type":\##
-        "object","additionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/comp\##
-        onents/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prop\##
-        erties":{"error":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":\##
-        "#/components/schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{"co\##
-        de":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"prope\##
-        rties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/\##
-        components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found","un\##
-        known_reader","certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error405"\##
-        :{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"\##
-        const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pr\##
-        operties":{"error":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","c\##
-        ard_removed","card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_no\##
-        t_available","pin_required","unsupported_card","application_not_found"]}}}}},"Error413":{"allOf"\##
-        :[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"p\##
-        ayload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":\##
-        {"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credential_\##
-        cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"er\##
-        ror":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/component\##
-        s/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_\##
-        response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_una\##
-        vailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","\##
-        not_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}\##
-        }}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
-        ies":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"a\##
-        llOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum\##
-        ":["timeout","card_unresponsive"]}}}}}}}}
+        },"/v1/readers/{id}/age-check":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post\##
+        ":{"operationId":"checkReaderAge","tags":["card data"],"summary":"Is the card's holder at least \##
+        N years old? The signed birth date, proven by the chip.","description":"The birth date the custo\##
+        mer states opens the age record (its own VERIFY of the card-face\nbirth-date key 0011, in one gu\##
+        arded transaction ended by a power cycle). jpkid checks the\nAP's CVC, the record's signature an\##
+        d the chip's answer to a fresh challenge (with the key\nin DF12), and answers whether the holder \##
+        is at least `minimumAge` on `date` (default today\nin Japan) only when all of that passed. The b\##
+        irth date only with `returnBirthDate`.\nPersonal data: `Cache-Control: no-store`.\n","x-jpkid-ac\##
+        cess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":\##
+        "#/components/schemas/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate":"1990-01-02","\##
+        minimumAge":20}}}}}},"responses":{"200":{"description":"The verdict, each step and the answer ab\##
+        out the age.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$ref":"#/component\##
+        s/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compo\##
+        nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
+        mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$\##
+        ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessab\##
+        le"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Ca\##
+        rdFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/resp\##
+        onses/Timeout"}}}},"/v1/card/age-check":{"post":{"operationId":"checkCardAge","tags":["card data\##
+        "],"summary":"Is the card's holder at least N years old? The signed birth date, proven by the ch\##
+        ip.","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"\##
+        schema":{"$ref":"#/components/schemas/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate\##
+        ":"1990-01-02","minimumAge":20}}}}}},"responses":{"200":{"description":"The verdict, each step a\##
+        nd the answer about the age.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}\##
+        },"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$r\##
+        ef":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":\##
+        {"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"40\##
+        5":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conf\##
+        lict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/respo\##
+        nses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compone\##
+        nts/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#\##
+        /components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":"id","in":"pa\##
+        th","required":true,"description":"The reader's short id from `GET /v1/readers` (`r` and 6 hex d\##
+        igits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"q\##
+        uery","required":false,"description":"Read the whole card again instead of answering from the ca\##
+        che (`true`, `1` or empty).","schema":{"type":"string","enum":["true","false","1","0",""]}},"Slo\##
+        t":{"name":"slot","in":"path","required":true,"description":"A certificate that needs no PIN (th\##
+        e signature certificate has its own POST).","schema":{"type":"string","enum":["auth","auth-ca","\##
+        sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema":{"type":"string","e\##
+        num":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","required":true,"de\##
+        scription":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `j\##
+        uki` (the\nJUKI PIN as the common card application `…01 01 00` holds it at 001C, 4 digits), `juk\##
+        i-ap` (the\nJUKI application `…01 04 01`'s own 001C PIN, 4 digits: a second key and counter), or\##
+        \n`card-face-birth-date` (the card-face key 0011: the birth date, as `YYYY-MM-DD` or as the 6\nd\##
+        igits `YYMMDD` with the **Japanese era** year).\n","schema":{"type":"string","enum":["auth","sig\##
+        n","card-text","juki","juki-ap","card-face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path\##
+        ","required":true,"schema":{"type":"string","enum":["auth","sign","card-text"]}},"Part":{"name":\##
+        "part","in":"query","required":false,"description":"`photo`: answer the face photo alone, as `im\##
+        age/jp2`.","schema":{"type":"string","enum":["photo"]}}},"headers":{"NoStore":{"description":"Pe\##
+        rsonal data is never cached.","schema":{"type":"string","pattern":"no-store"}}},"responses":{"Ba\##
+        dRequest":{"description":"`bad_request`: the body is not a JSON object, has an unknown field, a \##
+        key twice, a\nmissing field or a field of the wrong type; bad base64; a bad query value or heade\##
+        r.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error400"}}}},"Wrong\##
+        PIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining` tries are left.","conten\##
+        t":{"application/json":{"schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden":{"descr\##
+        iption":"`forbidden`: the caller's groups do not allow this request.","content":{"application/js\##
+        on":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{"description":"`not_found` \##
+        (no such path, PIN or certificate slot), `unknown_reader`,\n`certificate_not_found`, `certificat\##
+        e_not_issued` (no signature certificate: a child's\ncard), `file_not_found`.\n","content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllowed":{"descrip\##
+        tion":"`method_not_allowed`; the `Allow` header lists the path's methods.","headers":{"Allow":{"\##
+        required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"\##
+        application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict":{"description\##
+        ":"The card's state forbids it: `no_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_\##
+        not_ready` (still being read, or unreadable), `card_removed`, `card_changed`\n(the `cardId` is a\##
+        nother insertion; nothing was sent), `card_reset`,\n`sharing_violation`, `cancelled`, `final_att\##
+        empt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_available`, `pin_required`, \##
+        `unsupported_card`,\n`application_not_found`.\n","content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the \##
+        body is larger than `maxBodyBytes` (64 KiB by default).","content":{"application/json":{"schema"\##
+        :{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothi\##
+        ng was sent to the card), `invalid_digest` (the digest does not fit\nthe algorithm), `bad_reques\##
+        t` (a bad `key` or `digestAlgorithm`), `credential_cannot_open`\n(the card-data credential given \##
+        does not open what was asked for; nothing was sent).\n","content":{"application/json":{"schema":\##
+        {"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN \##
+        is blocked (reset it at the municipal office); it was not sent.","content":{"application/json":{\##
+        "schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"description":"The card or P\##
+        C/SC failed: `card_error` (an unexpected status word, or a signature that\ndoes not verify), `ma\##
+        lformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed\##
+        `, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, \##
+        `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffer`, `invalid_paramet\##
+        er`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/json":{"schema":{"$ref\##
+        ":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is \##
+        not running) or `card_busy` (another program holds the card).","content":{"application/json":{"s\##
+        chema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_\##
+        unresponsive`: the card or its driver did not answer in time.","content":{"application/json":{"s\##
+        chema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"type":"object","additi\##
+        onalProperties":false,"required":["version","uptimeSeconds","pcsc","readers"],"properties":{"ver\##
+        sion":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcsc":{"type":"string","\##
+        enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}}},"ReaderList":{"typ\##
+        e":"object","additionalProperties":false,"required":["readers"],"properties":{"readers":{"type":\##
+        "array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":"object","additionalP\##
+        roperties":false,"required":["id","name","state"],"properties":{"id":{"type":"string","pattern":\##
+        "^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader name."},"state":{"type\##
+        ":"string","enum":["empty","reading","ready","error","unsupported_card"]},"card":{"$ref":"#/comp\##
+        onents/schemas/Card"},"error":{"description":"Why `state` is `error`.","$ref":"#/components/sche\##
+        mas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":false,"description":"What the \##
+        daemon read from the card (no PIN needed, no personal data).","required":["cardId","kind","atr",\##
+        "certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","descr\##
+        iption":"This insertion of the card (random, new each time it is placed on the reader)."},"kind"\##
+        :{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jp\##
+        ki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"to\##
+        kenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","description":"Absent \##
+        until the card has been read."},"certificates":{"type":"object","propertyNames":{"enum":["auth",\##
+        "auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins"\##
+        :{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki","juki-ap","card-text\##
+        -a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]},"additionalProperties":{"\##
+        $ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties"\##
+        :false,"required":["subject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter",\##
+        "expiryDate","renewableFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string\##
+        "},"issuer":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fi\##
+        ngerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"d\##
+        ate-time"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","form\##
+        at":"date","description":"The last valid day","Japan time.":null},"renewableFrom":{"type":"strin\##
+        g","format":"date","description":"The first day of the renewal window","Japan time.":null},"stat\##
+        us":{"type":"string","enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{\##
+        "type":"integer"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":\##
+        "boolean","const":false,"description":"JPKI revocation status is open only to registered verifie\##
+        rs."}}},"TrustCode":{"type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_val\##
+        id","bad_signature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalPr\##
+        operties":false,"required":["blocked","verified","available"],"properties":{"remaining":{"type":\##
+        "integer","minimum":0,"description":"Tries left; absent when the card has no such PIN."},"max":{\##
+        "type":"integer","minimum":1,"description":"Tries before blocking; absent for PIN A and PIN B, w\##
+        hose maximum the card does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolea\##
+        n"},"available":{"type":"boolean"},"label":{"type":"string","description":"What the PIN is, in E\##
+        nglish, naming the application where two look alike\n(`JUKI PIN (common card application)` for `\##
+        juki`, `JUKI PIN (JUKI application)` for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","addi\##
+        tionalProperties":false,"required":["result","pin"],"properties":{"result":{"type":"string","con\##
+        st":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"obj\##
+        ect","additionalProperties":false,"required":["result","pin"],"properties":{"result":{"type":"st\##
+        ring","const":"changed"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":["st\##
+        ring","null"],"description":"The insertion this request is meant for (`card.cardId`); another ca\##
+        rd answers `409\ncard_changed` and nothing is sent to it. Optional only for old clients: always \##
+        send it.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"description":"Go on although only \##
+        one try is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalPropert\##
+        ies":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"auth, card-tex\##
+        t, juki, juki-ap: 4 digits; sign: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YY\##
+        YY-MM-DD` or its 6 era digits `YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 \##
+        pin_format`.\n"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"\##
+        #/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProp\##
+        erties":false,"required":["pin","newPin"],"properties":{"pin":{"type":"string","description":"Th\##
+        e current PIN."},"newPin":{"type":"string","description":"The new PIN","same format":null,"diffe\##
+        rent from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalA\##
+        ttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","ad\##
+        ditionalProperties":false,"required":["key","pin"],"description":"Exactly one of `digest` and `d\##
+        ata` (`null` counts as absent).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":\##
+        "string"},"data":{"type":"null"}}},{"required":["data"],"properties":{"data":{"type":"string"},"\##
+        digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","sign"],"descript\##
+        ion":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm\##
+        ":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",null],"description":"Defau\##
+        lt `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"base64","description":"The \##
+        digest, base64, of the algorithm's length."},"data":{"type":["string","null"],"contentEncoding":\##
+        "base64","description":"Data (base64, at least one byte) that jpkid hashes with the algorithm."}\##
+        ,"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/sch\##
+        emas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additionalProperties":false,"require\##
+        d":["signature","digestAlgorithm","certificate"],"properties":{"signature":{"type":"string","con\##
+        tentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"strin\##
+        g","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}\##
+        }},"SignCertificate":{"type":"object","additionalProperties":false,"required":["certificate","de\##
+        tails","holder"],"properties":{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$re\##
+        f":"#/components/schemas/Certificate"},"holder":{"type":"object","additionalProperties":false,"d\##
+        escription":"Personal data from the certificate's subject alternative name.","properties":{"name\##
+        ":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"s\##
+        ex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties":false,"r\##
+        equired":["pin"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},\##
+        "challenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to 1024 bytes\##
+        , base64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/compone\##
+        nts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}}\##
+        ,"AuthenticateResult":{"type":"object","additionalProperties":false,"required":["authenticated",\##
+        "trust","revocationChecked","challenge","certificate","subject","serialNumber","notAfter","expir\##
+        yDate"],"properties":{"authenticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/T\##
+        rustCode"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type":"string","co\##
+        ntentEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","description":"\##
+        Absent when the card's signature did not verify (it is never passed on)."},"certificate":{"$ref"\##
+        :"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"string","patter\##
+        n":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string\##
+        ","format":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":false,"descriptio\##
+        n":"Exactly one credential (`null` counts as absent): `pin` (the card-text PIN, opens every\nfie\##
+        ld), `pinA` (照合番号A, the 12-digit my number: opens only `myNumber`), `pinB` (照合番号B,\n14 digits) o\##
+        r its parts `birthDate` + `expiryYear` + `securityCode` (open only `name`,\n`address`, `birthDat\##
+        e`, `sex`). Asking for a field the credential cannot open answers `422\ncredential_cannot_open` \##
+        before anything reaches the card.\n","properties":{"pin":{"type":["string","null"],"description"\##
+        :"The card-text PIN (4 digits)."},"pinA":{"type":["string","null"],"description":"照合番号A","the 12\##
+        -digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/com\##
+        ponents/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"s\##
+        ecurityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"fields":{"type":["array","null"]\##
+        ,"minItems":1,"items":{"type":"string","enum":["myNumber","name","address","birthDate","sex"]},"\##
+        description":"Default all but `myNumber`, which is read only when named."},"cardId":{"$ref":"#/c\##
+        omponents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttem\##
+        pt"}}},"CardText":{"type":"object","additionalProperties":false,"properties":{"myNumber":{"type"\##
+        :"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string"},"birthDa\##
+        te":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":\##
+        "object","additionalProperties":false,"required":["code","name"],"properties":{"code":{"type":"s\##
+        tring","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"strin\##
+        g","enum":["male","female","not_applicable","not_known","other"]}}},"CodeB":{"type":["string","n\##
+        ull"],"description":"照合番号B, 14 digits: the birth date `YYMMDD` with its **Japanese era** year (1\##
+        980-02-17 is\nShowa 55: `550217`; the Western `800217` is a wrong code and spends a try), the ca\##
+        rd's expiry\nyear `YYYY` and the 4-digit security code printed on the card. Prefer the three par\##
+        ts.\n"},"CodeBBirthDate":{"type":["string","null"],"format":"date","description":"照合番号B's birth \##
+        date as a date (Gregorian `YYYY-MM-DD`); jpkid writes the era year."},"CodeBExpiryYear":{"type":\##
+        ["integer","null"],"description":"The card's expiry year as printed (Gregorian `YYYY`)."},"CodeB\##
+        SecurityCode":{"type":["string","null"],"description":"The 4-digit security code printed on the \##
+        card."},"CardFaceRequest":{"type":"object","additionalProperties":false,"description":"Exactly o\##
+        ne credential (`null` counts as absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digit\##
+        s) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type"\##
+        :["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/compo\##
+        nents/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"\##
+        $ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeB\##
+        SecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/\##
+        components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProperties":fa\##
+        lse,"required":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"ty\##
+        pe":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"str\##
+        ing","contentEncoding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string",\##
+        "contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string",\##
+        "contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","descrip\##
+        tion":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/\##
+        components/schemas/Sex"}}},"CardFaceCheckRequest":{"type":"object","additionalProperties":false,\##
+        "description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, the my number), \##
+        `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n","pro\##
+        perties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":null}\##
+        ,"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBir\##
+        thDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/\##
+        components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmF\##
+        inalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"},"photo":{"type":["boolean","nul\##
+        l"],"description":"Return the face photo (default false)."},"renderedMyNumber":{"type":["boolean\##
+        ","null"],"description":"Check and return the rendered my number (EF 0005); needs `pinA`."}}},"A\##
+        geCheckRequest":{"type":"object","additionalProperties":false,"required":["birthDate","minimumAg\##
+        e"],"properties":{"birthDate":{"type":"string","description":"The birth date the customer states\##
+        : `YYYY-MM-DD` (Gregorian; jpkid writes the era\ndigits the card's birth-date key takes) or thos\##
+        e 6 era digits `YYMMDD`.\n"},"minimumAge":{"type":"integer","minimum":1,"maximum":150},"date":{"\##
+        type":["string","null"],"description":"The day to count on, YYYY-MM-DD; default today in Japan."\##
+        },"returnBirthDate":{"type":["boolean","null"],"description":"Return the signed birth date (defa\##
+        ult false)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/c\##
+        omponents/schemas/ConfirmFinalAttempt"}}},"AgeCheck":{"type":"object","additionalProperties":fal\##
+        se,"required":["verdict","steps","minimumAge","date","nextSteps"],"properties":{"verdict":{"$ref\##
+        ":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string"},"steps":{"type":"array","ite\##
+        ms":{"$ref":"#/components/schemas/GenuineStep"}},"minimumAge":{"type":"integer"},"date":{"type":\##
+        "string","description":"YYYY-MM-DD"},"atLeastMinimumAge":{"type":"boolean","description":"Presen\##
+        t only when the verdict is `genuine`."},"birthDate":{"type":"string","description":"YYYY-MM-DD, \##
+        only when asked."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"}}},"GenuineVerdict":{"ty\##
+        pe":"string","enum":["genuine","forged","key_mismatch","unknown_issuer","not_checked"]},"Genuine\##
+        Step":{"type":"object","additionalProperties":false,"required":["step","result","detail"],"prope\##
+        rties":{"step":{"type":"string","enum":["card-face-cvc","card-face-signature","rendered-my-numbe\##
+        r","age-record","card-face-challenge","card-text-cvc","card-text-record","card-text-attributes",\##
+        "card-text-my-number","card-text-key","card-text-challenge"]},"result":{"type":"string","enum":[\##
+        "passed","failed","unknown_issuer","not_checked","not_applicable"]},"detail":{"type":"string"}}}\##
+        ,"NextSteps":{"type":"object","additionalProperties":false,"required":["en","ja"],"properties":{\##
+        "en":{"type":"string"},"ja":{"type":"string"}}},"CardFaceCheck":{"type":"object","additionalProp\##
+        erties":false,"required":["verdict","steps","nextSteps"],"properties":{"verdict":{"$ref":"#/comp\##
+        onents/schemas/GenuineVerdict"},"reason":{"type":"string","description":"Why the verdict is not \##
+        `genuine`."},"steps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issue\##
+        r":{"type":"string","description":"The CVC's issuer key id, e.g. `5000023/001`."},"nextSteps":{"\##
+        $ref":"#/components/schemas/NextSteps"},"renderedMyNumber":{"type":"string","contentEncoding":"b\##
+        ase64","contentMediaType":"image/png"},"face":{"type":"object","additionalProperties":false,"req\##
+        uired":["nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","co\##
+        ntentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEnc\##
+        oding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding\##
+        ":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding\##
+        ":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As the ca\##
+        rd stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schem\##
+        as/Sex"}}}}},"PEM":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":\##
+        "object","additionalProperties":false,"description":"The `data:` of a server-sent event. No PIN, \##
+        no personal data.","required":["type","time"],"properties":{"type":{"type":"string","enum":["rea\##
+        der-added","reader-removed","card-inserted","card-ready","card-removed","pin-verified","pin-fail\##
+        ed","pin-blocked","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-ti\##
+        me"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardI\##
+        d":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","ca\##
+        rd-text","juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card\##
+        -face-b"]},"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number\##
+        _card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"\##
+        description":"`reader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}]\##
+        ,"required":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`\##
+        .","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},\##
+        "CardReadyEvent":{"description":"`card-ready`: the card has been read; `kind` says what it is.",\##
+        "allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind\##
+        "]},"PINEvent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/\##
+        B), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref"\##
+        :"#/components/schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description"\##
+        :"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/compon\##
+        ents/schemas/Event"}]},"OverflowEvent":{"description":"The client fell behind (or asked for even\##
+        ts no longer kept); the stream ends.","type":"object","additionalProperties":false,"required":["\##
+        type"],"properties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A \##
+        stable error code.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","\##
+        certificate_not_found","certificate_not_issued","file_not_found","method_not_allowed","no_card",\##
+        "ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation"\##
+        ,"cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","application_\##
+        not_found","payload_too_large","pin_format","credential_cannot_open","invalid_digest","pin_block\##
+        ed","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pi\##
+        n_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_denied","not_tran\##
+        sacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","c\##
+        ard_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"type":"object",\##
+        "additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/compo\##
+        nents/schemas/ErrorCode"},"message":{"type":"string","description":"For people; never a PIN or p\##
+        ersonal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_\##
+        pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false,"required":[\##
+        "error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf"\##
+        :[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"b\##
+        ad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"erro\##
+        r":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":\##
+        [{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"fo\##
+        rbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":\##
+        {"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found","certificate\##
+        _not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],\##
+        "properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allO\##
+        f":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":[\##
+        "no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_\##
+        violation","cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","ap\##
+        plication_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
+        es":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref\##
+        ":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pin_forma\##
+        t","invalid_digest","bad_request","credential_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#\##
+        /components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}\##
+        }}}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
+        ies":{"code":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invali\##
+        d_certificate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupport\##
+        ed_card","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_par\##
+        ameter","no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/sc\##
+        hemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_bus\##
+        y","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pro\##
+        perties":{"error":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

@@ -72,7 +72,7 @@ extension ReaderSession {
     /// reports (2 APDUs, no try spent) instead of guessing it.
     /// Like every card access, bounded and serialised with PIN operations; the card is the one
     /// the read used, and the result is dropped if another card came meanwhile.
-    private func rereadCounter(_ kind: PINKind) async {
+    func rereadCounter(_ kind: PINKind) async {
         guard kind.knownMaxTries == nil, let card else { return }
         let insertion = generation
         guard let status = try? await serialisedCardAccess({ try await card.pinStatus(kind) }) else { return }

@@ -1,6 +1,7 @@
 import ErrorCodes
 import FoundationEssentials
 import JPKIAPI
+import JapaneseCalendar
 import MyNumberCard
 
 /// The IC-chip check and the age check (issue 21), each through ``withPIN`` like every PIN
@@ -11,22 +12,21 @@ import MyNumberCard
 /// the metric carry only the verdict.
 extension ReaderSession {
     public func checkCardFace(_ request: CardFaceCheckRequest) async throws -> CardFaceCheckResponse {
-        let (kind, value): (PINKind, String)
-        switch (request.pinA, request.pinB) {
-        case (let a?, nil): (kind, value) = (.cardFacePINA, a)
-        case (nil, let b?): (kind, value) = (.cardFacePINB, b)
-        default: throw APIError.badRequest("give exactly one of pinA and pinB")
-        }
+        let credential = try CardFaceRequest(
+            pinA: request.pinA, pinB: request.pinB, birthDate: request.birthDate, expiryYear: request.expiryYear,
+            securityCode: request.securityCode
+        ).credential()
         let rendered = request.renderedMyNumber ?? false
-        if rendered, kind != .cardFacePINA {
+        if rendered, credential.kind != .cardFacePINA {
             throw APIError.badRequest("the rendered my number opens only with pinA (the my number)")
         }
         let authorities = self.cvcAuthorities
         let confirm = request.confirmFinalAttempt ?? false
-        let result = try await withPIN(kind, value, cardId: request.cardId) { card, pin in
+        let result = try await withPIN(credential.kind, making: credential.make, cardId: request.cardId) { card, pin in
             try await card.checkCardFace(
                 pin: pin, authorities: authorities, renderedMyNumber: rendered, confirmFinalAttempt: confirm)
         }
+        await rereadCounter(credential.kind)
         metrics.genuineCheck(.cardFace, result.verdict)
         logger.notice(
             "card-face check",
@@ -37,6 +37,50 @@ extension ReaderSession {
             issuer: result.issuer?.description, nextSteps: .forVerdict(result.verdict.rawValue),
             face: result.face.map { CheckedFace($0, photo: photo) },
             renderedMyNumber: result.renderedMyNumber.map { Data($0).base64EncodedString() })
+    }
+}
+
+extension ReaderSession {
+    /// The age check: the customer's stated birth date opens the age record (its own VERIFY of
+    /// the card-face birth-date key), whose signature, CVC and the chip's challenge prove it.
+    /// Answers "at least `minimumAge` on `date`" (default: today in Japan); the birth date only
+    /// when asked.
+    public func checkAge(_ request: AgeCheckRequest) async throws -> AgeCheckResponse {
+        guard (1...150).contains(request.minimumAge) else {
+            throw APIError.badRequest("minimumAge must be 1 to 150")
+        }
+        let date: String
+        if let given = request.date {
+            guard let parsed = JapanDate(iso: given) else { throw APIError.badRequest("date must be YYYY-MM-DD") }
+            date = parsed.description
+        } else {
+            date = JapanDate.today.description
+        }
+        let kind = PINKind.cardFaceBirthDate
+        let value = request.birthDate
+        let authorities = self.cvcAuthorities
+        let confirm = request.confirmFinalAttempt ?? false
+        let returning = request.returnBirthDate ?? false
+        let result = try await withPIN(
+            kind, making: { try CardDataCredential.pin(value, for: kind) }, cardId: request.cardId
+        ) {
+            card, pin in
+            try await card.checkAge(
+                birthDatePIN: pin, minimumAge: request.minimumAge, on: date, returningBirthDate: returning,
+                authorities: authorities, confirmFinalAttempt: confirm)
+        }
+        await rereadCounter(kind)
+        metrics.genuineCheck(.age, result.verdict)
+        logger.notice(
+            "age check",
+            metadata: ["verdict": "\(result.verdict.rawValue)", "issuer": "\(result.issuer?.description ?? "-")"])
+        let born = result.birthDate.map { b in
+            b.count == 8 ? "\(b.prefix(4))-\(b.dropFirst(4).prefix(2))-\(b.suffix(2))" : b
+        }
+        return AgeCheckResponse(
+            verdict: result.verdict.rawValue, reason: result.reason, steps: result.steps.map(GenuineStepView.init),
+            minimumAge: result.minimumAge, date: result.date, atLeastMinimumAge: result.isOldEnough,
+            birthDate: born, nextSteps: .forVerdict(result.verdict.rawValue))
     }
 }
 
