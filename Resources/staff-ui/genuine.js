@@ -104,6 +104,7 @@
   const tx = (key) => TEXT[lang()][key];
   let target = null;
   let last = null;
+  let shownLang = null;
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -163,11 +164,15 @@
     $("genuine-print-photo").addEventListener("change", () => {
       $("genuine").classList.toggle("print-photo", $("genuine-print-photo").checked);
     });
-    new MutationObserver(chrome).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
+    // app.js sets the page's lang on every redraw: follow it only when it changes.
+    new MutationObserver(() => {
+      if (lang() !== shownLang) chrome();
+    }).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
     chrome();
   }
 
   function chrome() {
+    shownLang = lang();
     $("genuine-open").textContent = tx("open");
     $("genuine-title").textContent = tx("title");
     $("genuine-hint").textContent = tx("hint");

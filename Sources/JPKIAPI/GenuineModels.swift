@@ -62,11 +62,15 @@ public struct CardFaceCheckResponse: Codable, Sendable, Equatable {
     public var face: CheckedFace?
     /// The rendered my number (PNG, base64), only when asked with `pinA`.
     public var renderedMyNumber: String?
+    /// The counters of the card-face keys (`card-face-birth-date`, `card-face-b`, `card-face-a`)
+    /// after the check: a wrong code costs a try of one of them.
+    public var pins: [String: PINView]?
 
     public init(
         verdict: String, reason: String?, steps: [GenuineStepView], issuer: String?, nextSteps: NextSteps,
-        face: CheckedFace?, renderedMyNumber: String?
+        face: CheckedFace?, renderedMyNumber: String?, pins: [String: PINView]? = nil
     ) {
+        self.pins = pins
         self.verdict = verdict
         self.reason = reason
         self.steps = steps
@@ -156,11 +160,14 @@ public struct AgeCheckResponse: Codable, Sendable, Equatable {
     /// `YYYY-MM-DD`, only when asked.
     public var birthDate: String?
     public var nextSteps: NextSteps
+    /// The counters of the card-face keys after the check.
+    public var pins: [String: PINView]?
 
     public init(
         verdict: String, reason: String?, steps: [GenuineStepView], minimumAge: Int, date: String,
-        atLeastMinimumAge: Bool?, birthDate: String?, nextSteps: NextSteps
+        atLeastMinimumAge: Bool?, birthDate: String?, nextSteps: NextSteps, pins: [String: PINView]? = nil
     ) {
+        self.pins = pins
         self.verdict = verdict
         self.reason = reason
         self.steps = steps

@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "78e0631e3d424d9ecba35183f7664f9e3afd6562853a742e1fb1eb49a3ead212"
+    static let sourceSHA256 = "8546ede1385b832fa7d11ece0fbba6e495ec732ee19ef6acada4142dd12c6f65"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -595,87 +595,91 @@ enum OpenAPIDocument {
         ms":{"$ref":"#/components/schemas/GenuineStep"}},"minimumAge":{"type":"integer"},"date":{"type":\##
         "string","description":"YYYY-MM-DD"},"atLeastMinimumAge":{"type":"boolean","description":"Presen\##
         t only when the verdict is `genuine`."},"birthDate":{"type":"string","description":"YYYY-MM-DD, \##
-        only when asked."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"}}},"GenuineVerdict":{"ty\##
-        pe":"string","enum":["genuine","forged","key_mismatch","unknown_issuer","not_checked"]},"Genuine\##
-        Step":{"type":"object","additionalProperties":false,"required":["step","result","detail"],"prope\##
-        rties":{"step":{"type":"string","enum":["card-face-cvc","card-face-signature","rendered-my-numbe\##
-        r","age-record","card-face-challenge","card-text-cvc","card-text-record","card-text-attributes",\##
-        "card-text-my-number","card-text-key","card-text-challenge"]},"result":{"type":"string","enum":[\##
-        "passed","failed","unknown_issuer","not_checked","not_applicable"]},"detail":{"type":"string"}}}\##
-        ,"NextSteps":{"type":"object","additionalProperties":false,"required":["en","ja"],"properties":{\##
-        "en":{"type":"string"},"ja":{"type":"string"}}},"CardFaceCheck":{"type":"object","additionalProp\##
-        erties":false,"required":["verdict","steps","nextSteps"],"properties":{"verdict":{"$ref":"#/comp\##
-        onents/schemas/GenuineVerdict"},"reason":{"type":"string","description":"Why the verdict is not \##
-        `genuine`."},"steps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issue\##
-        r":{"type":"string","description":"The CVC's issuer key id, e.g. `5000023/001`."},"nextSteps":{"\##
-        $ref":"#/components/schemas/NextSteps"},"renderedMyNumber":{"type":"string","contentEncoding":"b\##
-        ase64","contentMediaType":"image/png"},"face":{"type":"object","additionalProperties":false,"req\##
-        uired":["nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","co\##
-        ntentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEnc\##
-        oding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding\##
-        ":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding\##
-        ":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As the ca\##
-        rd stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schem\##
-        as/Sex"}}}}},"PEM":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":\##
-        "object","additionalProperties":false,"description":"The `data:` of a server-sent event. No PIN, \##
-        no personal data.","required":["type","time"],"properties":{"type":{"type":"string","enum":["rea\##
-        der-added","reader-removed","card-inserted","card-ready","card-removed","pin-verified","pin-fail\##
-        ed","pin-blocked","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-ti\##
-        me"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardI\##
-        d":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","ca\##
-        rd-text","juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card\##
-        -face-b"]},"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number\##
-        _card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"\##
-        description":"`reader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}]\##
-        ,"required":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`\##
-        .","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},\##
-        "CardReadyEvent":{"description":"`card-ready`: the card has been read; `kind` says what it is.",\##
-        "allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind\##
-        "]},"PINEvent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/\##
-        B), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref"\##
-        :"#/components/schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description"\##
-        :"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/compon\##
-        ents/schemas/Event"}]},"OverflowEvent":{"description":"The client fell behind (or asked for even\##
-        ts no longer kept); the stream ends.","type":"object","additionalProperties":false,"required":["\##
-        type"],"properties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A \##
-        stable error code.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","\##
-        certificate_not_found","certificate_not_issued","file_not_found","method_not_allowed","no_card",\##
-        "ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation"\##
-        ,"cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","application_\##
-        not_found","payload_too_large","pin_format","credential_cannot_open","invalid_digest","pin_block\##
-        ed","card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pi\##
-        n_change_failed","reader_unavailable","no_readers","protocol_mismatch","access_denied","not_tran\##
-        sacted","insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","c\##
-        ard_busy","too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"type":"object",\##
-        "additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/compo\##
-        nents/schemas/ErrorCode"},"message":{"type":"string","description":"For people; never a PIN or p\##
-        ersonal data."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_\##
-        pin` and `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false,"required":[\##
-        "error"],"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf"\##
-        :[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"b\##
-        ad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"erro\##
-        r":{"required":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":\##
-        [{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"fo\##
-        rbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":\##
-        {"properties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found","certificate\##
-        _not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],\##
-        "properties":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allO\##
-        f":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":[\##
-        "no_card","ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_\##
-        violation","cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","ap\##
-        plication_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
-        es":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref\##
-        ":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pin_forma\##
-        t","invalid_digest","bad_request","credential_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#\##
-        /components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}\##
-        }}}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
-        ies":{"code":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invali\##
-        d_certificate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupport\##
-        ed_card","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_par\##
-        ameter","no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/sc\##
-        hemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_bus\##
-        y","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"pro\##
-        perties":{"error":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        only when asked."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"pins":{"$ref":"#/compo\##
+        nents/schemas/CardFaceCounters"}}},"CardFaceCounters":{"type":"object","description":"The counte\##
+        rs of the card-face keys after the check (`card-face-birth-date`, `card-face-b`,\n`card-face-a`)\##
+        : a wrong code costs a try of one.\n","additionalProperties":{"$ref":"#/components/schemas/PINSt\##
+        atus"}},"GenuineVerdict":{"type":"string","enum":["genuine","forged","key_mismatch","unknown_iss\##
+        uer","not_checked"]},"GenuineStep":{"type":"object","additionalProperties":false,"required":["st\##
+        ep","result","detail"],"properties":{"step":{"type":"string","enum":["card-face-cvc","card-face-\##
+        signature","rendered-my-number","age-record","card-face-challenge","card-text-cvc","card-text-re\##
+        cord","card-text-attributes","card-text-my-number","card-text-key","card-text-challenge"]},"resu\##
+        lt":{"type":"string","enum":["passed","failed","unknown_issuer","not_checked","not_applicable"]}\##
+        ,"detail":{"type":"string"}}},"NextSteps":{"type":"object","additionalProperties":false,"require\##
+        d":["en","ja"],"properties":{"en":{"type":"string"},"ja":{"type":"string"}}},"CardFaceCheck":{"t\##
+        ype":"object","additionalProperties":false,"required":["verdict","steps","nextSteps"],"propertie\##
+        s":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string","descript\##
+        ion":"Why the verdict is not `genuine`."},"steps":{"type":"array","items":{"$ref":"#/components/\##
+        schemas/GenuineStep"}},"issuer":{"type":"string","description":"The CVC's issuer key id, e.g. `5\##
+        000023/001`."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"renderedMyNumber":{"type":\##
+        "string","contentEncoding":"base64","contentMediaType":"image/png"},"pins":{"$ref":"#/components\##
+        /schemas/CardFaceCounters"},"face":{"type":"object","additionalProperties":false,"required":["na\##
+        meImage","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncodi\##
+        ng":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"bas\##
+        e64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64",\##
+        "contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64",\##
+        "contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card stores i\##
+        t (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}\##
+        },"PEM":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","a\##
+        dditionalProperties":false,"description":"The `data:` of a server-sent event. No PIN, no persona\##
+        l data.","required":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added"\##
+        ,"reader-removed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-b\##
+        locked","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"read\##
+        er":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type"\##
+        :"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","\##
+        juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]}\##
+        ,"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","ju\##
+        ki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"descriptio\##
+        n":"`reader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
+        ":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`.","allOf"\##
+        :[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},"CardReady\##
+        Event":{"description":"`card-ready`: the card has been read; `kind` says what it is.","allOf":[{\##
+        "$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind"]},"PINEv\##
+        ent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/B), `pin-f\##
+        ailed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/compon\##
+        ents/schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-un\##
+        available`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/components/schem\##
+        as/Event"}]},"OverflowEvent":{"description":"The client fell behind (or asked for events no long\##
+        er kept); the stream ends.","type":"object","additionalProperties":false,"required":["type"],"pr\##
+        operties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A stable er\##
+        ror code.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","certifica\##
+        te_not_found","certificate_not_issued","file_not_found","method_not_allowed","no_card","ambiguou\##
+        s_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","cancell\##
+        ed","final_attempt","pin_not_available","pin_required","unsupported_card","application_not_found\##
+        ","payload_too_large","pin_format","credential_cannot_open","invalid_digest","pin_blocked","card\##
+        _error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_\##
+        failed","reader_unavailable","no_readers","protocol_mismatch","access_denied","not_transacted","\##
+        insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy"\##
+        ,"too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"type":"object","addition\##
+        alProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/components/sch\##
+        emas/ErrorCode"},"message":{"type":"string","description":"For people; never a PIN or personal d\##
+        ata."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and \##
+        `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false,"required":["error"],\##
+        "properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref"\##
+        :"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"bad_reques\##
+        t"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"requ\##
+        ired":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":\##
+        "#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"forbidden"}\##
+        }}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
+        ies":{"code":{"enum":["not_found","unknown_reader","certificate_not_found","certificate_not_issu\##
+        ed","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
+        es":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$re\##
+        f":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["no_card"\##
+        ,"ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation\##
+        ","cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","application\##
+        _not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
+        or":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/comp\##
+        onents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pin_format","inval\##
+        id_digest","bad_request","credential_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/componen\##
+        ts/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Err\##
+        or502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
+        de":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certifi\##
+        cate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card",\##
+        "protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","\##
+        no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Err\##
+        or"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_m\##
+        any_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":\##
+        {"error":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

@@ -36,7 +36,8 @@ extension ReaderSession {
             verdict: result.verdict.rawValue, reason: result.reason, steps: result.steps.map(GenuineStepView.init),
             issuer: result.issuer?.description, nextSteps: .forVerdict(result.verdict.rawValue),
             face: result.face.map { CheckedFace($0, photo: photo) },
-            renderedMyNumber: result.renderedMyNumber.map { Data($0).base64EncodedString() })
+            renderedMyNumber: result.renderedMyNumber.map { Data($0).base64EncodedString() },
+            pins: cardFaceCounters())
     }
 }
 
@@ -80,7 +81,16 @@ extension ReaderSession {
         return AgeCheckResponse(
             verdict: result.verdict.rawValue, reason: result.reason, steps: result.steps.map(GenuineStepView.init),
             minimumAge: result.minimumAge, date: result.date, atLeastMinimumAge: result.isOldEnough,
-            birthDate: born, nextSteps: .forVerdict(result.verdict.rawValue))
+            birthDate: born, nextSteps: .forVerdict(result.verdict.rawValue), pins: cardFaceCounters())
+    }
+}
+
+extension ReaderSession {
+    /// The three card-face keys' counters as the session knows them (read with the empty VERIFY).
+    func cardFaceCounters() -> [String: PINView] {
+        var pins: [String: PINView] = [:]
+        for kind in [PINKind.cardFaceBirthDate, .cardFacePINB, .cardFacePINA] { pins[kind.rawValue] = pinView(kind) }
+        return pins
     }
 }
 

@@ -712,6 +712,7 @@ enum StaffUIAssets {
           const tx = (key) => TEXT[lang()][key];
           let target = null;
           let last = null;
+          let shownLang = null;
 
           function el(tag, attrs, ...children) {
             const node = document.createElement(tag);
@@ -771,11 +772,15 @@ enum StaffUIAssets {
             $("genuine-print-photo").addEventListener("change", () => {
               $("genuine").classList.toggle("print-photo", $("genuine-print-photo").checked);
             });
-            new MutationObserver(chrome).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
+            // app.js sets the page's lang on every redraw: follow it only when it changes.
+            new MutationObserver(() => {
+              if (lang() !== shownLang) chrome();
+            }).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
             chrome();
           }
 
           function chrome() {
+            shownLang = lang();
             $("genuine-open").textContent = tx("open");
             $("genuine-title").textContent = tx("title");
             $("genuine-hint").textContent = tx("hint");
@@ -934,7 +939,10 @@ enum StaffUIAssets {
     static let genuineCSS = ##"""
         /* The 本人確認 (IC chip check) view: the verdict in large type, the face beside it. */
         .genuine { border: 2px solid var(--accent); border-radius: 10px; padding: 0.8rem 1rem; margin-bottom: 1rem; }
-        .genuine-form { display: grid; grid-template-columns: max-content minmax(10rem, 16rem); gap: 0.5rem 1rem; align-items: center; }
+        .genuine-form {
+          display: grid; grid-template-columns: minmax(0, 16rem) minmax(0, 16rem); justify-content: start;
+          gap: 0.5rem 1rem; align-items: center; max-width: 100%;
+        }
         .genuine-form .hint, .genuine-form .buttons, .genuine-form .check { grid-column: 1 / -1; }
         .genuine-form input[type="date"], .genuine-form input[type="text"], .genuine-form input[type="password"] { font-size: 1.1rem; padding: 0.3rem; }
         .genuine-layout { display: flex; flex-wrap: wrap; gap: 1.5rem; margin-top: 0.8rem; }
