@@ -303,4 +303,48 @@ struct GenuineTests {
         }
         #expect(sim.trace.isEmpty)
     }
+
+    // MARK: - Card-text AP
+
+    @Test func theCardTextIsCheckedAndTheMyNumberStepOnlyWhenAsked() async throws {
+        let (sim, card) = try GenuineFixtures.card()
+        let pin = try PIN("1234", for: .cardText)
+        let plain = try await card.checkCardText(pin: pin, authorities: GenuineFixtures.authorities)
+        #expect(plain.verdict == .genuine, "\(plain.steps)")
+        #expect(plain.text.name == Scenario().holder.name)
+        #expect(plain.steps.first { $0.name == .cardTextMyNumber }?.result == .notApplicable)
+        #expect(plain.steps.first { $0.name == .cardTextAttributes }?.result == .passed)
+        #expect(sim.trace.filter { $0.ins == 0x2A }.count == 1)
+
+        let all = try await card.checkCardText(
+            pin: pin, fields: Set(CardText.Field.allCases), authorities: GenuineFixtures.authorities)
+        #expect(all.verdict == .genuine, "\(all.steps)")
+        #expect(all.steps.first { $0.name == .cardTextMyNumber }?.result == .passed)
+        #expect(all.text.myNumber?.digits == Scenario().holder.myNumber)
+
+        // PIN A opens only the my number, and the check covers only that.
+        let onlyNumber = try await card.checkCardText(
+            pin: try PIN(Scenario().holder.myNumber, for: .cardTextPINA), fields: [.myNumber],
+            authorities: GenuineFixtures.authorities)
+        #expect(onlyNumber.verdict == .genuine)
+        #expect(onlyNumber.steps.first { $0.name == .cardTextAttributes }?.result == .notApplicable)
+    }
+
+    @Test func aClonedChipFailsTheCardTextChallenge() async throws {
+        let (_, card) = try GenuineFixtures.card("cloned-chip")
+        let result = try await card.checkCardText(
+            pin: try PIN("1234", for: .cardText), authorities: GenuineFixtures.authorities)
+        #expect(result.verdict == .forged)
+        #expect(result.steps.first { $0.name == .cardTextChallenge }?.result == .failed)
+        #expect(result.steps.first { $0.name == .cardTextRecord }?.result == .passed)
+    }
+
+    @Test func aChangedAttributeFailsDF32() {
+        let digest = DigestAlgorithm.sha256.hash(Array("DF22...DF25".utf8))
+        #expect(
+            MyNumberCard.digestStep(.cardTextAttributes, Array("DF22...DF25".utf8), digest, "DF32").result == .passed)
+        #expect(
+            MyNumberCard.digestStep(.cardTextAttributes, Array("DF22...DF26".utf8), digest, "DF32").result == .failed)
+        #expect(MyNumberCard.digestStep(.cardTextAttributes, nil, digest, "DF32").result == .notChecked)
+    }
 }
