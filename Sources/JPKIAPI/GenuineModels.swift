@@ -204,3 +204,26 @@ public struct CheckedFace: Codable, Sendable, Equatable {
         self.sex = sex
     }
 }
+
+/// `POST /v1/readers/{id}/card-text/check`: the card text (as `POST …/card-text` answers it) and the
+/// verdict that covers exactly the data returned. Personal data: `no-store`, never logged.
+public struct CardTextCheckResponse: Codable, Sendable, Equatable {
+    public var text: CardTextResponse
+    public var verdict: String
+    public var reason: String?
+    public var steps: [GenuineStepView]
+    public var issuer: String?
+    public var nextSteps: NextSteps
+
+    public init(
+        text: CardTextResponse, verdict: String, reason: String?, steps: [GenuineStepView], issuer: String?,
+        nextSteps: NextSteps
+    ) {
+        self.text = text
+        self.verdict = verdict
+        self.reason = reason
+        self.steps = steps
+        self.issuer = issuer
+        self.nextSteps = nextSteps
+    }
+}

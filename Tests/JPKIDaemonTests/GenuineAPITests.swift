@@ -151,4 +151,30 @@ struct GenuineAPITests {
             #expect(!d.log.text.contains("1990"))
         }
     }
+
+    @Test func theCardTextCheck() async throws {
+        let fixture = try DaemonFixture(
+            image: try GenuineHierarchy.image("default"), cvcAuthorities: GenuineHierarchy.authorities)
+        try await DaemonFixture.with(fixture) { d in
+            let plain = try await d.request("POST", "/v1/card/card-text/check", json: #"{"pin":"1234"}"#)
+            #expect(plain.status == 200)
+            #expect(plain.headers["cache-control"] == "no-store")
+            let check = try APIJSON.decoder().decode(CardTextCheckResponse.self, from: plain.body)
+            #expect(check.verdict == "genuine", "\(check.steps)")
+            #expect(check.text.myNumber == nil)
+            #expect(check.steps.first { $0.step == "card-text-my-number" }?.result == "not_applicable")
+            let named = try await d.request(
+                "POST", "/v1/card/card-text/check", json: #"{"pin":"1234","fields":["myNumber"]}"#)
+            let withNumber = try APIJSON.decoder().decode(CardTextCheckResponse.self, from: named.body)
+            #expect(withNumber.steps.first { $0.step == "card-text-my-number" }?.result == "passed")
+            #expect(withNumber.verdict == "genuine")
+            // PIN B cannot open the my number: refused before any APDU.
+            d.source.card.clearTrace()
+            let refused = try await d.request(
+                "POST", "/v1/card/card-text/check",
+                json: #"{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","fields":["myNumber"]}"#)
+            #expect([400, 422].contains(refused.status))
+            #expect(d.source.card.trace.isEmpty)
+        }
+    }
 }

@@ -127,7 +127,7 @@ public struct APIHandler: Sendable {
             }
             return .body(.ok, contentType: "application/json", registry.board.listBody())
         case .reader, .certificate, .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText,
-            .cardFace, .cardFaceCheck, .ageCheck:
+            .cardFace, .cardFaceCheck, .ageCheck, .cardTextCheck:
             // `/v1/readers/{id}/...` names the reader; `/v1/card/...` means the one holding a card.
             let session: ReaderSession
             if let id = parameters["id"] {
@@ -193,6 +193,7 @@ public struct APIHandler: Sendable {
         case .cardFace: return try await cardFaceRoute(request, session)
         case .cardFaceCheck: return try await cardFaceCheckRoute(request, session)
         case .ageCheck: return try await ageCheckRoute(request, session)
+        case .cardTextCheck: return try await cardTextCheckRoute(request, session)
         case .changePIN: return try await pinChangeRoute(request, session, parameters["kind"] ?? "")
         case .health, .events, .openAPI, .metrics, .readers:
             throw APIError.notFound("no such path: \(Self.quote(request.path))")

@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "8546ede1385b832fa7d11ece0fbba6e495ec732ee19ef6acada4142dd12c6f65"
+    static let sourceSHA256 = "a8fa47d8b96f9f84e07daf55831a247192bb00b641477a0ec3dbd7a9492b8244"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -387,299 +387,334 @@ enum OpenAPIDocument {
         lict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/respo\##
         nses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compone\##
         nts/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#\##
-        /components/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":"id","in":"pa\##
-        th","required":true,"description":"The reader's short id from `GET /v1/readers` (`r` and 6 hex d\##
-        igits, stable per reader name).","schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"q\##
-        uery","required":false,"description":"Read the whole card again instead of answering from the ca\##
-        che (`true`, `1` or empty).","schema":{"type":"string","enum":["true","false","1","0",""]}},"Slo\##
-        t":{"name":"slot","in":"path","required":true,"description":"A certificate that needs no PIN (th\##
-        e signature certificate has its own POST).","schema":{"type":"string","enum":["auth","auth-ca","\##
-        sign-ca"]}},"Format":{"name":"format","in":"query","required":false,"schema":{"type":"string","e\##
-        num":["pem","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","required":true,"de\##
-        scription":"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `j\##
-        uki` (the\nJUKI PIN as the common card application `…01 01 00` holds it at 001C, 4 digits), `juk\##
-        i-ap` (the\nJUKI application `…01 04 01`'s own 001C PIN, 4 digits: a second key and counter), or\##
-        \n`card-face-birth-date` (the card-face key 0011: the birth date, as `YYYY-MM-DD` or as the 6\nd\##
-        igits `YYMMDD` with the **Japanese era** year).\n","schema":{"type":"string","enum":["auth","sig\##
-        n","card-text","juki","juki-ap","card-face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path\##
-        ","required":true,"schema":{"type":"string","enum":["auth","sign","card-text"]}},"Part":{"name":\##
-        "part","in":"query","required":false,"description":"`photo`: answer the face photo alone, as `im\##
-        age/jp2`.","schema":{"type":"string","enum":["photo"]}}},"headers":{"NoStore":{"description":"Pe\##
-        rsonal data is never cached.","schema":{"type":"string","pattern":"no-store"}}},"responses":{"Ba\##
-        dRequest":{"description":"`bad_request`: the body is not a JSON object, has an unknown field, a \##
-        key twice, a\nmissing field or a field of the wrong type; bad base64; a bad query value or heade\##
-        r.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error400"}}}},"Wrong\##
-        PIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining` tries are left.","conten\##
-        t":{"application/json":{"schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden":{"descr\##
-        iption":"`forbidden`: the caller's groups do not allow this request.","content":{"application/js\##
-        on":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{"description":"`not_found` \##
-        (no such path, PIN or certificate slot), `unknown_reader`,\n`certificate_not_found`, `certificat\##
-        e_not_issued` (no signature certificate: a child's\ncard), `file_not_found`.\n","content":{"appl\##
-        ication/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllowed":{"descrip\##
-        tion":"`method_not_allowed`; the `Allow` header lists the path's methods.","headers":{"Allow":{"\##
-        required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"\##
-        application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict":{"description\##
-        ":"The card's state forbids it: `no_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_\##
-        not_ready` (still being read, or unreadable), `card_removed`, `card_changed`\n(the `cardId` is a\##
-        nother insertion; nothing was sent), `card_reset`,\n`sharing_violation`, `cancelled`, `final_att\##
-        empt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_available`, `pin_required`, \##
-        `unsupported_card`,\n`application_not_found`.\n","content":{"application/json":{"schema":{"$ref"\##
-        :"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the \##
-        body is larger than `maxBodyBytes` (64 KiB by default).","content":{"application/json":{"schema"\##
-        :{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothi\##
-        ng was sent to the card), `invalid_digest` (the digest does not fit\nthe algorithm), `bad_reques\##
-        t` (a bad `key` or `digestAlgorithm`), `credential_cannot_open`\n(the card-data credential given \##
-        does not open what was asked for; nothing was sent).\n","content":{"application/json":{"schema":\##
-        {"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN \##
-        is blocked (reset it at the municipal office); it was not sent.","content":{"application/json":{\##
-        "schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"description":"The card or P\##
-        C/SC failed: `card_error` (an unexpected status word, or a signature that\ndoes not verify), `ma\##
-        lformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed\##
-        `, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, \##
-        `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffer`, `invalid_paramet\##
-        er`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is \##
-        not running) or `card_busy` (another program holds the card).","content":{"application/json":{"s\##
-        chema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_\##
-        unresponsive`: the card or its driver did not answer in time.","content":{"application/json":{"s\##
-        chema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"type":"object","additi\##
-        onalProperties":false,"required":["version","uptimeSeconds","pcsc","readers"],"properties":{"ver\##
-        sion":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcsc":{"type":"string","\##
-        enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}}},"ReaderList":{"typ\##
-        e":"object","additionalProperties":false,"required":["readers"],"properties":{"readers":{"type":\##
-        "array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":"object","additionalP\##
-        roperties":false,"required":["id","name","state"],"properties":{"id":{"type":"string","pattern":\##
-        "^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader name."},"state":{"type\##
-        ":"string","enum":["empty","reading","ready","error","unsupported_card"]},"card":{"$ref":"#/comp\##
-        onents/schemas/Card"},"error":{"description":"Why `state` is `error`.","$ref":"#/components/sche\##
-        mas/ErrorDetail"}}},"Card":{"type":"object","additionalProperties":false,"description":"What the \##
-        daemon read from the card (no PIN needed, no personal data).","required":["cardId","kind","atr",\##
-        "certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","descr\##
-        iption":"This insertion of the card (random, new each time it is placed on the reader)."},"kind"\##
-        :{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jp\##
-        ki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"to\##
-        kenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","description":"Absent \##
-        until the card has been read."},"certificates":{"type":"object","propertyNames":{"enum":["auth",\##
-        "auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins"\##
-        :{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki","juki-ap","card-text\##
-        -a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]},"additionalProperties":{"\##
-        $ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties"\##
-        :false,"required":["subject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter",\##
-        "expiryDate","renewableFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string\##
-        "},"issuer":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fi\##
-        ngerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"d\##
-        ate-time"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","form\##
-        at":"date","description":"The last valid day","Japan time.":null},"renewableFrom":{"type":"strin\##
-        g","format":"date","description":"The first day of the renewal window","Japan time.":null},"stat\##
-        us":{"type":"string","enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{\##
-        "type":"integer"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":\##
-        "boolean","const":false,"description":"JPKI revocation status is open only to registered verifie\##
-        rs."}}},"TrustCode":{"type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_val\##
-        id","bad_signature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalPr\##
-        operties":false,"required":["blocked","verified","available"],"properties":{"remaining":{"type":\##
-        "integer","minimum":0,"description":"Tries left; absent when the card has no such PIN."},"max":{\##
-        "type":"integer","minimum":1,"description":"Tries before blocking; absent for PIN A and PIN B, w\##
-        hose maximum the card does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolea\##
-        n"},"available":{"type":"boolean"},"label":{"type":"string","description":"What the PIN is, in E\##
-        nglish, naming the application where two look alike\n(`JUKI PIN (common card application)` for `\##
-        juki`, `JUKI PIN (JUKI application)` for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","addi\##
-        tionalProperties":false,"required":["result","pin"],"properties":{"result":{"type":"string","con\##
-        st":"verified"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"obj\##
-        ect","additionalProperties":false,"required":["result","pin"],"properties":{"result":{"type":"st\##
-        ring","const":"changed"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":["st\##
-        ring","null"],"description":"The insertion this request is meant for (`card.cardId`); another ca\##
-        rd answers `409\ncard_changed` and nothing is sent to it. Optional only for old clients: always \##
-        send it.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"description":"Go on although only \##
-        one try is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalPropert\##
-        ies":false,"required":["pin"],"properties":{"pin":{"type":"string","description":"auth, card-tex\##
-        t, juki, juki-ap: 4 digits; sign: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YY\##
-        YY-MM-DD` or its 6 era digits `YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 \##
-        pin_format`.\n"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"\##
-        #/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProp\##
-        erties":false,"required":["pin","newPin"],"properties":{"pin":{"type":"string","description":"Th\##
-        e current PIN."},"newPin":{"type":"string","description":"The new PIN","same format":null,"diffe\##
-        rent from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalA\##
-        ttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","ad\##
-        ditionalProperties":false,"required":["key","pin"],"description":"Exactly one of `digest` and `d\##
-        ata` (`null` counts as absent).","oneOf":[{"required":["digest"],"properties":{"digest":{"type":\##
-        "string"},"data":{"type":"null"}}},{"required":["data"],"properties":{"data":{"type":"string"},"\##
-        digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","sign"],"descript\##
-        ion":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm\##
-        ":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",null],"description":"Defau\##
-        lt `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"base64","description":"The \##
-        digest, base64, of the algorithm's length."},"data":{"type":["string","null"],"contentEncoding":\##
-        "base64","description":"Data (base64, at least one byte) that jpkid hashes with the algorithm."}\##
-        ,"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/sch\##
-        emas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additionalProperties":false,"require\##
-        d":["signature","digestAlgorithm","certificate"],"properties":{"signature":{"type":"string","con\##
-        tentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"strin\##
-        g","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}\##
-        }},"SignCertificate":{"type":"object","additionalProperties":false,"required":["certificate","de\##
-        tails","holder"],"properties":{"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$re\##
-        f":"#/components/schemas/Certificate"},"holder":{"type":"object","additionalProperties":false,"d\##
-        escription":"Personal data from the certificate's subject alternative name.","properties":{"name\##
-        ":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"s\##
-        ex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties":false,"r\##
-        equired":["pin"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 digits)."},\##
-        "challenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to 1024 bytes\##
-        , base64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#/compone\##
-        nts/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}}\##
-        ,"AuthenticateResult":{"type":"object","additionalProperties":false,"required":["authenticated",\##
-        "trust","revocationChecked","challenge","certificate","subject","serialNumber","notAfter","expir\##
-        yDate"],"properties":{"authenticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/T\##
-        rustCode"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"type":"string","co\##
-        ntentEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base64","description":"\##
-        Absent when the card's signature did not verify (it is never passed on)."},"certificate":{"$ref"\##
-        :"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type":"string","patter\##
-        n":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string\##
-        ","format":"date"}}},"CardTextRequest":{"type":"object","additionalProperties":false,"descriptio\##
-        n":"Exactly one credential (`null` counts as absent): `pin` (the card-text PIN, opens every\nfie\##
-        ld), `pinA` (照合番号A, the 12-digit my number: opens only `myNumber`), `pinB` (照合番号B,\n14 digits) o\##
-        r its parts `birthDate` + `expiryYear` + `securityCode` (open only `name`,\n`address`, `birthDat\##
-        e`, `sex`). Asking for a field the credential cannot open answers `422\ncredential_cannot_open` \##
-        before anything reaches the card.\n","properties":{"pin":{"type":["string","null"],"description"\##
-        :"The card-text PIN (4 digits)."},"pinA":{"type":["string","null"],"description":"照合番号A","the 12\##
-        -digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/com\##
-        ponents/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"s\##
-        ecurityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"fields":{"type":["array","null"]\##
-        ,"minItems":1,"items":{"type":"string","enum":["myNumber","name","address","birthDate","sex"]},"\##
-        description":"Default all but `myNumber`, which is read only when named."},"cardId":{"$ref":"#/c\##
-        omponents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttem\##
-        pt"}}},"CardText":{"type":"object","additionalProperties":false,"properties":{"myNumber":{"type"\##
-        :"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string"},"birthDa\##
-        te":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":\##
-        "object","additionalProperties":false,"required":["code","name"],"properties":{"code":{"type":"s\##
-        tring","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"strin\##
-        g","enum":["male","female","not_applicable","not_known","other"]}}},"CodeB":{"type":["string","n\##
-        ull"],"description":"照合番号B, 14 digits: the birth date `YYMMDD` with its **Japanese era** year (1\##
-        980-02-17 is\nShowa 55: `550217`; the Western `800217` is a wrong code and spends a try), the ca\##
-        rd's expiry\nyear `YYYY` and the 4-digit security code printed on the card. Prefer the three par\##
-        ts.\n"},"CodeBBirthDate":{"type":["string","null"],"format":"date","description":"照合番号B's birth \##
-        date as a date (Gregorian `YYYY-MM-DD`); jpkid writes the era year."},"CodeBExpiryYear":{"type":\##
-        ["integer","null"],"description":"The card's expiry year as printed (Gregorian `YYYY`)."},"CodeB\##
-        SecurityCode":{"type":["string","null"],"description":"The 4-digit security code printed on the \##
-        card."},"CardFaceRequest":{"type":"object","additionalProperties":false,"description":"Exactly o\##
-        ne credential (`null` counts as absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digit\##
-        s) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type"\##
-        :["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/compo\##
-        nents/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"\##
-        $ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeB\##
-        SecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/\##
-        components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProperties":fa\##
-        lse,"required":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"ty\##
-        pe":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"str\##
-        ing","contentEncoding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string",\##
-        "contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string",\##
-        "contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","descrip\##
-        tion":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/\##
-        components/schemas/Sex"}}},"CardFaceCheckRequest":{"type":"object","additionalProperties":false,\##
-        "description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, the my number), \##
-        `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n","pro\##
-        perties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":null}\##
-        ,"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBir\##
-        thDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/\##
-        components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmF\##
-        inalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"},"photo":{"type":["boolean","nul\##
-        l"],"description":"Return the face photo (default false)."},"renderedMyNumber":{"type":["boolean\##
-        ","null"],"description":"Check and return the rendered my number (EF 0005); needs `pinA`."}}},"A\##
-        geCheckRequest":{"type":"object","additionalProperties":false,"required":["birthDate","minimumAg\##
-        e"],"properties":{"birthDate":{"type":"string","description":"The birth date the customer states\##
-        : `YYYY-MM-DD` (Gregorian; jpkid writes the era\ndigits the card's birth-date key takes) or thos\##
-        e 6 era digits `YYMMDD`.\n"},"minimumAge":{"type":"integer","minimum":1,"maximum":150},"date":{"\##
-        type":["string","null"],"description":"The day to count on, YYYY-MM-DD; default today in Japan."\##
-        },"returnBirthDate":{"type":["boolean","null"],"description":"Return the signed birth date (defa\##
-        ult false)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/c\##
-        omponents/schemas/ConfirmFinalAttempt"}}},"AgeCheck":{"type":"object","additionalProperties":fal\##
-        se,"required":["verdict","steps","minimumAge","date","nextSteps"],"properties":{"verdict":{"$ref\##
-        ":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string"},"steps":{"type":"array","ite\##
-        ms":{"$ref":"#/components/schemas/GenuineStep"}},"minimumAge":{"type":"integer"},"date":{"type":\##
-        "string","description":"YYYY-MM-DD"},"atLeastMinimumAge":{"type":"boolean","description":"Presen\##
-        t only when the verdict is `genuine`."},"birthDate":{"type":"string","description":"YYYY-MM-DD, \##
-        only when asked."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"pins":{"$ref":"#/compo\##
-        nents/schemas/CardFaceCounters"}}},"CardFaceCounters":{"type":"object","description":"The counte\##
-        rs of the card-face keys after the check (`card-face-birth-date`, `card-face-b`,\n`card-face-a`)\##
-        : a wrong code costs a try of one.\n","additionalProperties":{"$ref":"#/components/schemas/PINSt\##
-        atus"}},"GenuineVerdict":{"type":"string","enum":["genuine","forged","key_mismatch","unknown_iss\##
-        uer","not_checked"]},"GenuineStep":{"type":"object","additionalProperties":false,"required":["st\##
-        ep","result","detail"],"properties":{"step":{"type":"string","enum":["card-face-cvc","card-face-\##
-        signature","rendered-my-number","age-record","card-face-challenge","card-text-cvc","card-text-re\##
-        cord","card-text-attributes","card-text-my-number","card-text-key","card-text-challenge"]},"resu\##
-        lt":{"type":"string","enum":["passed","failed","unknown_issuer","not_checked","not_applicable"]}\##
-        ,"detail":{"type":"string"}}},"NextSteps":{"type":"object","additionalProperties":false,"require\##
-        d":["en","ja"],"properties":{"en":{"type":"string"},"ja":{"type":"string"}}},"CardFaceCheck":{"t\##
-        ype":"object","additionalProperties":false,"required":["verdict","steps","nextSteps"],"propertie\##
-        s":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string","descript\##
-        ion":"Why the verdict is not `genuine`."},"steps":{"type":"array","items":{"$ref":"#/components/\##
-        schemas/GenuineStep"}},"issuer":{"type":"string","description":"The CVC's issuer key id, e.g. `5\##
-        000023/001`."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"renderedMyNumber":{"type":\##
-        "string","contentEncoding":"base64","contentMediaType":"image/png"},"pins":{"$ref":"#/components\##
-        /schemas/CardFaceCounters"},"face":{"type":"object","additionalProperties":false,"required":["na\##
-        meImage","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncodi\##
-        ng":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"bas\##
-        e64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64",\##
-        "contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64",\##
-        "contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card stores i\##
-        t (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}\##
-        },"PEM":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","a\##
-        dditionalProperties":false,"description":"The `data:` of a server-sent event. No PIN, no persona\##
-        l data.","required":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added"\##
-        ,"reader-removed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-b\##
-        locked","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"read\##
-        er":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type"\##
-        :"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","\##
-        juki","juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]}\##
-        ,"remaining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","ju\##
-        ki_card","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"descriptio\##
-        n":"`reader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
-        ":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`.","allOf"\##
-        :[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},"CardReady\##
-        Event":{"description":"`card-ready`: the card has been read; `kind` says what it is.","allOf":[{\##
-        "$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind"]},"PINEv\##
-        ent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/B), `pin-f\##
-        ailed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/compon\##
-        ents/schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-un\##
-        available`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/components/schem\##
-        as/Event"}]},"OverflowEvent":{"description":"The client fell behind (or asked for events no long\##
-        er kept); the stream ends.","type":"object","additionalProperties":false,"required":["type"],"pr\##
-        operties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A stable er\##
-        ror code.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","certifica\##
-        te_not_found","certificate_not_issued","file_not_found","method_not_allowed","no_card","ambiguou\##
-        s_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","cancell\##
-        ed","final_attempt","pin_not_available","pin_required","unsupported_card","application_not_found\##
-        ","payload_too_large","pin_format","credential_cannot_open","invalid_digest","pin_blocked","card\##
-        _error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_\##
-        failed","reader_unavailable","no_readers","protocol_mismatch","access_denied","not_transacted","\##
-        insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy"\##
-        ,"too_many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"type":"object","addition\##
-        alProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/components/sch\##
-        emas/ErrorCode"},"message":{"type":"string","description":"For people; never a PIN or personal d\##
-        ata."},"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and \##
-        `final_attempt`."}}},"Error":{"type":"object","additionalProperties":false,"required":["error"],\##
-        "properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref"\##
-        :"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"bad_reques\##
-        t"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"requ\##
-        ired":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":\##
-        "#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"forbidden"}\##
-        }}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"propert\##
-        ies":{"code":{"enum":["not_found","unknown_reader","certificate_not_found","certificate_not_issu\##
-        ed","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properti\##
-        es":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$re\##
-        f":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["no_card"\##
-        ,"ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation\##
-        ","cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","application\##
-        _not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
-        or":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/comp\##
-        onents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pin_format","inval\##
-        id_digest","bad_request","credential_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/componen\##
-        ts/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Err\##
-        or502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"co\##
-        de":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certifi\##
-        cate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card",\##
-        "protocol_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","\##
-        no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Err\##
-        or"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_m\##
-        any_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":\##
-        {"error":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        /components/responses/Timeout"}}}},"/v1/readers/{id}/card-text/check":{"parameters":[{"$ref":"#/\##
+        components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCardText","tags":["card data\##
+        "],"summary":"The card text, and whether the IC chip proves it (reference 13.3).","description":\##
+        "The body of `POST …/card-text`. In the same guarded transaction jpkid checks the card-text\nAP'\##
+        s CVC, the integrity record EF 0003, its digest DF32 against the four attributes, DF31\nagainst \##
+        the my number only when `fields` names it (otherwise that step is\n`not_applicable`), EF 0007's \##
+        signing key and a challenge verified with it. The verdict\ncovers the data returned. Personal da\##
+        ta: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":\##
+        {"pin":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The card text, the verdic\##
+        t and each step.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":\##
+        {"application/json":{"schema":{"$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/\##
+        components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref"\##
+        :"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$r\##
+        ef":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},\##
+        "413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Un\##
+        processable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/res\##
+        ponses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compon\##
+        ents/responses/Timeout"}}}},"/v1/card/card-text/check":{"post":{"operationId":"checkCardCardText\##
+        ","tags":["card data"],"summary":"The card text, and whether the IC chip proves it (reference 13\##
+        .3).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{\##
+        "schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"pin":{"value":{"pin":"1234\##
+        "}}}}}},"responses":{"200":{"description":"The card text, the verdict and each step.","headers":\##
+        {"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/BadRequ\##
+        est"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/For\##
+        bidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/\##
+        MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/\##
+        responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":\##
+        "#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{\##
+        "$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}}\##
+        ,"components":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description":"\##
+        The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).","s\##
+        chema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"description\##
+        ":"Read the whole card again instead of answering from the cache (`true`, `1` or empty).","schem\##
+        a":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","requ\##
+        ired":true,"description":"A certificate that needs no PIN (the signature certificate has its own \##
+        POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format\##
+        ","in":"query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}}\##
+        ,"VerifyKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 digit\##
+        s), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the common ca\##
+        rd application `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 04 \##
+        01`'s own 001C PIN, 4 digits: a second key and counter), or\n`card-face-birth-date` (the card-fa\##
+        ce key 0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese er\##
+        a** year).\n","schema":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card\##
+        -face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":"s\##
+        tring","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","required":false,\##
+        "description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string",\##
+        "enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cached.","schema\##
+        ":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_reques\##
+        t`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing field or a fiel\##
+        d of the wrong type; bad base64; a bad query value or header.\n","content":{"application/json":{\##
+        "schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the \##
+        card refused the PIN; `remaining` tries are left.","content":{"application/json":{"schema":{"$re\##
+        f":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's gro\##
+        ups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#/components/sc\##
+        hemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or certificate slo\##
+        t), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signature certifica\##
+        te: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/co\##
+        mponents/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `All\##
+        ow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"stri\##
+        ng","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"\##
+        #/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state forbids it: `no_c\##
+        ard`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or unre\##
+        adable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothing was sent), \##
+        `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirm\##
+        FinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_not\##
+        _found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},\##
+        "PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `maxBodyBytes` (6\##
+        4 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error4\##
+        13"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card), `invalid_di\##
+        gest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`)\##
+        , `credential_cannot_open`\n(the card-data credential given does not open what was asked for; no\##
+        thing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error4\##
+        22"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the municipa\##
+        l office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an unexpe\##
+        cted status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_apdu`, \##
+        `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_unavaila\##
+        ble`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_denied`\##
+        , `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc\##
+        _error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error502"}}}}\##
+        ,"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (another \##
+        program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
+        Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or its driver \##
+        did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
+        rror504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":["ver\##
+        sion","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSeconds\##
+        ":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"re\##
+        aders":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties":fal\##
+        se,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/components/\##
+        schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id","nam\##
+        e","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"stri\##
+        ng","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","reading","\##
+        ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"descri\##
+        ption":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"ob\##
+        ject","additionalProperties":false,"description":"What the daemon read from the card (no PIN nee\##
+        ded, no personal data).","required":["cardId","kind","atr","certificates","pins"],"properties":{\##
+        "cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of the card (\##
+        random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["my_number_\##
+        card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},"atr":{"t\##
+        ype":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":\##
+        {"type":"string","format":"date-time","description":"Absent until the card has been read."},"cer\##
+        tificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"additionalPro\##
+        perties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","propertyNames":{"\##
+        enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-face-birth-d\##
+        ate","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatu\##
+        s"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["subject","issuer\##
+        ","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewableFrom","status\##
+        ","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"string"},"seria\##
+        lNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern\##
+        ":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter":{"type":"strin\##
+        g","format":"date-time"},"expiryDate":{"type":"string","format":"date","description":"The last v\##
+        alid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","description":"Th\##
+        e first day of the renewal window","Japan time.":null},"status":{"type":"string","enum":["valid"\##
+        ,"renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#\##
+        /components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false,"description\##
+        ":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{"type":"string"\##
+        ,"enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","wrong_key_usage\##
+        ","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"required":["blocked\##
+        ","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0,"description":\##
+        "Tries left; absent when the card has no such PIN."},"max":{"type":"integer","minimum":1,"descri\##
+        ption":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card does not repor\##
+        t."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type":"boolean"},"\##
+        label":{"type":"string","description":"What the PIN is, in English, naming the application where \##
+        two look alike\n(`JUKI PIN (common card application)` for `juki`, `JUKI PIN (JUKI application)` \##
+        for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","additionalProperties":false,"required":["\##
+        result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/comp\##
+        onents/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"re\##
+        quired":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":{"$ref\##
+        ":"#/components/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"The inse\##
+        rtion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` and no\##
+        thing is sent to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttempt":{"\##
+        type":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN blocks \##
+        the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin"],"prope\##
+        rties":{"pin":{"type":"string","description":"auth, card-text, juki, juki-ap: 4 digits; sign: 6-\##
+        16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits `YYMMD\##
+        D` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$ref":"\##
+        #/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAt\##
+        tempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":["pin","ne\##
+        wPin"],"properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":{"type":"\##
+        string","description":"The new PIN","same format":null,"different from the current one.":null},"\##
+        cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schem\##
+        as/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,"required\##
+        ":["key","pin"],"description":"Exactly one of `digest` and `data` (`null` counts as absent).","o\##
+        neOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"null"}}},\##
+        {"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"propert\##
+        ies":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the auth PIN, `s\##
+        ign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"enum":\##
+        ["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"type":["s\##
+        tring","null"],"contentEncoding":"base64","description":"The digest, base64, of the algorithm's \##
+        length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Data (base6\##
+        4, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/components/sch\##
+        emas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignR\##
+        esult":{"type":"object","additionalProperties":false,"required":["signature","digestAlgorithm","\##
+        certificate"],"properties":{"signature":{"type":"string","contentEncoding":"base64","description\##
+        ":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384"\##
+        ,"sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"objec\##
+        t","additionalProperties":false,"required":["certificate","details","holder"],"properties":{"cer\##
+        tificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificat\##
+        e"},"holder":{"type":"object","additionalProperties":false,"description":"Personal data from the \##
+        certificate's subject alternative name.","properties":{"name":{"type":"string"},"address":{"type\##
+        ":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"Authentic\##
+        ateRequest":{"type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin"\##
+        :{"type":"string","description":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"\##
+        ],"contentEncoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Without i\##
+        t jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAt\##
+        tempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"objec\##
+        t","additionalProperties":false,"required":["authenticated","trust","revocationChecked","challen\##
+        ge","certificate","subject","serialNumber","notAfter","expiryDate"],"properties":{"authenticated\##
+        ":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"typ\##
+        e":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"},"signature"\##
+        :{"type":"string","contentEncoding":"base64","description":"Absent when the card's signature did \##
+        not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject\##
+        ":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":\##
+        "string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest\##
+        ":{"type":"object","additionalProperties":false,"description":"Exactly one credential (`null` co\##
+        unts as absent): `pin` (the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-digit my n\##
+        umber: opens only `myNumber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `expiryYear\##
+        ` + `securityCode` (open only `name`,\n`address`, `birthDate`, `sex`). Asking for a field the cr\##
+        edential cannot open answers `422\ncredential_cannot_open` before anything reaches the card.\n",\##
+        "properties":{"pin":{"type":["string","null"],"description":"The card-text PIN (4 digits)."},"pi\##
+        nA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$re\##
+        f":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"exp\##
+        iryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/sc\##
+        hemas/CodeBSecurityCode"},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string\##
+        ","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but `myNumb\##
+        er`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFi\##
+        nalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","a\##
+        dditionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"n\##
+        ame":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"}\##
+        ,"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false\##
+        ,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the \##
+        card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applic\##
+        able","not_known","other"]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 digits: \##
+        the birth date `YYMMDD` with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217`; the W\##
+        estern `800217` is a wrong code and spends a try), the card's expiry\nyear `YYYY` and the 4-digi\##
+        t security code printed on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type":["stri\##
+        ng","null"],"format":"date","description":"照合番号B's birth date as a date (Gregorian `YYYY-MM-DD`)\##
+        ; jpkid writes the era year."},"CodeBExpiryYear":{"type":["integer","null"],"description":"The c\##
+        ard's expiry year as printed (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string","null"]\##
+        ,"description":"The 4-digit security code printed on the card."},"CardFaceRequest":{"type":"obje\##
+        ct","additionalProperties":false,"description":"Exactly one credential (`null` counts as absent)\##
+        : `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expi\##
+        ryYear` + `securityCode`.\n","properties":{"pinA":{"type":["string","null"],"description":"照合番号A\##
+        ","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$re\##
+        f":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiry\##
+        Year"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/comp\##
+        onents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"\##
+        }}},"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","ad\##
+        dressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64"\##
+        ,"contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","conten\##
+        tMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMedi\##
+        aType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMedi\##
+        aType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally \##
+        YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"CardFaceChe\##
+        ckRequest":{"type":"object","additionalProperties":false,"description":"Exactly one credential (\##
+        `null` counts as absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's p\##
+        arts `birthDate` + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type":["string","nul\##
+        l"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/C\##
+        odeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/compon\##
+        ents/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},\##
+        "cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/sche\##
+        mas/ConfirmFinalAttempt"},"photo":{"type":["boolean","null"],"description":"Return the face phot\##
+        o (default false)."},"renderedMyNumber":{"type":["boolean","null"],"description":"Check and retu\##
+        rn the rendered my number (EF 0005); needs `pinA`."}}},"AgeCheckRequest":{"type":"object","addit\##
+        ionalProperties":false,"required":["birthDate","minimumAge"],"properties":{"birthDate":{"type":"\##
+        string","description":"The birth date the customer states: `YYYY-MM-DD` (Gregorian; jpkid writes \##
+        the era\ndigits the card's birth-date key takes) or those 6 era digits `YYMMDD`.\n"},"minimumAge\##
+        ":{"type":"integer","minimum":1,"maximum":150},"date":{"type":["string","null"],"description":"T\##
+        he day to count on, YYYY-MM-DD; default today in Japan."},"returnBirthDate":{"type":["boolean","\##
+        null"],"description":"Return the signed birth date (default false)."},"cardId":{"$ref":"#/compon\##
+        ents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}\##
+        },"AgeCheck":{"type":"object","additionalProperties":false,"required":["verdict","steps","minimu\##
+        mAge","date","nextSteps"],"properties":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"}\##
+        ,"reason":{"type":"string"},"steps":{"type":"array","items":{"$ref":"#/components/schemas/Genuin\##
+        eStep"}},"minimumAge":{"type":"integer"},"date":{"type":"string","description":"YYYY-MM-DD"},"at\##
+        LeastMinimumAge":{"type":"boolean","description":"Present only when the verdict is `genuine`."},\##
+        "birthDate":{"type":"string","description":"YYYY-MM-DD, only when asked."},"nextSteps":{"$ref":"\##
+        #/components/schemas/NextSteps"},"pins":{"$ref":"#/components/schemas/CardFaceCounters"}}},"Card\##
+        TextCheck":{"type":"object","additionalProperties":false,"required":["text","verdict","steps","n\##
+        extSteps"],"properties":{"text":{"$ref":"#/components/schemas/CardText"},"verdict":{"$ref":"#/co\##
+        mponents/schemas/GenuineVerdict"},"reason":{"type":"string"},"steps":{"type":"array","items":{"$\##
+        ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"string"},"nextSteps":{"$ref":"#/comp\##
+        onents/schemas/NextSteps"}}},"CardFaceCounters":{"type":"object","description":"The counters of \##
+        the card-face keys after the check (`card-face-birth-date`, `card-face-b`,\n`card-face-a`): a wr\##
+        ong code costs a try of one.\n","additionalProperties":{"$ref":"#/components/schemas/PINStatus"}\##
+        },"GenuineVerdict":{"type":"string","enum":["genuine","forged","key_mismatch","unknown_issuer","\##
+        not_checked"]},"GenuineStep":{"type":"object","additionalProperties":false,"required":["step","r\##
+        esult","detail"],"properties":{"step":{"type":"string","enum":["card-face-cvc","card-face-signat\##
+        ure","rendered-my-number","age-record","card-face-challenge","card-text-cvc","card-text-record",\##
+        "card-text-attributes","card-text-my-number","card-text-key","card-text-challenge"]},"result":{"\##
+        type":"string","enum":["passed","failed","unknown_issuer","not_checked","not_applicable"]},"deta\##
+        il":{"type":"string"}}},"NextSteps":{"type":"object","additionalProperties":false,"required":["e\##
+        n","ja"],"properties":{"en":{"type":"string"},"ja":{"type":"string"}}},"CardFaceCheck":{"type":"\##
+        object","additionalProperties":false,"required":["verdict","steps","nextSteps"],"properties":{"v\##
+        erdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string","description":"\##
+        Why the verdict is not `genuine`."},"steps":{"type":"array","items":{"$ref":"#/components/schema\##
+        s/GenuineStep"}},"issuer":{"type":"string","description":"The CVC's issuer key id, e.g. `5000023\##
+        /001`."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"renderedMyNumber":{"type":"strin\##
+        g","contentEncoding":"base64","contentMediaType":"image/png"},"pins":{"$ref":"#/components/schem\##
+        as/CardFaceCounters"},"face":{"type":"object","additionalProperties":false,"required":["nameImag\##
+        e","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"b\##
+        ase64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","\##
+        contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","conte\##
+        ntMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","conte\##
+        ntMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (nor\##
+        mally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PEM\##
+        ":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additio\##
+        nalProperties":false,"description":"The `data:` of a server-sent event. No PIN, no personal data\##
+        .","required":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","read\##
+        er-removed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked\##
+        ","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"\##
+        type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"stri\##
+        ng","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki",\##
+        "juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]},"rema\##
+        ining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","juki_car\##
+        d","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"description":"`r\##
+        eader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["re\##
+        ader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$r\##
+        ef":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},"CardReadyEvent"\##
+        :{"description":"`card-ready`: the card has been read; `kind` says what it is.","allOf":[{"$ref"\##
+        :"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind"]},"PINEvent":{\##
+        "description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\##
+        \n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/s\##
+        chemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavaila\##
+        ble`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/components/schemas/Eve\##
+        nt"}]},"OverflowEvent":{"description":"The client fell behind (or asked for events no longer kep\##
+        t); the stream ends.","type":"object","additionalProperties":false,"required":["type"],"properti\##
+        es":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A stable error co\##
+        de.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","certificate_not\##
+        _found","certificate_not_issued","file_not_found","method_not_allowed","no_card","ambiguous_card\##
+        ","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","cancelled","f\##
+        inal_attempt","pin_not_available","pin_required","unsupported_card","application_not_found","pay\##
+        load_too_large","pin_format","credential_cannot_open","invalid_digest","pin_blocked","card_error\##
+        ","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed\##
+        ","reader_unavailable","no_readers","protocol_mismatch","access_denied","not_transacted","insuff\##
+        icient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_\##
+        many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"type":"object","additionalProp\##
+        erties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/components/schemas/E\##
+        rrorCode"},"message":{"type":"string","description":"For people; never a PIN or personal data."}\##
+        ,"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and `final\##
+        _attempt`."}}},"Error":{"type":"object","additionalProperties":false,"required":["error"],"prope\##
+        rties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/co\##
+        mponents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"bad_request"}}}}\##
+        },"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"required":\##
+        ["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/com\##
+        ponents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"\##
+        Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{\##
+        "code":{"enum":["not_found","unknown_reader","certificate_not_found","certificate_not_issued","f\##
+        ile_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"\##
+        error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/\##
+        components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["no_card","ambi\##
+        guous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","can\##
+        celled","final_attempt","pin_not_available","pin_required","unsupported_card","application_not_f\##
+        ound"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"\##
+        properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components\##
+        /schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pin_format","invalid_dig\##
+        est","bad_request","credential_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/sch\##
+        emas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502"\##
+        :{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"\##
+        enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate",\##
+        "pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","proto\##
+        col_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_mem\##
+        ory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],\##
+        "properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_co\##
+        nnections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"erro\##
+        r":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

@@ -7,6 +7,7 @@ extension DaemonMetrics {
     /// Which check ran.
     enum GenuineCheckKind: String, CaseIterable {
         case cardFace = "card-face"
+        case cardText = "card-text"
         case age
     }
 

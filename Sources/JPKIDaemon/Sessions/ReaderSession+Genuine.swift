@@ -94,6 +94,30 @@ extension ReaderSession {
     }
 }
 
+extension ReaderSession {
+    /// The card text with its check (reference 13.3), in one guarded transaction: the verdict
+    /// covers the fields returned; the my number's digest only when it was asked for.
+    func checkCardText(
+        _ credential: CardDataCredential, fields: Set<CardText.Field>, cardId: String?, confirmFinalAttempt: Bool
+    ) async throws -> CardTextCheckResponse {
+        try CardText.Field.check(fields, openedBy: credential.kind)
+        let authorities = self.cvcAuthorities
+        let result = try await withPIN(credential.kind, making: credential.make, cardId: cardId) { card, pin in
+            try await card.checkCardText(
+                pin: pin, fields: fields, authorities: authorities, confirmFinalAttempt: confirmFinalAttempt)
+        }
+        await rereadCounter(credential.kind)
+        metrics.genuineCheck(.cardText, result.verdict)
+        logger.notice(
+            "card-text check",
+            metadata: ["verdict": "\(result.verdict.rawValue)", "issuer": "\(result.issuer?.description ?? "-")"])
+        return CardTextCheckResponse(
+            text: CardTextResponse(result.text), verdict: result.verdict.rawValue, reason: result.reason,
+            steps: result.steps.map(GenuineStepView.init), issuer: result.issuer?.description,
+            nextSteps: .forVerdict(result.verdict.rawValue))
+    }
+}
+
 extension GenuineStepView {
     init(_ step: GenuineStep) {
         self.init(step: step.name.rawValue, result: step.result.rawValue, detail: step.detail)
