@@ -171,11 +171,11 @@ read -r certs_ms certs_apdus < <(opensc certs --list-certificates)
 
 # ---- jpkid: start, idle, event streams, insertion ----
 # The packaged configuration, with room for the load's 64 connections and the 500 streams from one
-# client process: maxConnections and maxConnectionsPerClient (default 256 and 32) raised to 1024.
+# client process: maxConnections, maxConnectionsPerUser and maxEventStreamsPerUser (default 256, 32, 8) raised to 1024.
 python3 - "$work/pkg/etc/jpkid/jpkid.json" "$work/jpkid.json" "$sock" <<'PY'
 import json, os, sys
 config = json.load(open(sys.argv[1])) if os.path.exists(sys.argv[1]) else {}
-config.update(socket=sys.argv[3], maxConnections=1024, maxConnectionsPerClient=1024)
+config.update(socket=sys.argv[3], maxConnections=1024, maxConnectionsPerUser=1024, maxEventStreamsPerUser=1024)
 json.dump(config, open(sys.argv[2], "w"))
 PY
 log "jpkid: start to READY=1"
@@ -326,6 +326,6 @@ echo "| \`readSummary\` in-process (simulator) | $card_inproc | \`readSummary\` 
 echo
 echo "Load: \`jpki-bench load\` (SwiftNIO, 1 thread, one request at a time per connection, 1 s warm-up)," \
     "the same for both servers. jpkid runs as the unit does (MALLOC_ARENA_MAX=2) with the packaged" \
-    "configuration plus maxConnections and maxConnectionsPerClient 1024, so one client process holds the" \
+    "configuration plus maxConnections, maxConnectionsPerUser and maxEventStreamsPerUser 1024, so one user holds the" \
     "64 load connections and the $STREAMS streams. Insertion is timed from starting jpki-sim (vpcd, pcscd's" \
     "400 ms poll, jpkid's read). OpenSC runs with an empty HOME (no file cache)."

@@ -297,7 +297,7 @@ async function refresh() {
 
 let events = null;
 function connect() {
-  events = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+  events = new EventSource("/api/events"); // the session cookie authorises it
   events.addEventListener("open", () => {
     $("connection").textContent = tx("live");
     refresh();

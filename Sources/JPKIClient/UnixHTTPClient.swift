@@ -26,8 +26,11 @@ public struct UnixHTTPClient: Sendable {
     }
 
     /// Sends one request; the future holds the whole answer (any status) or a ``ClientError``.
+    /// When `abandoned` completes first, the connection is closed (jpkid cancels the request)
+    /// and the future fails with `cancelled`.
     public func response(
-        _ method: String, _ path: String, json body: Data? = nil, headers: [(String, String)] = []
+        _ method: String, _ path: String, json body: Data? = nil, headers: [(String, String)] = [],
+        abandoned: EventLoopFuture<Void>? = nil
     ) -> EventLoopFuture<Response> {
         let loop = group.next()
         let completion = Completion(loop.makePromise(of: Response.self))
@@ -39,8 +42,14 @@ public struct UnixHTTPClient: Sendable {
             return completion.promise.futureResult
         }
         let limits = self.limits
-        connect(on: loop, autoRead: true) { ResponseCollector(request, completion, limits: limits) }
-            .whenFailure { completion.fail(ClientError.from($0, socketPath: socketPath, limits: limits)) }
+        let connecting = connect(on: loop, autoRead: true) { ResponseCollector(request, completion, limits: limits) }
+        connecting.whenFailure { completion.fail(ClientError.from($0, socketPath: socketPath, limits: limits)) }
+        // The caller's own client left: close the connection, so jpkid cancels the request (and a
+        // PIN in it never goes out) instead of finishing it for nobody.
+        abandoned?.whenComplete { _ in
+            completion.fail(ClientError(.cancelled, "the request was abandoned"))
+            connecting.whenSuccess { $0.close(promise: nil) }
+        }
         return completion.promise.futureResult
     }
 

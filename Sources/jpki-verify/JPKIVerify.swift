@@ -48,7 +48,7 @@ struct VerifySignature: ParsableCommand {
         do {
             anchors = try TrustAnchors.load(directory: trustAnchors)
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError(error.description.terminalSafe)
         }
         var intermediates: [[UInt8]] = []
         for path in ca {
@@ -67,9 +67,9 @@ struct VerifySignature: ParsableCommand {
 
     static func read(_ path: String) throws -> Data {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
+            throw ValidationError("cannot read \(path.terminalSafe)")
         }
-        guard data.count <= 16 << 20 else { throw ValidationError("\(path) is larger than 16 MiB") }
+        guard data.count <= 16 << 20 else { throw ValidationError("\(path.terminalSafe) is larger than 16 MiB") }
         return data
     }
 
@@ -80,7 +80,7 @@ struct VerifySignature: ParsableCommand {
             do {
                 return try TrustAnchors.derCertificates(pem: text, name: name)[0]
             } catch {
-                throw ValidationError(error.description)
+                throw ValidationError(error.description.terminalSafe)
             }
         }
         return Array(data)
@@ -98,4 +98,11 @@ struct VerifySignature: ParsableCommand {
         done.wait()
         return result.withLock { $0! }
     }
+}
+
+/// What jpki-verify prints goes to the terminal escaped (``TerminalText``): text from a
+/// certificate cannot act on the terminal.
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    let text = items.map { "\($0)" }.joined(separator: separator)
+    Swift.print(TerminalText.escape(text, keepingNewlines: true), terminator: terminator)
 }

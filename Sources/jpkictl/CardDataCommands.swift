@@ -50,10 +50,10 @@ struct CardTextCommand: ParsableCommand {
         let data = try options.call("POST", "\(target.path)/card-text", body: request)
         var text = try options.decode(CardTextResponse.self, data)
         if !showMyNumber, let number = text.myNumber { text.myNumber = Self.mask(number) }
-        if options.json { return StandardStream.standardOutput.write(try APIJSON.encoder().encode(text)) }
+        if options.json { return StandardStream.standardOutput.writeJSON(try APIJSON.encoder().encode(text)) }
         if let value = text.myNumber { print("my number:  \(value)") }
-        if let value = text.name { print("name:       \(value)") }
-        if let value = text.address { print("address:    \(value)") }
+        if let value = text.name { print("name:       \(value.terminalSafe)") }
+        if let value = text.address { print("address:    \(value.terminalSafe)") }
         if let value = text.birthDate { print("birth date: \(value)") }
         if let value = text.sex { print("sex:        \(value.name) (\(value.code))") }
     }
@@ -99,7 +99,7 @@ struct CardFaceCommand: ParsableCommand {
                 cardId: target.cardId, confirmFinalAttempt: confirm)
         }
         let data = try options.call("POST", "\(target.path)/card-face", body: request)
-        if options.json, photoOutput == nil { return StandardStream.standardOutput.write(data) }
+        if options.json, photoOutput == nil { return StandardStream.standardOutput.writeJSON(data) }
         let face = try options.decode(CardFaceResponse.self, data)
         if let photoOutput {
             guard let photo = Data(base64Encoded: face.photo) else {
@@ -115,7 +115,7 @@ struct CardFaceCommand: ParsableCommand {
             }
             print("photo: \(photo.count) bytes written to \(photoOutput)")
         }
-        if options.json { return StandardStream.standardOutput.write(data) }
+        if options.json { return StandardStream.standardOutput.writeJSON(data) }
         print("birth date: \(face.birthDate)")
         print("sex:        \(face.sex.name) (\(face.sex.code))")
         if let expiry = face.expiry { print("expiry:     \(expiry)") }
@@ -154,7 +154,7 @@ struct PINChange: ParsableCommand {
             body: PINChangeRequest(
                 pin: current, newPin: new, cardId: target.cardId,
                 confirmFinalAttempt: confirmFinalAttempt ? true : nil))
-        if options.json { return StandardStream.standardOutput.write(data) }
+        if options.json { return StandardStream.standardOutput.writeJSON(data) }
         let response = try options.decode(PINChangeResponse.self, data)
         print("\(kind): \(response.result) (\(response.pin.triesText))")
     }

@@ -15,7 +15,7 @@ struct Health: ParsableCommand {
 
     func run() throws {
         let data = try options.call("GET", "/v1/health")
-        if options.json { return StandardStream.standardOutput.write(data) }
+        if options.json { return StandardStream.standardOutput.writeJSON(data) }
         let health = try options.decode(HealthView.self, data)
         print("jpkid \(health.version), up \(health.uptimeSeconds)s, PC/SC \(health.pcsc), \(health.readers) reader(s)")
     }
@@ -33,7 +33,7 @@ struct Status: ParsableCommand {
         let readers: [ReaderView]
         if let id = options.reader {
             let data = try options.call("GET", "/v1/readers/\(id)\(refresh ? "?refresh=true" : "")")
-            if options.json { return StandardStream.standardOutput.write(data) }
+            if options.json { return StandardStream.standardOutput.writeJSON(data) }
             readers = [try options.decode(ReaderView.self, data)]
         } else {
             var data = try options.call("GET", "/v1/readers")
@@ -47,7 +47,7 @@ struct Status: ParsableCommand {
                 }
                 data = try APIJSON.encoder().encode(ReaderList(readers: list))
             }
-            if options.json { return StandardStream.standardOutput.write(data) }
+            if options.json { return StandardStream.standardOutput.writeJSON(data) }
             readers = list
         }
         if Language.fromEnvironment() == .japanese {
@@ -57,11 +57,15 @@ struct Status: ParsableCommand {
         if readers.isEmpty { print("No readers. (Is a reader plugged in? See README troubleshooting.)") }
         var attention = false
         for reader in readers {
-            print("\(reader.id)  \(reader.name)  [\(reader.state.rawValue)]")
-            if let error = reader.error { print("  error: \(error.code): \(error.message)") }
+            print("\(reader.id)  \(reader.name.terminalSafe)  [\(reader.state.rawValue)]")
+            if let error = reader.error {
+                print("  error: \(error.code.rawValue.terminalSafe): \(error.message.terminalSafe)")
+            }
             guard let card = reader.card else { continue }
             let read = card.readAt.map { "read \(Self.time($0))" } ?? "not read yet"
-            print("  card: \(card.kind)\(card.tokenLabel.map { " (\($0))" } ?? "")  \(read)  id \(card.cardId)")
+            print(
+                "  card: \(card.kind)\(card.tokenLabel.map { " (\($0.terminalSafe))" } ?? "")  \(read)  id \(card.cardId)"
+            )
             for kind in PINView.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
                 let tries = pin.triesText
@@ -134,7 +138,7 @@ struct PINStatusCommand: ParsableCommand {
         let reader = try options.decode(ReaderView.self, data)
         if options.json {
             let pins = reader.card?.pins ?? [:]
-            return StandardStream.standardOutput.write(try APIJSON.encoder().encode(pins))
+            return StandardStream.standardOutput.writeJSON(try APIJSON.encoder().encode(pins))
         }
         guard let card = reader.card else {
             printError("no card in \(reader.id)")
@@ -198,7 +202,7 @@ struct Verify: ParsableCommand {
         let data = try options.call(
             "POST", "\(target.path)/pins/\(kind)/verify",
             body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil, cardId: target.cardId))
-        if options.json { return StandardStream.standardOutput.write(data) }
+        if options.json { return StandardStream.standardOutput.writeJSON(data) }
         let response = try options.decode(VerifyResponse.self, data)
         print("\(kind): \(response.result) (\(response.pin.triesText))")
     }
@@ -246,7 +250,7 @@ struct Sign: ParsableCommand {
         request.pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(key)) (\(target.label)): ")
         request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
         let data = try options.call("POST", "\(target.path)/sign", body: request)
-        if options.json { return StandardStream.standardOutput.write(data) }
+        if options.json { return StandardStream.standardOutput.writeJSON(data) }
         let response = try options.decode(SignResponse.self, data)
         guard let signature = Data(base64Encoded: response.signature) else {
             printError("unexpected answer from jpkid: the signature is not base64")
@@ -288,7 +292,7 @@ struct Cert: ParsableCommand {
                     prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("sign")) (\(target.label)): ")
                 let data = try options.call(
                     "POST", "\(target.path)/certificates/sign", body: PINRequest(pin: pin, cardId: target.cardId))
-                if options.json { return StandardStream.standardOutput.write(data) }
+                if options.json { return StandardStream.standardOutput.writeJSON(data) }
                 let pem = try options.decode(SignCertificateResponse.self, data).certificate
                 bytes = Data(pem.utf8)
                 if der {
@@ -372,12 +376,15 @@ struct Diagnose: ParsableCommand {
             let items = findings.map { Item(severity: $0.severity.rawValue, summary: $0.summary, actions: $0.actions) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            StandardStream.standardOutput.write(try encoder.encode(items))
+            StandardStream.standardOutput.writeJSON(try encoder.encode(items))
             print()
         } else {
             let ja = diagnosis.language == .japanese
             let kindName = diagnosis.cardKindName(card.kind)
-            print(ja ? "カード: \(kindName)（\(reader.name)）" : "Card: \(kindName)  (\(reader.name))")
+            print(
+                ja
+                    ? "カード: \(kindName)（\(reader.name.terminalSafe)）"
+                    : "Card: \(kindName)  (\(reader.name.terminalSafe))")
             for kind in PINView.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
                 let state =

@@ -3,6 +3,7 @@ import ErrorCodes
 import FoundationEssentials
 import JPKIAPI
 import JPKIClient
+import JPKIStaff
 
 #if canImport(Glibc)
     import Glibc
@@ -95,10 +96,11 @@ struct CommonOptions: ParsableArguments {
         guard (200..<300).contains(response.status) else {
             let detail = (try? APIJSON.decoder().decode(ErrorBody.self, from: response.body))?.error
             if json {
-                StandardStream.standardOutput.write(response.body)
+                StandardStream.standardOutput.writeJSON(response.body)
             } else {
                 printError(
-                    "\(detail?.code.rawValue ?? "http_\(response.status)"): \(detail?.message ?? "HTTP \(response.status)")"
+                    "\(detail?.code.rawValue.terminalSafe ?? "http_\(response.status)"): "
+                        + (detail?.message.terminalSafe ?? "HTTP \(response.status)")
                 )
             }
             throw ExitCode(Exit.forCode(detail?.code).rawValue)
@@ -116,8 +118,9 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// An error line on standard error, its text escaped for the terminal (``TerminalText``).
 func printError(_ message: String) {
-    StandardStream.standardError.write(Data("jpkictl: \(message)\n".utf8))
+    StandardStream.standardError.write(Data("jpkictl: \(TerminalText.escape(message, keepingNewlines: true))\n".utf8))
 }
 
 @main

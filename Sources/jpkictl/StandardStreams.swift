@@ -1,4 +1,5 @@
 import FoundationEssentials
+import JPKIStaff
 
 #if canImport(Glibc)
     import Glibc
@@ -25,6 +26,20 @@ struct StandardStream {
             }
         }
     }
+}
+
+extension StandardStream {
+    /// Writes JSON from jpkid (or made of its answers) with the characters unsafe for a
+    /// terminal escaped as JSON escapes (``TerminalText/escapeJSON(_:)``): valid JSON still.
+    func writeJSON(_ data: Data) { write(TerminalText.escapeJSON(data)) }
+}
+
+/// Everything jpkictl prints with `print` goes to the terminal escaped (``TerminalText``): C0
+/// and C1 controls and bidi overrides from a card or jpkid cannot act on the terminal. Line
+/// breaks of the message stay; values from a card escape theirs too (`terminalSafe`).
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    let text = items.map { "\($0)" }.joined(separator: separator)
+    Swift.print(TerminalText.escape(text, keepingNewlines: true), terminator: terminator)
 }
 
 extension String {

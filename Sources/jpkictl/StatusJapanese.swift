@@ -12,7 +12,7 @@ extension Status {
         if let problem = view.problem { print("\(problem.message)\(problem.next)") }
         var attention = false
         for (reader, original) in zip(view.readers, readers) {
-            print("\(reader.id)（\(reader.name)）: \(reader.stateLabel)")
+            print("\(reader.id)（\(reader.name.terminalSafe)）: \(reader.stateLabel)")
             if let problem = reader.problem, reader.state != "empty" {
                 print("  \(problem.message)\(problem.next)")
             }

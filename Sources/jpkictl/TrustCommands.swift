@@ -61,11 +61,11 @@ struct Authenticate: ParsableCommand {
             try bytes.write(to: URL(fileURLWithPath: challengeOutput))
         }
         if options.json {
-            StandardStream.standardOutput.write(data)
+            StandardStream.standardOutput.writeJSON(data)
         } else {
             print("authenticated: \(response.authenticated ? "yes" : "no")")
             print("trust: \(response.trust) (revocation not checked)")
-            print("subject: \(response.subject)")
+            print("subject: \(response.subject.terminalSafe)")
             print("serial: \(response.serialNumber)")
             print("expires: \(response.expiryDate) (Japan)")
         }

@@ -6,15 +6,19 @@ import JPKIStaff
     import Glibc
 #endif
 
-/// `jpkictl ui`: the page for counter staff, served on 127.0.0.1 with a random token in its URL.
+/// `jpkictl ui`: the page for counter staff, served on 127.0.0.1 to this user only.
 struct UI: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The page for counter staff: serve it on 127.0.0.1 and print its URL (with a random token).",
+        abstract: "The page for counter staff: serve it on 127.0.0.1 to this user and open it.",
         discussion: """
             API calls from the page go to jpkid over its Unix socket as this user, so jpkid's \
-            group checks decide what the page may do. Requests without the token, or whose Host \
-            is not 127.0.0.1:PORT or localhost:PORT, get 403. The log names method, path and \
-            status only: never a query, a body or a PIN. Ctrl-C stops it.
+            group checks decide what the page may do. Only this user's processes (under sudo: \
+            the invoking user's) and root may connect; others are closed at once and logged. \
+            A browser gets a session from a one-time launcher file (mode 0600, in \
+            $XDG_RUNTIME_DIR or /tmp/jpkictl-ui-UID) that --open opens; no secret is ever in a \
+            URL or a command line. Run 'jpkictl ui --open' again for a new session on the \
+            running server. The log names method, path and status only: never a query, a body \
+            or a PIN. Ctrl-C stops it.
             """)
 
     @Option(help: "jpkid's socket (default $JPKID_SOCKET or /run/jpkid/jpkid.sock).")
@@ -23,7 +27,7 @@ struct UI: ParsableCommand {
     @Option(help: "The TCP port on 127.0.0.1 (default: a free one).")
     var port: Int = 0
 
-    @Flag(help: "Open the page with xdg-open.")
+    @Flag(help: "Open the page in the browser (xdg-open on a one-time launcher file).")
     var open = false
 
     func validate() throws {
@@ -31,24 +35,58 @@ struct UI: ParsableCommand {
     }
 
     func run() throws {
-        let path = socket ?? ProcessInfo.processInfo.environment["JPKID_SOCKET"] ?? "/run/jpkid/jpkid.sock"
-        let server: StaffUIServer
+        let user = StaffUIUser.current()
+        let launcher: StaffUILauncher
         do {
-            server = try StaffUIServer(port: port, jpkidSocket: path) { line in
-                StandardStream.standardError.write(Data("jpkictl ui: \(line)\n".utf8))
-            }
+            launcher = try StaffUILauncher(user: user)
         } catch {
             printError("\(error)")
             throw ExitCode(Exit.failure.rawValue)
         }
-        print("The staff page (give this URL to no one else):\n    \(server.url)")
-        fflush(nil)
+        // A server already running for this user: a new session on it.
+        if let file = launcher.askRunningServer() {
+            print("The staff page is already running; a new session:")
+            offer(file, user: user)
+            return
+        }
+        let path = socket ?? ProcessInfo.processInfo.environment["JPKID_SOCKET"] ?? "/run/jpkid/jpkid.sock"
+        let server: StaffUIServer
+        let file: String
+        do {
+            server = try StaffUIServer(port: port, jpkidSocket: path, user: user, launcher: launcher) { line in
+                StandardStream.standardError.write(Data("jpkictl ui: \(line)\n".utf8))
+            }
+            file = try server.newLaunch()
+        } catch {
+            printError("\(error)")
+            throw ExitCode(Exit.failure.rawValue)
+        }
+        print("The staff page runs at \(server.url) for uid \(user.uid) (and root).")
+        offer(file, user: user)
+        while true { pause() }
+    }
+
+    /// Opens the launcher file (`--open`) or tells the staff to; it works once, for 60 s.
+    func offer(_ file: String, user: StaffUIUser) {
         if open {
-            if let failure = Self.spawn(["/usr/bin/env", "xdg-open", server.url]) {
+            print("Opening it in the browser (run 'jpkictl ui --open' again for a new session).")
+            fflush(nil)
+            if let failure = Self.spawn(Self.opener(file, user: user)) {
                 printError("cannot run xdg-open: \(failure)")
             }
+        } else {
+            print("Open this file in the browser within 60 s (once), or run 'jpkictl ui --open':\n    file://\(file)")
         }
-        while true { pause() }
+        fflush(nil)
+    }
+
+    /// `xdg-open FILE`, as the browser's user when sudo made this process root.
+    static func opener(_ file: String, user: StaffUIUser) -> [String] {
+        guard geteuid() == 0, user.uid != 0 else { return ["/usr/bin/env", "xdg-open", file] }
+        return [
+            "/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--init-groups", "/usr/bin/env",
+            "xdg-open", file,
+        ]
     }
 }
 

@@ -43,7 +43,7 @@ struct AccessAndSecretsTests {
             #expect(refused.body.contains(#""code":"forbidden""#))
             let operatorCall = try await curlAs(
                 uid: 65533, gid: 65533, groups: [65530], socket: d.socketPath, "POST", "/v1/card/pins/auth/verify",
-                body: #"{"pin":"1234"}"#)
+                body: #"{"pin":"1234","cardId":"\#(try await d.currentCardID())"}"#)
             #expect(operatorCall.status == 200)
             let stranger = try await curlAs(
                 uid: 65532, gid: 65532, groups: [65530], socket: d.socketPath, "GET", "/v1/readers")

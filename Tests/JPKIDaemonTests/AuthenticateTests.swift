@@ -203,7 +203,7 @@ struct AuthenticateTests {
             #expect(refused.status == 403)
             let allowed = try await curlAs(
                 uid: 65533, gid: 65533, groups: [65534], socket: d.socketPath, "POST", "/v1/card/authenticate",
-                body: #"{"pin":"1234"}"#)
+                body: #"{"pin":"1234","cardId":"\#(try await d.currentCardID())"}"#)
             #expect(allowed.status == 200)
             #expect(allowed.body.contains(#""authenticated":true"#))
         }

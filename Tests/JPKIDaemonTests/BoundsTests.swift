@@ -44,8 +44,8 @@ struct BoundsTests {
         }
     }
 
-    @Test func theConnectionCapPerClientAnswers503AndFreesItsSlots() async throws {
-        let fixture = try DaemonFixture { $0.maxConnectionsPerClient = 4 }
+    @Test func theConnectionCapPerUserAnswers503AndFreesItsSlots() async throws {
+        let fixture = try DaemonFixture { $0.maxConnectionsPerUser = 4 }
         try await DaemonFixture.with(fixture) { d in
             var open: [Int32] = []
             for _ in 0..<4 {
@@ -59,7 +59,7 @@ struct BoundsTests {
                 #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
                 open.append(fd)
             }
-            // The fifth from this process is refused at once.
+            // The fifth from this user is refused at once.
             let fifth = try openRequest(d.socketPath, "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
             let refused = readAll(fifth)
             close(fifth)

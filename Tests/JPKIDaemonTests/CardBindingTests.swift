@@ -85,12 +85,36 @@ struct CardBindingTests {
         }
     }
 
+    @Test func everyRequestThatSendsAPINOrCardFaceCodeMustNameTheCard() async throws {
+        try await DaemonFixture.with(try DaemonFixture()) { d in
+            let sim = d.source.card
+            let served = sim.apduCount
+            for (path, body) in [
+                ("pins/auth/verify", #"{"pin":"9999"}"#),
+                ("pins/auth/verify", #"{"pin":"9999","cardId":null}"#),
+                ("sign", #"{"key":"auth","pin":"9999","data":"AQI="}"#),
+                ("certificates/sign", #"{"pin":"XYZ789"}"#),
+                ("authenticate", #"{"pin":"9999"}"#),
+                ("card-text", #"{"pin":"9999"}"#),
+                ("card-face", #"{"pinA":"123456789018"}"#),
+                ("pins/auth/change", #"{"pin":"9999","newPin":"5678"}"#),
+            ] {
+                let response = try await d.request("POST", "/v1/card/\(path)", json: body, bindCard: false)
+                #expect(response.status == 400, "\(path)")
+                #expect(d.error(response)?.code == .badRequest, "\(path)")
+                #expect(d.error(response)?.message.contains("'cardId'") == true, "\(path)")
+            }
+            #expect(sim.apduCount == served)
+            #expect(sim.image.remainingTries(0x0018, in: "jpki") == 3)
+        }
+    }
+
     @Test func aClientThatLeavesWhileItsVerifyWaitsForTheCardSpendsNoTry() async throws {
         try await DaemonFixture.with(try DaemonFixture()) { d in
             let sim = d.source.card
             // Another PC/SC client holds the card.
             try await sim.transactions.lock()
-            let body = #"{"pin":"9999"}"#
+            let body = #"{"pin":"9999","cardId":"\#(try await view(d).cardId)"}"#
             let fd = try openRequest(
                 d.socketPath,
                 "POST /v1/card/pins/auth/verify HTTP/1.1\r\nHost: jpkid\r\nContent-Type: application/json\r\n"

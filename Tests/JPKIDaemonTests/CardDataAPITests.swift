@@ -25,7 +25,7 @@ struct CardDataAPITests {
             }
             let allowed = try await curlAs(
                 uid: 65533, gid: 65533, groups: [65534], socket: d.socketPath, "POST", "/v1/card/card-text",
-                body: #"{"pin":"1234"}"#)
+                body: #"{"pin":"1234","cardId":"\#(try await d.currentCardID())"}"#)
             #expect(allowed.status == 200)
             // The refused calls changed nothing: no VERIFY, no change, counters intact.
             #expect(d.source.card.image.remainingTries(0x0018, in: "jpki") == 3)

@@ -105,14 +105,39 @@ struct ChannelHandlerTests {
         #expect(!channel.isActive)
     }
 
-    @Test func theConnectionTableCapsTotalAndPerClientAndReleases() {
-        let table = ConnectionTable(limit: 3, perClient: 2)
-        #expect(table.admit(10) && table.admit(10))
-        #expect(!table.admit(10), "a third connection of one process")
-        #expect(table.admit(11))
-        #expect(!table.admit(12), "over the total")
+    @Test func theConnectionTableCapsTotalAndPerUserAndReleases() {
+        let table = ConnectionTable(limit: 3, perUser: 2)
+        #expect(table.admit(10, isOperator: false) == nil && table.admit(10, isOperator: false) == nil)
+        #expect(table.admit(10, isOperator: true) == .userCap, "a third connection of one user")
+        #expect(table.admit(11, isOperator: false) == nil)
+        #expect(table.admit(12, isOperator: true) == .tableFull)
         table.release(10)
-        #expect(table.admit(12))
+        #expect(table.admit(12, isOperator: false) == nil)
         #expect(table.open == 3)
+    }
+
+    @Test func reservedSlotsAreOnlyForOperatorsAndEventStreamsHaveAPerUserCap() {
+        let table = ConnectionTable(limit: 6, perUser: 3, operatorReserved: 2, streamsPerUser: 2)
+        for uid: UInt32 in [100, 100, 100, 101] { #expect(table.admit(uid, isOperator: false) == nil) }
+        #expect(table.admit(102, isOperator: false) == .reservedForOperators)
+        #expect(table.admit(200, isOperator: true) == nil)
+        #expect(table.admit(0, isOperator: true) == nil)
+        #expect(table.admit(201, isOperator: true) == .tableFull)
+        #expect(table.admitStream(100) && table.admitStream(100))
+        #expect(!table.admitStream(100))
+        #expect(table.admitStream(101))
+        table.releaseStream(100)
+        #expect(table.admitStream(100))
+    }
+
+    @Test func refusalsAreLoggedAtMostOnceASecondPerUserAndReason() {
+        let log = RefusalLog()
+        let start = ContinuousClock.now
+        #expect(log.shouldLog(uid: 7, reason: .userCap, now: start) == 0)
+        #expect(log.shouldLog(uid: 7, reason: .userCap, now: start + .milliseconds(10)) == nil)
+        #expect(log.shouldLog(uid: 7, reason: .userCap, now: start + .milliseconds(20)) == nil)
+        #expect(log.shouldLog(uid: 8, reason: .userCap, now: start + .milliseconds(20)) == 0)
+        #expect(log.shouldLog(uid: 7, reason: .eventStreams, now: start + .milliseconds(20)) == 0)
+        #expect(log.shouldLog(uid: 7, reason: .userCap, now: start + .seconds(1)) == 2)
     }
 }

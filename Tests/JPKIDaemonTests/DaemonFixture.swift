@@ -104,10 +104,26 @@ final class DaemonFixture: Sendable {
 
     var client: UnixHTTPClient { UnixHTTPClient(socketPath: socketPath) }
 
-    /// A request on a thread of its own (the client blocks).
-    func request(_ method: String, _ path: String, json: String? = nil) async throws -> UnixHTTPClient.Response {
+    /// A request on a thread of its own (the client blocks). A body with a PIN or card-face code
+    /// and no `cardId` gets the current card's (jpkid requires one); `bindCard: false` sends it
+    /// as written.
+    func request(
+        _ method: String, _ path: String, json: String? = nil, bindCard: Bool = true
+    ) async throws -> UnixHTTPClient.Response {
         let client = self.client
-        return try await onThread { try client.send(method, path, json: json.map { Data($0.utf8) }) }
+        var json = json
+        if bindCard, let body = json, body.hasPrefix("{\""), !body.contains("\"cardId\""),
+            body.contains("\"pin\"") || body.contains("\"pinA\"") || body.contains("\"pinB\"")
+        {
+            json = #"{"cardId":"\#(try await currentCardID())","# + body.dropFirst()
+        }
+        return try await onThread { [json] in try client.send(method, path, json: json.map { Data($0.utf8) }) }
+    }
+
+    /// The card id of the first reader's card ("" when there is none).
+    func currentCardID() async throws -> String {
+        let body = try await request("GET", "/v1/readers").body
+        return try APIJSON.decoder().decode(ReaderList.self, from: body).readers.first?.card?.cardId ?? ""
     }
 
     func error(_ response: UnixHTTPClient.Response) -> ErrorDetail? {

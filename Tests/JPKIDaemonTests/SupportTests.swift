@@ -65,6 +65,28 @@ struct SupportTests {
         #expect(throws: ConfigurationError.self) { try Configuration.load(path: path, required: true) }
     }
 
+    @Test func connectionLimitsPerUserWithTheOldNameStillRead() throws {
+        let path = "/tmp/jpkid-config-\(UUID().uuidString.prefix(8)).json"
+        defer { unlink(path) }
+        #expect(Configuration().serverLimits.maxConnectionsPerUser == 32)
+        #expect(Configuration().serverLimits.operatorReservedConnections == 32)
+        #expect(Configuration().serverLimits.maxEventStreamsPerUser == 8)
+        try Data(#"{"maxConnectionsPerClient": 12}"#.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try Configuration.load(path: path, required: true).maxConnectionsPerUser == 12)
+        try Data(#"{"maxConnectionsPerUser": 10, "operatorReservedConnections": 4, "maxEventStreamsPerUser": 2}"#.utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let limits = try Configuration.load(path: path, required: true).serverLimits
+        #expect(limits.maxConnectionsPerUser == 10 && limits.operatorReservedConnections == 4)
+        #expect(limits.maxEventStreamsPerUser == 2)
+        for bad in [
+            #"{"maxConnections": 16, "operatorReservedConnections": 16}"#, #"{"maxEventStreamsPerUser": 0}"#,
+            #"{"maxConnections": 16, "maxConnectionsPerUser": 17}"#,
+        ] {
+            try Data(bad.utf8).write(to: URL(fileURLWithPath: path))
+            #expect(throws: ConfigurationError.self, "\(bad)") { try Configuration.load(path: path, required: true) }
+        }
+    }
+
     @Test func commandLineOverridesWinOverTheFileOnEveryLoad() throws {
         let path = "/tmp/jpkid-config-\(UUID().uuidString.prefix(8)).json"
         defer { unlink(path) }

@@ -12,7 +12,7 @@ import Testing
 
 @Suite("Staff page: access")
 struct StaffUIAccessTests {
-    let access = StaffUIAccess(token: String(repeating: "ab", count: 32), port: 18080)
+    let access = StaffUIAccess(port: 18080)
 
     func request(_ target: String, _ headers: [String: String], method: String = "GET") throws -> StaffUIRequest {
         var head = "\(method) \(target) HTTP/1.1"
@@ -31,29 +31,54 @@ struct StaffUIAccessTests {
         }
     }
 
-    @Test func theTokenComesFromTheHeaderOrTheQuery() throws {
-        let host = ["Host": "127.0.0.1:18080"]
-        #expect(access.allowed(try request("/?token=\(access.token)", host)))
-        #expect(access.allowed(try request("/api/state", host.merging(["X-Staff-Token": access.token]) { $1 })))
-        #expect(!access.allowed(try request("/", host)))
-        #expect(!access.allowed(try request("/?token=\(String(repeating: "ab", count: 31))", host)))
-        #expect(!access.allowed(try request("/?token=\(access.token)x", host)))
-        #expect(!access.allowed(try request("/?token=\(access.token)", ["Host": "evil.example:18080"])))
+    @Test func aTicketMakesOneSessionOnceAndExpires() throws {
+        let start = ContinuousClock.now
+        let ticket = access.newTicket(now: start)
+        #expect(access.redeem("0" + ticket.dropFirst(), now: start) == nil)
+        let session = try #require(access.redeem(ticket, now: start))
+        #expect(session.cookie != session.csrf && session.cookie.count == 64)
+        #expect(access.redeem(ticket, now: start) == nil, "a ticket is spent once")
+        let late = access.newTicket(now: start)
+        #expect(access.redeem(late, now: start + .seconds(61)) == nil, "a ticket lives 60 s")
     }
 
-    @Test func aPostNeedsTheHeaderTokenJSONAndThisOrigin() throws {
-        let good = ["Host": "127.0.0.1:18080", "X-Staff-Token": access.token, "Content-Type": "application/json"]
+    @Test func getsNeedTheCookieAndAPostNeedsCookieHeaderTokenExactOriginAndJSON() throws {
+        let session = try #require(access.redeem(access.newTicket()))
+        let host = ["Host": "127.0.0.1:18080"]
+        let cookie = host.merging(["Cookie": "other=1; \(access.cookieName)=\(session.cookie)"]) { $1 }
+        for path in ["/", "/app.js", "/api/state", "/api/events"] {
+            #expect(access.decide(try request(path, cookie)) == .allowed, "\(path)")
+            #expect(access.decide(try request(path, host)) == .forbidden, "\(path) without the cookie")
+        }
+        #expect(
+            access.decide(try request("/", ["Host": "evil.example:18080", "Cookie": cookie["Cookie"]!])) == .forbidden)
+        #expect(access.decide(try request("/launch.js", host)) == .allowed, "no secret in it")
+
         let path = "/api/readers/r000000/pins/auth/verify"
-        #expect(access.allowed(try request(path, good, method: "POST")))
+        let good = cookie.merging([
+            "X-Staff-Token": session.csrf, "Content-Type": "application/json", "Origin": "http://127.0.0.1:18080",
+        ]) { $1 }
+        #expect(access.decide(try request(path, good, method: "POST")) == .allowed)
+        for (name, value) in [
+            ("Origin", "http://evil.example"), ("Origin", "null"), ("Origin", "http://127.0.0.1:18081"),
+            ("Content-Type", "text/plain"), ("X-Staff-Token", session.cookie),
+            ("Cookie", "\(access.cookieName)=\(session.csrf)"),
+        ] {
+            let bad = good.merging([name: value]) { $1 }
+            #expect(access.decide(try request(path, bad, method: "POST")) == .forbidden, "\(name): \(value)")
+        }
+        for name in ["Origin", "X-Staff-Token", "Cookie"] {
+            var bad = good
+            bad[name] = nil
+            #expect(access.decide(try request(path, bad, method: "POST")) == .forbidden, "without \(name)")
+        }
+        // Only the launcher's endpoint takes Origin: null, and only a form.
+        let form = host.merging(["Content-Type": "application/x-www-form-urlencoded", "Origin": "null"]) { $1 }
+        #expect(access.decide(try request("/session", form, method: "POST")) == .launch)
         #expect(
-            access.allowed(try request(path, good.merging(["Origin": "http://127.0.0.1:18080"]) { $1 }, method: "POST"))
-        )
-        #expect(
-            !access.allowed(try request(path, good.merging(["Origin": "http://evil.example"]) { $1 }, method: "POST")))
-        #expect(!access.allowed(try request(path, good.merging(["Content-Type": "text/plain"]) { $1 }, method: "POST")))
-        var noHeader = good
-        noHeader["X-Staff-Token"] = nil
-        #expect(!access.allowed(try request("\(path)?token=\(access.token)", noHeader, method: "POST")))
+            access.decide(
+                try request("/session", form.merging(["Origin": "http://evil.example"]) { $1 }, method: "POST"))
+                == .forbidden)
     }
 
     @Test func malformedHeadsAreRefused() {
@@ -237,49 +262,137 @@ struct StaffUIServerTests {
         return String(decoding: answer, as: UTF8.self)
     }
 
+    /// The cookie and CSRF token of a new session, through the launcher's POST.
+    static func session(_ server: StaffUIServer) throws -> (cookie: String, csrf: String) {
+        let port = server.port
+        let ticket = server.access.newTicket()
+        let form = "ticket=\(ticket)"
+        let launch = try send(
+            port,
+            "POST /session HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nOrigin: null\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)"
+        )
+        #expect(launch.hasPrefix("HTTP/1.1 200"))
+        #expect(launch.contains("<script src=\"/launch.js\"></script>"))
+        let cookieLine = try #require(launch.split(separator: "\r\n").first { $0.hasPrefix("Set-Cookie: ") })
+        #expect(cookieLine.hasSuffix("; Path=/; HttpOnly; SameSite=Strict"))
+        let cookie = String(cookieLine.dropFirst("Set-Cookie: \(server.access.cookieName)=".count).prefix(64))
+        let page = try send(
+            port, "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nCookie: \(server.access.cookieName)=\(cookie)\r\n\r\n")
+        #expect(page.hasPrefix("HTTP/1.1 200"))
+        let csrf = try #require(page.firstMatch(of: /name="staff-token" content="([0-9a-f]{64})"/)).1
+        #expect(String(csrf) != cookie)
+        // Spent: the same ticket again is refused.
+        let again = try send(
+            port,
+            "POST /session HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nOrigin: null\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)"
+        )
+        #expect(again.hasPrefix("HTTP/1.1 403"))
+        return (cookie, String(csrf))
+    }
+
     @Test func refusalsPageAndUnreachableJPKID() throws {
         let log = Log()
         let server = try StaffUIServer(port: 0, jpkidSocket: "/nonexistent/jpkid.sock") { log.add($0) }
         let port = server.port
         let host = "Host: 127.0.0.1:\(port)\r\n"
-        #expect(server.url.hasPrefix("http://127.0.0.1:\(port)/?token="))
+        #expect(server.url == "http://127.0.0.1:\(port)/")
 
         #expect(try Self.send(port, "GET / HTTP/1.1\r\n\(host)\r\n").hasPrefix("HTTP/1.1 403"))
-        let rebound = "GET /?token=\(server.access.token) HTTP/1.1\r\nHost: evil.example:\(port)\r\n\r\n"
+        let (cookie, csrf) = try Self.session(server)
+        let withCookie = "\(host)Cookie: \(server.access.cookieName)=\(cookie)\r\n"
+        let rebound =
+            "GET / HTTP/1.1\r\nHost: evil.example:\(port)\r\nCookie: \(server.access.cookieName)=\(cookie)\r\n\r\n"
         #expect(try Self.send(port, rebound).hasPrefix("HTTP/1.1 403"))
 
-        let page = try Self.send(port, "GET /?token=\(server.access.token) HTTP/1.1\r\n\(host)\r\n")
+        let page = try Self.send(port, "GET / HTTP/1.1\r\n\(withCookie)\r\n")
         #expect(page.hasPrefix("HTTP/1.1 200"))
         #expect(page.contains("Content-Security-Policy: default-src 'none'"))
-        #expect(page.contains("content=\"\(server.access.token)\""))
+        #expect(page.contains("content=\"\(csrf)\""), "a reload keeps the session")
 
-        let state = try Self.send(
-            port, "GET /api/state HTTP/1.1\r\n\(host)X-Staff-Token: \(server.access.token)\r\n\r\n")
+        let state = try Self.send(port, "GET /api/state HTTP/1.1\r\n\(withCookie)\r\n")
         #expect(state.hasPrefix("HTTP/1.1 200"))
         #expect(state.contains("\"code\":\"jpkid_unreachable\""))
 
         let pin = "{\"pin\":\"4321\",\"cardId\":\"0123456789abcdef01234567\"}"
         let post =
-            "POST /api/readers/r1a2b3c/pins/auth/verify HTTP/1.1\r\n\(host)X-Staff-Token: \(server.access.token)\r\n"
+            "POST /api/readers/r1a2b3c/pins/auth/verify HTTP/1.1\r\n\(withCookie)X-Staff-Token: \(csrf)\r\n"
+            + "Origin: http://127.0.0.1:\(port)\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(pin.utf8.count)\r\n\r\n\(pin)"
         let answer = try Self.send(port, post)
         #expect(answer.hasPrefix("HTTP/1.1 502"))
         #expect(!answer.contains("4321"))
+        let cookieOnly = post.replacing("X-Staff-Token: \(csrf)\r\n", with: "")
+        #expect(try Self.send(port, cookieOnly).hasPrefix("HTTP/1.1 403"), "a cookie alone never authorises a POST")
 
         let huge = "POST /api/readers/r1a2b3c/pins/auth/verify HTTP/1.1\r\n\(host)Content-Length: 999999\r\n\r\n"
         #expect(try Self.send(port, huge).hasPrefix("HTTP/1.1 413"))
         let longHead = "GET /\(String(repeating: "a", count: 20000)) HTTP/1.1\r\n\(host)\r\n"
         #expect(try Self.send(port, longHead).hasPrefix("HTTP/1.1 413"))
 
-        let events = try Self.send(port, "GET /api/events?token=\(server.access.token) HTTP/1.1\r\n\(host)\r\n")
+        let events = try Self.send(port, "GET /api/events HTTP/1.1\r\n\(withCookie)\r\n")
         #expect(events.hasPrefix("HTTP/1.1 200"))
         #expect(events.contains("Content-Type: text/event-stream"))
         #expect(events.contains("retry: 1000\n\n") && events.contains("event: unreachable\ndata: {}\n\n"))
 
         let lines = log.all
-        #expect(lines.contains("GET / 403") && lines.contains("GET / 200"))
+        #expect(lines.contains("GET / 403") && lines.contains("GET / 200") && lines.contains("POST /session 200"))
         #expect(lines.contains("GET /api/events 200"))
         #expect(lines.contains("POST /api/readers/r1a2b3c/pins/auth/verify 502"))
-        #expect(!lines.contains { $0.contains(server.access.token) || $0.contains("4321") || $0.contains("?") })
+        #expect(!lines.contains { $0.contains(cookie) || $0.contains(csrf) || $0.contains("4321") || $0.contains("?") })
+    }
+
+    @Test func anotherUsersConnectionIsClosedAtOnceAndLogged() throws {
+        let log = Log()
+        // The peer lookup says: a uid that is neither this page's user nor root.
+        let server = try StaffUIServer(
+            port: 0, jpkidSocket: "/nonexistent/jpkid.sock", user: StaffUIUser(uid: 4242, gid: 4242),
+            peerOwner: { _, _ in 4343 }
+        ) { log.add($0) }
+        let answer = try Self.send(server.port, "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n")
+        #expect(answer.isEmpty, "closed without an answer")
+        #expect(log.all.contains("refused a connection from uid 4343 (this page serves uid 4242 and root)"))
+        // Many more are closed too, without taking slots, and logged once a second at most.
+        for _ in 0..<50 { _ = try Self.send(server.port, "GET / HTTP/1.1\r\n\r\n") }
+        #expect(log.all.filter { $0.hasPrefix("refused") }.count <= 3)
+        #expect(server.counts.withLock { $0.isEmpty })
+    }
+
+    @Test func thePeerOfALoopbackConnectionIsFoundByItsPortPair() throws {
+        let table = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1
+               1: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1001        0 2 1
+               2: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 3 1
+               3: 0500000A:C351 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1002        0 4 1
+            """
+        #expect(TCPPeerOwner.uid(inTable: table, peerPort: 0xC350, serverPort: 0x1F90) == 1001)
+        #expect(TCPPeerOwner.uid(inTable: table, peerPort: 0xC351, serverPort: 0x1F90) == nil, "not loopback")
+        let v6 = """
+              sl  local_address                         remote_address                        st
+               0: 0000000000000000FFFF00000100007F:C352 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000  1003 0 5 1
+            """
+        #expect(TCPPeerOwner.uid(inTable: v6, peerPort: 0xC352, serverPort: 0x1F90) == 1003)
+        // And on this machine: a connection of this process to a listening socket is this uid's.
+        let server = try StaffUIServer(port: 0, jpkidSocket: "/nonexistent/jpkid.sock") { _ in }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(connected == 0)
+        var local = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        #expect(TCPPeerOwner.uid(peerPort: Int(UInt16(bigEndian: local.sin_port)), serverPort: server.port) == getuid())
     }
 }

@@ -22,7 +22,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--url", required=True, help="the URL jpkictl ui printed (with its token)")
+parser.add_argument("--url", required=True, help="the page's URL (http://127.0.0.1:PORT/, no secret in it)")
+parser.add_argument("--launcher", required=True, help="the one-time launcher file jpkictl ui printed")
+parser.add_argument("--ctl", help="jpkictl, to ask the running server for a new session")
+parser.add_argument("--ui-log", help="jpkictl ui's log, to see a request to jpkid end")
+parser.add_argument("--pcsc-client", help="Tests/system/lib/pcsc_client.py, to hold the card")
+parser.add_argument("--ui-pid", type=int, help="jpkictl ui's pid, to see its requests to jpkid")
 parser.add_argument("--socket", required=True, help="jpkid's socket, to compare with the API")
 parser.add_argument("--screenshots", required=True)
 parser.add_argument("--harness", help="scripts/pcsc-harness.sh, to change cards")
@@ -31,7 +36,6 @@ parser.add_argument("--jpkid-pid", type=int, help="stopped at the end to see the
 args = parser.parse_args()
 
 base = args.url.split("?")[0].rstrip("/")
-token = args.url.split("token=")[1]
 port = int(re.search(r":(\d+)/", args.url + "/").group(1))
 os.makedirs(args.screenshots, exist_ok=True)
 passed, failed = 0, 0
@@ -63,6 +67,30 @@ def http(path, headers=None, method="GET", body=None):
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+
+
+def cookie_header():
+    """The session cookie as a Cookie header (WebDriver reads HttpOnly cookies; pages cannot)."""
+    return "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+
+
+def csrf():
+    return driver.execute_script('return document.querySelector(\'meta[name="staff-token"]\').content')
+
+
+def secrets():
+    """Every value that would let another user in: the cookie, the CSRF token."""
+    return [c["value"] for c in driver.get_cookies()] + [csrf()]
+
+
+def jpkid_connections(pid):
+    """Unix-socket connections the page server holds (to jpkid: its event relays and requests)."""
+    out = subprocess.run(["ss", "-xpH", "state", "established"], capture_output=True, text=True).stdout
+    return sum(1 for line in out.splitlines() if f"pid={pid}," in line)
+
+
+def ticket_of(launcher):
+    return re.search(r'name="ticket" value="([0-9a-f]{64})"', open(launcher).read()).group(1)
 
 
 def api(path):
@@ -173,55 +201,111 @@ return bad;
 
 def no_english(selector):
     """Japanese text only: no Latin words in the card's words (ids and device names excluded)."""
-    texts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, selector)]
+    # Read in one go: the page redraws on events, and an element found first may be gone when read.
+    texts = driver.execute_script("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText)", selector)
     words = [w for t in texts for w in re.findall(r"[A-Za-z_]{2,}", t)]
     expect(not words, f"English tokens in {selector}: {sorted(set(words))}")
 
 
 try:
-    # Access.
-    def refused_without_token():
-        expect(http("/")[0] == 403, "GET / without the token")
-        expect(http("/?token=" + "0" * 64)[0] == 403, "a wrong token")
-        expect(http("/api/state")[0] == 403, "the API without the token")
-        expect(http("/app.js")[0] == 403, "the script without the token")
+    # Access: nothing without a session, and a session only from the launcher file.
+    def refused_without_session():
+        expect(http("/")[0] == 403, "GET / without a session")
+        expect(http("/?token=" + "0" * 64)[0] == 403, "a token in the URL")
+        expect(http("/api/state")[0] == 403, "the API without a session")
+        expect(http("/app.js")[0] == 403, "the script without a session")
+        expect(http("/api/events")[0] == 403, "the event stream without a session")
         driver.get(base + "/")
         expect("forbidden" in driver.page_source and not driver.find_elements(By.ID, "readers"), "the browser got a page")
 
-    check("without the token every request gets 403", refused_without_token)
+    check("without a session every request gets 403", refused_without_session)
+
+    size(1280, 800)
+    ticket = ticket_of(args.launcher)
+    started = time.monotonic()
+    driver.get("file://" + args.launcher)
+    wait(lambda: pins(), 15, "the PINs")
+    figures.append(f"launcher to PINs shown: {time.monotonic() - started:.2f} s")
+
+    def launched():
+        expect(driver.current_url == base + "/", f"the address bar shows {driver.current_url}")
+        expect(not os.path.exists(args.launcher), "the launcher file is still there after its first use")
+        form = f"ticket={ticket}".encode()
+        status, _ = http("/session", {"Content-Type": "application/x-www-form-urlencoded", "Origin": "null"},
+                         "POST", form)
+        expect(status == 403, f"the spent ticket answered {status}")
+        history = driver.execute_cdp_cmd("Page.getNavigationHistory", {})["entries"]
+        urls = [e["url"] for e in history]
+        for secret in secrets() + [ticket]:
+            expect(not any(secret in u for u in urls), "a secret in the history")
+        expect(not any("/session" in u for u in urls), f"the POST stays in the history: {urls}")
+        figures.append(f"history: {urls}")
+
+    check("the launcher file opens a session: the page at /, the file deleted, the ticket spent, no secret "
+          "or POST in the history", launched)
+
+    def no_secret_in_any_argv():
+        found = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+            except OSError:
+                continue
+            found += [pid for secret in secrets() + [ticket] if secret in argv]
+        expect(not found, f"a secret in the argv of {found}")
+
+    check("no process's argv holds the cookie, the CSRF token or the ticket (the browser's included)",
+          no_secret_in_any_argv)
+
+    def reload_keeps_session():
+        before = csrf()
+        driver.refresh()
+        wait(lambda: pins(), 15, "the PINs after a reload")
+        expect(csrf() == before, "the reload made a new session")
+
+    check("a reload keeps the session", reload_keeps_session)
+    driver.execute_script("window.__noReload = 'still here'")
 
     def refused_for_other_hosts():
+        cookie = {"Cookie": cookie_header()}
         for host in ["evil.example:%d" % port, "127.0.0.1", "localhost:1", "127.0.0.1.nip.io:%d" % port]:
-            status, _ = http("/?token=" + token, {"Host": host})
+            status, _ = http("/", {"Host": host, **cookie})
             expect(status == 403, f"Host {host} answered {status}")
-        expect(http("/?token=" + token, {"Host": f"localhost:{port}"})[0] == 200, "localhost:PORT is refused")
+        expect(http("/", {"Host": f"localhost:{port}", **cookie})[0] == 200, "localhost:PORT is refused")
+        expect(http("/", cookie)[0] == 200, "the session cookie is refused")
 
     check("a Host that is not 127.0.0.1:PORT or localhost:PORT gets 403 (DNS rebinding)", refused_for_other_hosts)
 
     def post_needs_header_token():
         body = json.dumps({"pin": "1234", "cardId": "0" * 24}).encode()
         path = "/api/readers/r000000/pins/auth/verify"
-        expect(http(path + "?token=" + token, {"Content-Type": "application/json"}, "POST", body)[0] == 403,
-               "a POST with the token only in its URL")
-        expect(http(path, {"X-Staff-Token": token, "Content-Type": "text/plain"}, "POST", body)[0] == 403,
-               "a POST that is not JSON (a form from another site)")
-        expect(http(path, {"X-Staff-Token": token, "Content-Type": "application/json",
-                           "Origin": "http://evil.example"}, "POST", body)[0] == 403, "a POST from another origin")
+        good = {"Cookie": cookie_header(), "X-Staff-Token": csrf(), "Content-Type": "application/json",
+                "Origin": base}
+        status, _ = http(path, good, "POST", body)
+        expect(status not in (403, 400), f"the well-formed POST answered {status}")
+        for name, value, why in [
+            ("X-Staff-Token", None, "a POST with the cookie alone"),
+            ("Origin", None, "a POST without an Origin"),
+            ("Origin", "null", "a POST from a file: page"),
+            ("Origin", "http://evil.example", "a POST from another origin"),
+            ("Content-Type", "text/plain", "a POST that is not JSON (a form from another site)"),
+            ("Cookie", None, "a POST with the token but no session cookie"),
+        ]:
+            headers = {k: v for k, v in {**good, name: value}.items() if v is not None}
+            expect(http(path, headers, "POST", body)[0] == 403, why)
+        no_header = {k: v for k, v in good.items() if k != "X-Staff-Token"}
+        expect(http(path + "?token=" + csrf(), no_header, "POST", body)[0] == 403, "the token only in the URL")
 
-    check("a POST needs the token in its header, JSON, and this origin", post_needs_header_token)
-
-    size(1280, 800)
-    started = time.monotonic()
-    driver.get(args.url)
-    wait(lambda: pins(), 15, "the PINs")
-    figures.append(f"page load to PINs shown: {time.monotonic() - started:.2f} s")
-    driver.execute_script("window.__noReload = 'still here'")
+    check("a POST needs the session cookie, the CSRF token in its header, JSON, and exactly this origin",
+          post_needs_header_token)
 
     def loads_with_token():
         expect(driver.title == "マイナンバーカードの状態", f"title {driver.title!r}")
         expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja", "lang is not ja")
 
-    check("with the token the page loads, in Japanese", loads_with_token)
+    check("with a session the page loads, in Japanese", loads_with_token)
 
     def default_pins():
         shown = pins()
@@ -372,6 +456,90 @@ try:
     check("no PIN in any URL the page requested", no_pin_in_urls)
     expect(driver.execute_script("return window.__noReload") == "still here", "the page reloaded")
 
+    if args.ctl:
+        def again_opens_a_new_session():
+            out = subprocess.run([args.ctl, "ui"], capture_output=True, text=True, timeout=20)
+            expect(out.returncode == 0, f"jpkictl ui again exited {out.returncode}: {out.stderr}")
+            launcher = re.search(r"file://(\S+)", out.stdout).group(1)
+            expect(os.stat(launcher).st_mode & 0o777 == 0o600, "the launcher file is not 0600")
+            first = driver.current_window_handle
+            old = csrf()
+            driver.switch_to.new_window("tab")
+            try:
+                driver.get("file://" + launcher)
+                wait(lambda: pins(), 15, "the PINs in the second session")
+                expect(csrf() != old, "the second launch did not open a new session")
+                expect(not os.path.exists(launcher), "the second launcher file is still there")
+            finally:
+                driver.close()
+                driver.switch_to.window(first)
+
+        check("'jpkictl ui' run again against the running server opens a new session", again_opens_a_new_session)
+
+    if args.pcsc_client and args.ui_log and args.ui_pid:
+        def closed_tab_sends_no_pin():
+            trace = os.environ["JPKI_SIM_TRACE"]
+            mark = len(open(trace).read().splitlines())
+            before = api("/v1/readers")["readers"][0]["card"]["pins"]["auth"]["remaining"]
+            held, release = "/tmp/staff-ui-held.%d" % os.getpid(), "/tmp/staff-ui-release.%d" % os.getpid()
+            for f in (held, release):
+                if os.path.exists(f):
+                    os.remove(f)
+            holder = subprocess.Popen(["/usr/bin/python3", args.pcsc_client, "hold", "--ready-file", held,
+                                       "--release-file", release], stdout=subprocess.DEVNULL)
+            first = driver.current_window_handle
+            try:
+                WebDriverWait(driver, 20, 0.05).until(lambda d: os.path.exists(held), "the holder has the card")
+                log_lines = len(open(args.ui_log).read().splitlines())
+                driver.switch_to.new_window("tab")
+                driver.get(base + "/")
+                wait(lambda: pins(), 15, "the PINs in the tab to close")
+                # Its event stream is relayed by now: the count below changes only by the verify.
+                wait(lambda: driver.execute_script(
+                    "return typeof events !== 'undefined' && !!events && events.readyState === 1"), 10,
+                    "the tab's event stream is open")
+                driver.find_element(By.CSS_SELECTOR, "button.verify-open").click()
+                wait(lambda: driver.find_element(By.ID, "verify").is_displayed())
+                Select(driver.find_element(By.ID, "verify-kind")).select_by_value("auth")
+                driver.find_element(By.ID, "verify-pin").send_keys("9999")
+                relays = jpkid_connections(args.ui_pid)
+                driver.find_element(By.ID, "verify-go").click()
+                # The PIN is on its way: the page server holds one more connection to jpkid, which
+                # waits for the card the holder has.
+                wait(lambda: jpkid_connections(args.ui_pid) > relays, 10, "the page server's verify request to jpkid")
+                driver.close()
+                driver.switch_to.window(first)
+                # The page server passes the departure on: its request to jpkid ends (logged).
+                def relay_ended():
+                    return any("/pins/auth/verify abandoned" in line
+                               for line in open(args.ui_log).read().splitlines()[log_lines:])
+                try:
+                    WebDriverWait(driver, 5, 0.05).until(lambda d: relay_ended())
+                except Exception:  # noqa: BLE001 - measured below: the PIN must not reach the card either way
+                    pass
+                figures.append(f"closed tab: the page server ended its jpkid request: {relay_ended()}")
+            finally:
+                open(release, "w").close()
+                holder.wait(timeout=20)
+                for handle in driver.window_handles:
+                    if handle != first:
+                        driver.switch_to.window(handle)
+                        driver.close()
+                driver.switch_to.window(first)
+            # jpkid's queue for the card is served in order: once a status refresh is answered,
+            # an abandoned verify either went out or never will.
+            api("/v1/readers/" + api("/v1/readers")["readers"][0]["id"] + "?refresh=true")
+            entries = [json.loads(line) for line in open(trace).read().splitlines()[mark:] if line.strip()]
+            sent = [e for e in entries if e["ins"] == 0x20 and e["dataLength"] > 0]
+            after = api("/v1/readers")["readers"][0]["card"]["pins"]["auth"]["remaining"]
+            figures.append(f"closed tab while the card was held: VERIFYs with a PIN {len(sent)}, auth tries "
+                           f"{before} -> {after}")
+            expect(not sent, f"{len(sent)} VERIFY with a PIN reached the card after its tab was closed")
+            expect(after == before, f"auth tries {before} -> {after}")
+
+        check("a PIN typed in a tab closed while another PC/SC client holds the card never reaches the card",
+              closed_tab_sends_no_pin)
+
     if args.harness:
         def pull_and_reinsert():
             harness("sim-stop", args.dir)
@@ -425,7 +593,7 @@ try:
                 "const r = document.querySelector('article.reader'); return r && r.dataset.kind") not in
                 (None, "", "unknown", "my_number_card"), 20, "the unsupported card")
             try:
-                text = driver.find_element(By.CSS_SELECTOR, "article.reader").text
+                text = driver.execute_script("return document.querySelector('article.reader').innerText")
                 expect("対応していません" in text or "公的個人認証" in text, text)
                 expect("置" in text, f"no next step: {text}")
                 no_english("article.reader h2, article.reader .problem, section.next")

@@ -45,7 +45,7 @@ background_pids+=($!)
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/v1/health" && break; sleep 0.1; done
 check "the bridge reaches jpkid" curl -sf -o /dev/null "http://127.0.0.1:$port/v1/health"
 
-export JPKID_CONTRACT_URL=http://127.0.0.1:$port JPKID_READER_ID=$reader
+export JPKID_CONTRACT_URL=http://127.0.0.1:$port JPKID_READER_ID=$reader JPKID_CARD_ID=$(card_id)
 export JPKID_CONTRACT_HOOKS=$root/Tests/contract/hooks.py
 # Kept after the run: schemathesis' output and its ndjson reports (every request and check).
 report=$root/.build/contract

@@ -97,6 +97,9 @@ check "verify requests: one 401" is "$work/m1" "$verify,status=\"401\"}" 1
 check "verify requests: one 200" is "$work/m1" "$verify,status=\"200\"}" 1
 check "sign requests: one 200" is "$work/m1" 'jpkid_http_requests_total{route="/v1/readers/{id}/sign",method="POST",status="200"}' 1
 check "event streams open: 0" is "$work/m1" 'jpkid_event_streams_open' 0
+for reason in table_full user_cap reserved_for_operators event_streams; do
+    check "connections refused ($reason): 0" is "$work/m1" "jpkid_connections_refused_total{reason=\"$reason\"}" 0
+done
 check "promtool check metrics accepts the exposition" sh -c "promtool check metrics <'$work/m1'"
 # The fleet kit (alert rules, dashboard) names only metrics this jpkid really exports.
 check "every metric deploy/prometheus uses is in the exposition" sh -c "
@@ -146,7 +149,7 @@ path = sys.argv[1]
 families = ["jpkid_cards_inserted_total", "jpkid_card_reads_total", "jpkid_card_read_duration_seconds",
     "jpkid_apdus_sent_total", "jpkid_pin_verifications_total", "jpkid_pin_blocks_total", "jpkid_signatures_total",
     "jpkid_readers_present", "jpkid_pcsc_available", "jpkid_pcsc_outages_total", "jpkid_http_requests_total",
-    "jpkid_http_request_duration_seconds", "jpkid_event_streams_open"]
+    "jpkid_http_request_duration_seconds", "jpkid_event_streams_open", "jpkid_connections_refused_total"]
 import os
 reads, files, end = 0, set(), time.monotonic() + 3.5
 while time.monotonic() < end:

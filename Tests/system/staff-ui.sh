@@ -24,19 +24,76 @@ check "status (ja) shows no English tokens (ids and the reader's device name asi
 check "diagnose: no renewal date for CA certificates" sh -c "
     LANG=ja_JP.UTF-8 '$ctl' diagnose | grep '認証局証明書' | grep -v '更新可能' | grep -c . | grep -qx 2"
 
+# A private runtime directory: the launcher files and the server's control socket live there
+# (another run's server on this machine is not this one's).
+export XDG_RUNTIME_DIR=$work/runtime
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 "$ctl" ui >"$work/ui.out" 2>"$work/ui.log" &
 ui_pid=$!
 background_pids+=("$ui_pid")
-check "jpkictl ui prints its URL with a token" sh -c "
-    for i in \$(seq 100); do grep -Eq 'http://127\.0\.0\.1:[0-9]+/\?token=[0-9a-f]{64}' '$work/ui.out' && exit 0; sleep 0.1; done
-    cat '$work/ui.out' '$work/ui.log'; exit 1"
-url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+/\?token=[0-9a-f]{64}' "$work/ui.out")
+check "jpkictl ui prints its URL (no secret in it) and a one-time launcher file (0600)" sh -c "
+    for i in \$(seq 100); do grep -q 'file://' '$work/ui.out' && break; sleep 0.1; done
+    cat '$work/ui.out' '$work/ui.log'
+    grep -Eq 'runs at http://127\.0\.0\.1:[0-9]+/ ' '$work/ui.out' && ! grep -q 'token' '$work/ui.out' &&
+    f=\$(grep -o 'file://[^ ]*' '$work/ui.out' | sed 's|^file://||') && [ \"\$(stat -c %a \"\$f\")\" = 600 ]"
+url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+/' "$work/ui.out" | head -1)
+launcher=$(grep -o 'file://[^ ]*' "$work/ui.out" | sed 's|^file://||')
+port=$(echo "$url" | sed -E 's|.*:([0-9]+)/.*|\1|')
 check "the ui server listens on 127.0.0.1 only" sh -c "
-    port=\$(echo '$url' | sed -E 's|.*:([0-9]+)/.*|\1|'); ss -ltnH | awk '{print \$4}' | grep -E \":\$port\$\" | grep -qvx \"127.0.0.1:\$port\" && exit 1
-    ss -ltnH | awk '{print \$4}' | grep -qx \"127.0.0.1:\$port\""
+    ss -ltnH | awk '{print \$4}' | grep -E \":$port\$\" | grep -qvx \"127.0.0.1:$port\" && exit 1
+    ss -ltnH | awk '{print \$4}' | grep -qx \"127.0.0.1:$port\""
 
-/usr/bin/python3 "$here/Tests/browser/staff_ui.py" --url "$url" --socket "$JPKID_SOCKET" \
+# Another local user (nobody, in no jpkid group) cannot use the page, even with a session's
+# secrets, and cannot fill its connection slots.
+check "another uid's connection is closed at once, unanswered (curl: empty reply), and logged" sh -c "
+    setpriv --reuid=65534 --regid=65534 --clear-groups curl -sS --max-time 5 -o /dev/null '$url'; rc=\$?
+    echo \"curl exit \$rc\"; [ \$rc -eq 52 ] || [ \$rc -eq 56 ] || exit 1
+    for i in \$(seq 50); do grep -q 'refused a connection from uid 65534' '$work/ui.log' && exit 0; sleep 0.1; done; exit 1"
+flood() { # 40 connections of uid 65534 held open, then 20 page loads by this user
+    local ready flood_fd flooder
+    # nobody cannot write in $work: it says "ready" on its standard output.
+    exec {flood_fd}< <(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 - "$port" <<'PY'
+import socket, sys, time
+held = []
+for _ in range(40):
+    s = socket.socket()
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    held.append(s)
+print("ready", flush=True)
+end = time.monotonic() + 15
+while time.monotonic() < end:  # reopen whatever the server closed, at once
+    for i, s in enumerate(held):
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                raise OSError
+        except BlockingIOError:
+            continue
+        except OSError:
+            s.close()
+            held[i] = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    time.sleep(0.01)
+PY
+)
+    flooder=$!
+    read -r -t 20 -u "$flood_fd" ready
+    [ "$ready" = ready ] || { echo "the flood did not start"; return 1; }
+    local ok=0 status
+    for _ in $(seq 20); do
+        status=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$url")
+        [ "$status" = 403 ] && ok=$((ok + 1))  # served (no session: 403), not refused as busy (503)
+    done
+    kill "$flooder" 2>/dev/null
+    exec {flood_fd}<&-
+    echo "page loads served during the flood: $ok of 20"
+    [ "$ok" -eq 20 ]
+}
+check "40 connections of another uid, reopened at once, take no slot: 20 of 20 page loads served" flood
+figure "$(cat "$work/out" | tail -1)"
+
+/usr/bin/python3 "$here/Tests/browser/staff_ui.py" --url "$url" --launcher "$launcher" --socket "$JPKID_SOCKET" \
     --screenshots "$here/.build/screenshots" --harness "$harness" --dir "$dir" --jpkid-pid "$jpkid_pid" \
+    --ctl "$ctl" --ui-log "$work/ui.log" --ui-pid "$ui_pid" --pcsc-client "$here/Tests/system/lib/pcsc_client.py" \
     2>&1 | sed 's/^/  /' | tee "$work/browser.out"
 browser=${PIPESTATUS[0]}
 wait "$jpkid_pid" 2>/dev/null
@@ -46,10 +103,10 @@ check "screenshots at 1280x800 and 800x1280 are PNG files" sh -c "
     for f in staff-ui-1280x800.png staff-ui-800x1280.png; do
         head -c 8 '$here/.build/screenshots/'\$f | od -An -tx1 | grep -q '89 50 4e 47' || { echo \$f; exit 1; }
     done"
-check "the ui server's log: requests (method, path, status) and no PIN, token or query" sh -c "
+check "the ui server's log: requests (method, path, status) and no PIN, secret or query" sh -c "
     cat '$work/ui.log'; grep -q '^jpkictl ui: POST /api/readers/r[0-9a-f]*/pins/auth/verify 200' '$work/ui.log' &&
-    grep -q 'GET / 403' '$work/ui.log' &&
-    ! grep -E '9999|9998|1234|token|\?' '$work/ui.log'"
+    grep -q 'GET / 403' '$work/ui.log' && grep -q 'POST /session 200' '$work/ui.log' &&
+    ! grep -E '9999|9998|1234|token|[0-9a-f]{64}|\?' '$work/ui.log'"
 check "no PIN and no personal data in jpkid's log" sh -c "
     ! grep -E '9999|9998|1234|花子|霞が関|1990' '$work/jpkid.log'"
 kill "$ui_pid" 2>/dev/null

@@ -280,8 +280,9 @@ public struct APIHandler: Sendable {
         if let unknown = keys.filter({ !allowed.contains($0) }).sorted().first {
             throw APIError.badRequest("unknown field '\(Self.quote(unknown))'")
         }
+        let value: T
         do {
-            return try APIJSON.decoder().decode(T.self, from: Data(request.body))
+            value = try APIJSON.decoder().decode(T.self, from: Data(request.body))
         } catch DecodingError.keyNotFound(let key, _) {
             throw APIError.badRequest("missing field '\(key.stringValue)'")
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
@@ -290,6 +291,11 @@ public struct APIHandler: Sendable {
         } catch {
             throw APIError.badRequest("the body does not match the request")
         }
+        // A PIN or card-face code goes only with the insertion it is meant for.
+        if allowed.contains("cardId"), (value as? any CardBoundRequest)?.cardId == nil {
+            throw APIError.cardIdRequired
+        }
+        return value
     }
 }
 

@@ -61,6 +61,16 @@ extension HTTPServer {
                         handler.metrics.request(requestHead, response, since: started)
                         Self.wipe(&body)
                         if case .events(let after) = response {
+                            guard connections.admitStream(peer.uid) else {
+                                refused(peer, .eventStreams)
+                                let refusal = ConnectionTable.Refusal.eventStreams
+                                let error = APIError(
+                                    .tooManyConnections, refusal.message, status: .serviceUnavailable)
+                                try await write(.error(error), to: outbound, keepAlive: false)
+                                try? await channel.close(mode: .output)
+                                return
+                            }
+                            defer { connections.releaseStream(peer.uid) }
                             handler.metrics.eventStreamOpened()
                             defer { handler.metrics.eventStreamClosed() }
                             let logger = self.logger

@@ -2,8 +2,12 @@ extension HTTPServer {
     /// The bounds the server keeps.
     public struct Limits: Sendable, Equatable {
         public var maxConnections = 256
-        /// Connections one client process (by pid) may hold at once.
-        public var maxConnectionsPerClient = 32
+        /// Connections one user (uid, from `SO_PEERCRED`) may hold at once, in all its processes.
+        public var maxConnectionsPerUser = 32
+        /// Slots of `maxConnections` only operator-group members and root may take.
+        public var operatorReservedConnections = 32
+        /// Event streams one user may hold at once.
+        public var maxEventStreamsPerUser = 8
         public var bodyBytes = 64 * 1024
         /// A request must have arrived this long after its first byte.
         public var headerTimeout: Duration = .seconds(10)

@@ -33,12 +33,28 @@ public struct HTTPServer: Sendable {
     let limits: Limits
     let logger: Logger
     let connections: ConnectionTable
+    let refusals = RefusalLog()
 
     public init(handler: APIHandler, limits: Limits = Limits(), logger: Logger) {
         self.handler = handler
         self.limits = limits
         self.logger = logger
-        self.connections = ConnectionTable(limit: limits.maxConnections, perClient: limits.maxConnectionsPerClient)
+        self.connections = ConnectionTable(
+            limit: limits.maxConnections, perUser: limits.maxConnectionsPerUser,
+            operatorReserved: limits.operatorReservedConnections, streamsPerUser: limits.maxEventStreamsPerUser)
+    }
+
+    /// Logs (rate-limited) and counts a refused connection or event stream.
+    func refused(_ peer: PeerCredentials, _ reason: ConnectionTable.Refusal) {
+        handler.metrics.connectionRefused(reason.rawValue)
+        if let suppressed = refusals.shouldLog(uid: peer.uid, reason: reason) {
+            logger.notice(
+                "connection refused",
+                metadata: [
+                    "uid": "\(peer.uid)", "pid": "\(peer.pid)", "reason": "\(reason.rawValue)",
+                    "suppressed": "\(suppressed)",
+                ])
+        }
     }
 
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
@@ -60,16 +76,20 @@ public struct HTTPServer: Sendable {
             // a few KB; event streams apply backpressure and then overflow).
             .childChannelOption(.socketOption(.so_sndbuf), value: 16 * 1024)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 16 * 1024))
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<Accepted> = { [limits, connections] channel in
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Accepted> = { [self, limits, connections] channel in
             PeerCredentials.read(from: channel).flatMap { peer in
-                guard connections.admit(peer.pid) else {
+                // Operators may take the reserved slots. The peer's own groups are known
+                // (SO_PEERGROUPS), so this asks NSS only for a peer with more than 256 groups.
+                let isOperator = handler.policy.current.allows(peer, .operate)
+                if let refusal = connections.admit(peer.uid, isOperator: isOperator) {
+                    refused(peer, refusal)
                     // No HTTP pipeline: the answer goes out as bytes, whatever the client sends.
                     return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RefusingHandler())
+                        try channel.pipeline.syncOperations.addHandler(RefusingHandler(refusal))
                         return .refused
                     }
                 }
-                channel.closeFuture.whenComplete { _ in connections.release(peer.pid) }
+                channel.closeFuture.whenComplete { _ in connections.release(peer.uid) }
                 return channel.eventLoop.makeCompletedFuture {
                     let watch = ConnectionGuard(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout)
                     try channel.pipeline.syncOperations.addHandler(watch)

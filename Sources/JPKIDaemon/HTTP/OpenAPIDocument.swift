@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "a8fa47d8b96f9f84e07daf55831a247192bb00b641477a0ec3dbd7a9492b8244"
+    static let sourceSHA256 = "725ad683749425c80ebb4f62850b22e14e5c97ef4012708705141026203af5f6"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -23,698 +23,718 @@ enum OpenAPIDocument {
         ever logged, stored or\nechoed in an error; personal data (card text, card face, the holder in t\##
         he signature\ncertificate) is answered with `Cache-Control: no-store` and kept nowhere.\n\n**Car\##
         d binding.** Every card placed on a reader gets a `cardId` (24 random hex digits, new\nfor every \##
-        insertion). Send it with every POST: a request whose `cardId` is not the card in\nthe reader now \##
-        is refused with `409 card_changed` and nothing is sent to the card.\n\n**PIN safety.** A PIN's f\##
-        ormat is checked before anything reaches the card (`422\npin_format`). With one try left a PIN o\##
-        peration is refused with `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFin\##
-        alAttempt\": true`. A blocked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\##
-        \n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands for the one reader that\nhol\##
-        ds a card (the kiosk case): with none it answers `409 no_card`, with several `409\nambiguous_car\##
-        d`. Both forms are listed.\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"message\"\##
-        , \"remaining\"?}}`, with a stable\n`code`. Each response below lists the codes its status can c\##
-        arry. Outside this document:\na malformed HTTP request gets a bare `400` from the HTTP layer, an\##
-        d a connection beyond the\nconnection limits gets `503 too_many_connections` before its request \##
-        is read.\n5xx answers come only from the card or PC/SC: `502` (the card answered something the\n\##
-        protocol does not allow, or a PC/SC error), `503` (pcscd unavailable, the card held by\nanother \##
-        program), `504` (the card or driver did not answer in time).\n"},"servers":[{"url":"http://local\##
-        host","description":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect to the socket\##
-        )."}],"tags":[{"name":"daemon","description":"Health, events, metrics and this document."},{"nam\##
-        e":"readers","description":"Readers and the cards on them (status, PIN-free certificates)."},{"n\##
-        ame":"pins","description":"PIN verification and change."},{"name":"signing","description":"Signa\##
-        tures, kiosk login, the signature certificate."},{"name":"card data","description":"The card-tex\##
-        t and card-face applications (personal data)."}],"paths":{"/v1/health":{"get":{"operationId":"ge\##
-        tHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access":"status","responses":{"20\##
-        0":{"description":"The daemon runs.","content":{"application/json":{"schema":{"$ref":"#/componen\##
-        ts/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{\##
-        "get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":"This document, as JSON.",\##
-        "x-jpkid-access":"status","responses":{"200":{"description":"The OpenAPI document jpkid was buil\##
-        t with.","content":{"application/json":{"schema":{"type":"object","required":["openapi","info","\##
-        paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"}\##
-        ,"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metric\##
-        s":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Prometheus metrics (text expo\##
-        sition format 0.0.4).","description":"The daemon's counters, gauges and histograms for a fleet d\##
-        ashboard. No label carries a\ncard identity, a certificate serial or a reader name. See `deploy/\##
-        prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"description":"The exposition.","\##
-        content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forb\##
-        idden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["daemon"],"summary":"Server\##
-        -sent events of readers, cards, PINs and pcscd.","description":"A `text/event-stream` that does \##
-        not end while the daemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event\##
-        `); a comment line (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconnects with `L\##
-        ast-Event-ID` first gets the\nevents it missed (up to 63 of them, from the last 256 kept), or `e\##
-        vent: overflow` and\nthe end of the stream when they are no longer all there. A client that fall\##
-        s 64 events\nbehind gets `event: overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: \##
-        read the\nstate again (`GET /v1/readers`) and reconnect. Events carry no PIN and no personal dat\##
-        a.\n\nThe event names and their data (`x-jpkid-events` lists the schema of each):\n`reader-added\##
-        `, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed\##
-        `, `pin-blocked`, `pcsc-unavailable`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status"\##
-        ,"x-jpkid-events":{"reader-added":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{\##
-        "$ref":"#/components/schemas/ReaderEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEve\##
-        nt"},"card-ready":{"$ref":"#/components/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/compo\##
-        nents/schemas/CardEvent"},"pin-verified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{\##
-        "$ref":"#/components/schemas/PINEvent"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"\##
-        pcsc-unavailable":{"$ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/component\##
-        s/schemas/PCSCEvent"},"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"\##
-        name":"Last-Event-ID","in":"header","required":false,"description":"The id of the last event the \##
-        client received (decimal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{\##
-        "200":{"description":"The event stream (never ends on its own).","content":{"text/event-stream":\##
-        {"schema":{"type":"string","description":"`id:`, `event:` and `data:` lines; `data` is an `Event\##
-        ` as JSON."},"x-jpkid-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components\##
-        /responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers":{"get\##
-        ":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader and the card on it.","\##
-        x-jpkid-access":"status","responses":{"200":{"description":"The readers.","content":{"applicatio\##
-        n/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"GetReader":{"operationI\##
-        d":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetReaderCertificate":{"oper\##
-        ationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers/0/id"}},"VerifyReade\##
-        rPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/readers/0/id"}},"Read\##
-        erSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/readers/0/id"}}}},"403":\##
-        {"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"#/comp\##
-        onents/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["readers"],"summary":"One \##
-        reader and its card, from the cache (or read again with refresh).","x-jpkid-access":"status","pa\##
-        rameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":"The re\##
-        ader.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{\##
-        "$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"4\##
-        04":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAl\##
-        lowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/C\##
-        ardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/res\##
-        ponses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["readers"],"summary":"The \##
-        reader that holds the (only) card.","x-jpkid-access":"status","parameters":[{"$ref":"#/component\##
-        s/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"application/\##
-        json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/responses/\##
-        BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
-        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
-        ents/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/c\##
-        omponents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/reader\##
-        s/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"\##
-        #/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificate","tags":["readers"],"\##
-        summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access":"status","parameter\##
-        s":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"description":"The certificat\##
-        e, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/components/sc\##
-        hemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMediaType":"application/\##
-        pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/re\##
+        insertion). Every request that sends a PIN or a card-face code must carry it: one\nwithout it is \##
+        `400 bad_request` (\"missing field 'cardId'\"), and one whose `cardId` is not the\ncard in the r\##
+        eader now is refused with `409 card_changed`. Either way nothing is sent to the\ncard.\n\n**Chan\##
+        ges.** Since 0.1.0 (see docs/api-changelog.md): `cardId` is required in every body\nthat carries \##
+        a PIN or a card-face code (it was optional).\n\n**PIN safety.** A PIN's format is checked before \##
+        anything reaches the card (`422\npin_format`). With one try left a PIN operation is refused with \##
+        `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFinalAttempt\": true`. A blo\##
+        cked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\n**Paths.** Wherever `/v\##
+        1/readers/{id}` appears, `/v1/card` stands for the one reader that\nholds a card (the kiosk case\##
+        ): with none it answers `409 no_card`, with several `409\nambiguous_card`. Both forms are listed\##
+        .\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"message\", \"remaining\"?}}`, with \##
+        a stable\n`code`. Each response below lists the codes its status can carry. Outside this documen\##
+        t:\na malformed HTTP request gets a bare `400` from the HTTP layer, and a connection beyond the\n\##
+        connection limits gets `503 too_many_connections` before its request is read. The limits are\npe\##
+        r user (uid), not per process: `maxConnections` in all (256), of which\n`operatorReservedConnect\##
+        ions` (32) only operator-group members and root may take, and\n`maxConnectionsPerUser` (32) for \##
+        each user, root and the kiosk app's included; the message\nsays which limit refused it.\n5xx ans\##
+        wers come only from the card or PC/SC: `502` (the card answered something the\nprotocol does not \##
+        allow, or a PC/SC error), `503` (pcscd unavailable, the card held by\nanother program), `504` (t\##
+        he card or driver did not answer in time).\n"},"servers":[{"url":"http://localhost","description\##
+        ":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect to the socket)."}],"tags":[{"na\##
+        me":"daemon","description":"Health, events, metrics and this document."},{"name":"readers","desc\##
+        ription":"Readers and the cards on them (status, PIN-free certificates)."},{"name":"pins","descr\##
+        iption":"PIN verification and change."},{"name":"signing","description":"Signatures, kiosk login\##
+        , the signature certificate."},{"name":"card data","description":"The card-text and card-face ap\##
+        plications (personal data)."}],"paths":{"/v1/health":{"get":{"operationId":"getHealth","tags":["\##
+        daemon"],"summary":"Daemon health.","x-jpkid-access":"status","responses":{"200":{"description":\##
+        "The daemon runs.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Health"\##
+        }}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{"get":{"operationI\##
+        d":"getOpenAPIDocument","tags":["daemon"],"summary":"This document, as JSON.","x-jpkid-access":"\##
+        status","responses":{"200":{"description":"The OpenAPI document jpkid was built with.","content"\##
+        :{"application/json":{"schema":{"type":"object","required":["openapi","info","paths"],"propertie\##
+        s":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"},"paths":{"type":"\##
+        object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metrics":{"get":{"operat\##
+        ionId":"getMetrics","tags":["daemon"],"summary":"Prometheus metrics (text exposition format 0.0.\##
+        4).","description":"The daemon's counters, gauges and histograms for a fleet dashboard. No label \##
+        carries a\ncard identity, a certificate serial or a reader name. See `deploy/prometheus/`.\n","x\##
+        -jpkid-access":"status","responses":{"200":{"description":"The exposition.","content":{"text/pla\##
+        in":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/eve\##
+        nts":{"get":{"operationId":"streamEvents","tags":["daemon"],"summary":"Server-sent events of rea\##
+        ders, cards, PINs and pcscd.","description":"A `text/event-stream` that does not end while the d\##
+        aemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event`); a comment line \##
+        (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconnects with `Last-Event-ID` first \##
+        gets the\nevents it missed (up to 63 of them, from the last 256 kept), or `event: overflow` and\n\##
+        the end of the stream when they are no longer all there. A client that falls 64 events\nbehind g\##
+        ets `event: overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: read the\nstate agai\##
+        n (`GET /v1/readers`) and reconnect. Events carry no PIN and no personal data.\n\nThe event name\##
+        s and their data (`x-jpkid-events` lists the schema of each):\n`reader-added`, `reader-removed`, \##
+        `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed`, `pin-blocked`, `pc\##
+        sc-unavailable`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"r\##
+        eader-added":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/\##
+        schemas/ReaderEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$\##
+        ref":"#/components/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEve\##
+        nt"},"pin-verified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/\##
+        schemas/PINEvent"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"pcsc-unavailable":{"$\##
+        ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"}\##
+        ,"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID"\##
+        ,"in":"header","required":false,"description":"The id of the last event the client received (dec\##
+        imal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description"\##
+        :"The event stream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"s\##
+        tring","description":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpki\##
+        d-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadReques\##
+        t"},"403":{"$ref":"#/components/responses/Forbidden"},"503":{"description":"`too_many_connection\##
+        s`: this user already holds `maxEventStreamsPerUser` event streams (default 8); the connection i\##
+        s closed.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}}}}\##
+        },"/v1/readers":{"get":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader a\##
+        nd the card on it.","x-jpkid-access":"status","responses":{"200":{"description":"The readers.","\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"Ge\##
+        tReader":{"operationId":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetRead\##
+        erCertificate":{"operationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers\##
+        /0/id"}},"VerifyReaderPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/\##
+        readers/0/id"}},"ReaderSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/rea\##
+        ders/0/id"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"paramet\##
+        ers":[{"$ref":"#/components/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["rea\##
+        ders"],"summary":"One reader and its card, from the cache (or read again with refresh).","x-jpki\##
+        d-access":"status","parameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":\##
+        {"description":"The reader.","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/Reader"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/re\##
         sponses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components\##
-        /responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/card/cert\##
-        ificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"g\##
-        etCardCertificate","tags":["readers"],"summary":"A certificate that needs no PIN, from the cache\##
-        .","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses\##
-        ":{"200":{"description":"The certificate, PEM (default) or DER.","content":{"application/x-pem-f\##
-        ile":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"s\##
-        tring","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadR\##
-        equest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses\##
-        /NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components\##
-        /responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/componen\##
-        ts/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate","tags":["signing"],"\##
-        summary":"The signature certificate and its holder (personal data; needs the sign PIN).","x-jpki\##
-        d-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"respon\##
-        ses":{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cach\##
+        /responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/\##
+        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
+        ref":"#/components/responses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["re\##
+        aders"],"summary":"The reader that holds the (only) card.","x-jpkid-access":"status","parameters\##
+        ":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"\##
+        #/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$r\##
+        ef":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},\##
+        "409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailu\##
+        re"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/T\##
+        imeout"}}}},"/v1/readers/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/paramete\##
+        rs/ReaderID"},{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificat\##
+        e","tags":["readers"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-acce\##
+        ss":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"descr\##
+        iption":"The certificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{\##
+        "$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentM\##
+        ediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{\##
+        "$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405\##
+        ":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Confl\##
+        ict"}}}},"/v1/card/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],\##
+        "get":{"operationId":"getCardCertificate","tags":["readers"],"summary":"A certificate that needs \##
+        no PIN, from the cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameter\##
+        s/Format"}],"responses":{"200":{"description":"The certificate, PEM (default) or DER.","content"\##
+        :{"application/x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert\##
+        ":{"schema":{"type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/com\##
+        ponents/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
+        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
+        :{"$ref":"#/components/responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters\##
+        ":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate\##
+        ","tags":["signing"],"summary":"The signature certificate and its holder (personal data; needs t\##
+        he sign PIN).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicatio\##
+        n/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":\##
+        "ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certif\##
+        icate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/heade\##
+        rs/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertific\##
+        ate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/response\##
+        s/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
+        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
+        ents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":\##
+        "#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502"\##
+        :{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable\##
+        "},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"post":{"ope\##
+        rationId":"readCardSignCertificate","tags":["signing"],"summary":"The signature certificate and \##
+        its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator","requestBody":{"req\##
+        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"\##
+        examples":{"sign":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses"\##
+        :{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cache-Co\##
+        ntrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":\##
+        "#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"4\##
+        01":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"}\##
+        ,"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNo\##
+        tAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/response\##
+        s/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compo\##
+        nents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"\##
+        #/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/rea\##
+        ders/{id}/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref"\##
+        :"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],\##
+        "summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","re\##
+        questBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schema\##
+        s/PINRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}\##
+        }},"responses":{"200":{"description":"The PIN was right; its counter afterwards.","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/compo\##
+        nents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/c\##
+        omponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"\##
+        #/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413"\##
+        :{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unproce\##
+        ssable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/response\##
+        s/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/\##
+        responses/Timeout"}}}},"/v1/card/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parame\##
+        ters/VerifyKind"}],"post":{"operationId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN \##
+        (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":t\##
+        rue,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples\##
+        ":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"\##
+        description":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadReque\##
+        st"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forb\##
+        idden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/M\##
+        ethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/r\##
+        esponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"\##
+        #/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"\##
+        $ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"\##
+        /v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},\##
+        {"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["\##
+        pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","\##
+        description":"Both PINs are checked locally first and must differ (`422 pin_format`). Any answer \##
+        of\nthe card but success is `502 pin_change_failed`; its message says whether the current PIN\ns\##
+        till stands. Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"example\##
+        s":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"res\##
+        ponses":{"200":{"description":"The PIN was changed; its counter afterwards.","content":{"applica\##
+        tion/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/compone\##
+        nts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/com\##
+        ponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/\##
+        components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{\##
+        "$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocess\##
+        able"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/\##
+        CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/re\##
+        sponses/Timeout"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/paramete\##
+        rs/ChangeKind"}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (\##
+        VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requ\##
+        estBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
+        PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"012345678\##
+        9abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was changed; its counter after\##
+        wards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}\##
+        }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
+        gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
+        otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
+        esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
+        ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
+        f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
+        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"\##
+        #/components/parameters/ReaderID"}],"post":{"operationId":"readerSign","tags":["signing"],"summa\##
+        ry":"Sign a digest (or data jpkid hashes) with the auth or sign key.","description":"PKCS#1 v1.5 \##
+        over the DigestInfo, 256 bytes. jpkid verifies the card's signature under\nthe key's certificate \##
+        before answering; one that does not verify is `502 card_error`\nand never passed on.\n","x-jpkid\##
+        -access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$re\##
+        f":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","d\##
+        ata":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
+        signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}\##
+        },"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wrong\##
+        PIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/No\##
+        tFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/re\##
+        sponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/comp\##
+        onents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref\##
+        ":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504\##
+        ":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign"\##
+        ,"tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.",\##
+        "x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schem\##
+        a":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"\##
+        1234","data":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descripti\##
+        on":"The signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignR\##
+        esult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respon\##
+        ses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/res\##
+        ponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/comp\##
+        onents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref\##
+        ":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"50\##
+        2":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailab\##
+        le"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parame\##
+        ters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","\##
+        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
+        nge).","description":"`200` with `authenticated: true` only when the card's signature over SHA-2\##
+        56 of the\nchallenge verifies under the auth certificate and that certificate is `trusted` now;\n\##
+        otherwise `trust` names the first check that failed. PIN failures are errors.\n","x-jpkid-access\##
+        ":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/c\##
+        omponents/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123\##
+        456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login result.","content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#\##
+        /components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref\##
+        ":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$\##
+        ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}\##
+        ,"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/U\##
+        nprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/re\##
+        sponses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compo\##
+        nents/responses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuthenticate","\##
+        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
+        nge).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":\##
+        {"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin"\##
+        :"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login r\##
+        esult.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult\##
+        "}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/W\##
+        rongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/response\##
+        s/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/component\##
+        s/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/\##
+        components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"\##
+        $ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},\##
+        "504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{\##
+        "$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["\##
+        card data"],"summary":"Name, address, birth date, sex (and the my number when named) of the card\##
+        -text AP.","description":"Verifies the credential given (the card-text PIN; 照合番号A, which opens o\##
+        nly the my number;\nor 照合番号B, which opens only the four attributes) and reads the fields asked f\##
+        or (default:\nall but `myNumber`, which is read only when `fields` names it). Personal data:\n`C\##
+        ache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
+        :{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"defa\##
+        ult":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"value":{"birthDate":\##
+        "1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}}}}}},"\##
+        responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/compon\##
+        ents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Ca\##
+        rdText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
+        nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
+        sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
+        ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
+        f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
+        02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
+        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"operatio\##
+        nId":"readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and the \##
+        my number when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"required\##
+        ":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"\##
+        examples":{"default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"valu\##
+        e":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef0\##
+        1234567"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{\##
+        "$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compo\##
+        nents/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/\##
+        components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":\##
+        "#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409\##
+        ":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLar\##
+        ge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses\##
+        /PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/re\##
+        sponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-\##
+        face":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readRea\##
+        derCardFace","tags":["card data"],"summary":"The face photo and printed images of the card-face \##
+        AP (PIN A or PIN B).","description":"Verifies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, g\##
+        iven as its printed parts\n(`birthDate` as a date, `expiryYear`, `securityCode`: jpkid writes th\##
+        e birth date's Japanese\nera year) or as the raw 14 digits (`pinB`). The birth-date key (0011) d\##
+        oes not open the card\nface. With `part=photo` the answer is the raw JPEG 2000 photo. Personal d\##
+        ata:\n`Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/compone\##
+        nts/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01\##
+        -02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"valu\##
+        e":{"pinB":"02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descr\##
+        iption":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cach\##
         e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"\##
-        },"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidd\##
-        en"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Meth\##
-        odNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/resp\##
-        onses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/c\##
-        omponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$re\##
-        f":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1\##
-        /card/certificates/sign":{"post":{"operationId":"readCardSignCertificate","tags":["signing"],"su\##
-        mmary":"The signature certificate and its holder (personal data; needs the sign PIN).","x-jpkid-\##
-        access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123"}}}}}},"response\##
-        s":{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cache-\##
-        Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},\##
-        "401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden\##
-        "},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Method\##
-        NotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respon\##
-        ses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/com\##
-        ponents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref"\##
-        :"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/r\##
-        eaders/{id}/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$re\##
-        f":"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"\##
-        ],"summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","\##
-        requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"descriptio\##
-        n":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401"\##
-        :{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"4\##
-        04":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAl\##
-        lowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/P\##
-        ayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/componen\##
-        ts/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/c\##
-        omponents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/p\##
-        ins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/VerifyKind"}],"post":{"operat\##
-        ionId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY after the final-try g\##
-        uard).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"auth":{"value":{"pin":"1234"}\##
-        }}}}},"responses":{"200":{"description":"The PIN was right; its counter afterwards.","content":{\##
-        "application/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/co\##
-        mponents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"\##
-        #/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref\##
-        ":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"4\##
-        13":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unpr\##
-        ocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/respo\##
-        nses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/componen\##
-        ts/responses/Timeout"}}}},"/v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/compon\##
-        ents/parameters/ReaderID"},{"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":\##
-        "changeReaderPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA on\##
-        ce, in one transaction).","description":"Both PINs are checked locally first and must differ (`4\##
-        22 pin_format`). Any answer of\nthe card but success is `502 pin_change_failed`; its message say\##
-        s whether the current PIN\nstill stands. Nothing is retried.\n","x-jpkid-access":"operator","req\##
-        uestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
-        /PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":\##
-        {"200":{"description":"The PIN was changed; its counter afterwards.","content":{"application/jso\##
-        n":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/resp\##
+        ef":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":\##
+        "image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/r\##
+        esponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/component\##
+        s/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#\##
+        /components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{\##
+        "$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"\##
+        },"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unav\##
+        ailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"oper\##
+        ationId":"readCardCardFace","tags":["card data"],"summary":"The face photo and printed images of \##
+        the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/compone\##
+        nts/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01\##
+        -02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"valu\##
+        e":{"pinB":"02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descr\##
+        iption":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cach\##
+        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
+        ef":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":\##
+        "image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/r\##
+        esponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/component\##
+        s/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#\##
+        /components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{\##
+        "$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"\##
+        },"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unav\##
+        ailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face/check":\##
+        {"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCa\##
+        rdFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of the card-face \##
+        AP (PIN A or PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`pinB`, 照合番号B) of the car\##
+        d-face AP in one guarded\ntransaction ended by a power cycle, then checks EF 0004's card-verifia\##
+        ble certificate\nunder the CA key its issuer id names, the signature DF28 over the card face, wi\##
+        th\n`renderedMyNumber` (PIN A only) the rendered my number, and has the chip sign a fresh\nchall\##
+        enge that must verify with the signed card key DF24. `verdict` is `genuine` only\nwhen every ste\##
+        p passed; each step's result is in `steps`. The photo only with\n`photo: true`. Personal data: `\##
+        Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content\##
+        ":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examples":\##
+        {"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"01\##
+        23456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step, next st\##
+        eps and the card face for comparison.","headers":{"Cache-Control":{"$ref":"#/components/headers/\##
+        NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheck"}\##
+        }}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wro\##
+        ngPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/\##
+        NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/\##
+        responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/co\##
+        mponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$r\##
+        ef":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"5\##
+        04":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face/check":{"post":{"operationI\##
+        d":"checkCardCardFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of \##
+        the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","requestBody":{"required":true,"\##
+        content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"exa\##
+        mples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","card\##
+        Id":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step, \##
+        next steps and the card face for comparison.","headers":{"Cache-Control":{"$ref":"#/components/h\##
+        eaders/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace\##
+        Check"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respon\##
+        ses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/res\##
+        ponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/comp\##
+        onents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref\##
+        ":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"50\##
+        2":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailab\##
+        le"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/age-check":{"parameter\##
+        s":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderAge","tags":[\##
+        "card data"],"summary":"Is the card's holder at least N years old? The signed birth date, proven \##
+        by the chip.","description":"The birth date the customer states opens the age record (its own VE\##
+        RIFY of the card-face\nbirth-date key 0011, in one guarded transaction ended by a power cycle). \##
+        jpkid checks the\nAP's CVC, the record's signature and the chip's answer to a fresh challenge (w\##
+        ith the key\nin DF12), and answers whether the holder is at least `minimumAge` on `date` (defaul\##
+        t today\nin Japan) only when all of that passed. The birth date only with `returnBirthDate`.\nPe\##
+        rsonal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required"\##
+        :true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeCheckRequest"},"e\##
+        xamples":{"adult":{"value":{"birthDate":"1990-01-02","minimumAge":20,"cardId":"0123456789abcdef0\##
+        1234567"}}}}}},"responses":{"200":{"description":"The verdict, each step and the answer about th\##
+        e age.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"applicat\##
+        ion/json":{"schema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$ref":"#/components/resp\##
         onses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/\##
         responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/componen\##
         ts/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"\##
         #/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"\##
         423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFail\##
         ure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/\##
-        Timeout"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/Chang\##
-        eKind"}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, \##
-        then CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requestBody"\##
-        :{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChang\##
-        eRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678"}}}}}},"responses":{"200":{"\##
-        description":"The PIN was changed; its counter afterwards.","content":{"application/json":{"sche\##
-        ma":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses/Bad\##
-        Request"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses\##
-        /Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/respon\##
-        ses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compone\##
-        nts/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$r\##
-        ef":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"50\##
-        3":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}\##
-        }}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{\##
-        "operationId":"readerSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) wi\##
-        th the auth or sign key.","description":"PKCS#1 v1.5 over the DigestInfo, 256 bytes. jpkid verif\##
-        ies the card's signature under\nthe key's certificate before answering; one that does not verify \##
-        is `502 card_error`\nand never passed on.\n","x-jpkid-access":"operator","requestBody":{"require\##
-        d":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"exa\##
-        mples":{"auth":{"value":{"key":"auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"\##
-        description":"The signature.","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
-        mas/SignResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
+        Timeout"}}}},"/v1/card/age-check":{"post":{"operationId":"checkCardAge","tags":["card data"],"su\##
+        mmary":"Is the card's holder at least N years old? The signed birth date, proven by the chip.","\##
+        x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate":"199\##
+        0-01-02","minimumAge":20,"cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descript\##
+        ion":"The verdict, each step and the answer about the age.","headers":{"Cache-Control":{"$ref":"\##
+        #/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
+        hemas/AgeCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
         ts/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/compo\##
         nents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref\##
         ":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"42\##
         2":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBloc\##
         ked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/\##
-        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"opera\##
-        tionId":"cardSign","tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the a\##
-        uth or sign key.","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"k\##
-        ey":"auth","pin":"1234","data":"aGVsbG8="}}}}}},"responses":{"200":{"description":"The signature\##
-        .","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{\##
-        "$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"40\##
-        3":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},\##
-        "405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/C\##
-        onflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/re\##
-        sponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/comp\##
-        onents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref"\##
-        :"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$ref":"#/\##
-        components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","tags":["signing"],\##
-        "summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","descriptio\##
-        n":"`200` with `authenticated: true` only when the card's signature over SHA-256 of the\nchallen\##
-        ge verifies under the auth certificate and that certificate is `trusted` now;\notherwise `trust` \##
-        names the first check that failed. PIN failures are errors.\n","x-jpkid-access":"operator","requ\##
+        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text/che\##
+        ck":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkRead\##
+        erCardText","tags":["card data"],"summary":"The card text, and whether the IC chip proves it (re\##
+        ference 13.3).","description":"The body of `POST …/card-text`. In the same guarded transaction j\##
+        pkid checks the card-text\nAP's CVC, the integrity record EF 0003, its digest DF32 against the f\##
+        our attributes, DF31\nagainst the my number only when `fields` names it (otherwise that step is\n\##
+        `not_applicable`), EF 0007's signing key and a challenge verified with it. The verdict\ncovers t\##
+        he data returned. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requ\##
         estBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"descr\##
-        iption":"The login result.","content":{"application/json":{"schema":{"$ref":"#/components/schema\##
-        s/AuthenticateResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/co\##
-        mponents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#\##
-        /components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":\##
-        {"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge\##
-        "},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/P\##
-        INBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/resp\##
-        onses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/authenticate":{\##
-        "post":{"operationId":"cardAuthenticate","tags":["signing"],"summary":"Kiosk login in one call (\##
-        signature, certificate chain, fresh challenge).","x-jpkid-access":"operator","requestBody":{"req\##
-        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateRe\##
-        quest"},"examples":{"auth":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The l\##
-        ogin result.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Authenticate\##
-        Result"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
-        nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
-        sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
-        ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
-        f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
-        02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"paramete\##
-        rs":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","ta\##
-        gs":["card data"],"summary":"Name, address, birth date, sex (and the my number when named) of th\##
-        e card-text AP.","description":"Verifies the credential given (the card-text PIN; 照合番号A, which o\##
-        pens only the my number;\nor 照合番号B, which opens only the four attributes) and reads the fields a\##
-        sked for (default:\nall but `myNumber`, which is read only when `fields` names it). Personal dat\##
-        a:\n`Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"co\##
-        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":\##
-        {"default":{"value":{"pin":"1234"}},"codeB":{"value":{"birthDate":"1990-01-02","expiryYear":2035\##
-        ,"securityCode":"5678"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Ca\##
-        che-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"40\##
-        1":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},\##
-        "404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNot\##
-        Allowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses\##
-        /PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compon\##
-        ents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#\##
-        /components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card\##
-        /card-text":{"post":{"operationId":"readCardCardText","tags":["card data"],"summary":"Name, addr\##
-        ess, birth date, sex (and the my number when named) of the card-text AP.","x-jpkid-access":"oper\##
-        ator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/componen\##
-        ts/schemas/CardTextRequest"},"examples":{"default":{"value":{"pin":"1234"}},"codeB":{"value":{"b\##
-        irthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678"}}}}}},"responses":{"200":{"descri\##
-        ption":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"c\##
-        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}},"400":{"$ref":\##
-        "#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$r\##
-        ef":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{\##
-        "$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict\##
-        "},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses\##
-        /Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/\##
-        responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/com\##
-        ponents/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"parameters":[{"$ref":"#/components\##
-        /parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace","tags":["card data"],"summary\##
-        ":"The face photo and printed images of the card-face AP (PIN A or PIN B).","description":"Verif\##
-        ies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, given as its printed parts\n(`birthDate` as \##
-        a date, `expiryYear`, `securityCode`: jpkid writes the birth date's Japanese\nera year) or as th\##
-        e raw 14 digits (`pinB`). The birth-date key (0011) does not open the card\nface. With `part=pho\##
-        to` the answer is the raw JPEG 2000 photo. Personal data:\n`Cache-Control: no-store`.\n","x-jpki\##
-        d-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"requ\##
-        ired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceRequest\##
-        "},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678\##
-        "}},"pinB":{"value":{"pinB":"02010220355678"}}}}}},"responses":{"200":{"description":"The card f\##
-        ace (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":\##
-        "#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/s\##
-        chemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"40\##
-        0":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"}\##
-        ,"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFoun\##
-        d"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/respons\##
-        es/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/component\##
-        s/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/\##
-        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
-        ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardC\##
-        ardFace","tags":["card data"],"summary":"The face photo and printed images of the card-face AP (\##
-        PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/parameters/Par\##
-        t"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/component\##
-        s/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":\##
-        2035,"securityCode":"5678"}},"pinB":{"value":{"pinB":"02010220355678"}}}}}},"responses":{"200":{\##
-        "description":"The card face (images base64), or with `part=photo` the photo itself.","headers":\##
-        {"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMedia\##
-        Type":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/compon\##
-        ents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/com\##
-        ponents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$r\##
-        ef":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"\##
-        422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBl\##
-        ocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/response\##
-        s/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face/c\##
-        heck":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkRe\##
-        aderCardFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of the card\##
-        -face AP (PIN A or PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`pinB`, 照合番号B) of t\##
-        he card-face AP in one guarded\ntransaction ended by a power cycle, then checks EF 0004's card-v\##
-        erifiable certificate\nunder the CA key its issuer id names, the signature DF28 over the card fa\##
-        ce, with\n`renderedMyNumber` (PIN A only) the rendered my number, and has the chip sign a fresh\n\##
-        challenge that must verify with the signed card key DF24. `verdict` is `genuine` only\nwhen ever\##
-        y step passed; each step's result is in `steps`. The photo only with\n`photo: true`. Personal da\##
-        ta: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"co\##
-        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examp\##
-        les":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200":{"description":"The verd\##
-        ict, each step, next steps and the card face for comparison.","headers":{"Cache-Control":{"$ref"\##
-        :"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/\##
-        schemas/CardFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/c\##
-        omponents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
-        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
-        :{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarg\##
-        e"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/\##
-        PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/res\##
-        ponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face/chec\##
-        k":{"post":{"operationId":"checkCardCardFace","tags":["card data"],"summary":"Is the card genuin\##
-        e? The IC-chip check of the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","request\##
-        Body":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Car\##
-        dFaceCheckRequest"},"examples":{"pinB":{"value":{"pinB":"90010220355678"}}}}}},"responses":{"200\##
-        ":{"description":"The verdict, each step, next steps and the card face for comparison.","headers\##
-        ":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"sche\##
-        ma":{"$ref":"#/components/schemas/CardFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRe\##
-        quest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/F\##
-        orbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/response\##
-        s/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/component\##
-        s/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref\##
-        ":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503"\##
-        :{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}\##
-        },"/v1/readers/{id}/age-check":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post\##
-        ":{"operationId":"checkReaderAge","tags":["card data"],"summary":"Is the card's holder at least \##
-        N years old? The signed birth date, proven by the chip.","description":"The birth date the custo\##
-        mer states opens the age record (its own VERIFY of the card-face\nbirth-date key 0011, in one gu\##
-        arded transaction ended by a power cycle). jpkid checks the\nAP's CVC, the record's signature an\##
-        d the chip's answer to a fresh challenge (with the key\nin DF12), and answers whether the holder \##
-        is at least `minimumAge` on `date` (default today\nin Japan) only when all of that passed. The b\##
-        irth date only with `returnBirthDate`.\nPersonal data: `Cache-Control: no-store`.\n","x-jpkid-ac\##
-        cess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate":"1990-01-02","\##
-        minimumAge":20}}}}}},"responses":{"200":{"description":"The verdict, each step and the answer ab\##
-        out the age.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$ref":"#/component\##
-        s/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compo\##
-        nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
-        mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$\##
-        ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessab\##
-        le"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Ca\##
-        rdFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/resp\##
-        onses/Timeout"}}}},"/v1/card/age-check":{"post":{"operationId":"checkCardAge","tags":["card data\##
-        "],"summary":"Is the card's holder at least N years old? The signed birth date, proven by the ch\##
-        ip.","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"\##
-        schema":{"$ref":"#/components/schemas/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate\##
-        ":"1990-01-02","minimumAge":20}}}}}},"responses":{"200":{"description":"The verdict, each step a\##
-        nd the answer about the age.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}\##
-        },"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$r\##
-        ef":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":\##
-        {"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"40\##
-        5":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conf\##
-        lict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/respo\##
-        nses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compone\##
-        nts/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#\##
-        /components/responses/Timeout"}}}},"/v1/readers/{id}/card-text/check":{"parameters":[{"$ref":"#/\##
-        components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCardText","tags":["card data\##
-        "],"summary":"The card text, and whether the IC chip proves it (reference 13.3).","description":\##
-        "The body of `POST …/card-text`. In the same guarded transaction jpkid checks the card-text\nAP'\##
-        s CVC, the integrity record EF 0003, its digest DF32 against the four attributes, DF31\nagainst \##
-        the my number only when `fields` names it (otherwise that step is\n`not_applicable`), EF 0007's \##
-        signing key and a challenge verified with it. The verdict\ncovers the data returned. Personal da\##
-        ta: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"co\##
-        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":\##
-        {"pin":{"value":{"pin":"1234"}}}}}},"responses":{"200":{"description":"The card text, the verdic\##
-        t and each step.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":\##
-        {"application/json":{"schema":{"$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/\##
-        components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref"\##
-        :"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$r\##
-        ef":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},\##
-        "413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Un\##
-        processable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/res\##
-        ponses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compon\##
-        ents/responses/Timeout"}}}},"/v1/card/card-text/check":{"post":{"operationId":"checkCardCardText\##
-        ","tags":["card data"],"summary":"The card text, and whether the IC chip proves it (reference 13\##
-        .3).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{\##
-        "schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"pin":{"value":{"pin":"1234\##
-        "}}}}}},"responses":{"200":{"description":"The card text, the verdict and each step.","headers":\##
-        {"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/BadRequ\##
-        est"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/For\##
-        bidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/\##
-        MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/\##
-        responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":\##
-        "#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{\##
-        "$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}}\##
-        ,"components":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description":"\##
-        The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).","s\##
-        chema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"description\##
-        ":"Read the whole card again instead of answering from the cache (`true`, `1` or empty).","schem\##
-        a":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","requ\##
-        ired":true,"description":"A certificate that needs no PIN (the signature certificate has its own \##
-        POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format\##
-        ","in":"query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}}\##
-        ,"VerifyKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 digit\##
-        s), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the common ca\##
-        rd application `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 04 \##
-        01`'s own 001C PIN, 4 digits: a second key and counter), or\n`card-face-birth-date` (the card-fa\##
-        ce key 0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese er\##
-        a** year).\n","schema":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card\##
-        -face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":"s\##
-        tring","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","required":false,\##
-        "description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string",\##
-        "enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cached.","schema\##
-        ":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_reques\##
-        t`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing field or a fiel\##
-        d of the wrong type; bad base64; a bad query value or header.\n","content":{"application/json":{\##
-        "schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the \##
-        card refused the PIN; `remaining` tries are left.","content":{"application/json":{"schema":{"$re\##
-        f":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's gro\##
-        ups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or certificate slo\##
-        t), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signature certifica\##
-        te: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/co\##
-        mponents/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `All\##
-        ow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"stri\##
-        ng","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"\##
-        #/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state forbids it: `no_c\##
-        ard`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or unre\##
-        adable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothing was sent), \##
-        `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirm\##
-        FinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_not\##
-        _found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error409"}}}},\##
-        "PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `maxBodyBytes` (6\##
-        4 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error4\##
-        13"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card), `invalid_di\##
-        gest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgorithm`)\##
-        , `credential_cannot_open`\n(the card-data credential given does not open what was asked for; no\##
-        thing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error4\##
-        22"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the municipa\##
-        l office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
-        as/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an unexpe\##
-        cted status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_apdu`, \##
-        `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_unavaila\##
-        ble`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_denied`\##
-        , `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`, `pcsc\##
-        _error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error502"}}}}\##
-        ,"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (another \##
-        program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or its driver \##
-        did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/E\##
-        rror504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required":["ver\##
-        sion","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptimeSeconds\##
-        ":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable"]},"re\##
-        aders":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperties":fal\##
-        se,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/components/\##
-        schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["id","nam\##
-        e","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type":"stri\##
-        ng","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","reading","\##
-        ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{"descri\##
-        ption":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"type":"ob\##
-        ject","additionalProperties":false,"description":"What the daemon read from the card (no PIN nee\##
-        ded, no personal data).","required":["cardId","kind","atr","certificates","pins"],"properties":{\##
-        "cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of the card (\##
-        random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["my_number_\##
-        card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},"atr":{"t\##
-        ype":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":\##
-        {"type":"string","format":"date-time","description":"Absent until the card has been read."},"cer\##
-        tificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"additionalPro\##
-        perties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","propertyNames":{"\##
-        enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-face-birth-d\##
-        ate","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/schemas/PINStatu\##
-        s"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["subject","issuer\##
-        ","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewableFrom","status\##
-        ","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"string"},"seria\##
-        lNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string","pattern\##
-        ":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter":{"type":"strin\##
-        g","format":"date-time"},"expiryDate":{"type":"string","format":"date","description":"The last v\##
-        alid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","description":"Th\##
-        e first day of the renewal window","Japan time.":null},"status":{"type":"string","enum":["valid"\##
-        ,"renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#\##
-        /components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false,"description\##
-        ":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{"type":"string"\##
-        ,"enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","wrong_key_usage\##
-        ","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"required":["blocked\##
-        ","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0,"description":\##
-        "Tries left; absent when the card has no such PIN."},"max":{"type":"integer","minimum":1,"descri\##
-        ption":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card does not repor\##
-        t."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type":"boolean"},"\##
-        label":{"type":"string","description":"What the PIN is, in English, naming the application where \##
-        two look alike\n(`JUKI PIN (common card application)` for `juki`, `JUKI PIN (JUKI application)` \##
-        for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","additionalProperties":false,"required":["\##
-        result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/comp\##
-        onents/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"re\##
-        quired":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"pin":{"$ref\##
-        ":"#/components/schemas/PINStatus"}}},"CardID":{"type":["string","null"],"description":"The inse\##
-        rtion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` and no\##
-        thing is sent to it. Optional only for old clients: always send it.\n"},"ConfirmFinalAttempt":{"\##
-        type":["boolean","null"],"description":"Go on although only one try is left (a wrong PIN blocks \##
-        the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"required":["pin"],"prope\##
-        rties":{"pin":{"type":"string","description":"auth, card-text, juki, juki-ap: 4 digits; sign: 6-\##
-        16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits `YYMMD\##
-        D` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$ref":"\##
-        #/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAt\##
-        tempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":false,"required":["pin","ne\##
-        wPin"],"properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":{"type":"\##
-        string","description":"The new PIN","same format":null,"different from the current one.":null},"\##
-        cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schem\##
-        as/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,"required\##
-        ":["key","pin"],"description":"Exactly one of `digest` and `data` (`null` counts as absent).","o\##
-        neOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"null"}}},\##
-        {"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"propert\##
-        ies":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the auth PIN, `s\##
-        ign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"enum":\##
-        ["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"type":["s\##
-        tring","null"],"contentEncoding":"base64","description":"The digest, base64, of the algorithm's \##
-        length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Data (base6\##
-        4, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/components/sch\##
-        emas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignR\##
-        esult":{"type":"object","additionalProperties":false,"required":["signature","digestAlgorithm","\##
-        certificate"],"properties":{"signature":{"type":"string","contentEncoding":"base64","description\##
-        ":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384"\##
-        ,"sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"objec\##
-        t","additionalProperties":false,"required":["certificate","details","holder"],"properties":{"cer\##
-        tificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificat\##
-        e"},"holder":{"type":"object","additionalProperties":false,"description":"Personal data from the \##
-        certificate's subject alternative name.","properties":{"name":{"type":"string"},"address":{"type\##
-        ":"string"},"birthDate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"Authentic\##
-        ateRequest":{"type":"object","additionalProperties":false,"required":["pin"],"properties":{"pin"\##
-        :{"type":"string","description":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"\##
-        ],"contentEncoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Without i\##
-        t jpkid makes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAt\##
-        tempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"objec\##
-        t","additionalProperties":false,"required":["authenticated","trust","revocationChecked","challen\##
-        ge","certificate","subject","serialNumber","notAfter","expiryDate"],"properties":{"authenticated\##
-        ":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"typ\##
-        e":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"},"signature"\##
-        :{"type":"string","contentEncoding":"base64","description":"Absent when the card's signature did \##
-        not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject\##
-        ":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":\##
-        "string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest\##
-        ":{"type":"object","additionalProperties":false,"description":"Exactly one credential (`null` co\##
-        unts as absent): `pin` (the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-digit my n\##
-        umber: opens only `myNumber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `expiryYear\##
-        ` + `securityCode` (open only `name`,\n`address`, `birthDate`, `sex`). Asking for a field the cr\##
-        edential cannot open answers `422\ncredential_cannot_open` before anything reaches the card.\n",\##
-        "properties":{"pin":{"type":["string","null"],"description":"The card-text PIN (4 digits)."},"pi\##
-        nA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$re\##
-        f":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"exp\##
-        iryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/sc\##
-        hemas/CodeBSecurityCode"},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string\##
-        ","enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but `myNumb\##
-        er`, which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFi\##
-        nalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","a\##
-        dditionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"n\##
-        ame":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"}\##
-        ,"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false\##
-        ,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the \##
-        card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applic\##
-        able","not_known","other"]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 digits: \##
-        the birth date `YYMMDD` with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217`; the W\##
-        estern `800217` is a wrong code and spends a try), the card's expiry\nyear `YYYY` and the 4-digi\##
-        t security code printed on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type":["stri\##
-        ng","null"],"format":"date","description":"照合番号B's birth date as a date (Gregorian `YYYY-MM-DD`)\##
-        ; jpkid writes the era year."},"CodeBExpiryYear":{"type":["integer","null"],"description":"The c\##
-        ard's expiry year as printed (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string","null"]\##
-        ,"description":"The 4-digit security code printed on the card."},"CardFaceRequest":{"type":"obje\##
-        ct","additionalProperties":false,"description":"Exactly one credential (`null` counts as absent)\##
-        : `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expi\##
-        ryYear` + `securityCode`.\n","properties":{"pinA":{"type":["string","null"],"description":"照合番号A\##
-        ","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$re\##
-        f":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiry\##
-        Year"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/comp\##
-        onents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"\##
-        }}},"CardFace":{"type":"object","additionalProperties":false,"required":["photo","nameImage","ad\##
-        dressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64"\##
-        ,"contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","conten\##
-        tMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMedi\##
-        aType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMedi\##
-        aType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally \##
-        YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"CardFaceChe\##
-        ckRequest":{"type":"object","additionalProperties":false,"description":"Exactly one credential (\##
-        `null` counts as absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's p\##
-        arts `birthDate` + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type":["string","nul\##
-        l"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/C\##
-        odeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/compon\##
-        ents/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},\##
-        "cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/sche\##
-        mas/ConfirmFinalAttempt"},"photo":{"type":["boolean","null"],"description":"Return the face phot\##
-        o (default false)."},"renderedMyNumber":{"type":["boolean","null"],"description":"Check and retu\##
-        rn the rendered my number (EF 0005); needs `pinA`."}}},"AgeCheckRequest":{"type":"object","addit\##
-        ionalProperties":false,"required":["birthDate","minimumAge"],"properties":{"birthDate":{"type":"\##
-        string","description":"The birth date the customer states: `YYYY-MM-DD` (Gregorian; jpkid writes \##
-        the era\ndigits the card's birth-date key takes) or those 6 era digits `YYMMDD`.\n"},"minimumAge\##
-        ":{"type":"integer","minimum":1,"maximum":150},"date":{"type":["string","null"],"description":"T\##
-        he day to count on, YYYY-MM-DD; default today in Japan."},"returnBirthDate":{"type":["boolean","\##
-        null"],"description":"Return the signed birth date (default false)."},"cardId":{"$ref":"#/compon\##
-        ents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}\##
-        },"AgeCheck":{"type":"object","additionalProperties":false,"required":["verdict","steps","minimu\##
-        mAge","date","nextSteps"],"properties":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"}\##
-        ,"reason":{"type":"string"},"steps":{"type":"array","items":{"$ref":"#/components/schemas/Genuin\##
-        eStep"}},"minimumAge":{"type":"integer"},"date":{"type":"string","description":"YYYY-MM-DD"},"at\##
-        LeastMinimumAge":{"type":"boolean","description":"Present only when the verdict is `genuine`."},\##
-        "birthDate":{"type":"string","description":"YYYY-MM-DD, only when asked."},"nextSteps":{"$ref":"\##
-        #/components/schemas/NextSteps"},"pins":{"$ref":"#/components/schemas/CardFaceCounters"}}},"Card\##
-        TextCheck":{"type":"object","additionalProperties":false,"required":["text","verdict","steps","n\##
-        extSteps"],"properties":{"text":{"$ref":"#/components/schemas/CardText"},"verdict":{"$ref":"#/co\##
-        mponents/schemas/GenuineVerdict"},"reason":{"type":"string"},"steps":{"type":"array","items":{"$\##
-        ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"string"},"nextSteps":{"$ref":"#/comp\##
-        onents/schemas/NextSteps"}}},"CardFaceCounters":{"type":"object","description":"The counters of \##
-        the card-face keys after the check (`card-face-birth-date`, `card-face-b`,\n`card-face-a`): a wr\##
-        ong code costs a try of one.\n","additionalProperties":{"$ref":"#/components/schemas/PINStatus"}\##
-        },"GenuineVerdict":{"type":"string","enum":["genuine","forged","key_mismatch","unknown_issuer","\##
-        not_checked"]},"GenuineStep":{"type":"object","additionalProperties":false,"required":["step","r\##
-        esult","detail"],"properties":{"step":{"type":"string","enum":["card-face-cvc","card-face-signat\##
-        ure","rendered-my-number","age-record","card-face-challenge","card-text-cvc","card-text-record",\##
-        "card-text-attributes","card-text-my-number","card-text-key","card-text-challenge"]},"result":{"\##
-        type":"string","enum":["passed","failed","unknown_issuer","not_checked","not_applicable"]},"deta\##
-        il":{"type":"string"}}},"NextSteps":{"type":"object","additionalProperties":false,"required":["e\##
-        n","ja"],"properties":{"en":{"type":"string"},"ja":{"type":"string"}}},"CardFaceCheck":{"type":"\##
-        object","additionalProperties":false,"required":["verdict","steps","nextSteps"],"properties":{"v\##
-        erdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string","description":"\##
-        Why the verdict is not `genuine`."},"steps":{"type":"array","items":{"$ref":"#/components/schema\##
-        s/GenuineStep"}},"issuer":{"type":"string","description":"The CVC's issuer key id, e.g. `5000023\##
-        /001`."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"renderedMyNumber":{"type":"strin\##
-        g","contentEncoding":"base64","contentMediaType":"image/png"},"pins":{"$ref":"#/components/schem\##
-        as/CardFaceCounters"},"face":{"type":"object","additionalProperties":false,"required":["nameImag\##
-        e","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","contentEncoding":"b\##
-        ase64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","\##
-        contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","conte\##
-        ntMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","conte\##
-        ntMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (nor\##
-        mally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PEM\##
-        ":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additio\##
-        nalProperties":false,"description":"The `data:` of a server-sent event. No PIN, no personal data\##
-        .","required":["type","time"],"properties":{"type":{"type":"string","enum":["reader-added","read\##
-        er-removed","card-inserted","card-ready","card-removed","pin-verified","pin-failed","pin-blocked\##
-        ","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"\##
-        type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"stri\##
-        ng","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki",\##
-        "juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]},"rema\##
-        ining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","juki_car\##
-        d","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"description":"`r\##
-        eader-added`, `reader-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["re\##
-        ader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`.","allOf":[{"$r\##
-        ef":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},"CardReadyEvent"\##
-        :{"description":"`card-ready`: the card has been read; `kind` says what it is.","allOf":[{"$ref"\##
-        :"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind"]},"PINEvent":{\##
-        "description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/B), `pin-failed`\##
-        \n(`remaining`: tries left), `pin-blocked` (`remaining: 0`).\n","allOf":[{"$ref":"#/components/s\##
-        chemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-unavaila\##
-        ble`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/components/schemas/Eve\##
-        nt"}]},"OverflowEvent":{"description":"The client fell behind (or asked for events no longer kep\##
-        t); the stream ends.","type":"object","additionalProperties":false,"required":["type"],"properti\##
-        es":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A stable error co\##
-        de.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","certificate_not\##
-        _found","certificate_not_issued","file_not_found","method_not_allowed","no_card","ambiguous_card\##
-        ","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","cancelled","f\##
-        inal_attempt","pin_not_available","pin_required","unsupported_card","application_not_found","pay\##
-        load_too_large","pin_format","credential_cannot_open","invalid_digest","pin_blocked","card_error\##
-        ","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed\##
-        ","reader_unavailable","no_readers","protocol_mismatch","access_denied","not_transacted","insuff\##
-        icient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy","too_\##
-        many_connections","timeout","card_unresponsive"]},"ErrorDetail":{"type":"object","additionalProp\##
-        erties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/components/schemas/E\##
-        rrorCode"},"message":{"type":"string","description":"For people; never a PIN or personal data."}\##
-        ,"remaining":{"type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and `final\##
-        _attempt`."}}},"Error":{"type":"object","additionalProperties":false,"required":["error"],"prope\##
-        rties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/co\##
-        mponents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"bad_request"}}}}\##
-        },"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"required":\##
-        ["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/com\##
-        ponents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"forbidden"}}}}},"\##
-        Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{\##
-        "code":{"enum":["not_found","unknown_reader","certificate_not_found","certificate_not_issued","f\##
-        ile_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"\##
-        error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/\##
-        components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["no_card","ambi\##
-        guous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","can\##
-        celled","final_attempt","pin_not_available","pin_required","unsupported_card","application_not_f\##
-        ound"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"\##
-        properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components\##
-        /schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pin_format","invalid_dig\##
-        est","bad_request","credential_cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/sch\##
-        emas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502"\##
-        :{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"\##
-        enum":["card_error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate",\##
-        "pin_change_failed","reader_unavailable","unknown_reader","no_readers","unsupported_card","proto\##
-        col_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_mem\##
-        ory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],\##
-        "properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_co\##
-        nnections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"erro\##
-        r":{"properties":{"code":{"enum":["timeout","card_unresponsive"]}}}}}}}}
+        CardTextRequest"},"examples":{"pin":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}\##
+        }}}},"responses":{"200":{"description":"The card text, the verdict and each step.","headers":{"C\##
+        ache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{\##
+        "$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest\##
+        "},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbid\##
+        den"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Met\##
+        hodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/res\##
+        ponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/\##
+        components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$r\##
+        ef":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v\##
+        1/card/card-text/check":{"post":{"operationId":"checkCardCardText","tags":["card data"],"summary\##
+        ":"The card text, and whether the IC chip proves it (reference 13.3).","x-jpkid-access":"operato\##
+        r","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/CardTextRequest"},"examples":{"pin":{"value":{"pin":"1234","cardId":"0123456789abcdef012\##
+        34567"}}}}}},"responses":{"200":{"description":"The card text, the verdict and each step.","head\##
+        ers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"s\##
+        chema":{"$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/Ba\##
+        dRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/response\##
+        s/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/respo\##
+        nses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compon\##
+        ents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$\##
+        ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"5\##
+        03":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"\##
+        }}}}},"components":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"descripti\##
+        on":"The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name)\##
+        .","schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"descri\##
+        ption":"Read the whole card again instead of answering from the cache (`true`, `1` or empty).","\##
+        schema":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path",\##
+        "required":true,"description":"A certificate that needs no PIN (the signature certificate has it\##
+        s own POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"\##
+        format","in":"query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"\##
+        pem"}},"VerifyKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 \##
+        digits), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the comm\##
+        on card application `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…\##
+        01 04 01`'s own 001C PIN, 4 digits: a second key and counter), or\n`card-face-birth-date` (the c\##
+        ard-face key 0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japan\##
+        ese era** year).\n","schema":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap"\##
+        ,"card-face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"ty\##
+        pe":"string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","required":\##
+        false,"description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"type":"st\##
+        ring","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cached.","\##
+        schema":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_\##
+        request`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing field or \##
+        a field of the wrong type; bad base64; a bad query value or header.\n","content":{"application/j\##
+        son":{"schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin\##
+        `: the card refused the PIN; `remaining` tries are left.","content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the calle\##
+        r's groups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or certific\##
+        ate slot), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signature ce\##
+        rtificate: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema":{"$ref\##
+        ":"#/components/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; t\##
+        he `Allow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema":{"type\##
+        ":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state forbids it\##
+        : `no_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being read, \##
+        or unreadable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothing was \##
+        sent), `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`\##
+        confirmFinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`applicat\##
+        ion_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error40\##
+        9"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `maxBodyBy\##
+        tes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
+        /Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card), `inv\##
+        alid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgo\##
+        rithm`), `credential_cannot_open`\n(the card-data credential given does not open what was asked \##
+        for; nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
+        /Error422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the m\##
+        unicipal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/component\##
+        s/schemas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an \##
+        unexpected status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_\##
+        apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_u\##
+        navailable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_\##
+        denied`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`\##
+        , `pcsc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error5\##
+        02"}}}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (\##
+        another program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or it\##
+        s driver did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"requir\##
+        ed":["version","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"upti\##
+        meSeconds":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailab\##
+        le"]},"readers":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProper\##
+        ties":false,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/co\##
+        mponents/schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":[\##
+        "id","name","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"ty\##
+        pe":"string","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","r\##
+        eading","ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error"\##
+        :{"description":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"\##
+        type":"object","additionalProperties":false,"description":"What the daemon read from the card (n\##
+        o PIN needed, no personal data).","required":["cardId","kind","atr","certificates","pins"],"prop\##
+        erties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of t\##
+        he card (random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["m\##
+        y_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},\##
+        "atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},\##
+        "readAt":{"type":"string","format":"date-time","description":"Absent until the card has been rea\##
+        d."},"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"addi\##
+        tionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","property\##
+        Names":{"enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-fac\##
+        e-birth-date","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/schemas\##
+        /PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["subject\##
+        ","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewableFrom\##
+        ","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"string\##
+        "},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string"\##
+        ,"pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter":{"typ\##
+        e":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","description":"T\##
+        he last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","descrip\##
+        tion":"The first day of the renewal window","Japan time.":null},"status":{"type":"string","enum"\##
+        :["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{\##
+        "$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false,"de\##
+        scription":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{"type"\##
+        :"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","wrong_\##
+        key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"required":\##
+        ["blocked","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0,"desc\##
+        ription":"Tries left; absent when the card has no such PIN."},"max":{"type":"integer","minimum":\##
+        1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card does \##
+        not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type":"bo\##
+        olean"},"label":{"type":"string","description":"What the PIN is, in English, naming the applicat\##
+        ion where two look alike\n(`JUKI PIN (common card application)` for `juki`, `JUKI PIN (JUKI appl\##
+        ication)` for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","additionalProperties":false,"re\##
+        quired":["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$re\##
+        f":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties"\##
+        :false,"required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"p\##
+        in":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":"string","description":"The ins\##
+        ertion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` and n\##
+        othing is sent to it. Required (since 0.2): a request without it is\n`400 bad_request` naming th\##
+        e field.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"description":"Go on although only \##
+        one try is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalPropert\##
+        ies":false,"required":["pin","cardId"],"properties":{"pin":{"type":"string","description":"auth, \##
+        card-text, juki, juki-ap: 4 digits; sign: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth \##
+        date `YYYY-MM-DD` or its 6 era digits `YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format \##
+        is `422 pin_format`.\n"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{\##
+        "$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additi\##
+        onalProperties":false,"required":["pin","newPin","cardId"],"properties":{"pin":{"type":"string",\##
+        "description":"The current PIN."},"newPin":{"type":"string","description":"The new PIN","same fo\##
+        rmat":null,"different from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID\##
+        "},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"t\##
+        ype":"object","additionalProperties":false,"required":["key","pin","cardId"],"description":"Exac\##
+        tly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"prop\##
+        erties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"properties":{\##
+        "data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum"\##
+        :["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":\##
+        "string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",\##
+        null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"b\##
+        ase64","description":"The digest, base64, of the algorithm's length."},"data":{"type":["string",\##
+        "null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) that jpkid ha\##
+        shes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt"\##
+        :{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additional\##
+        Properties":false,"required":["signature","digestAlgorithm","certificate"],"properties":{"signat\##
+        ure":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"diges\##
+        tAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$ref":"\##
+        #/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":false,"re\##
+        quired":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/components/sch\##
+        emas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"object","addi\##
+        tionalProperties":false,"description":"Personal data from the certificate's subject alternative \##
+        name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"s\##
+        tring","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","addi\##
+        tionalProperties":false,"required":["pin","cardId"],"properties":{"pin":{"type":"string","descri\##
+        ption":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEncoding":"base\##
+        64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes 32 random b\##
+        ytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compone\##
+        nts/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties"\##
+        :false,"required":["authenticated","trust","revocationChecked","challenge","certificate","subjec\##
+        t","serialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"tru\##
+        st":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":fals\##
+        e},"challenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","conten\##
+        tEncoding":"base64","description":"Absent when the card's signature did not verify (it is never \##
+        passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"ser\##
+        ialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-\##
+        time"},"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","addi\##
+        tionalProperties":false,"description":"Exactly one credential (`null` counts as absent): `pin` (\##
+        the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-digit my number: opens only `myNum\##
+        ber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `expiryYear` + `securityCode` (open \##
+        only `name`,\n`address`, `birthDate`, `sex`). Asking for a field the credential cannot open answ\##
+        ers `422\ncredential_cannot_open` before anything reaches the card.\n","required":["cardId"],"pr\##
+        operties":{"pin":{"type":["string","null"],"description":"The card-text PIN (4 digits)."},"pinA"\##
+        :{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":\##
+        "#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiry\##
+        Year":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schem\##
+        as/CodeBSecurityCode"},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","\##
+        enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but `myNumber`\##
+        , which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinal\##
+        Attempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","addi\##
+        tionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name\##
+        ":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"s\##
+        ex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false,"r\##
+        equired":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the ca\##
+        rd codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applicab\##
+        le","not_known","other"]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 digits: t\##
+        he birth date `YYMMDD` with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217`; the We\##
+        stern `800217` is a wrong code and spends a try), the card's expiry\nyear `YYYY` and the 4-digit \##
+        security code printed on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type":["string\##
+        ","null"],"format":"date","description":"照合番号B's birth date as a date (Gregorian `YYYY-MM-DD`); \##
+        jpkid writes the era year."},"CodeBExpiryYear":{"type":["integer","null"],"description":"The car\##
+        d's expiry year as printed (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string","null"],"\##
+        description":"The 4-digit security code printed on the card."},"CardFaceRequest":{"type":"object\##
+        ","additionalProperties":false,"description":"Exactly one credential (`null` counts as absent): \##
+        `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiry\##
+        Year` + `securityCode`.\n","required":["cardId"],"properties":{"pinA":{"type":["string","null"],\##
+        "description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB\##
+        "},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components\##
+        /schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"car\##
+        dId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/\##
+        ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProperties":false,"required":["ph\##
+        oto","nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","conte\##
+        ntEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncodi\##
+        ng":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"\##
+        base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"\##
+        base64","contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card \##
+        stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/\##
+        Sex"}}},"CardFaceCheckRequest":{"type":"object","additionalProperties":false,"required":["cardId\##
+        "],"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, the my number\##
+        ), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n","\##
+        properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":nu\##
+        ll},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeB\##
+        BirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":\##
+        "#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},"confi\##
+        rmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"},"photo":{"type":["boolean","\##
+        null"],"description":"Return the face photo (default false)."},"renderedMyNumber":{"type":["bool\##
+        ean","null"],"description":"Check and return the rendered my number (EF 0005); needs `pinA`."}}}\##
+        ,"AgeCheckRequest":{"type":"object","additionalProperties":false,"required":["birthDate","minimu\##
+        mAge","cardId"],"properties":{"birthDate":{"type":"string","description":"The birth date the cus\##
+        tomer states: `YYYY-MM-DD` (Gregorian; jpkid writes the era\ndigits the card's birth-date key ta\##
+        kes) or those 6 era digits `YYMMDD`.\n"},"minimumAge":{"type":"integer","minimum":1,"maximum":15\##
+        0},"date":{"type":["string","null"],"description":"The day to count on, YYYY-MM-DD; default toda\##
+        y in Japan."},"returnBirthDate":{"type":["boolean","null"],"description":"Return the signed birt\##
+        h date (default false)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":\##
+        {"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AgeCheck":{"type":"object","additionalPro\##
+        perties":false,"required":["verdict","steps","minimumAge","date","nextSteps"],"properties":{"ver\##
+        dict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string"},"steps":{"type":\##
+        "array","items":{"$ref":"#/components/schemas/GenuineStep"}},"minimumAge":{"type":"integer"},"da\##
+        te":{"type":"string","description":"YYYY-MM-DD"},"atLeastMinimumAge":{"type":"boolean","descript\##
+        ion":"Present only when the verdict is `genuine`."},"birthDate":{"type":"string","description":"\##
+        YYYY-MM-DD, only when asked."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"pins":{"$r\##
+        ef":"#/components/schemas/CardFaceCounters"}}},"CardTextCheck":{"type":"object","additionalPrope\##
+        rties":false,"required":["text","verdict","steps","nextSteps"],"properties":{"text":{"$ref":"#/c\##
+        omponents/schemas/CardText"},"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{\##
+        "type":"string"},"steps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"i\##
+        ssuer":{"type":"string"},"nextSteps":{"$ref":"#/components/schemas/NextSteps"}}},"CardFaceCounte\##
+        rs":{"type":"object","description":"The counters of the card-face keys after the check (`card-fa\##
+        ce-birth-date`, `card-face-b`,\n`card-face-a`): a wrong code costs a try of one.\n","additionalP\##
+        roperties":{"$ref":"#/components/schemas/PINStatus"}},"GenuineVerdict":{"type":"string","enum":[\##
+        "genuine","forged","key_mismatch","unknown_issuer","not_checked"]},"GenuineStep":{"type":"object\##
+        ","additionalProperties":false,"required":["step","result","detail"],"properties":{"step":{"type\##
+        ":"string","enum":["card-face-cvc","card-face-signature","rendered-my-number","age-record","card\##
+        -face-challenge","card-text-cvc","card-text-record","card-text-attributes","card-text-my-number"\##
+        ,"card-text-key","card-text-challenge"]},"result":{"type":"string","enum":["passed","failed","un\##
+        known_issuer","not_checked","not_applicable"]},"detail":{"type":"string"}}},"NextSteps":{"type":\##
+        "object","additionalProperties":false,"required":["en","ja"],"properties":{"en":{"type":"string"\##
+        },"ja":{"type":"string"}}},"CardFaceCheck":{"type":"object","additionalProperties":false,"requir\##
+        ed":["verdict","steps","nextSteps"],"properties":{"verdict":{"$ref":"#/components/schemas/Genuin\##
+        eVerdict"},"reason":{"type":"string","description":"Why the verdict is not `genuine`."},"steps":\##
+        {"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"string","\##
+        description":"The CVC's issuer key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"#/components/s\##
+        chemas/NextSteps"},"renderedMyNumber":{"type":"string","contentEncoding":"base64","contentMediaT\##
+        ype":"image/png"},"pins":{"$ref":"#/components/schemas/CardFaceCounters"},"face":{"type":"object\##
+        ","additionalProperties":false,"required":["nameImage","addressImage","birthDate","sex"],"proper\##
+        ties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"name\##
+        Image":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"addressImage\##
+        ":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage\##
+        ":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type\##
+        ":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"\##
+        },"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PEM":{"type":"string","pattern":"^-----BEGIN CE\##
+        RTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"description":"The `dat\##
+        a:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"properties":{\##
+        "type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","card-ready","ca\##
+        rd-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-restored"]},"time\##
+        ":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"\##
+        readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type\##
+        ":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-\##
+        face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"kind"\##
+        :{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jp\##
+        ki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":[{"\##
+        $ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descripti\##
+        on":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
+        ":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card has \##
+        been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":[\##
+        "reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining`: \##
+        the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (\##
+        `remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin","\##
+        cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or ca\##
+        me back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The c\##
+        lient fell behind (or asked for events no longer kept); the stream ends.","type":"object","addit\##
+        ionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCod\##
+        e":{"type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","forb\##
+        idden","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_f\##
+        ound","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_chan\##
+        ged","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_requi\##
+        red","unsupported_card","application_not_found","payload_too_large","pin_format","credential_can\##
+        not_open","invalid_digest","pin_blocked","card_error","malformed_response","malformed_apdu","mal\##
+        formed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_readers","protoco\##
+        l_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_memor\##
+        y","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","card_unresponsi\##
+        ve"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["code","message"],\##
+        "properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","descr\##
+        iption":"For people; never a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"\##
+        description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","add\##
+        itionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/components/schema\##
+        s/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
+        or":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components\##
+        /schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{"code":{"const":\##
+        "wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"erro\##
+        r":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/sc\##
+        hemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader"\##
+        ,"certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"\##
+        $ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"metho\##
+        d_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"e\##
+        rror":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed",\##
+        "card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available",\##
+        "pin_required","unsupported_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/\##
+        components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"payload_too_la\##
+        rge"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"pr\##
+        operties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credential_cannot_open"]\##
+        }}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"proper\##
+        ties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Err\##
+        or"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_response","ma\##
+        lformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","un\##
+        known_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","not_transacte\##
+        d","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}}}}},"Error50\##
+        3":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":\##
+        {"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref\##
+        ":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["timeout",\##
+        "card_unresponsive"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

@@ -51,6 +51,7 @@ public final class DaemonMetrics: Sendable {
         for key in SigningKey.allCases { _ = counter(.signatures, ("key", key.rawValue)) }
         _ = counter(.cardReads, ("result", "ok"))
         registerGenuineChecks()
+        for reason in ConnectionTable.Refusal.allCases { _ = counter(.connectionsRefused, ("reason", reason.rawValue)) }
     }
 
     /// The exposition in the Prometheus text format (version 0.0.4).
@@ -136,6 +137,9 @@ public final class DaemonMetrics: Sendable {
             factory: factory
         ).record(duration: duration)
     }
+
+    /// A connection or event stream refused by the limits; `reason` is a ``ConnectionTable/Refusal``.
+    func connectionRefused(_ reason: String) { counter(.connectionsRefused, ("reason", reason)).increment() }
 
     func eventStreamOpened() { eventStreams.increment() }
     func eventStreamClosed() { eventStreams.decrement() }

@@ -18,6 +18,7 @@ enum MetricName: String, CaseIterable, Sendable {
     case httpRequestDuration = "jpkid_http_request_duration_seconds"
     case eventStreamsOpen = "jpkid_event_streams_open"
     case genuineChecks = "jpkid_genuine_checks_total"
+    case connectionsRefused = "jpkid_connections_refused_total"
 
     /// The `# HELP` line. Each name has exactly one (the registry insists on it).
     var help: String {
@@ -41,6 +42,9 @@ enum MetricName: String, CaseIterable, Sendable {
         case .eventStreamsOpen: "Event streams (GET /v1/events) open now."
         case .genuineChecks:
             "IC-chip checks by check (card-face, age) and verdict (genuine, forged, key_mismatch, unknown_issuer, not_checked)."
+        case .connectionsRefused:
+            "Connections and event streams refused by the limits, by reason "
+                + "(table_full, user_cap, reserved_for_operators, event_streams)."
         }
     }
 

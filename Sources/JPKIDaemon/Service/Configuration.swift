@@ -19,8 +19,14 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var maxBodyBytes = 64 * 1024
     /// Open connections at most; beyond, `503` and close.
     public var maxConnections = 256
-    /// Open connections one client process may hold.
-    public var maxConnectionsPerClient = 32
+    /// Open connections one user (uid) may hold, whatever its number of processes; root and the
+    /// kiosk app's user too. (`maxConnectionsPerClient`, its old name, is still read.)
+    public var maxConnectionsPerUser = 32
+    /// Of `maxConnections`, the slots only operator-group members (and root) may take, so an
+    /// operator gets through while other users hold every other slot.
+    public var operatorReservedConnections = 32
+    /// Event streams (`GET /v1/events`) one user may hold open, within its connections.
+    public var maxEventStreamsPerUser = 8
     /// A request must have arrived this long after its first byte.
     public var headerTimeoutSeconds = 10.0
     /// A keep-alive connection without a request is closed after this long.
@@ -46,11 +52,17 @@ public struct Configuration: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, statusGroup, operatorGroup, socketGroup, readerFilter, logLevel, maxBodyBytes
-        case maxConnections, maxConnectionsPerClient, headerTimeoutSeconds, idleTimeoutSeconds
+        case maxConnections, maxConnectionsPerUser, operatorReservedConnections
+        case maxEventStreamsPerUser, headerTimeoutSeconds, idleTimeoutSeconds
         case shutdownGraceSeconds, cardTimeoutSeconds
         case trustAnchors
         case metricsTextfile, metricsTextfileIntervalSeconds
         case cvcKeys, cvcTestKeyIds
+    }
+
+    /// Old names still read (not written).
+    private enum LegacyKeys: String, CodingKey, CaseIterable {
+        case maxConnectionsPerClient
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,8 +76,14 @@ public struct Configuration: Codable, Sendable, Equatable {
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
-        maxConnectionsPerClient =
-            try c.decodeIfPresent(Int.self, forKey: .maxConnectionsPerClient) ?? d.maxConnectionsPerClient
+        let legacy = try decoder.container(keyedBy: LegacyKeys.self)
+        maxConnectionsPerUser =
+            try c.decodeIfPresent(Int.self, forKey: .maxConnectionsPerUser)
+            ?? legacy.decodeIfPresent(Int.self, forKey: .maxConnectionsPerClient) ?? d.maxConnectionsPerUser
+        operatorReservedConnections =
+            try c.decodeIfPresent(Int.self, forKey: .operatorReservedConnections) ?? d.operatorReservedConnections
+        maxEventStreamsPerUser =
+            try c.decodeIfPresent(Int.self, forKey: .maxEventStreamsPerUser) ?? d.maxEventStreamsPerUser
         headerTimeoutSeconds =
             try c.decodeIfPresent(Double.self, forKey: .headerTimeoutSeconds) ?? d.headerTimeoutSeconds
         idleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .idleTimeoutSeconds) ?? d.idleTimeoutSeconds
@@ -92,7 +110,9 @@ public struct Configuration: Codable, Sendable, Equatable {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             // A misspelt setting would otherwise be ignored without a word.
             if let keys = JSONObjectKeys.of(data),
-                let unknown = keys.sorted().first(where: { CodingKeys(rawValue: $0) == nil })
+                let unknown = keys.sorted().first(where: {
+                    CodingKeys(rawValue: $0) == nil && LegacyKeys(rawValue: $0) == nil
+                })
             {
                 let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ConfigurationError("\(path): unknown setting '\(unknown)' (known: \(known))")
@@ -119,9 +139,16 @@ public struct Configuration: Codable, Sendable, Equatable {
             throw ConfigurationError("maxBodyBytes must be between 1024 and 16777216")
         }
         guard socket.hasPrefix("/") else { throw ConfigurationError("socket must be an absolute path") }
-        guard (1...65_536).contains(maxConnections), (1...maxConnections).contains(maxConnectionsPerClient) else {
+        guard (1...65_536).contains(maxConnections), (1...maxConnections).contains(maxConnectionsPerUser) else {
             throw ConfigurationError(
-                "maxConnections must be 1...65536 and maxConnectionsPerClient 1...maxConnections")
+                "maxConnections must be 1...65536 and maxConnectionsPerUser 1...maxConnections")
+        }
+        guard (0..<maxConnections).contains(operatorReservedConnections),
+            (1...maxConnections).contains(maxEventStreamsPerUser)
+        else {
+            throw ConfigurationError(
+                "operatorReservedConnections must be 0...maxConnections-1 and maxEventStreamsPerUser 1...maxConnections"
+            )
         }
         for (name, value, range) in [
             ("headerTimeoutSeconds", headerTimeoutSeconds, 0.1...600.0),
@@ -150,7 +177,9 @@ public struct Configuration: Codable, Sendable, Equatable {
         var limits = HTTPServer.Limits()
         limits.bodyBytes = maxBodyBytes
         limits.maxConnections = maxConnections
-        limits.maxConnectionsPerClient = maxConnectionsPerClient
+        limits.maxConnectionsPerUser = maxConnectionsPerUser
+        limits.operatorReservedConnections = operatorReservedConnections
+        limits.maxEventStreamsPerUser = maxEventStreamsPerUser
         limits.headerTimeout = .seconds(headerTimeoutSeconds)
         limits.idleTimeout = .seconds(idleTimeoutSeconds)
         limits.shutdownGrace = .seconds(shutdownGraceSeconds)

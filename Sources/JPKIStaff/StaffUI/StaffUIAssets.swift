@@ -11,10 +11,10 @@ enum StaffUIAssets {
         <meta name="staff-token" content="__TOKEN__">
         <meta name="referrer" content="no-referrer">
         <title>マイナンバーカードの状態</title>
-        <link rel="stylesheet" href="app.css?token=__TOKEN__">
-        <script src="app.js?token=__TOKEN__" defer></script>
-        <link rel="stylesheet" href="genuine.css?token=__TOKEN__">
-        <script src="genuine.js?token=__TOKEN__" defer></script>
+        <link rel="stylesheet" href="app.css">
+        <script src="app.js" defer></script>
+        <link rel="stylesheet" href="genuine.css">
+        <script src="genuine.js" defer></script>
         </head>
         <body>
         <header class="top">
@@ -359,7 +359,7 @@ enum StaffUIAssets {
 
         let events = null;
         function connect() {
-          events = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+          events = new EventSource("/api/events"); // the session cookie authorises it
           events.addEventListener("open", () => {
             $("connection").textContent = tx("live");
             refresh();

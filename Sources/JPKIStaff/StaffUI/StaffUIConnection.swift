@@ -4,15 +4,18 @@ import NIOCore
 import NIOHTTP1
 
 /// One connection to the staff page's server: one request, read whole within 10 s (a client
-/// sending a byte at a time cannot keep a slot), checked (Host, token), answered, closed. An
-/// answer the client does not take within 10 s closes the connection; an event stream is relayed
-/// from jpkid until either side ends it or the browser falls behind.
+/// sending a byte at a time cannot keep a slot), checked (Host, session, CSRF token, Origin:
+/// ``StaffUIAccess``), answered, closed. An answer the client does not take within 10 s closes
+/// the connection; an event stream is relayed from jpkid until either side ends it or the
+/// browser falls behind. When the browser leaves before its answer, the request to jpkid is
+/// closed too (jpkid then cancels it: a PIN in it never reaches the card).
 final class StaffUIConnection: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let server: StaffUIServer
-    private let admitted: Bool
+    /// The peer's uid (the page's user or root), for the per-user stream cap.
+    private let uid: UInt32
     private var request: StaffUIRequest?
     private var body = ByteBuffer()
     /// The request is read (or refused): later input is ignored.
@@ -20,14 +23,13 @@ final class StaffUIConnection: ChannelInboundHandler {
     private var responded = false
     private var timer: Scheduled<Void>?
 
-    init(server: StaffUIServer, admitted: Bool) {
+    init(server: StaffUIServer, uid: UInt32) {
         self.server = server
-        self.admitted = admitted
+        self.uid = uid
     }
 
     func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
-        guard admitted else { return answer(.plain(503, "busy"), context) }
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: StaffUIServer.ioTimeout) { [self] in
             refuse(.malformed, context)
         }
@@ -75,19 +77,47 @@ final class StaffUIConnection: ChannelInboundHandler {
 
     private func dispatch(_ request: StaffUIRequest, _ context: ChannelHandlerContext) {
         let line = "\(StaffUIServer.loggable(request.method)) \(StaffUIServer.loggable(request.path))"
-        guard server.access.allowed(request) else {
+        switch server.access.decide(request) {
+        case .forbidden:
             server.log("\(line) 403")
-            return answer(.plain(403, "forbidden"), context)
+            return answer(.plain(403, "forbidden: open the page with 'jpkictl ui --open'"), context)
+        case .launch:
+            let response = launch(request)
+            server.log("\(line) \(response.status)")
+            return answer(response, context)
+        case .allowed:
+            break
         }
         if request.method == "GET", request.path == "/api/events" {
             server.log("GET /api/events 200")
             return relayEvents(lastEventID: request.headers["last-event-id"], context)
         }
         let log = server.log
-        server.routes.respond(to: request, on: context.eventLoop).assumeIsolated().whenSuccess { [self] response in
-            answer(response, context)
-            log("\(line) \(response.status)")
+        let csrf = server.access.session(request)?.csrf
+        // The browser leaving (its connection closing) abandons the request to jpkid.
+        let abandoned = context.channel.closeFuture
+        server.routes.respond(to: request, csrf: csrf, abandoned: abandoned, on: context.eventLoop).assumeIsolated()
+            .whenSuccess { [self] response in
+                guard context.channel.isActive else {
+                    return log("\(line) abandoned: the browser left; the request to jpkid was closed")
+                }
+                answer(response, context)
+                log("\(line) \(response.status)")
+            }
+    }
+
+    /// `POST /session` with `ticket=…`: spends the ticket (its launcher file goes), sets the
+    /// session cookie and sends the browser on to `/` in place (``StaffUIRoutes/launchPage``).
+    private func launch(_ request: StaffUIRequest) -> StaffUIResponse {
+        let form = StaffUIRequest.splitTarget("/?" + String(decoding: request.body, as: UTF8.self)).1
+        guard let ticket = form["ticket"], let session = server.access.redeem(ticket) else {
+            return .plain(403, "this page link was used or has expired: run 'jpkictl ui --open' again")
         }
+        server.forget(ticket)
+        var response = StaffUIRoutes.launchPage
+        response.extraHeaders.append(
+            ("Set-Cookie", "\(server.access.cookieName)=\(session.cookie); Path=/; HttpOnly; SameSite=Strict"))
+        return response
     }
 
     private func refuse(_ error: StaffUIRequest.ParseError, _ context: ChannelHandlerContext) {
@@ -117,7 +147,8 @@ final class StaffUIConnection: ChannelInboundHandler {
     /// cannot be reached the page is told and retries; a browser that left, or holds more than
     /// the channel's write buffer unread, ends the relay.
     private func relayEvents(lastEventID: String?, _ context: ChannelHandlerContext) {
-        guard server.admitStream() else { return answer(.plain(503, "too many event streams"), context) }
+        let uid = self.uid
+        guard server.admitStream(uid) else { return answer(.plain(503, "too many event streams"), context) }
         responded = true
         let server = self.server
         let channel = context.channel
@@ -154,7 +185,7 @@ final class StaffUIConnection: ChannelInboundHandler {
             }
         }
         channel.closeFuture.whenComplete { _ in
-            server.releaseStream()
+            server.releaseStream(uid)
             stream.whenSuccess { $0.close(promise: nil) }
         }
     }

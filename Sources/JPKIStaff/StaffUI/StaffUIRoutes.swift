@@ -4,9 +4,12 @@ import JPKIAPI
 import JPKIClient
 import NIOCore
 
-/// What the staff page's server answers, once a request has passed the Host and token checks.
+/// What the staff page's server answers, once a request has passed the Host, session and CSRF
+/// checks (``StaffUIAccess``).
 ///
-/// - `GET /` the page, `GET /app.js`, `GET /app.css` its parts;
+/// - `GET /` the page (its `<meta name="staff-token">` holds the session's CSRF token),
+///   `GET /app.js`, `GET /app.css` its parts; `GET /launch.js` (no secret: it only sends a new
+///   session's browser on to `/`);
 /// - `GET /api/state?lang=ja|en` the readers and cards in words, with the findings of the
 ///   diagnose rules (``StaffView``);
 /// - `POST /api/readers/{id}/card-face/check?lang=`: the 本人確認 view (``StaffUIGenuine``);
@@ -15,14 +18,17 @@ import NIOCore
 ///   logged, echoed or kept.
 struct StaffUIRoutes: Sendable {
     let jpkid: UnixHTTPClient
-    let token: String
+    let access: StaffUIAccess
 
     static let pageSecurity =
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
         + "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 
-    /// The answer, on `loop`; calls to jpkid do not block it.
-    func respond(to request: StaffUIRequest, on loop: any EventLoop) -> EventLoopFuture<StaffUIResponse> {
+    /// The answer, on `loop`; calls to jpkid do not block it. `csrf` is the session's token (for
+    /// the page); when `abandoned` completes (the browser left), a request to jpkid is closed.
+    func respond(
+        to request: StaffUIRequest, csrf: String?, abandoned: EventLoopFuture<Void>, on loop: any EventLoop
+    ) -> EventLoopFuture<StaffUIResponse> {
         let diagnosis = Diagnosis(language: request.query["lang"] == "en" ? .english : .japanese)
         switch (request.method, request.path) {
         case ("GET", "/api/state"):
@@ -35,19 +41,38 @@ struct StaffUIRoutes: Sendable {
             guard let (reader, kind) = Self.verifyTarget(path) else {
                 return loop.makeSucceededFuture(json(404, ["error": "not_found"]))
             }
-            return verify(reader: reader, kind: kind, body: request.body, diagnosis).hop(to: loop)
+            return verify(reader: reader, kind: kind, body: request.body, diagnosis, abandoned: abandoned).hop(to: loop)
         default:
-            return loop.makeSucceededFuture(page(request))
+            return loop.makeSucceededFuture(page(request, csrf: csrf ?? ""))
         }
     }
 
+    /// The answer to `POST /session` (with the session cookie added): a page that replaces
+    /// itself with `/`, so the POST leaves no entry in the history and the next load is a
+    /// same-site navigation that carries the `SameSite=Strict` cookie.
+    static let launchPage = StaffUIResponse(
+        status: 200, contentType: "text/html; charset=utf-8",
+        body: Data(
+            """
+            <!DOCTYPE html>
+            <html lang="ja"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+            <title>jpkid staff page</title><script src="/launch.js"></script></head>
+            <body><p><a href="/">窓口画面 / staff page</a></p></body></html>
+
+            """.utf8),
+        extraHeaders: [("Content-Security-Policy", pageSecurity)])
+
     /// The page, its parts and the refusals: no call to jpkid.
-    func page(_ request: StaffUIRequest) -> StaffUIResponse {
+    func page(_ request: StaffUIRequest, csrf: String) -> StaffUIResponse {
         switch (request.method, request.path) {
+        case ("GET", "/launch.js"):
+            return StaffUIResponse(
+                status: 200, contentType: "text/javascript; charset=utf-8",
+                body: Data("location.replace(\"/\");\n".utf8))
         case ("GET", "/"), ("GET", "/index.html"):
             return StaffUIResponse(
                 status: 200, contentType: "text/html; charset=utf-8",
-                body: Data(StaffUIAssets.indexHTML.replacing("__TOKEN__", with: token).utf8),
+                body: Data(StaffUIAssets.indexHTML.replacing("__TOKEN__", with: csrf).utf8),
                 extraHeaders: [("Content-Security-Policy", Self.pageSecurity)])
         case ("GET", "/app.js"):
             return StaffUIResponse(
@@ -101,8 +126,11 @@ struct StaffUIRoutes: Sendable {
         var message: StaffMessage
     }
 
-    func verify(reader: String, kind: String, body: Data, _ diagnosis: Diagnosis) -> EventLoopFuture<StaffUIResponse> {
-        jpkid.response("POST", "/v1/readers/\(reader)/pins/\(kind)/verify", json: body).map { response in
+    func verify(
+        reader: String, kind: String, body: Data, _ diagnosis: Diagnosis, abandoned: EventLoopFuture<Void>? = nil
+    ) -> EventLoopFuture<StaffUIResponse> {
+        jpkid.response("POST", "/v1/readers/\(reader)/pins/\(kind)/verify", json: body, abandoned: abandoned).map {
+            response in
             if response.status == 200,
                 let ok = try? APIJSON.decoder().decode(VerifyResponse.self, from: response.body)
             {

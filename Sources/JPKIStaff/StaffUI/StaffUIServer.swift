@@ -14,18 +14,46 @@ import Synchronization
 /// the page's API calls to jpkid over its Unix socket with this user's credentials, so jpkid's
 /// group checks decide.
 ///
+/// **Who is served.** Only the user whose browser it is (``StaffUIUser``: the one running
+/// `jpkictl ui`, under sudo the invoking user) and root. Each TCP connection's peer socket is
+/// looked up by its port pair in `/proc/net/tcp{,6}` (``TCPPeerOwner``) as it is accepted; any
+/// other uid's connection is closed at once, before it takes a slot, and logged (at most once
+/// a second per uid). Slots are per uid: 32 connections, 8 event streams.
+///
+/// **Sessions and CSRF** (``StaffUIAccess``); for a new page or endpoint:
+/// - `jpkictl ui --open` asks the server (its control socket, ``StaffUILauncher``) for a launch
+///   ticket, gets it written into a 0600 file that posts it to `POST /session`, opens that file
+///   and the server deletes it on first use or after 60 s. No secret is ever in a URL or argv.
+/// - `POST /session` sets the session cookie (`HttpOnly; SameSite=Strict`) and sends the
+///   browser on to `/` with `location.replace` (nothing with a secret in the history).
+/// - GET resources (the page, assets, `/api/state`, `/api/events`) need only the cookie.
+/// - Every other method needs the cookie **and** `X-Staff-Token: <the page's <meta
+///   name="staff-token">>` **and** `Origin: http://127.0.0.1:PORT` exactly **and** a JSON body.
+///   A new POST endpoint in ``StaffUIRoutes`` gets all of this by being routed; the page's
+///   `fetch` adds the header (see `postJSON`-style calls in app.js).
+/// - A request whose browser leaves (tab closed) closes its request to jpkid at once, so jpkid
+///   cancels it and a PIN in it never reaches the card.
+///
 /// Every wait and buffer is bounded: request heads 16 KiB, bodies 4 KiB, 10 s to send a request
-/// and 10 s to take an answer, 32 connections, 8 event streams (``StaffUIConnection``).
+/// and 10 s to take an answer (``StaffUIConnection``).
 public final class StaffUIServer: Sendable {
     public let access: StaffUIAccess
+    public let user: StaffUIUser
     let routes: StaffUIRoutes
     let jpkid: UnixHTTPClient
     let listener: any Channel
+    let control: (any Channel)?
+    let launcher: StaffUILauncher?
     let log: @Sendable (String) -> Void
-    let counts = Mutex((connections: 0, streams: 0))
+    let counts = Mutex<[UInt32: (connections: Int, streams: Int)]>([:])
+    /// Launcher files by ticket, deleted on first use or when the ticket expires.
+    let launchFiles = Mutex<[String: String]>([:])
+    /// When each refusal was last logged (by uid and reason), for logging at most once a second.
+    let refusalsLogged = Mutex<[String: ContinuousClock.Instant]>([:])
+    let peerOwner: @Sendable (_ peerPort: Int, _ serverPort: Int) -> UInt32?
 
-    static let maxConnections = 32
-    static let maxStreams = 8
+    static let maxConnectionsPerUser = 32
+    static let maxStreamsPerUser = 8
     static let ioTimeout = TimeAmount.seconds(10)
 
     public enum StartError: Error, CustomStringConvertible {
@@ -40,13 +68,17 @@ public final class StaffUIServer: Sendable {
         }
     }
 
-    /// Binds 127.0.0.1:`port` (0: a free port) and starts accepting.
+    /// Binds 127.0.0.1:`port` (0: a free port) and starts accepting; with a `launcher`, also its
+    /// control socket (a later `jpkictl ui --open` asks it for a new session).
     public init(
-        port: Int, jpkidSocket: String, token: String = StaffUIAccess.randomToken(),
+        port: Int, jpkidSocket: String, user: StaffUIUser = .current(), launcher: StaffUILauncher? = nil,
+        ticketLifetime: Duration = .seconds(60),
+        peerOwner: @escaping @Sendable (_ peerPort: Int, _ serverPort: Int) -> UInt32? = {
+            TCPPeerOwner.uid(peerPort: $0, serverPort: $1)
+        },
         log: @escaping @Sendable (String) -> Void
     ) throws {
         let jpkid = UnixHTTPClient(socketPath: jpkidSocket)
-        let routes = StaffUIRoutes(jpkid: jpkid, token: token)
         let box = ServerBox()
         let limits = Self.decoderLimits
         do {
@@ -55,31 +87,43 @@ public final class StaffUIServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let server = box.server else { throw ChannelError.ioOnClosedChannel }
+                        guard let server = box.server, let uid = server.admit(channel) else {
+                            channel.close(promise: nil)
+                            return
+                        }
+                        channel.closeFuture.whenComplete { _ in server.release(uid) }
                         let pipeline = channel.pipeline.syncOperations
                         try pipeline.addHandler(HTTPResponseEncoder())
                         try pipeline.addHandler(
                             ByteToMessageHandler(
                                 HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
-                        try pipeline.addHandler(StaffUIConnection(server: server, admitted: server.admitConnection()))
-                        channel.closeFuture.whenComplete { _ in server.counts.withLock { $0.connections -= 1 } }
+                        try pipeline.addHandler(StaffUIConnection(server: server, uid: uid))
                     }
                 }
                 .bind(host: "127.0.0.1", port: port).wait()
         } catch let error as IOError {
             throw StartError.cannotListen(error.errnoCode)
         }
-        access = StaffUIAccess(token: token, port: listener.localAddress?.port ?? port)
+        let bound = listener.localAddress?.port ?? port
+        access = StaffUIAccess(port: bound, ticketLifetime: ticketLifetime)
+        routes = StaffUIRoutes(jpkid: jpkid, access: access)
+        self.user = user
         self.jpkid = jpkid
-        self.routes = routes
         self.log = log
+        self.launcher = launcher
+        self.peerOwner = peerOwner
+        if let launcher {
+            control = try? StaffUIControl.bind(launcher.controlSocket, user: user, box: box)
+        } else {
+            control = nil
+        }
         box.server = self
     }
 
     public var port: Int { access.port }
 
-    /// The URL to open: the token travels only here, never a PIN.
-    public var url: String { "http://127.0.0.1:\(port)/?token=\(access.token)" }
+    /// `http://127.0.0.1:PORT/`: no secret in it; a browser without a session gets 403.
+    public var url: String { "http://127.0.0.1:\(port)/" }
 
     /// A request head (the request line with it) may take 16 KiB.
     static var decoderLimits: NIOHTTPDecoderLimitConfiguration {
@@ -90,26 +134,86 @@ public final class StaffUIServer: Sendable {
         return limits
     }
 
-    /// Counts a connection in; the caller refuses it (503) when false. Every connection is
-    /// counted out when it closes.
-    func admitConnection() -> Bool {
+    // MARK: - Who is served
+
+    /// Whether `uid` may use the page: its user and root.
+    public func serves(_ uid: UInt32) -> Bool { uid == user.uid || uid == 0 }
+
+    /// The peer's uid when it is served and has a free slot; nil (after logging) otherwise.
+    func admit(_ channel: any Channel) -> UInt32? {
+        let uid = channel.remoteAddress?.port.flatMap { peerOwner($0, port) }
+        guard let uid, serves(uid) else {
+            refuseStranger(uid)
+            return nil
+        }
+        let admitted = counts.withLock { counts in
+            guard counts[uid, default: (0, 0)].connections < Self.maxConnectionsPerUser else { return false }
+            counts[uid, default: (0, 0)].connections += 1
+            return true
+        }
+        if !admitted {
+            logRateLimited("cap/\(uid)", "uid \(uid) holds \(Self.maxConnectionsPerUser) connections; closed one more")
+        }
+        return admitted ? uid : nil
+    }
+
+    func release(_ uid: UInt32) {
         counts.withLock { counts in
-            counts.connections += 1
-            return counts.connections <= Self.maxConnections
+            counts[uid]?.connections -= 1
+            if counts[uid].map({ $0.connections <= 0 && $0.streams <= 0 }) == true { counts[uid] = nil }
         }
     }
 
-    func admitStream() -> Bool {
+    /// Logs a connection from another user, at most once a second per uid.
+    func refuseStranger(_ uid: UInt32?) {
+        logRateLimited(
+            "stranger/\(uid.map(String.init) ?? "?")",
+            uid.map { "refused a connection from uid \($0) (this page serves uid \(user.uid) and root)" }
+                ?? "refused a connection whose owner is unknown")
+    }
+
+    /// Logs `message` unless a line with the same `key` went out less than a second ago: a
+    /// flood cannot flood the log.
+    func logRateLimited(_ key: String, _ message: String) {
+        let now = ContinuousClock.now
+        let shouldLog = refusalsLogged.withLock { seen in
+            if let last = seen[key], now - last < .seconds(1) { return false }
+            if seen.count > 1024 { seen.removeAll() }
+            seen[key] = now
+            return true
+        }
+        if shouldLog { log(message) }
+    }
+
+    func admitStream(_ uid: UInt32) -> Bool {
         counts.withLock { counts in
-            guard counts.streams < Self.maxStreams else { return false }
-            counts.streams += 1
+            guard counts[uid, default: (0, 0)].streams < Self.maxStreamsPerUser else { return false }
+            counts[uid, default: (0, 0)].streams += 1
             return true
         }
     }
 
-    func releaseStream() { counts.withLock { $0.streams -= 1 } }
+    func releaseStream(_ uid: UInt32) { counts.withLock { $0[uid]?.streams -= 1 } }
 
-    /// A path fit for the log: never the query (the token), escaped, bounded.
+    // MARK: - Sessions
+
+    /// A new session's launcher file (for `--open`, or a later `jpkictl ui --open`): its path.
+    public func newLaunch() throws -> String {
+        guard let launcher else { throw StaffUILauncher.Failure(description: "no launcher directory") }
+        let ticket = access.newTicket()
+        let path = try launcher.write(ticket: ticket, port: port)
+        launchFiles.withLock { $0[ticket] = path }
+        let seconds = Int64(access.ticketLifetime.components.seconds)
+        listener.eventLoop.scheduleTask(in: .seconds(max(1, seconds))) { [self] in forget(ticket) }
+        return path
+    }
+
+    /// The ticket is spent or expired: its file goes.
+    func forget(_ ticket: String) {
+        if let path = launchFiles.withLock({ $0.removeValue(forKey: ticket) }) { unlink(path) }
+    }
+
+    /// A path fit for the log: never the query, escaped, bounded.
     static func loggable(_ path: String) -> String {
         String(
             path.prefix(120).unicodeScalars.map {
@@ -118,8 +222,8 @@ public final class StaffUIServer: Sendable {
     }
 }
 
-/// The server, for the child channel initializer, set once the server is built.
-private final class ServerBox: Sendable {
+/// The server, for the child channel initializers, set once the server is built.
+final class ServerBox: Sendable {
     private let value = Mutex<StaffUIServer?>(nil)
     var server: StaffUIServer? {
         get { value.withLock { $0 } }

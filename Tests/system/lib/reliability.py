@@ -64,6 +64,12 @@ def once(path, method, url, body=None):
         s.close()
 
 
+def card_id(path, reader):
+    """The cardId of the card on `reader` (jpkid requires it with every PIN)."""
+    status, body = once(path, "GET", f"/v1/readers/{reader}")
+    return json.loads(body)["card"]["cardId"] if status == 200 else ""
+
+
 def timed(fn):
     start = time.monotonic()
     result = fn()
@@ -84,12 +90,14 @@ def held(args):
     a verify on reader A must answer card_busy within the card timeout."""
     latencies = {"health": [], "other_reader": [], "events": []}
     busy = {}
+    bound = card_id(args.socket, args.held)
 
     def verify_held():
         def verify():
             s = connect(args.socket, timeout=60)
             try:
-                return request(s, "POST", f"/v1/readers/{args.held}/pins/auth/verify", {"pin": "9999"})
+                return request(s, "POST", f"/v1/readers/{args.held}/pins/auth/verify",
+                               {"pin": "9999", "cardId": bound})
             finally:
                 s.close()
         (status, body), ms = timed(verify)
@@ -127,8 +135,10 @@ def stalled_stream(args):
         stalled.sendall(b"GET /v1/events HTTP/1.1\r\nHost: jpkid\r\n\r\n")
     s = connect(args.socket, timeout=30)
     statuses = {}
+    bound = card_id(args.socket, args.reader)
     for _ in range(args.count):
-        status, _ = request(s, "POST", f"/v1/readers/{args.reader}/pins/auth/verify", {"pin": "1234"})
+        status, _ = request(s, "POST", f"/v1/readers/{args.reader}/pins/auth/verify",
+                            {"pin": "1234", "cardId": bound})
         statuses[status] = statuses.get(status, 0) + 1
     s.close()
     # Now read what the stalled stream got: it must end (the server cut it), with or without the
@@ -246,9 +256,14 @@ def rss(pid):
 
 def slowloris(args):
     """`conns` slow-header connections for `seconds` from one process, while another thread polls
-    like a normal client (from the same process the per-client cap would refuse it: it forks)."""
+    like a normal client. The slow one forks and, with --as-uid, becomes another user (keeping
+    group 0 to reach the socket): jpkid's caps are per user, and an attacker is another user."""
     pid = os.fork()
     if pid == 0:
+        if args.as_uid is not None:
+            os.setgroups([0])
+            os.setgid(args.as_uid)
+            os.setuid(args.as_uid)
         socks = []
         end = time.monotonic() + args.seconds
         reconnect_budget = 0.0
@@ -365,6 +380,8 @@ def random_pins(args):
     counts = {"sent": 0, "skipped_well_formed": 0, "statuses": {}}
     lock = threading.Lock()
 
+    bound = card_id(args.socket, args.reader)
+
     def worker(n, seed):
         rng = random.Random(seed)
         s = connect(args.socket, timeout=30)
@@ -376,7 +393,7 @@ def random_pins(args):
                 with lock:
                     counts["skipped_well_formed"] += 1
                 continue
-            body = {"pin": pin}
+            body = {"pin": pin, "cardId": bound}
             if path == "sign":
                 body.update({"key": "auth", "data": "AQI="})
             status, _ = request(s, "POST", f"/v1/readers/{args.reader}/{path}", body)
@@ -453,6 +470,7 @@ def main():
     parser.add_argument("--stop-file")
     parser.add_argument("--no-stall", action="store_true")
     parser.add_argument("--no-stream", action="store_true")
+    parser.add_argument("--as-uid", type=int)
     args = parser.parse_args()
     modes = {"held": held, "stalled-stream": stalled_stream, "idle-connections": idle_connections,
              "slowloris": slowloris, "malformed": malformed, "random-pins": random_pins,
