@@ -114,6 +114,7 @@ final class DaemonFixture: Sendable {
         var json = json
         if bindCard, let body = json, body.hasPrefix("{\""), !body.contains("\"cardId\""),
             body.contains("\"pin\"") || body.contains("\"pinA\"") || body.contains("\"pinB\"")
+                || body.contains("\"birthDate\"")
         {
             json = #"{"cardId":"\#(try await currentCardID())","# + body.dropFirst()
         }

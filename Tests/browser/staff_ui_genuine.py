@@ -16,7 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 parser = argparse.ArgumentParser()
-parser.add_argument("--url", required=True, help="the URL jpkictl ui printed (with its token)")
+parser.add_argument("--url", required=True, help="the URL jpkictl ui printed")
+parser.add_argument("--launcher", required=True, help="the one-time launcher file jpkictl ui printed")
 parser.add_argument("--screenshots", required=True)
 parser.add_argument("--harness", required=True)
 parser.add_argument("--dir", required=True)
@@ -106,8 +107,8 @@ def status_code():
 
 
 try:
-    driver.get(args.url)
-    wait(lambda: reader_state() == "ready", 20, "the card")
+    driver.get("file://" + args.launcher)
+    wait(lambda: driver.current_url.startswith(args.url) and reader_state() == "ready", 20, "the page with the card")
 
     def japanese_by_default():
         label = driver.find_element(By.ID, "genuine-open").text

@@ -22,7 +22,7 @@ apdus_since() { # mark what expected
 }
 verdict_is() { # expected verdict of one check with PIN B through the API
     local got
-    got=$(api POST /v1/card/card-face/check "{\"pinB\":\"$pin_b\"}" | /usr/bin/python3 -c '
+    got=$(api POST /v1/card/card-face/check "{\"pinB\":\"$pin_b\",\"cardId\":\"$(card_id)\"}" | /usr/bin/python3 -c '
 import json, sys
 lines = sys.stdin.read().rstrip("\n").rsplit("\n", 1)
 print(json.loads(lines[0])["verdict"] if lines[1] == "200" else "status " + lines[1] + " " + lines[0])')
@@ -40,9 +40,10 @@ check "default card: genuine" verdict_is genuine
 figure "card-face check: $(trace_query "$mark" all) APDUs"
 check "... one VERIFY with the code" apdus_since "$mark" pin-verifies 1
 times=()
+id=$(card_id)
 for _ in 1 2 3 4 5; do
     start=$(date +%s%N)
-    api POST /v1/card/card-face/check "{\"pinB\":\"$pin_b\"}" >/dev/null
+    api POST /v1/card/card-face/check "{\"pinB\":\"$pin_b\",\"cardId\":\"$id\"}" >/dev/null
     times+=($((($(date +%s%N) - start) / 1000000)))
 done
 figure "card-face check: median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p) ms of 5 (curl included; runs: ${times[*]})"

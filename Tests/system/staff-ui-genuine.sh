@@ -16,14 +16,19 @@ printf '{"cvcKeys": "%s", "cvcTestKeyIds": ["6000023/001", "6000033/001"]}\n' "$
 start_jpkid --config "$work/jpkid.json"
 check "jpkid sees the card" wait_ready
 
+# A private runtime directory for the launcher file and the server's control socket.
+export XDG_RUNTIME_DIR=$work/runtime
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 "$ctl" ui >"$work/ui.out" 2>"$work/ui.log" &
 background_pids+=($!)
-check "jpkictl ui prints its URL" sh -c "
-    for i in \$(seq 100); do grep -Eq 'http://127\.0\.0\.1:[0-9]+/\?token=[0-9a-f]{64}' '$work/ui.out' && exit 0; sleep 0.1; done
+check "jpkictl ui prints its URL and a launcher file" sh -c "
+    for i in \$(seq 100); do grep -q 'file://' '$work/ui.out' && exit 0; sleep 0.1; done
     cat '$work/ui.out' '$work/ui.log'; exit 1"
-url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+/\?token=[0-9a-f]{64}' "$work/ui.out")
+url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+/' "$work/ui.out" | head -1)
+launcher=$(grep -o 'file://[^ ]*' "$work/ui.out" | sed 's|^file://||')
 
-/usr/bin/python3 "$here/Tests/browser/staff_ui_genuine.py" --url "$url" --screenshots "$here/.build/screenshots" \
+/usr/bin/python3 "$here/Tests/browser/staff_ui_genuine.py" --url "$url" --launcher "$launcher" \
+    --screenshots "$here/.build/screenshots" \
     --harness "$harness" --dir "$dir" --cvc "$cvc" 2>&1 | sed 's/^/  /'
 check "every browser check passed" test "${PIPESTATUS[0]}" -eq 0
 check "the ui server's log: the check's requests, no code and no personal data" sh -c "
