@@ -37,7 +37,10 @@ check "jpkid sees the card" wait_ready
 
 mark=$(trace_mark)
 check "default card: genuine" verdict_is genuine
-figure "card-face check: $(trace_query "$mark" all) APDUs"
+figure "card-face check: $(trace_query "$mark" all) APDUs: $(/usr/bin/python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()[int(sys.argv[2]):]
+print(", ".join(json.loads(l)["command"][:11] for l in lines if l.strip()))' "$trace" "$mark")"
 check "... one VERIFY with the code" apdus_since "$mark" pin-verifies 1
 times=()
 id=$(card_id)
