@@ -74,6 +74,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// The empty VERIFY on a blocked key answers `69 84` (as some code expects) instead of the
     /// `63 C0` real cards answer.
     public var blockedAnswers6984 = false
+    /// How the card and its reader treat power-down and warm reset; absent: as physical cards
+    /// (a warm reset keeps verified PINs, only a power-down clears them).
+    public var power: SimulatedCard.Power?
 
     public init() {}
 
@@ -157,7 +160,7 @@ public struct Scenario: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case name, token, authPIN, signPIN, cardTextPIN, jukiPIN, jukiAPPIN, triesLeft, signCertificate
         case authExpiry, signExpiry, issued, holder, atr, isoVerifyStatus, extendedLength
-        case swapCertificates, genuineCheck, blockedAnswers6984
+        case swapCertificates, genuineCheck, blockedAnswers6984, power
     }
 
     public init(from decoder: any Decoder) throws {
@@ -182,6 +185,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         swapCertificates = try c.decodeIfPresent(Bool.self, forKey: .swapCertificates) ?? d.swapCertificates
         genuineCheck = try c.decodeIfPresent(CardBuilder.GenuineScenario.self, forKey: .genuineCheck)
         blockedAnswers6984 = try c.decodeIfPresent(Bool.self, forKey: .blockedAnswers6984) ?? d.blockedAnswers6984
+        power = try c.decodeIfPresent(SimulatedCard.Power.self, forKey: .power)
     }
 
     /// Checks the values a card cannot be built from.

@@ -12,6 +12,12 @@ public final class SimulatedCard: Sendable {
     public struct Faults: Sendable, Equatable {
         /// Wait this long before answering each APDU.
         public var delayPerAPDU: Duration = .zero
+        /// Wait this long more before answering a command that carries a PIN (a card or reader
+        /// that hangs in the middle of a VERIFY).
+        public var delayPINCommands: Duration = .zero
+        /// The next this many APDUs answer `6F 00` (counted down; a card that keeps failing
+        /// after a power-up).
+        public var answer6F00 = 0
         /// The card is pulled after this many APDUs in this insertion (one-shot).
         public var removeAfterAPDUs: Int?
         /// The card is pulled after this many more APDUs, counted from when it was set (one-shot);
@@ -53,6 +59,16 @@ public final class SimulatedCard: Sendable {
         var currentApplication: Int?
         var currentFile: UInt16?
         var verified: Set<UInt16> = []
+        /// The application whose PINs `verified` holds: a warm reset returns to the default DF
+        /// but keeps them, so re-selecting this one finds them still verified.
+        var verifiedApplication: Int?
+        var power = Power()
+        /// Set by a power-up with ``Power/powerUp6F00``: the next APDU answers `6F 00`.
+        var answerNoDiagnosisNext = false
+        /// The control messages the reader sent, in order (`0` off, `1` on, `2` warm reset).
+        var controls: [UInt8] = []
+        /// In the current transaction: power-cycled, and no PIN sent since.
+        var closedByPowerCycle = false
         var trace: [TraceEntry] = []
         var served = 0
         var sinceInsertion = 0
@@ -120,25 +136,30 @@ public final class SimulatedCard: Sendable {
         state.withLock { $0.faults.removeAfterMoreAPDUs = max(0, count) }
     }
 
-    /// Power-on / reset: nothing selected, no PIN verified.
+    /// A full power cycle (power-down, then power-up; see `SimulatedCard+Power.swift`).
     public func reset() {
-        state.withLock { s in
-            s.currentApplication = nil
-            s.currentFile = nil
-            s.verified = []
-        }
+        powerDown()
+        powerUp()
     }
+
+    /// Runs `body` on the state (the power semantics live in an extension of their own).
+    func withState<T>(_ body: (inout State) -> T) -> T { state.withLock { body(&$0) } }
 
     /// Pulls the card: further APDUs fail until ``insert()``.
     public func remove() { state.withLock { $0.removed = true } }
 
     /// Puts the card back (powered up afresh).
     public func insert() {
+        // A card placed on a reader is powered up afresh, whatever the reader does later.
         state.withLock {
             $0.removed = false
             $0.sinceInsertion = 0
+            $0.currentApplication = nil
+            $0.currentFile = nil
+            $0.verified = []
+            $0.verifiedApplication = nil
+            $0.answerNoDiagnosisNext = $0.power.powerUp6F00
         }
-        reset()
     }
 
     // MARK: - APDU processing
@@ -170,7 +191,17 @@ public final class SimulatedCard: Sendable {
             s.served += 1
             s.sinceInsertion += 1
             let before = s.image
-            var response = Self.respond(to: command, state: &s)
+            var response: [UInt8]
+            if s.faults.answer6F00 > 0 {
+                s.faults.answer6F00 -= 1
+                response = StatusWord.noPreciseDiagnosis.bytes
+            } else if s.answerNoDiagnosisNext {
+                // The first command after a power-up, as one physical card answers it.
+                s.answerNoDiagnosisNext = false
+                response = StatusWord.noPreciseDiagnosis.bytes
+            } else {
+                response = Self.respond(to: command, state: &s)
+            }
             let parsed = try? CommandAPDU(bytes: command)
             s.trace.append(
                 TraceEntry(
@@ -239,7 +270,9 @@ public final class SimulatedCard: Sendable {
             guard let index = s.image.applications.firstIndex(where: { Array($0.aid) == c.data }) else {
                 return StatusWord.fileNotFound.bytes
             }
-            if s.currentApplication != index { s.verified = [] }
+            // Another AP clears the PINs verified in the last one; the same AP keeps them.
+            if s.verifiedApplication != index { s.verified = [] }
+            s.verifiedApplication = index
             s.currentApplication = index
             s.currentFile = nil
             return StatusWord.success.bytes

@@ -3,8 +3,10 @@ import ISO7816
 /// The simulated card in-process, as a ``CardTransport``.
 ///
 /// Transactions behave as PC/SC's do: every transport on the same ``SimulatedCard`` (one per
-/// "client") waits for the card's transaction lock, and a transaction ended with
-/// ``TransactionEnd/resetCard`` resets the card before the next client gets it.
+/// "client") waits for the card's transaction lock. A transaction ended with
+/// ``TransactionEnd/resetCard`` warm-resets the card (which keeps verified PINs, as a physical
+/// card does); ``TransactionEnd/unpowerCard`` power-cycles it unless the transaction already did
+/// (``powerCycle()``) and sent no PIN since.
 public struct SimulatedCardTransport: CardTransport {
     public let card: SimulatedCard
     public let extendedLength: ExtendedLengthSupport
@@ -15,8 +17,11 @@ public struct SimulatedCardTransport: CardTransport {
     }
 
     public func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU {
-        let delay = card.delay
-        if delay > .zero { try await Task.sleep(for: delay) }
+        let delay = card.delay + (command.carriesSecret ? card.faults.delayPINCommands : .zero)
+        // A command on its way is not called back: the card takes its time whatever the caller
+        // does meanwhile (a real SCardTransmit cannot be cancelled either).
+        if delay > .zero { await Task.detached { try? await Task.sleep(for: delay) }.value }
+        if command.carriesSecret { card.closedByPowerCycle = false }
         switch card.process(command.encoded()) {
         case .removed: throw SimulatedTransportError.cardRemoved
         case .response(let bytes): return try ResponseAPDU(bytes: bytes)
@@ -27,10 +32,22 @@ public struct SimulatedCardTransport: CardTransport {
         async throws -> T
     {
         try await card.transactions.lock()
+        card.closedByPowerCycle = false
         defer {
-            if ending == .resetCard { card.reset() }
+            switch ending {
+            case .leaveCard: break
+            case .resetCard: card.warmReset()
+            case .unpowerCard: if !card.closedByPowerCycle { card.reset() }
+            }
             card.transactions.unlock()
         }
         return try await body()
+    }
+
+    /// Power-down and power-up (vpcd control `0`, `1`) with the transaction still held.
+    public func powerCycle() async throws {
+        if card.isRemoved { throw SimulatedTransportError.cardRemoved }
+        card.reset()
+        card.closedByPowerCycle = true
     }
 }

@@ -10,7 +10,8 @@ import Synchronization
 /// PC/SC stack sees the card in reader "Virtual PCD 00 00" (port 35963).
 ///
 /// Frames are a 2-byte big-endian length and a payload, both ways. A 1-byte payload is a control
-/// message (0 power off, 1 power on, 2 reset, 4 get ATR); anything else is a command APDU that
+/// message (0 power off, 1 power on, 2 warm reset, 4 get ATR; see `SimulatedCard+Power.swift` for
+/// what each does to the card's security state); anything else is a command APDU that
 /// gets one framed response. A closed connection is a removed card; connecting again is a
 /// re-inserted card. The link blocks its calling thread: run it on a thread of its own.
 public final class VPCDLink: Sendable {
@@ -21,13 +22,16 @@ public final class VPCDLink: Sendable {
     public let reinsertAfter: Duration?
     private let log: @Sendable (String) -> Void
     private let onAPDU: @Sendable (SimulatedCard.TraceEntry) -> Void
+    private let onControl: @Sendable (UInt8) -> Void
     private let stopFlag = Atomic<Bool>(false)
 
     public init(
         card: SimulatedCard, host: String, port: UInt16, reinsertAfter: Duration? = .seconds(1),
         log: @escaping @Sendable (String) -> Void = { _ in },
-        onAPDU: @escaping @Sendable (SimulatedCard.TraceEntry) -> Void = { _ in }
+        onAPDU: @escaping @Sendable (SimulatedCard.TraceEntry) -> Void = { _ in },
+        onControl: @escaping @Sendable (UInt8) -> Void = { _ in }
     ) {
+        self.onControl = onControl
         self.card = card
         self.host = host
         self.port = port
@@ -97,8 +101,11 @@ public final class VPCDLink: Sendable {
             case .closed: return .peerClosed
             case .frame(let payload):
                 if payload.count == 1 {
+                    if payload[0] != 4 { onControl(payload[0]) }
                     switch payload[0] {
-                    case 0, 1, 2: card.reset()
+                    case 0: card.powerDown()
+                    case 1: card.powerUp()
+                    case 2: card.warmReset()
                     case 4:
                         guard writeFrame(fd, card.atr) else { return .peerClosed }
                     default: break

@@ -40,6 +40,10 @@ extension ErrorCode {
     public static let credentialCannotOpen = ErrorCode(rawValue: "credential_cannot_open")
     /// CHANGE REFERENCE DATA failed.
     public static let pinChangeFailed = ErrorCode(rawValue: "pin_change_failed")
+    /// A command carrying the PIN went out, but its answer could not be had (the card or reader
+    /// did not answer in time, or the card left): a try may have been spent. Never retry on it;
+    /// the counter follows in an event once it can be read.
+    public static let outcomeUnknown = ErrorCode(rawValue: "outcome_unknown")
 }
 
 // MARK: The card and its applications
@@ -85,6 +89,9 @@ extension ErrorCode {
     public static let pcscUnavailable = ErrorCode(rawValue: "pcsc_unavailable")
     /// Another program holds the card, or it does not answer in time.
     public static let cardBusy = ErrorCode(rawValue: "card_busy")
+    /// The reader does not really power the card down (a PIN stayed verified across a power
+    /// cycle): PIN operations on it are refused until it is unplugged or jpkid restarts.
+    public static let readerUnsafe = ErrorCode(rawValue: "reader_unsafe")
 }
 
 // MARK: The API

@@ -10,19 +10,31 @@ public protocol CardTransport: Sendable {
     var extendedLength: ExtendedLengthSupport { get }
 
     /// Runs `body` so that no other client's APDUs interleave with it (a PC/SC transaction), and
-    /// ends the transaction as `ending` says. With ``TransactionEnd/resetCard`` the card is reset
-    /// as part of ending it, also when `body` throws or is cancelled, so no other client ever
-    /// finds a PIN verified.
+    /// ends the transaction as `ending` says, also when `body` throws or is cancelled. With
+    /// ``TransactionEnd/unpowerCard`` the card is power-cycled as part of ending it unless `body`
+    /// already did so itself (``powerCycle()``) and sent no command carrying reference data
+    /// (a PIN) after that; then the card is left as it is, so the checks `body` ran after its
+    /// power cycle are what the next client finds.
     func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
         async throws -> T
+
+    /// Powers the card down and up again (PC/SC: `SCardReconnect(…, SCARD_UNPOWER_CARD)`) inside
+    /// the current transaction, which stays held: no other client can reach the card before the
+    /// caller has checked that the power cycle cleared its security state. A real power-down is
+    /// the only thing that closes a PIN session on a physical card; a warm reset does not.
+    func powerCycle() async throws
 }
 
 /// How an exclusive transaction hands the card back.
 public enum TransactionEnd: Sendable, Equatable {
     /// As it is: nothing was verified in it.
     case leaveCard
-    /// Reset in the same step (`SCARD_RESET_CARD`): every security state the transaction made is gone.
+    /// Warm reset in the same step (`SCARD_RESET_CARD`). A physical card keeps its verified PINs
+    /// across a warm reset (reference section 11): never use it to close a PIN session.
     case resetCard
+    /// Power-cycled (`SCARD_UNPOWER_CARD`) unless the body already power-cycled the card and sent
+    /// no PIN since: no verified security state survives the transaction.
+    case unpowerCard
 }
 
 /// What a transport knows about extended-length APDUs (ISO 7816-4 Lc/Le of up to 65 535/65 536).
@@ -39,8 +51,15 @@ extension CardTransport {
     ///
     /// A command carrying reference data (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER) is
     /// never sent a second time: a PIN try must only be spent on purpose.
+    ///
+    /// `6F 00` (what some cards answer to the first command after a power-up, reference section
+    /// 11) makes a command that reads or selects (``CommandAPDU/isRetriableAfterNoDiagnosis``) go
+    /// out once more; a command carrying a PIN or signing never does.
     public func exchange(_ command: CommandAPDU) async throws -> ResponseAPDU {
         var response = try await transmit(command)
+        if response.statusWord == .noPreciseDiagnosis, command.isRetriableAfterNoDiagnosis {
+            response = try await transmit(command)
+        }
         if case .wrongLe(let exact) = response.statusWord.meaning,
             command.expectedLength != nil,
             !CommandAPDU.secretInstructions.contains(command.ins)

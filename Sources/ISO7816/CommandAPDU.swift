@@ -48,6 +48,18 @@ public struct CommandAPDU: Sendable, Hashable {
     /// Whether the data is reference data (a PIN) that must not outlive the command.
     public var carriesSecret: Bool { Self.secretInstructions.contains(ins) && !data.isEmpty }
 
+    /// Whether a `6F 00` to this command may be answered by sending it once more: SELECT, READ
+    /// BINARY, GET DATA and the empty VERIFY change nothing on the card. A VERIFY with data,
+    /// CHANGE REFERENCE DATA or COMPUTE DIGITAL SIGNATURE never qualifies: the first may already
+    /// have spent a try or made a signature.
+    public var isRetriableAfterNoDiagnosis: Bool {
+        switch ins {
+        case 0xA4, 0xB0, 0xB1, 0xCA, 0xCB: true
+        case 0x20: data.isEmpty
+        default: false
+        }
+    }
+
     /// The ISO 7816-3 case of this command.
     public enum Case: Sendable, Equatable {
         /// No data, no response data.

@@ -35,13 +35,32 @@ public struct ReaderView: Codable, Sendable, Equatable {
     public var card: CardView?
     /// Why `state` is `error`.
     public var error: ErrorDetail?
+    /// Present when the reader was found not to power the card down (a PIN stayed verified
+    /// across the power cycle that ends a PIN session): PIN operations on it are refused with
+    /// `reader_unsafe` until it is unplugged or jpkid restarts. Independent of `state`.
+    public var unsafe: ReaderUnsafeView?
 
-    public init(id: String, name: String, state: ReaderState, card: CardView?, error: ErrorDetail?) {
+    public init(
+        id: String, name: String, state: ReaderState, card: CardView?, error: ErrorDetail?,
+        unsafe: ReaderUnsafeView? = nil
+    ) {
         self.id = id
         self.name = name
         self.state = state
         self.card = card
         self.error = error
+        self.unsafe = unsafe
+    }
+}
+
+/// Why and since when a reader is marked unsafe (``ReaderView/unsafe``).
+public struct ReaderUnsafeView: Codable, Sendable, Equatable {
+    /// What the check after the power cycle found, in words (no card data).
+    public var reason: String
+    public var since: Date
+    public init(reason: String, since: Date) {
+        self.reason = reason
+        self.since = since
     }
 }
 
@@ -245,12 +264,16 @@ public struct ErrorBody: Codable, Sendable, Equatable {
 public struct ErrorDetail: Codable, Sendable, Equatable {
     public var code: ErrorCode
     public var message: String
-    /// Tries left, for `wrong_pin` and `final_attempt`.
+    /// Tries left, for `wrong_pin` and `final_attempt`; absent for `outcome_unknown` (not known).
     public var remaining: Int?
-    public init(code: ErrorCode, message: String, remaining: Int? = nil) {
+    /// True when the check after this operation's power cycle found the reader unsafe (the
+    /// card's own answer is still the one given here).
+    public var readerUnsafe: Bool?
+    public init(code: ErrorCode, message: String, remaining: Int? = nil, readerUnsafe: Bool? = nil) {
         self.code = code
         self.message = message
         self.remaining = remaining
+        self.readerUnsafe = readerUnsafe
     }
 }
 

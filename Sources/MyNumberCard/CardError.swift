@@ -41,6 +41,12 @@ public enum CardError: CodedError, Equatable {
     /// CHANGE REFERENCE DATA did not answer `90 00` (nil: no answer). `oldPINStands` is true when
     /// the status shows nothing was written, nil when it cannot be told.
     case pinChangeFailed(PINKind, StatusWord?, oldPINStands: Bool?)
+    /// The VERIFY (or other command carrying the PIN) went out, but no answer came back (`why`):
+    /// a try may have been spent.
+    case outcomeUnknown(PINKind, String)
+    /// The PIN was accepted, but the caller gave up meanwhile (deadline, client gone): the
+    /// operation stopped after the VERIFY and did nothing else.
+    case stoppedAfterVerify(PINKind)
 
     public var code: ErrorCode {
         switch self {
@@ -61,6 +67,8 @@ public enum CardError: CodedError, Equatable {
         case .invalidCertificate: .invalidCertificate
         case .invalidSignature: .cardError
         case .pinChangeFailed: .pinChangeFailed
+        case .outcomeUnknown: .outcomeUnknown
+        case .stoppedAfterVerify: .timeout
         }
     }
 
@@ -105,6 +113,10 @@ public enum CardError: CodedError, Equatable {
                 + (stands == true
                     ? "; the current PIN still stands"
                     : "; whether the current or the new PIN is now in force is not known (nothing was retried)")
+        case .outcomeUnknown(let kind, let why):
+            "the \(kind.displayName) was sent, but the card's answer did not come (\(why)); a try may have been spent. Do not retry before the counter has been read again"
+        case .stoppedAfterVerify(let kind):
+            "the \(kind.displayName) was right (its counter is full again), but the request's time ran out; nothing else was done"
         }
     }
 }

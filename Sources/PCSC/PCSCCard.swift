@@ -12,8 +12,11 @@ import Synchronization
 /// Transmits use the negotiated protocol; `61 xx` / `6C xx` of T=0 are completed by the card
 /// layer's `exchange`, which never resends a VERIFY. ``withTransaction(ending:_:)`` wraps a
 /// multi-APDU operation in `SCardBeginTransaction` / `SCardEndTransaction` so no other PC/SC
-/// client's APDUs come between, and ends it with `SCARD_RESET_CARD` when asked, so the reset is
-/// part of the same exclusive hold.
+/// client's APDUs come between. ``powerCycle()`` power-cycles the card inside the transaction
+/// (`SCardReconnect(…, SCARD_UNPOWER_CARD)`; pcscd keeps the transaction across it), so the
+/// card layer can check the result before anyone else gets the card; a transaction asked to end
+/// ``TransactionEnd/unpowerCard`` that did not do so ends with `SCARD_UNPOWER_CARD`. Nothing here
+/// uses `SCARD_SHARE_EXCLUSIVE` (the Sony RC-S300 refuses it).
 ///
 /// A card reset by another client (or by our own reset) makes pcsc-lite answer
 /// `SCARD_W_RESET_CARD` once per handle: the next transaction reconnects with
@@ -35,6 +38,8 @@ public final class PCSCCard: CardTransport, Sendable {
     /// The longest any call on this card may keep its caller waiting.
     public let timeout: Duration
     private let pending = PendingCalls()
+    /// In the current transaction: whether the card was power-cycled and no PIN sent since.
+    private let closedByPowerCycle = Atomic<Bool>(false)
 
     init(
         context: PCSCContext, handle: SCARDHANDLE, reader: String, protocol: PCSCProtocol,
@@ -97,6 +102,7 @@ public final class PCSCCard: CardTransport, Sendable {
         let bytes = WipedBuffer(encoded)
         encoded.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) }
         let proto = self.protocol
+        if command.carriesSecret { closedByPowerCycle.store(false, ordering: .sequentiallyConsistent) }
         let response: [UInt8]
         do {
             response = try await transmitRaw(bytes, protocol: proto, handle: handle)
@@ -170,6 +176,7 @@ public final class PCSCCard: CardTransport, Sendable {
         async throws -> T
     {
         try await beginTransaction()
+        closedByPowerCycle.store(false, ordering: .sequentiallyConsistent)
         let result: Result<T, any Error>
         do {
             result = .success(try await body())
@@ -213,11 +220,36 @@ public final class PCSCCard: CardTransport, Sendable {
         }
     }
 
-    /// Ends the transaction. For ``TransactionEnd/resetCard`` a failed end must not leave the
-    /// card verified: the card is then reset on its own, or the handle dropped with a reset.
+    /// Power-cycles the card inside the current transaction: `SCardReconnect(…, SCARD_UNPOWER_CARD)`
+    /// (vpcd sees control bytes `0`, `1`). pcscd 1.9.9 keeps the transaction across it.
+    public func powerCycle() async throws {
+        let handle = self.handle
+        let active = try await call("SCardReconnect") {
+            var active: DWORD = 0
+            try PCSCError.check(
+                SCardReconnect(
+                    handle, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1),
+                    DWORD(SCARD_UNPOWER_CARD), &active),
+                "SCardReconnect")
+            return active
+        }
+        activeProtocol.withLock { $0 = PCSCProtocol(rawValue: active) }
+        closedByPowerCycle.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// Ends the transaction. For ``TransactionEnd/resetCard`` and ``TransactionEnd/unpowerCard``
+    /// a failed end must not leave the card verified: the card is then power-cycled on its own,
+    /// or the handle dropped with a power-down.
     private func endTransaction(_ ending: TransactionEnd) async {
         let handle = self.handle
-        let disposition = DWORD(ending == .resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD)
+        let disposition: DWORD =
+            switch ending {
+            case .leaveCard: DWORD(SCARD_LEAVE_CARD)
+            case .resetCard: DWORD(SCARD_RESET_CARD)
+            case .unpowerCard:
+                DWORD(
+                    closedByPowerCycle.load(ordering: .sequentiallyConsistent) ? SCARD_LEAVE_CARD : SCARD_UNPOWER_CARD)
+            }
         // Never dropped, never refused for load: it runs on the serial queue before any later
         // call of ours, and nobody else gets the card until the transaction ends. A reset that
         // fails is made up for on the queue itself, also when it comes after our timeout.
@@ -225,24 +257,24 @@ public final class PCSCCard: CardTransport, Sendable {
             timeout: timeout, expired: { PCSCTimeout.hung("SCardEndTransaction", self.timeout) }
         ) { () -> Int in
             let status = SCardEndTransaction(handle, disposition)
-            if ending == .resetCard { self.resetIfNeeded(after: status) }
+            if disposition != DWORD(SCARD_LEAVE_CARD) { self.resetIfNeeded(after: status) }
             return status
         }
     }
 
-    /// After an `SCardEndTransaction(RESET)` that did not succeed: reset the card on its own,
-    /// or drop the handle with a reset (then it counts as disconnected: later calls fail, and the
+    /// After an `SCardEndTransaction(RESET/UNPOWER)` that did not succeed: power-cycle the card on
+    /// its own, or drop the handle with a power-down (then it counts as disconnected: later calls fail, and the
     /// session reconnects on the next insertion). A card that left took its security state with it.
     private func resetIfNeeded(after status: Int) {
         guard status != SCARD_S_SUCCESS, status != SCARD_W_REMOVED_CARD, status != SCARD_E_NO_SMARTCARD else { return }
         var active: DWORD = 0
         let reconnected = SCardReconnect(
-            handle, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1), DWORD(SCARD_RESET_CARD),
-            &active)
+            handle, DWORD(SCARD_SHARE_SHARED), DWORD(SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1),
+            DWORD(SCARD_UNPOWER_CARD), &active)
         if reconnected == SCARD_S_SUCCESS {
             activeProtocol.withLock { $0 = PCSCProtocol(rawValue: active) }
         } else if !disconnected.exchange(true, ordering: .relaxed) {
-            SCardDisconnect(handle, DWORD(SCARD_RESET_CARD))
+            SCardDisconnect(handle, DWORD(SCARD_UNPOWER_CARD))
         }
     }
 
@@ -287,7 +319,8 @@ public final class PCSCCard: CardTransport, Sendable {
         activeProtocol.withLock { $0 = PCSCProtocol(rawValue: active) }
     }
 
-    /// Disconnects; `resetCard` clears the card's security state (verified PINs).
+    /// Disconnects; `resetCard` clears the card's security state (verified PINs) with a power
+    /// cycle (`SCARD_UNPOWER_CARD`): a warm reset would not on a physical card.
     public func disconnect(resetCard: Bool = false) async {
         guard !disconnected.exchange(true, ordering: .relaxed) else { return }
         let handle = self.handle
@@ -295,7 +328,7 @@ public final class PCSCCard: CardTransport, Sendable {
         _ = try? await context.queue.run(
             timeout: timeout, expired: { PCSCTimeout.hung("SCardDisconnect", self.timeout) }
         ) {
-            SCardDisconnect(handle, DWORD(resetCard ? SCARD_RESET_CARD : SCARD_LEAVE_CARD))
+            SCardDisconnect(handle, DWORD(resetCard ? SCARD_UNPOWER_CARD : SCARD_LEAVE_CARD))
         }
     }
 

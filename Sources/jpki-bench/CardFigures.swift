@@ -33,6 +33,24 @@ struct CardFigures: AsyncParsableCommand {
             let overPCSC = MyNumberCard(transport: connection)
             try await measure("pcscd readSummary", apdus: nil) { _ = try await overPCSC.readSummary() }
             try await measure("pcscd pinStatuses", apdus: nil) { _ = try await overPCSC.pinStatuses() }
+            // Issue 18: every PIN session ends with a checked power cycle; its cost beside the anchor
+            // above (an empty transaction with only the power cycle, then whole operations).
+            try await measure("pcscd power cycle (transaction)", apdus: nil) {
+                try await connection.withTransaction(ending: .leaveCard) { try await connection.powerCycle() }
+            }
+            try await measure("pcscd verify (auth)", apdus: nil) {
+                try await overPCSC.verify(pin, confirmFinalAttempt: false)
+            }
+            let signPIN = try PIN("ABC123", for: .sign)
+            try await measure("pcscd verify (sign)", apdus: nil) {
+                try await overPCSC.verify(signPIN, confirmFinalAttempt: false)
+            }
+            try await measure("pcscd sign (auth)", apdus: nil) {
+                _ = try await overPCSC.sign(digest, with: .auth, pin: pin, confirmFinalAttempt: false)
+            }
+            try await measure("pcscd sign (sign)", apdus: nil) {
+                _ = try await overPCSC.sign(digest, with: .sign, pin: signPIN, confirmFinalAttempt: false)
+            }
             await connection.disconnect(resetCard: true)
             await context.release()
         }

@@ -109,6 +109,10 @@ struct JPKISim: ParsableCommand {
 
     @Option(help: "Append each APDU (never PIN bytes) to this file as a JSON line.")
     var trace: String?
+    @Option(
+        name: .customLong("control-log"),
+        help: "Append each power control the reader sends (0 power-down, 1 power-up, 2 warm reset) as a line.")
+    var controlLog: String?
 
     @Option(
         name: .customLong("export-certificate"),
@@ -131,6 +135,19 @@ struct JPKISim: ParsableCommand {
         name: .customLong("endless-tries"), help: "Fault: a wrong PIN answers 63 Cx but spends no try (contract tests)."
     )
     var endlessTries = false
+
+    // Power semantics (issue 18). By default a warm reset keeps verified PINs; only a power-down
+    // clears them, as on physical cards.
+    @Flag(name: .customLong("power-up-6f00"), help: "The first APDU after each power-up answers 6F 00.")
+    var powerUp6F00 = false
+    @Flag(
+        name: .customLong("iso-reset"),
+        help: "The old behaviour, for comparison: a warm reset clears verified PINs too.")
+    var isoReset = false
+    @Flag(
+        name: .customLong("reader-keeps-state"),
+        help: "A reader that ignores power-down and reset: the card keeps its selection and verified PINs.")
+    var readerKeepsState = false
 
     mutating func run() throws {
         var scenario =
@@ -178,6 +195,11 @@ struct JPKISim: ParsableCommand {
         faults.tamperSignature = tamperSignature
         faults.endlessTries = endlessTries
         card.faults = faults
+        var power = scenario.power ?? SimulatedCard.Power()
+        if powerUp6F00 { power.powerUp6F00 = true }
+        if isoReset { power.isoReset = true }
+        if readerKeepsState { power.readerKeepsState = true }
+        card.power = power
         if let exportCA { return try Self.exportCA(card.image, to: exportCA) }
 
         if let removeOnSignal, removeOnSignal < 0 {
@@ -216,11 +238,20 @@ struct JPKISim: ParsableCommand {
             return handle
         }
         let traceWriter = traceHandle.map { TraceWriter(handle: $0) }
+        let controlWriter = try controlLog.map { path -> TraceWriter in
+            if !FileManager.default.fileExists(atPath: path) {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            handle.seekToEndOfFile()
+            return TraceWriter(handle: handle)
+        }
         let link = VPCDLink(
             card: card, host: host, port: port,
             reinsertAfter: reinsertAfterMilliseconds < 0 ? nil : .milliseconds(reinsertAfterMilliseconds),
             log: { Self.log($0) },
-            onAPDU: { traceWriter?.write($0) })
+            onAPDU: { traceWriter?.write($0) },
+            onControl: { controlWriter?.writeLine(String($0)) })
 
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
@@ -275,5 +306,8 @@ final class TraceWriter: Sendable {
     func write(_ entry: SimulatedCard.TraceEntry) {
         guard let data = try? JSONEncoder().encode(entry) else { return }
         handle.withLock { $0.write(data + Data("\n".utf8)) }
+    }
+    func writeLine(_ line: String) {
+        handle.withLock { $0.write(Data((line + "\n").utf8)) }
     }
 }

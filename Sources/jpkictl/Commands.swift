@@ -366,7 +366,7 @@ struct Diagnose: ParsableCommand {
             printError("no card in \(reader.id)")
             throw ExitCode(Exit.noCard.rawValue)
         }
-        let findings = diagnosis.findings(for: card)
+        let findings = diagnosis.readerFindings(for: reader) + diagnosis.findings(for: card)
         if options.json {
             struct Item: Encodable {
                 var severity: String

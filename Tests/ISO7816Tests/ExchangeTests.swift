@@ -27,6 +27,8 @@ final class ScriptedTransport: CardTransport {
     {
         try await body()
     }
+
+    func powerCycle() async throws {}
 }
 
 @Suite("T=0 procedure bytes in exchange()")

@@ -58,15 +58,42 @@ struct APDUBudgetTests {
         #expect(simX.apduCount <= 19)
     }
 
-    @Test func verifyIsFourAPDUsAndSigningWithTheAuthKeySix() async throws {
-        let (sim, card) = try Self.card(.supported)
-        try await card.verify(try PIN("1234", for: .auth), confirmFinalAttempt: false)
-        #expect(sim.apduCount <= 4)
-        sim.clearTrace()
-        let before = sim.apduCount
-        _ = try await card.sign(
-            DigestInfo(algorithm: .sha256, hashing: [1, 2, 3]), with: .auth, pin: try PIN("1234", for: .auth),
-            confirmFinalAttempt: false)
-        #expect(sim.apduCount - before <= 6)
+    /// Issue 18's budgets, counted with the checks after the power cycle, without a certificate
+    /// read and without a 6F 00 retry: verify ≤ 5 for a PIN that opens no readable file, ≤ 7
+    /// with the security check; sign ≤ 7 with the auth key, ≤ 9 with the sign key.
+    @Test(arguments: [ExtendedLengthSupport.supported, .unsupported])
+    func verifyAndSignWithTheChecksAfterThePowerCycle(_ extended: ExtendedLengthSupport) async throws {
+        let (sim, card) = try Self.card(extended)
+        let digest = DigestInfo(algorithm: .sha256, hashing: [1, 2, 3])
+        func count(_ operation: () async throws -> Void) async throws -> Int {
+            let before = sim.apduCount
+            try await operation()
+            #expect(card.takePowerCycleCheck()?.readerUnsafe == false)
+            return sim.apduCount - before
+        }
+        let verifyAuth = try await count {
+            try await card.verify(try PIN("1234", for: .auth), confirmFinalAttempt: false)
+        }
+        let verifySign = try await count {
+            try await card.verify(try PIN("ABC123", for: .sign), confirmFinalAttempt: false)
+        }
+        let verifyText = try await count {
+            try await card.verify(try PIN("1234", for: .cardText), confirmFinalAttempt: false)
+        }
+        let signAuth = try await count {
+            _ = try await card.sign(digest, with: .auth, pin: try PIN("1234", for: .auth), confirmFinalAttempt: false)
+        }
+        let signSign = try await count {
+            _ = try await card.sign(digest, with: .sign, pin: try PIN("ABC123", for: .sign), confirmFinalAttempt: false)
+        }
+        print(
+            "APDU budget (\(extended)): verify auth \(verifyAuth), sign PIN \(verifySign), card-text \(verifyText); "
+                + "sign auth \(signAuth), sign sign \(signSign)")
+        #expect(verifyAuth <= 5)
+        #expect(verifySign <= 7)
+        #expect(verifyText <= 7)
+        #expect(signAuth <= 7)
+        #expect(signSign <= 9)
+        #expect(!sim.trace.contains { $0.statusWord == 0x6F00 })
     }
 }

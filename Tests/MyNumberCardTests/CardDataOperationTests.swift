@@ -56,8 +56,9 @@ struct CardDataOperationTests {
         }
         #expect(sim.image.remainingTries(0x0011, in: "card-text") == 2)
         #expect(try await card.pinStatus(.cardText).remaining == 2)
-        // Nothing was read after the refused PIN.
-        #expect(!sim.trace.contains { $0.ins == 0xB0 })
+        // Nothing was read after the refused PIN: the one READ BINARY is the security check
+        // after the power cycle, answered 69 82.
+        #expect(sim.trace.filter { $0.ins == 0xB0 }.map(\.statusWord) == [0x6982])
     }
 
     @Test func aMalformedPINNeverReachesTheCard() async throws {

@@ -63,6 +63,15 @@ final class InterceptingTransport: CardTransport {
         defer { endingLog.withLock { $0.append(ending) } }
         return try await inner.withTransaction(ending: ending, body)
     }
+
+    private let powerCycleLog = Mutex(0)
+    /// How many times the card was power-cycled inside a transaction.
+    var powerCycles: Int { powerCycleLog.withLock { $0 } }
+
+    func powerCycle() async throws {
+        powerCycleLog.withLock { $0 += 1 }
+        try await inner.powerCycle()
+    }
 }
 
 extension MyNumberCard {

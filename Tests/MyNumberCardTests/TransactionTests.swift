@@ -24,7 +24,7 @@ struct TransactionTests {
 
     struct FixtureTimeout: Error { let what: String }
 
-    @Test func everyPINOperationEndsWithAResetAndEveryOtherLeavesTheCard() async throws {
+    @Test func everyPINOperationEndsWithAPowerCycleAndEveryOtherLeavesTheCard() async throws {
         let (sim, _) = try Fixtures.card()
         let transport = InterceptingTransport(SimulatedCardTransport(card: sim))
         let card = MyNumberCard(transport: transport)
@@ -36,10 +36,10 @@ struct TransactionTests {
             DigestInfo(algorithm: .sha256, hashing: [1]), with: .auth, pin: try PIN("1234", for: .auth),
             confirmFinalAttempt: false)
         _ = try await card.readSignCertificate(pin: try PIN("ABC123", for: .sign), confirmFinalAttempt: false)
-        #expect(transport.endings.suffix(3) == [.resetCard, .resetCard, .resetCard])
+        #expect(transport.endings.suffix(3) == [.unpowerCard, .unpowerCard, .unpowerCard])
     }
 
-    @Test func operationsThatFailHalfwayEndWithAResetToo() async throws {
+    @Test func operationsThatFailHalfwayEndWithAPowerCycleToo() async throws {
         let (sim, _) = try Fixtures.card { $0.triesLeft = ["auth": 1] }
         let transport = InterceptingTransport(SimulatedCardTransport(card: sim))
         let card = MyNumberCard(transport: transport)
@@ -63,7 +63,7 @@ struct TransactionTests {
                 DigestInfo(algorithm: .sha256, hashing: [1]), with: .sign, pin: try PIN("ABC123", for: .sign),
                 confirmFinalAttempt: false)
         }
-        #expect(transport.endings == [.resetCard, .resetCard, .resetCard, .resetCard])
+        #expect(transport.endings == [.unpowerCard, .unpowerCard, .unpowerCard, .unpowerCard])
     }
 
     /// jpkid signs (or, with `failHalfway`, verifies and then fails) 20 times while another
@@ -194,4 +194,6 @@ struct LeavingTransport: CardTransport {
     {
         try await inner.withTransaction(ending: .leaveCard, body)
     }
+    /// Not even a power cycle of its own: the card keeps whatever was verified.
+    func powerCycle() async throws {}
 }

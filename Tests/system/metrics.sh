@@ -149,7 +149,8 @@ path = sys.argv[1]
 families = ["jpkid_cards_inserted_total", "jpkid_card_reads_total", "jpkid_card_read_duration_seconds",
     "jpkid_apdus_sent_total", "jpkid_pin_verifications_total", "jpkid_pin_blocks_total", "jpkid_signatures_total",
     "jpkid_readers_present", "jpkid_pcsc_available", "jpkid_pcsc_outages_total", "jpkid_http_requests_total",
-    "jpkid_http_request_duration_seconds", "jpkid_event_streams_open", "jpkid_connections_refused_total"]
+    "jpkid_http_request_duration_seconds", "jpkid_event_streams_open", "jpkid_power_cycle_checks_total",
+    "jpkid_readers_unsafe", "jpkid_connections_refused_total"]
 import os
 reads, files, end = 0, set(), time.monotonic() + 3.5
 while time.monotonic() < end:

@@ -103,6 +103,8 @@ final class ScriptedTransport: CardTransport {
         return try ResponseAPDU(bytes: answer)
     }
 
+    func powerCycle() async throws {}
+
     func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
         async throws -> T
     {
@@ -117,7 +119,7 @@ final class ScriptedTransport: CardTransport {
         let verifies = log.indices.filter { log[$0].command.ins == 0x20 && !log[$0].command.data.isEmpty }
         require(verifies.count <= 1, "\(verifies.count) VERIFYs with a PIN in one operation")
         guard let index = verifies.first else { return }
-        require(log[index].transaction == .resetCard, "a PIN sent outside a transaction ending with a reset")
+        require(log[index].transaction == .unpowerCard, "a PIN sent outside a transaction ending with a power cycle")
         // Before it: the empty VERIFY of the same PIN (and GET RESPONSEs that completed it).
         guard
             let status = log[..<index].lastIndex(where: { $0.command.ins != 0xC0 }),

@@ -14,6 +14,8 @@ public struct APIError: CodedError, Equatable {
     public let remaining: Int?
     /// The methods the path takes, for `method_not_allowed` (the `Allow` header).
     public var allowedMethods: [HTTPMethod] = []
+    /// Set when this operation's power-cycle check found the reader unsafe.
+    public var readerUnsafe: Bool?
 
     public init(_ code: ErrorCode, _ message: String, status: HTTPResponseStatus, remaining: Int? = nil) {
         self.code = code
@@ -22,7 +24,9 @@ public struct APIError: CodedError, Equatable {
         self.remaining = remaining
     }
 
-    public var detail: ErrorDetail { ErrorDetail(code: code, message: message, remaining: remaining) }
+    public var detail: ErrorDetail {
+        ErrorDetail(code: code, message: message, remaining: remaining, readerUnsafe: readerUnsafe)
+    }
 
     static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message, status: .badRequest) }
     static func notFound(_ message: String) -> APIError { APIError(.notFound, message, status: .notFound) }
@@ -31,6 +35,14 @@ public struct APIError: CodedError, Equatable {
     static let cardBusy = APIError(
         .cardBusy, "the card is busy (another program holds it, or it does not answer); try again",
         status: .serviceUnavailable)
+    static let readerUnsafe = APIError(
+        .readerUnsafe,
+        "this reader does not power the card down, so a PIN could stay verified for other programs; PIN operations on it are refused until it is unplugged or jpkid restarts. Use another reader",
+        status: .conflict)
+    /// A command carrying the PIN went out, and its answer could not be waited for any longer.
+    static func outcomeUnknown(_ kind: PINKind) -> APIError {
+        APIError.from(CardError.outcomeUnknown(kind, "no answer within the card timeout"))
+    }
     static let cardChanged = APIError(
         .cardChanged, "the card in the reader is not the one this request names (cardId); nothing was sent to it",
         status: .conflict)
@@ -50,6 +62,7 @@ public struct APIError: CodedError, Equatable {
                 case .certificateNotIssued, .fileNotFound: .notFound
                 case .unexpectedStatus, .malformedResponse, .invalidCertificate, .pinChangeFailed: .badGateway
                 case .invalidSignature: .badGateway
+                case .outcomeUnknown, .stoppedAfterVerify: .gatewayTimeout
                 }
             var remaining: Int?
             if case .wrongPIN(_, let left) = error { remaining = left }

@@ -76,11 +76,18 @@ public struct APIHandler: Sendable {
     }
 
     public func handle(_ request: APIRequest) async -> APIResponse {
-        let response: APIResponse
+        var response: APIResponse
+        let report = OperationReport()
         do {
-            response = try await route(request)
+            response = try await OperationReport.$current.withValue(report) { try await route(request) }
+            if report.readerUnsafe, case .body(let status, let type, let body, let headers) = response {
+                response = .body(
+                    status, contentType: type, OperationReport.addingReaderUnsafe(to: body), headers: headers)
+            }
         } catch {
-            response = .error(APIError.from(error))
+            var api = APIError.from(error)
+            if report.readerUnsafe { api.readerUnsafe = true }
+            response = .error(api)
         }
         // An access line costs nothing at the default level. The log handler escapes the path.
         if logger.logLevel <= .debug {

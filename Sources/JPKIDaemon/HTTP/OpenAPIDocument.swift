@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "725ad683749425c80ebb4f62850b22e14e5c97ef4012708705141026203af5f6"
+    static let sourceSHA256 = "2e5f685bfa961672e058f6361c50a364c3dfd5a61803fe5ff9d4c3ac835661c4"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -30,711 +30,744 @@ enum OpenAPIDocument {
         a PIN or a card-face code (it was optional).\n\n**PIN safety.** A PIN's format is checked before \##
         anything reaches the card (`422\npin_format`). With one try left a PIN operation is refused with \##
         `409 final_attempt`\n(`remaining: 1`) unless the body has `\"confirmFinalAttempt\": true`. A blo\##
-        cked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\n**Paths.** Wherever `/v\##
-        1/readers/{id}` appears, `/v1/card` stands for the one reader that\nholds a card (the kiosk case\##
-        ): with none it answers `409 no_card`, with several `409\nambiguous_card`. Both forms are listed\##
-        .\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"message\", \"remaining\"?}}`, with \##
-        a stable\n`code`. Each response below lists the codes its status can carry. Outside this documen\##
-        t:\na malformed HTTP request gets a bare `400` from the HTTP layer, and a connection beyond the\n\##
-        connection limits gets `503 too_many_connections` before its request is read. The limits are\npe\##
-        r user (uid), not per process: `maxConnections` in all (256), of which\n`operatorReservedConnect\##
-        ions` (32) only operator-group members and root may take, and\n`maxConnectionsPerUser` (32) for \##
-        each user, root and the kiosk app's included; the message\nsays which limit refused it.\n5xx ans\##
-        wers come only from the card or PC/SC: `502` (the card answered something the\nprotocol does not \##
-        allow, or a PC/SC error), `503` (pcscd unavailable, the card held by\nanother program), `504` (t\##
-        he card or driver did not answer in time).\n"},"servers":[{"url":"http://localhost","description\##
-        ":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect to the socket)."}],"tags":[{"na\##
-        me":"daemon","description":"Health, events, metrics and this document."},{"name":"readers","desc\##
-        ription":"Readers and the cards on them (status, PIN-free certificates)."},{"name":"pins","descr\##
-        iption":"PIN verification and change."},{"name":"signing","description":"Signatures, kiosk login\##
-        , the signature certificate."},{"name":"card data","description":"The card-text and card-face ap\##
-        plications (personal data)."}],"paths":{"/v1/health":{"get":{"operationId":"getHealth","tags":["\##
-        daemon"],"summary":"Daemon health.","x-jpkid-access":"status","responses":{"200":{"description":\##
-        "The daemon runs.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Health"\##
-        }}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/openapi.json":{"get":{"operationI\##
-        d":"getOpenAPIDocument","tags":["daemon"],"summary":"This document, as JSON.","x-jpkid-access":"\##
-        status","responses":{"200":{"description":"The OpenAPI document jpkid was built with.","content"\##
-        :{"application/json":{"schema":{"type":"object","required":["openapi","info","paths"],"propertie\##
-        s":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"type":"object"},"paths":{"type":"\##
-        object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/metrics":{"get":{"operat\##
-        ionId":"getMetrics","tags":["daemon"],"summary":"Prometheus metrics (text exposition format 0.0.\##
-        4).","description":"The daemon's counters, gauges and histograms for a fleet dashboard. No label \##
-        carries a\ncard identity, a certificate serial or a reader name. See `deploy/prometheus/`.\n","x\##
-        -jpkid-access":"status","responses":{"200":{"description":"The exposition.","content":{"text/pla\##
-        in":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/eve\##
-        nts":{"get":{"operationId":"streamEvents","tags":["daemon"],"summary":"Server-sent events of rea\##
-        ders, cards, PINs and pcscd.","description":"A `text/event-stream` that does not end while the d\##
-        aemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON` (an `Event`); a comment line \##
-        (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconnects with `Last-Event-ID` first \##
-        gets the\nevents it missed (up to 63 of them, from the last 256 kept), or `event: overflow` and\n\##
-        the end of the stream when they are no longer all there. A client that falls 64 events\nbehind g\##
-        ets `event: overflow` (data `{\"type\":\"overflow\"}`) and is disconnected: read the\nstate agai\##
-        n (`GET /v1/readers`) and reconnect. Events carry no PIN and no personal data.\n\nThe event name\##
-        s and their data (`x-jpkid-events` lists the schema of each):\n`reader-added`, `reader-removed`, \##
-        `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, `pin-failed`, `pin-blocked`, `pc\##
-        sc-unavailable`, `pcsc-restored`,\n`overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"r\##
-        eader-added":{"$ref":"#/components/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/\##
-        schemas/ReaderEvent"},"card-inserted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$\##
-        ref":"#/components/schemas/CardReadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEve\##
-        nt"},"pin-verified":{"$ref":"#/components/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/\##
-        schemas/PINEvent"},"pin-blocked":{"$ref":"#/components/schemas/PINEvent"},"pcsc-unavailable":{"$\##
-        ref":"#/components/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"}\##
-        ,"overflow":{"$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID"\##
-        ,"in":"header","required":false,"description":"The id of the last event the client received (dec\##
-        imal).","schema":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description"\##
-        :"The event stream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"s\##
-        tring","description":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpki\##
-        d-data":{"$ref":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadReques\##
-        t"},"403":{"$ref":"#/components/responses/Forbidden"},"503":{"description":"`too_many_connection\##
-        s`: this user already holds `maxEventStreamsPerUser` event streams (default 8); the connection i\##
-        s closed.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}}}}\##
-        },"/v1/readers":{"get":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader a\##
-        nd the card on it.","x-jpkid-access":"status","responses":{"200":{"description":"The readers.","\##
-        content":{"application/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"Ge\##
-        tReader":{"operationId":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetRead\##
-        erCertificate":{"operationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers\##
-        /0/id"}},"VerifyReaderPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/\##
-        readers/0/id"}},"ReaderSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/rea\##
-        ders/0/id"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"paramet\##
-        ers":[{"$ref":"#/components/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["rea\##
-        ders"],"summary":"One reader and its card, from the cache (or read again with refresh).","x-jpki\##
-        d-access":"status","parameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":\##
-        {"description":"The reader.","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
-        as/Reader"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/re\##
-        sponses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components\##
-        /responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/\##
-        components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$\##
-        ref":"#/components/responses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["re\##
-        aders"],"summary":"The reader that holds the (only) card.","x-jpkid-access":"status","parameters\##
-        ":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","\##
-        content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"\##
-        #/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$r\##
-        ef":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},\##
-        "409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailu\##
-        re"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/T\##
-        imeout"}}}},"/v1/readers/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/paramete\##
-        rs/ReaderID"},{"$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificat\##
-        e","tags":["readers"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-acce\##
-        ss":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"descr\##
-        iption":"The certificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{\##
-        "$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentM\##
-        ediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{\##
-        "$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405\##
-        ":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Confl\##
-        ict"}}}},"/v1/card/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],\##
-        "get":{"operationId":"getCardCertificate","tags":["readers"],"summary":"A certificate that needs \##
-        no PIN, from the cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameter\##
-        s/Format"}],"responses":{"200":{"description":"The certificate, PEM (default) or DER.","content"\##
-        :{"application/x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert\##
-        ":{"schema":{"type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/com\##
-        ponents/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"\##
-        #/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409"\##
-        :{"$ref":"#/components/responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters\##
-        ":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate\##
-        ","tags":["signing"],"summary":"The signature certificate and its holder (personal data; needs t\##
-        he sign PIN).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicatio\##
-        n/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":\##
-        "ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certif\##
-        icate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/heade\##
-        rs/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertific\##
-        ate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/response\##
-        s/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respo\##
-        nses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/compon\##
-        ents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":\##
-        "#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502"\##
-        :{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable\##
-        "},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"post":{"ope\##
-        rationId":"readCardSignCertificate","tags":["signing"],"summary":"The signature certificate and \##
-        its holder (personal data; needs the sign PIN).","x-jpkid-access":"operator","requestBody":{"req\##
-        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"\##
-        examples":{"sign":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses"\##
-        :{"200":{"description":"The certificate, its fields and the holder's data.","headers":{"Cache-Co\##
-        ntrol":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":\##
-        "#/components/schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"4\##
-        01":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"}\##
-        ,"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNo\##
-        tAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/response\##
-        s/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compo\##
-        nents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"\##
-        #/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/rea\##
-        ders/{id}/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref"\##
-        :"#/components/parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],\##
-        "summary":"Verify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","re\##
-        questBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schema\##
-        s/PINRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}\##
-        }},"responses":{"200":{"description":"The PIN was right; its counter afterwards.","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/compo\##
-        nents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/c\##
-        omponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"\##
-        #/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413"\##
-        :{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unproce\##
-        ssable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/response\##
-        s/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/\##
-        responses/Timeout"}}}},"/v1/card/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parame\##
-        ters/VerifyKind"}],"post":{"operationId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN \##
-        (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":t\##
-        rue,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples\##
-        ":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"\##
-        description":"The PIN was right; its counter afterwards.","content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadReque\##
-        st"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forb\##
-        idden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/M\##
-        ethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/r\##
-        esponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"\##
-        #/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"\##
-        $ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"\##
-        /v1/readers/{id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},\##
-        {"$ref":"#/components/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["\##
-        pins"],"summary":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","\##
-        description":"Both PINs are checked locally first and must differ (`422 pin_format`). Any answer \##
-        of\nthe card but success is `502 pin_change_failed`; its message says whether the current PIN\ns\##
-        till stands. Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"\##
-        content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"example\##
-        s":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"res\##
-        ponses":{"200":{"description":"The PIN was changed; its counter afterwards.","content":{"applica\##
-        tion/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/compone\##
-        nts/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/com\##
-        ponents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/\##
-        components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{\##
-        "$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocess\##
-        able"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/\##
-        CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/re\##
-        sponses/Timeout"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/paramete\##
-        rs/ChangeKind"}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (\##
-        VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requ\##
-        estBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        PINChangeRequest"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"012345678\##
-        9abcdef01234567"}}}}}},"responses":{"200":{"description":"The PIN was changed; its counter after\##
-        wards.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}\##
+        cked PIN is `423\npin_blocked` and is never sent. Nothing is retried.\n\n**Honest answers.** The \##
+        card timeout covers waiting for the card. Once a command carrying\na PIN (VERIFY, CHANGE REFEREN\##
+        CE DATA, a card-face code) is on its way, the client gets the\ncard's answer, never `card_busy` \##
+        or `cancelled`; if the deadline passed meanwhile, the\noperation stops after that VERIFY (no sig\##
+        nature, no data read) and a right PIN answers\n`504 timeout`. When the card's answer cannot be w\##
+        aited for any longer, the answer is `504\noutcome_unknown` with no `remaining`: a try may have b\##
+        een spent; do not retry before the\ncounter is known. It follows in a `pin-counter` event (or th\##
+        e operation's own `pin-failed` /\n`pin-verified`) once the card can be read.\n\n**Power cycle an\##
+        d unsafe readers.** Every transaction that sent a PIN ends with a power\ncycle of the card, chec\##
+        ked with commands that spend nothing before any other program can\nreach the card. When the chec\##
+        k finds the card's state kept (the reader does not power the\ncard down), the operation still an\##
+        swers the card's own result, with `\"readerUnsafe\": true`\n(in the body, or in `error`); the re\##
+        ader gets an `unsafe` field, a `reader-unsafe` event is\nsent, and every later PIN operation on \##
+        that reader is refused with `409 reader_unsafe` until\nthe reader is unplugged or jpkid restarts\##
+        .\n\n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands for the one reader that\n\##
+        holds a card (the kiosk case): with none it answers `409 no_card`, with several `409\nambiguous_\##
+        card`. Both forms are listed.\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"messag\##
+        e\", \"remaining\"?}}`, with a stable\n`code`. Each response below lists the codes its status ca\##
+        n carry. Outside this document:\na malformed HTTP request gets a bare `400` from the HTTP layer, \##
+        and a connection beyond the\nconnection limits gets `503 too_many_connections` before its reques\##
+        t is read. The limits are\nper user (uid), not per process: `maxConnections` in all (256), of wh\##
+        ich\n`operatorReservedConnections` (32) only operator-group members and root may take, and\n`max\##
+        ConnectionsPerUser` (32) for each user, root and the kiosk app's included; the message\nsays whi\##
+        ch limit refused it.\n5xx answers come only from the card or PC/SC: `502` (the card answered som\##
+        ething the\nprotocol does not allow, or a PC/SC error), `503` (pcscd unavailable, the card held \##
+        by\nanother program), `504` (the card or driver did not answer in time).\n"},"servers":[{"url":"\##
+        http://localhost","description":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect t\##
+        o the socket)."}],"tags":[{"name":"daemon","description":"Health, events, metrics and this docum\##
+        ent."},{"name":"readers","description":"Readers and the cards on them (status, PIN-free certific\##
+        ates)."},{"name":"pins","description":"PIN verification and change."},{"name":"signing","descrip\##
+        tion":"Signatures, kiosk login, the signature certificate."},{"name":"card data","description":"\##
+        The card-text and card-face applications (personal data)."}],"paths":{"/v1/health":{"get":{"oper\##
+        ationId":"getHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access":"status","res\##
+        ponses":{"200":{"description":"The daemon runs.","content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/ope\##
+        napi.json":{"get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":"This document\##
+        , as JSON.","x-jpkid-access":"status","responses":{"200":{"description":"The OpenAPI document jp\##
+        kid was built with.","content":{"application/json":{"schema":{"type":"object","required":["opena\##
+        pi","info","paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"typ\##
+        e":"object"},"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}}\##
+        ,"/v1/metrics":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Prometheus metric\##
+        s (text exposition format 0.0.4).","description":"The daemon's counters, gauges and histograms f\##
+        or a fleet dashboard. No label carries a\ncard identity, a certificate serial or a reader name. \##
+        See `deploy/prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"description":"The ex\##
+        position.","content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/re\##
+        sponses/Forbidden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["daemon"],"summ\##
+        ary":"Server-sent events of readers, cards, PINs and pcscd.","description":"A `text/event-stream\##
+        ` that does not end while the daemon runs. Each event is\n`id: N`, `event: NAME` and `data: JSON\##
+        ` (an `Event`); a comment line (`: keep-alive`)\nevery 15 s keeps it alive. A client that reconn\##
+        ects with `Last-Event-ID` first gets the\nevents it missed (up to 63 of them, from the last 256 \##
+        kept), or `event: overflow` and\nthe end of the stream when they are no longer all there. A clie\##
+        nt that falls 64 events\nbehind gets `event: overflow` (data `{\"type\":\"overflow\"}`) and is d\##
+        isconnected: read the\nstate again (`GET /v1/readers`) and reconnect. Events carry no PIN and no \##
+        personal data.\n\nThe event names and their data (`x-jpkid-events` lists the schema of each):\n`\##
+        reader-added`, `reader-removed`, `card-inserted`, `card-ready`, `card-removed`,\n`pin-verified`, \##
+        `pin-failed`, `pin-blocked`, `pin-counter`, `reader-unsafe`,\n`pcsc-unavailable`, `pcsc-restored\##
+        `, `overflow`.\n","x-jpkid-access":"status","x-jpkid-events":{"reader-added":{"$ref":"#/componen\##
+        ts/schemas/ReaderEvent"},"reader-removed":{"$ref":"#/components/schemas/ReaderEvent"},"card-inse\##
+        rted":{"$ref":"#/components/schemas/CardEvent"},"card-ready":{"$ref":"#/components/schemas/CardR\##
+        eadyEvent"},"card-removed":{"$ref":"#/components/schemas/CardEvent"},"pin-verified":{"$ref":"#/c\##
+        omponents/schemas/PINEvent"},"pin-failed":{"$ref":"#/components/schemas/PINEvent"},"pin-blocked"\##
+        :{"$ref":"#/components/schemas/PINEvent"},"pin-counter":{"$ref":"#/components/schemas/PINEvent"}\##
+        ,"reader-unsafe":{"$ref":"#/components/schemas/ReaderEvent"},"pcsc-unavailable":{"$ref":"#/compo\##
+        nents/schemas/PCSCEvent"},"pcsc-restored":{"$ref":"#/components/schemas/PCSCEvent"},"overflow":{\##
+        "$ref":"#/components/schemas/OverflowEvent"}},"parameters":[{"name":"Last-Event-ID","in":"header\##
+        ","required":false,"description":"The id of the last event the client received (decimal).","sche\##
+        ma":{"type":"string","pattern":"^[0-9]{1,19}$"}}],"responses":{"200":{"description":"The event s\##
+        tream (never ends on its own).","content":{"text/event-stream":{"schema":{"type":"string","descr\##
+        iption":"`id:`, `event:` and `data:` lines; `data` is an `Event` as JSON."},"x-jpkid-data":{"$re\##
+        f":"#/components/schemas/Event"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$\##
+        ref":"#/components/responses/Forbidden"},"503":{"description":"`too_many_connections`: this user \##
+        already holds `maxEventStreamsPerUser` event streams (default 8); the connection is closed.","co\##
+        ntent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}}}}},"/v1/readers\##
+        ":{"get":{"operationId":"listReaders","tags":["readers"],"summary":"Every reader and the card on \##
+        it.","x-jpkid-access":"status","responses":{"200":{"description":"The readers.","content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/ReaderList"}}},"links":{"GetReader":{"oper\##
+        ationId":"getReader","parameters":{"id":"$response.body#/readers/0/id"}},"GetReaderCertificate":\##
+        {"operationId":"getReaderCertificate","parameters":{"id":"$response.body#/readers/0/id"}},"Verif\##
+        yReaderPIN":{"operationId":"verifyReaderPIN","parameters":{"id":"$response.body#/readers/0/id"}}\##
+        ,"ReaderSign":{"operationId":"readerSign","parameters":{"id":"$response.body#/readers/0/id"}}}},\##
+        "403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/readers/{id}":{"parameters":[{"$ref":"\##
+        #/components/parameters/ReaderID"}],"get":{"operationId":"getReader","tags":["readers"],"summary\##
+        ":"One reader and its card, from the cache (or read again with refresh).","x-jpkid-access":"stat\##
+        us","parameters":[{"$ref":"#/components/parameters/Refresh"}],"responses":{"200":{"description":\##
+        "The reader.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},\##
+        "400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidd\##
+        en"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Meth\##
+        odNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"502":{"$ref":"#/components/resp\##
+        onses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compone\##
+        nts/responses/Timeout"}}}},"/v1/card":{"get":{"operationId":"getCard","tags":["readers"],"summar\##
+        y":"The reader that holds the (only) card.","x-jpkid-access":"status","parameters":[{"$ref":"#/c\##
+        omponents/parameters/Refresh"}],"responses":{"200":{"description":"The reader.","content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/Reader"}}}},"400":{"$ref":"#/components/re\##
+        sponses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
+        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
+        #/components/responses/Conflict"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$r\##
+        ef":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v\##
+        1/readers/{id}/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{\##
+        "$ref":"#/components/parameters/Slot"}],"get":{"operationId":"getReaderCertificate","tags":["rea\##
+        ders"],"summary":"A certificate that needs no PIN, from the cache.","x-jpkid-access":"status","p\##
+        arameters":[{"$ref":"#/components/parameters/Format"}],"responses":{"200":{"description":"The ce\##
+        rtificate, PEM (default) or DER.","content":{"application/x-pem-file":{"schema":{"$ref":"#/compo\##
+        nents/schemas/PEM"}},"application/pkix-cert":{"schema":{"type":"string","contentMediaType":"appl\##
+        ication/pkix-cert"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"403":{"$ref":"#/compo\##
+        nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
+        mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}}}},"/v1/c\##
+        ard/certificates/{slot}":{"parameters":[{"$ref":"#/components/parameters/Slot"}],"get":{"operati\##
+        onId":"getCardCertificate","tags":["readers"],"summary":"A certificate that needs no PIN, from t\##
+        he cache.","x-jpkid-access":"status","parameters":[{"$ref":"#/components/parameters/Format"}],"r\##
+        esponses":{"200":{"description":"The certificate, PEM (default) or DER.","content":{"application\##
+        /x-pem-file":{"schema":{"$ref":"#/components/schemas/PEM"}},"application/pkix-cert":{"schema":{"\##
+        type":"string","contentMediaType":"application/pkix-cert"}}}},"400":{"$ref":"#/components/respon\##
+        ses/BadRequest"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/r\##
+        esponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/co\##
+        mponents/responses/Conflict"}}}},"/v1/readers/{id}/certificates/sign":{"parameters":[{"$ref":"#/\##
+        components/parameters/ReaderID"}],"post":{"operationId":"readReaderSignCertificate","tags":["sig\##
+        ning"],"summary":"The signature certificate and its holder (personal data; needs the sign PIN)."\##
+        ,"x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"sche\##
+        ma":{"$ref":"#/components/schemas/PINRequest"},"examples":{"sign":{"value":{"pin":"ABC123","card\##
+        Id":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The certificate, its fie\##
+        lds and the holder's data.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},\##
+        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignCertificate"}}}},"400"\##
+        :{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"\##
+        403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"\##
+        },"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses\##
+        /Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/\##
+        responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/co\##
+        mponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$re\##
+        f":"#/components/responses/Timeout"}}}},"/v1/card/certificates/sign":{"post":{"operationId":"rea\##
+        dCardSignCertificate","tags":["signing"],"summary":"The signature certificate and its holder (pe\##
+        rsonal data; needs the sign PIN).","x-jpkid-access":"operator","requestBody":{"required":true,"c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"si\##
+        gn":{"value":{"pin":"ABC123","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"desc\##
+        ription":"The certificate, its fields and the holder's data.","headers":{"Cache-Control":{"$ref"\##
+        :"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/SignCertificate"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#\##
+        /components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref"\##
+        :"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"40\##
+        9":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLa\##
+        rge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/response\##
+        s/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/r\##
+        esponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/pins\##
+        /{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/components\##
+        /parameters/VerifyKind"}],"post":{"operationId":"verifyReaderPIN","tags":["pins"],"summary":"Ver\##
+        ify a PIN (one VERIFY after the final-try guard).","x-jpkid-access":"operator","requestBody":{"r\##
+        equired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"}\##
+        ,"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses"\##
+        :{"200":{"description":"The PIN was right; its counter afterwards.","content":{"application/json\##
+        ":{"schema":{"$ref":"#/components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/response\##
+        s/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/resp\##
+        onses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/r\##
+        esponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/co\##
+        mponents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423"\##
+        :{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"\##
+        },"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Time\##
+        out"}}}},"/v1/card/pins/{kind}/verify":{"parameters":[{"$ref":"#/components/parameters/VerifyKin\##
+        d"}],"post":{"operationId":"verifyCardPIN","tags":["pins"],"summary":"Verify a PIN (one VERIFY a\##
+        fter the final-try guard).","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
+        :{"application/json":{"schema":{"$ref":"#/components/schemas/PINRequest"},"examples":{"auth":{"v\##
+        alue":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":\##
+        "The PIN was right; its counter afterwards.","content":{"application/json":{"schema":{"$ref":"#/\##
+        components/schemas/VerifyResult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"\##
+        $ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404"\##
+        :{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllow\##
+        ed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Payl\##
+        oadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/\##
+        responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/comp\##
+        onents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{\##
+        id}/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ReaderID"},{"$ref":"#/co\##
+        mponents/parameters/ChangeKind"}],"post":{"operationId":"changeReaderPIN","tags":["pins"],"summa\##
+        ry":"Change a PIN (VERIFY, then CHANGE REFERENCE DATA once, in one transaction).","description":\##
+        "Both PINs are checked locally first and must differ (`422 pin_format`). Any answer of\nthe card \##
+        but success is `502 pin_change_failed`; its message says whether the current PIN\nstill stands. \##
+        Nothing is retried.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"ap\##
+        plication/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequest"},"examples":{"auth":{"\##
+        value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200\##
+        ":{"description":"The PIN was changed; its counter afterwards.","content":{"application/json":{"\##
+        schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$ref":"#/components/responses\##
+        /BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/respo\##
+        nses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/re\##
+        sponses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/com\##
+        ponents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":\##
+        {"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"}\##
+        ,"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeo\##
+        ut"}}}},"/v1/card/pins/{kind}/change":{"parameters":[{"$ref":"#/components/parameters/ChangeKind\##
+        "}],"post":{"operationId":"changeCardPIN","tags":["pins"],"summary":"Change a PIN (VERIFY, then \##
+        CHANGE REFERENCE DATA once, in one transaction).","x-jpkid-access":"operator","requestBody":{"re\##
+        quired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeRequ\##
+        est"},"examples":{"auth":{"value":{"pin":"1234","newPin":"5678","cardId":"0123456789abcdef012345\##
+        67"}}}}}},"responses":{"200":{"description":"The PIN was changed; its counter afterwards.","cont\##
+        ent":{"application/json":{"schema":{"$ref":"#/components/schemas/PINChangeResult"}}}},"400":{"$r\##
+        ef":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":\##
+        {"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"40\##
+        5":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conf\##
+        lict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/respo\##
+        nses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compone\##
+        nts/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#\##
+        /components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"#/components/\##
+        parameters/ReaderID"}],"post":{"operationId":"readerSign","tags":["signing"],"summary":"Sign a d\##
+        igest (or data jpkid hashes) with the auth or sign key.","description":"PKCS#1 v1.5 over the Dig\##
+        estInfo, 256 bytes. jpkid verifies the card's signature under\nthe key's certificate before answ\##
+        ering; one that does not verify is `502 card_error`\nand never passed on.\n","x-jpkid-access":"o\##
+        perator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/compo\##
+        nents/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","data":"aGVsb\##
+        G8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The signature.\##
+        ","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}},"400":{"\##
+        $ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403\##
+        ":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"\##
+        405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Co\##
+        nflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/res\##
+        ponses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compo\##
+        nents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":\##
+        "#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign","tags":["\##
+        signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.","x-jpkid-a\##
+        ccess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","dat\##
+        a":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The s\##
+        ignature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}}\##
+        ,"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongP\##
+        IN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/Not\##
+        Found"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/res\##
+        ponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compo\##
+        nents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref"\##
+        :"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504"\##
+        :{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parameters":[{"$\##
+        ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","tags":["si\##
+        gning"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","de\##
+        scription":"`200` with `authenticated: true` only when the card's signature over SHA-256 of the\n\##
+        challenge verifies under the auth certificate and that certificate is `trusted` now;\notherwise \##
+        `trust` names the first check that failed. PIN failures are errors.\n","x-jpkid-access":"operato\##
+        r","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123456789abcd\##
+        ef01234567"}}}}}},"responses":{"200":{"description":"The login result.","content":{"application/\##
+        json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#/component\##
+        s/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compo\##
+        nents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/co\##
+        mponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$\##
+        ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessab\##
+        le"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Ca\##
+        rdFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/resp\##
+        onses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuthenticate","tags":["si\##
+        gning"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challenge).","x-\##
+        jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":\##
+        {"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","c\##
+        ardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login result.","c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400\##
+        ":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},\##
+        "403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound\##
+        "},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/response\##
+        s/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components\##
+        /responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/c\##
+        omponents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$r\##
+        ef":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{"$ref":"#/\##
+        components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["card data"\##
+        ],"summary":"Name, address, birth date, sex (and the my number when named) of the card-text AP."\##
+        ,"description":"Verifies the credential given (the card-text PIN; 照合番号A, which opens only the my \##
+        number;\nor 照合番号B, which opens only the four attributes) and reads the fields asked for (default\##
+        :\nall but `myNumber`, which is read only when `fields` names it). Personal data:\n`Cache-Contro\##
+        l: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicat\##
+        ion/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"default":{"valu\##
+        e":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"value":{"birthDate":"1990-01-02\##
+        ","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":\##
+        {"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/components/header\##
+        s/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardText"}}}}\##
+        ,"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongP\##
+        IN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/Not\##
+        Found"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/res\##
+        ponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compo\##
+        nents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref"\##
+        :"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504"\##
+        :{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"operationId":"readC\##
+        ardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and the my number w\##
+        hen named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"required":true,"con\##
+        tent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{\##
+        "default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"value":{"birthD\##
+        ate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}}}\##
+        }}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/c\##
+        omponents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schem\##
+        as/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/\##
+        responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/componen\##
+        ts/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"\##
+        #/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":\##
+        {"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked\##
+        "},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Una\##
+        vailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face":{"par\##
+        ameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardFace\##
+        ","tags":["card data"],"summary":"The face photo and printed images of the card-face AP (PIN A o\##
+        r PIN B).","description":"Verifies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, given as its \##
+        printed parts\n(`birthDate` as a date, `expiryYear`, `securityCode`: jpkid writes the birth date\##
+        's Japanese\nera year) or as the raw 14 digits (`pinB`). The birth-date key (0011) does not open \##
+        the card\nface. With `part=photo` the answer is the raw JPEG 2000 photo. Personal data:\n`Cache-\##
+        Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/parameter\##
+        s/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/comp\##
+        onents/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryY\##
+        ear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"value":{"pinB":"0\##
+        2010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
+        card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"\##
+        $ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}\##
         }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
         gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
         otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
         esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
         ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
         f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
-        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/sign":{"parameters":[{"$ref":"\##
-        #/components/parameters/ReaderID"}],"post":{"operationId":"readerSign","tags":["signing"],"summa\##
-        ry":"Sign a digest (or data jpkid hashes) with the auth or sign key.","description":"PKCS#1 v1.5 \##
-        over the DigestInfo, 256 bytes. jpkid verifies the card's signature under\nthe key's certificate \##
-        before answering; one that does not verify is `502 card_error`\nand never passed on.\n","x-jpkid\##
-        -access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$re\##
-        f":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"1234","d\##
-        ata":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
-        signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignResult"}}}\##
-        },"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wrong\##
-        PIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/No\##
-        tFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/re\##
-        sponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/comp\##
-        onents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref\##
-        ":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504\##
-        ":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/sign":{"post":{"operationId":"cardSign"\##
-        ,"tags":["signing"],"summary":"Sign a digest (or data jpkid hashes) with the auth or sign key.",\##
-        "x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schem\##
-        a":{"$ref":"#/components/schemas/SignRequest"},"examples":{"auth":{"value":{"key":"auth","pin":"\##
-        1234","data":"aGVsbG8=","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descripti\##
-        on":"The signature.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/SignR\##
-        esult"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respon\##
-        ses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/res\##
-        ponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/comp\##
-        onents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref\##
-        ":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"50\##
-        2":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailab\##
-        le"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/authenticate":{"parame\##
-        ters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readerAuthenticate","\##
-        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
-        nge).","description":"`200` with `authenticated: true` only when the card's signature over SHA-2\##
-        56 of the\nchallenge verifies under the auth certificate and that certificate is `trusted` now;\n\##
-        otherwise `trust` names the first check that failed. PIN failures are errors.\n","x-jpkid-access\##
-        ":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/c\##
-        omponents/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin":"1234","cardId":"0123\##
-        456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login result.","content":{"ap\##
-        plication/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult"}}}},"400":{"$ref":"#\##
-        /components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref\##
-        ":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$\##
-        ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"}\##
-        ,"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/U\##
-        nprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/re\##
-        sponses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/compo\##
-        nents/responses/Timeout"}}}},"/v1/card/authenticate":{"post":{"operationId":"cardAuthenticate","\##
-        tags":["signing"],"summary":"Kiosk login in one call (signature, certificate chain, fresh challe\##
-        nge).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":\##
-        {"schema":{"$ref":"#/components/schemas/AuthenticateRequest"},"examples":{"auth":{"value":{"pin"\##
-        :"1234","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The login r\##
-        esult.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/AuthenticateResult\##
-        "}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/W\##
-        rongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/response\##
-        s/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/component\##
-        s/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/\##
-        components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"\##
-        $ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},\##
-        "504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text":{"parameters":[{\##
-        "$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readReaderCardText","tags":["\##
-        card data"],"summary":"Name, address, birth date, sex (and the my number when named) of the card\##
-        -text AP.","description":"Verifies the credential given (the card-text PIN; 照合番号A, which opens o\##
-        nly the my number;\nor 照合番号B, which opens only the four attributes) and reads the fields asked f\##
-        or (default:\nall but `myNumber`, which is read only when `fields` names it). Personal data:\n`C\##
-        ache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content"\##
-        :{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"examples":{"defa\##
-        ult":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"value":{"birthDate":\##
-        "1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}}}}}},"\##
-        responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{"$ref":"#/compon\##
-        ents/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Ca\##
-        rdText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respo\##
-        nses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/re\##
-        sponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/com\##
-        ponents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$re\##
-        f":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"5\##
-        02":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavaila\##
-        ble"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-text":{"post":{"operatio\##
-        nId":"readCardCardText","tags":["card data"],"summary":"Name, address, birth date, sex (and the \##
-        my number when named) of the card-text AP.","x-jpkid-access":"operator","requestBody":{"required\##
-        ":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequest"},"\##
-        examples":{"default":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}},"codeB":{"valu\##
-        e":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef0\##
-        1234567"}}}}}},"responses":{"200":{"description":"The fields read.","headers":{"Cache-Control":{\##
-        "$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compo\##
-        nents/schemas/CardText"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/\##
-        components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":\##
-        "#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409\##
-        ":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLar\##
-        ge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses\##
-        /PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/re\##
-        sponses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-\##
-        face":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"readRea\##
-        derCardFace","tags":["card data"],"summary":"The face photo and printed images of the card-face \##
-        AP (PIN A or PIN B).","description":"Verifies 照合番号A (`pinA`: the 12-digit my number) or 照合番号B, g\##
-        iven as its printed parts\n(`birthDate` as a date, `expiryYear`, `securityCode`: jpkid writes th\##
-        e birth date's Japanese\nera year) or as the raw 14 digits (`pinB`). The birth-date key (0011) d\##
-        oes not open the card\nface. With `part=photo` the answer is the raw JPEG 2000 photo. Personal d\##
-        ata:\n`Cache-Control: no-store`.\n","x-jpkid-access":"operator","parameters":[{"$ref":"#/compone\##
-        nts/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01\##
-        -02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"valu\##
-        e":{"pinB":"02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descr\##
-        iption":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cach\##
-        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":\##
-        "image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/r\##
-        esponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/component\##
-        s/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#\##
-        /components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{\##
-        "$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"\##
-        },"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unav\##
-        ailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"oper\##
-        ationId":"readCardCardFace","tags":["card data"],"summary":"The face photo and printed images of \##
-        the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/compone\##
-        nts/parameters/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01\##
-        -02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"valu\##
-        e":{"pinB":"02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descr\##
-        iption":"The card face (images base64), or with `part=photo` the photo itself.","headers":{"Cach\##
-        e-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$r\##
-        ef":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":\##
-        "image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/r\##
-        esponses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/component\##
-        s/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#\##
-        /components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{\##
-        "$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"\##
-        },"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unav\##
-        ailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face/check":\##
-        {"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCa\##
-        rdFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of the card-face \##
-        AP (PIN A or PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`pinB`, 照合番号B) of the car\##
-        d-face AP in one guarded\ntransaction ended by a power cycle, then checks EF 0004's card-verifia\##
-        ble certificate\nunder the CA key its issuer id names, the signature DF28 over the card face, wi\##
-        th\n`renderedMyNumber` (PIN A only) the rendered my number, and has the chip sign a fresh\nchall\##
-        enge that must verify with the signed card key DF24. `verdict` is `genuine` only\nwhen every ste\##
-        p passed; each step's result is in `steps`. The photo only with\n`photo: true`. Personal data: `\##
-        Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content\##
-        ":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examples":\##
-        {"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"01\##
-        23456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step, next st\##
-        eps and the card face for comparison.","headers":{"Cache-Control":{"$ref":"#/components/headers/\##
-        NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheck"}\##
-        }}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wro\##
-        ngPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/\##
-        NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/\##
-        responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/co\##
-        mponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$r\##
-        ef":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"5\##
-        04":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face/check":{"post":{"operationI\##
-        d":"checkCardCardFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of \##
-        the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","requestBody":{"required":true,"\##
-        content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"exa\##
-        mples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","card\##
-        Id":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step, \##
-        next steps and the card face for comparison.","headers":{"Cache-Control":{"$ref":"#/components/h\##
-        eaders/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace\##
-        Check"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/respon\##
-        ses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/res\##
-        ponses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/comp\##
-        onents/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref\##
-        ":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"50\##
-        2":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailab\##
-        le"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/age-check":{"parameter\##
-        s":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderAge","tags":[\##
-        "card data"],"summary":"Is the card's holder at least N years old? The signed birth date, proven \##
-        by the chip.","description":"The birth date the customer states opens the age record (its own VE\##
-        RIFY of the card-face\nbirth-date key 0011, in one guarded transaction ended by a power cycle). \##
-        jpkid checks the\nAP's CVC, the record's signature and the chip's answer to a fresh challenge (w\##
-        ith the key\nin DF12), and answers whether the holder is at least `minimumAge` on `date` (defaul\##
-        t today\nin Japan) only when all of that passed. The birth date only with `returnBirthDate`.\nPe\##
-        rsonal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required"\##
-        :true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeCheckRequest"},"e\##
-        xamples":{"adult":{"value":{"birthDate":"1990-01-02","minimumAge":20,"cardId":"0123456789abcdef0\##
-        1234567"}}}}}},"responses":{"200":{"description":"The verdict, each step and the answer about th\##
-        e age.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"applicat\##
-        ion/json":{"schema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$ref":"#/components/resp\##
-        onses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/\##
-        responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/componen\##
-        ts/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"\##
-        #/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"\##
-        423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFail\##
-        ure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/\##
-        Timeout"}}}},"/v1/card/age-check":{"post":{"operationId":"checkCardAge","tags":["card data"],"su\##
-        mmary":"Is the card's holder at least N years old? The signed birth date, proven by the chip.","\##
-        x-jpkid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate":"199\##
-        0-01-02","minimumAge":20,"cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"descript\##
-        ion":"The verdict, each step and the answer about the age.","headers":{"Cache-Control":{"$ref":"\##
-        #/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/sc\##
-        hemas/AgeCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/componen\##
-        ts/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/compo\##
-        nents/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref\##
-        ":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"42\##
-        2":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBloc\##
-        ked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/\##
-        Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text/che\##
-        ck":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkRead\##
-        erCardText","tags":["card data"],"summary":"The card text, and whether the IC chip proves it (re\##
-        ference 13.3).","description":"The body of `POST …/card-text`. In the same guarded transaction j\##
-        pkid checks the card-text\nAP's CVC, the integrity record EF 0003, its digest DF32 against the f\##
-        our attributes, DF31\nagainst the my number only when `fields` names it (otherwise that step is\n\##
-        `not_applicable`), EF 0007's signing key and a challenge verified with it. The verdict\ncovers t\##
-        he data returned. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requ\##
-        estBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/\##
-        CardTextRequest"},"examples":{"pin":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}\##
-        }}}},"responses":{"200":{"description":"The card text, the verdict and each step.","headers":{"C\##
-        ache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{\##
-        "$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest\##
-        "},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbid\##
-        den"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/Met\##
-        hodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/res\##
-        ponses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/\##
-        components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$r\##
-        ef":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v\##
-        1/card/card-text/check":{"post":{"operationId":"checkCardCardText","tags":["card data"],"summary\##
-        ":"The card text, and whether the IC chip proves it (reference 13.3).","x-jpkid-access":"operato\##
-        r","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/\##
-        schemas/CardTextRequest"},"examples":{"pin":{"value":{"pin":"1234","cardId":"0123456789abcdef012\##
-        34567"}}}}}},"responses":{"200":{"description":"The card text, the verdict and each step.","head\##
+        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"rea\##
+        dCardCardFace","tags":["card data"],"summary":"The face photo and printed images of the card-fac\##
+        e AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/paramete\##
+        rs/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/com\##
+        ponents/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiry\##
+        Year":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"value":{"pinB":"\##
+        02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
+        card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"\##
+        $ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}\##
+        }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
+        gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
+        otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
+        esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
+        ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
+        f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
+        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face/check":{"parameters"\##
+        :[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCardFace","tags\##
+        ":["card data"],"summary":"Is the card genuine? The IC-chip check of the card-face AP (PIN A or \##
+        PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`pinB`, 照合番号B) of the card-face AP in \##
+        one guarded\ntransaction ended by a power cycle, then checks EF 0004's card-verifiable certifica\##
+        te\nunder the CA key its issuer id names, the signature DF28 over the card face, with\n`rendered\##
+        MyNumber` (PIN A only) the rendered my number, and has the chip sign a fresh\nchallenge that mus\##
+        t verify with the signed card key DF24. `verdict` is `genuine` only\nwhen every step passed; eac\##
+        h step's result is in `steps`. The photo only with\n`photo: true`. Personal data: `Cache-Control\##
+        : no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicati\##
+        on/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examples":{"parts":{"va\##
+        lue":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcde\##
+        f01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step, next steps and the c\##
+        ard face for comparison.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheck"}}}},"400":{"$\##
+        ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403"\##
+        :{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"4\##
+        05":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Con\##
+        flict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/resp\##
+        onses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compon\##
+        ents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"\##
+        #/components/responses/Timeout"}}}},"/v1/card/card-face/check":{"post":{"operationId":"checkCard\##
+        CardFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of the card-fac\##
+        e AP (PIN A or PIN B).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"a\##
+        pplication/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examples":{"par\##
+        ts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456\##
+        789abcdef01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step, next steps a\##
+        nd the card face for comparison.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoSto\##
+        re"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheck"}}}},"\##
+        400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN\##
+        "},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFo\##
+        und"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/respo\##
+        nses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compone\##
+        nts/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"\##
+        #/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{\##
+        "$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/age-check":{"parameters":[{"$ref":\##
+        "#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderAge","tags":["card data"]\##
+        ,"summary":"Is the card's holder at least N years old? The signed birth date, proven by the chip\##
+        .","description":"The birth date the customer states opens the age record (its own VERIFY of the \##
+        card-face\nbirth-date key 0011, in one guarded transaction ended by a power cycle). jpkid checks \##
+        the\nAP's CVC, the record's signature and the chip's answer to a fresh challenge (with the key\n\##
+        in DF12), and answers whether the holder is at least `minimumAge` on `date` (default today\nin J\##
+        apan) only when all of that passed. The birth date only with `returnBirthDate`.\nPersonal data: \##
+        `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"conten\##
+        t":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeCheckRequest"},"examples":{"ad\##
+        ult":{"value":{"birthDate":"1990-01-02","minimumAge":20,"cardId":"0123456789abcdef01234567"}}}}}\##
+        },"responses":{"200":{"description":"The verdict, each step and the answer about the age.","head\##
         ers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"s\##
-        chema":{"$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/Ba\##
-        dRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/response\##
-        s/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/respo\##
-        nses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/compon\##
-        ents/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$\##
-        ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"5\##
-        03":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"\##
-        }}}}},"components":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"descripti\##
-        on":"The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name)\##
-        .","schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"descri\##
-        ption":"Read the whole card again instead of answering from the cache (`true`, `1` or empty).","\##
-        schema":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path",\##
-        "required":true,"description":"A certificate that needs no PIN (the signature certificate has it\##
-        s own POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"\##
-        format","in":"query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"\##
-        pem"}},"VerifyKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 \##
-        digits), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the comm\##
-        on card application `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…\##
-        01 04 01`'s own 001C PIN, 4 digits: a second key and counter), or\n`card-face-birth-date` (the c\##
-        ard-face key 0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japan\##
-        ese era** year).\n","schema":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap"\##
-        ,"card-face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"ty\##
-        pe":"string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","required":\##
-        false,"description":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"type":"st\##
-        ring","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cached.","\##
-        schema":{"type":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_\##
-        request`: the body is not a JSON object, has an unknown field, a key twice, a\nmissing field or \##
-        a field of the wrong type; bad base64; a bad query value or header.\n","content":{"application/j\##
-        son":{"schema":{"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin\##
-        `: the card refused the PIN; `remaining` tries are left.","content":{"application/json":{"schema\##
-        ":{"$ref":"#/components/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the calle\##
-        r's groups do not allow this request.","content":{"application/json":{"schema":{"$ref":"#/compon\##
-        ents/schemas/Error403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or certific\##
-        ate slot), `unknown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signature ce\##
-        rtificate: a child's\ncard), `file_not_found`.\n","content":{"application/json":{"schema":{"$ref\##
-        ":"#/components/schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; t\##
-        he `Allow` header lists the path's methods.","headers":{"Allow":{"required":true,"schema":{"type\##
-        ":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"\##
-        $ref":"#/components/schemas/Error405"}}}},"Conflict":{"description":"The card's state forbids it\##
-        : `no_card`, `ambiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being read, \##
-        or unreadable), `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothing was \##
-        sent), `card_reset`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`\##
-        confirmFinalAttempt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`applicat\##
-        ion_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error40\##
-        9"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `maxBodyBy\##
-        tes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
-        /Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card), `inv\##
-        alid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `digestAlgo\##
-        rithm`), `credential_cannot_open`\n(the card-data credential given does not open what was asked \##
-        for; nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas\##
-        /Error422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at the m\##
-        unicipal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/component\##
-        s/schemas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` (an \##
-        unexpected status word, or a signature that\ndoes not verify), `malformed_response`, `malformed_\##
-        apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`reader_u\##
-        navailable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`access_\##
-        denied`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancelled`\##
-        , `pcsc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error5\##
-        02"}}}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_busy` (\##
-        another program holds the card).","content":{"application/json":{"schema":{"$ref":"#/components/\##
-        schemas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card or it\##
-        s driver did not answer in time.","content":{"application/json":{"schema":{"$ref":"#/components/\##
-        schemas/Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"requir\##
-        ed":["version","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"upti\##
-        meSeconds":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailab\##
-        le"]},"readers":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProper\##
-        ties":false,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/co\##
-        mponents/schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":[\##
-        "id","name","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"ty\##
-        pe":"string","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","r\##
-        eading","ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error"\##
-        :{"description":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"}}},"Card":{"\##
-        type":"object","additionalProperties":false,"description":"What the daemon read from the card (n\##
-        o PIN needed, no personal data).","required":["cardId","kind","atr","certificates","pins"],"prop\##
-        erties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertion of t\##
-        he card (random, new each time it is placed on the reader)."},"kind":{"type":"string","enum":["m\##
-        y_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unknown"]},\##
-        "atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"string"},\##
-        "readAt":{"type":"string","format":"date-time","description":"Absent until the card has been rea\##
-        d."},"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]},"addi\##
-        tionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","property\##
-        Names":{"enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-fac\##
-        e-birth-date","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/schemas\##
-        /PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["subject\##
-        ","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewableFrom\##
-        ","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"string\##
-        "},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"string"\##
-        ,"pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter":{"typ\##
-        e":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","description":"T\##
-        he last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","descrip\##
-        tion":"The first day of the renewal window","Japan time.":null},"status":{"type":"string","enum"\##
-        :["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"trust":{\##
-        "$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false,"de\##
-        scription":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{"type"\##
-        :"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","wrong_\##
-        key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"required":\##
-        ["blocked","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0,"desc\##
-        ription":"Tries left; absent when the card has no such PIN."},"max":{"type":"integer","minimum":\##
-        1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card does \##
-        not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type":"bo\##
-        olean"},"label":{"type":"string","description":"What the PIN is, in English, naming the applicat\##
-        ion where two look alike\n(`JUKI PIN (common card application)` for `juki`, `JUKI PIN (JUKI appl\##
-        ication)` for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","additionalProperties":false,"re\##
-        quired":["result","pin"],"properties":{"result":{"type":"string","const":"verified"},"pin":{"$re\##
-        f":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","additionalProperties"\##
-        :false,"required":["result","pin"],"properties":{"result":{"type":"string","const":"changed"},"p\##
-        in":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"type":"string","description":"The ins\##
-        ertion this request is meant for (`card.cardId`); another card answers `409\ncard_changed` and n\##
-        othing is sent to it. Required (since 0.2): a request without it is\n`400 bad_request` naming th\##
-        e field.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"],"description":"Go on although only \##
-        one try is left (a wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalPropert\##
-        ies":false,"required":["pin","cardId"],"properties":{"pin":{"type":"string","description":"auth, \##
-        card-text, juki, juki-ap: 4 digits; sign: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth \##
-        date `YYYY-MM-DD` or its 6 era digits `YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format \##
-        is `422 pin_format`.\n"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{\##
-        "$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additi\##
-        onalProperties":false,"required":["pin","newPin","cardId"],"properties":{"pin":{"type":"string",\##
-        "description":"The current PIN."},"newPin":{"type":"string","description":"The new PIN","same fo\##
-        rmat":null,"different from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID\##
-        "},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"t\##
-        ype":"object","additionalProperties":false,"required":["key","pin","cardId"],"description":"Exac\##
-        tly one of `digest` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"prop\##
-        erties":{"digest":{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"properties":{\##
-        "data":{"type":"string"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum"\##
-        :["auth","sign"],"description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":\##
-        "string"},"digestAlgorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",\##
-        null],"description":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"b\##
-        ase64","description":"The digest, base64, of the algorithm's length."},"data":{"type":["string",\##
-        "null"],"contentEncoding":"base64","description":"Data (base64, at least one byte) that jpkid ha\##
-        shes with the algorithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt"\##
-        :{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additional\##
-        Properties":false,"required":["signature","digestAlgorithm","certificate"],"properties":{"signat\##
-        ure":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"diges\##
-        tAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$ref":"\##
-        #/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":false,"re\##
-        quired":["certificate","details","holder"],"properties":{"certificate":{"$ref":"#/components/sch\##
-        emas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type":"object","addi\##
-        tionalProperties":false,"description":"Personal data from the certificate's subject alternative \##
-        name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"s\##
-        tring","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","addi\##
-        tionalProperties":false,"required":["pin","cardId"],"properties":{"pin":{"type":"string","descri\##
-        ption":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"contentEncoding":"base\##
-        64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid makes 32 random b\##
-        ytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compone\##
-        nts/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additionalProperties"\##
-        :false,"required":["authenticated","trust","revocationChecked","challenge","certificate","subjec\##
-        t","serialNumber","notAfter","expiryDate"],"properties":{"authenticated":{"type":"boolean"},"tru\##
-        st":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":fals\##
-        e},"challenge":{"type":"string","contentEncoding":"base64"},"signature":{"type":"string","conten\##
-        tEncoding":"base64","description":"Absent when the card's signature did not verify (it is never \##
-        passed on)."},"certificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"ser\##
-        ialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-\##
-        time"},"expiryDate":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","addi\##
-        tionalProperties":false,"description":"Exactly one credential (`null` counts as absent): `pin` (\##
-        the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-digit my number: opens only `myNum\##
-        ber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `expiryYear` + `securityCode` (open \##
-        only `name`,\n`address`, `birthDate`, `sex`). Asking for a field the credential cannot open answ\##
-        ers `422\ncredential_cannot_open` before anything reaches the card.\n","required":["cardId"],"pr\##
-        operties":{"pin":{"type":["string","null"],"description":"The card-text PIN (4 digits)."},"pinA"\##
-        :{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":\##
-        "#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiry\##
-        Year":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schem\##
-        as/CodeBSecurityCode"},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","\##
-        enum":["myNumber","name","address","birthDate","sex"]},"description":"Default all but `myNumber`\##
-        , which is read only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinal\##
-        Attempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","addi\##
-        tionalProperties":false,"properties":{"myNumber":{"type":"string","pattern":"^[0-9]{12}$"},"name\##
-        ":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"s\##
-        ex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":false,"r\##
-        equired":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as the ca\##
-        rd codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_applicab\##
-        le","not_known","other"]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 digits: t\##
-        he birth date `YYMMDD` with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217`; the We\##
-        stern `800217` is a wrong code and spends a try), the card's expiry\nyear `YYYY` and the 4-digit \##
-        security code printed on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type":["string\##
-        ","null"],"format":"date","description":"照合番号B's birth date as a date (Gregorian `YYYY-MM-DD`); \##
-        jpkid writes the era year."},"CodeBExpiryYear":{"type":["integer","null"],"description":"The car\##
-        d's expiry year as printed (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string","null"],"\##
-        description":"The 4-digit security code printed on the card."},"CardFaceRequest":{"type":"object\##
-        ","additionalProperties":false,"description":"Exactly one credential (`null` counts as absent): \##
-        `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiry\##
-        Year` + `securityCode`.\n","required":["cardId"],"properties":{"pinA":{"type":["string","null"],\##
-        "description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB\##
-        "},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components\##
-        /schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"car\##
-        dId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/\##
-        ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProperties":false,"required":["ph\##
-        oto","nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"type":"string","conte\##
-        ntEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncodi\##
-        ng":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentEncoding":"\##
-        base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"\##
-        base64","contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As the card \##
-        stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/\##
-        Sex"}}},"CardFaceCheckRequest":{"type":"object","additionalProperties":false,"required":["cardId\##
-        "],"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, the my number\##
-        ), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n","\##
+        chema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$ref":"#/components/responses/BadRequ\##
+        est"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/For\##
+        bidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/\##
+        MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/\##
+        responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":\##
+        "#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{\##
+        "$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},\##
+        "/v1/card/age-check":{"post":{"operationId":"checkCardAge","tags":["card data"],"summary":"Is th\##
+        e card's holder at least N years old? The signed birth date, proven by the chip.","x-jpkid-acces\##
+        s":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/\##
+        components/schemas/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate":"1990-01-02","min\##
+        imumAge":20,"cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The ver\##
+        dict, each step and the answer about the age.","headers":{"Cache-Control":{"$ref":"#/components/\##
+        headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeChec\##
+        k"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/\##
+        WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respons\##
+        es/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/componen\##
+        ts/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#\##
+        /components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{\##
+        "$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"}\##
+        ,"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text/check":{"paramet\##
+        ers":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCardText","\##
+        tags":["card data"],"summary":"The card text, and whether the IC chip proves it (reference 13.3)\##
+        .","description":"The body of `POST …/card-text`. In the same guarded transaction jpkid checks t\##
+        he card-text\nAP's CVC, the integrity record EF 0003, its digest DF32 against the four attribute\##
+        s, DF31\nagainst the my number only when `fields` names it (otherwise that step is\n`not_applica\##
+        ble`), EF 0007's signing key and a challenge verified with it. The verdict\ncovers the data retu\##
+        rned. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"r\##
+        equired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequ\##
+        est"},"examples":{"pin":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"respon\##
+        ses":{"200":{"description":"The card text, the verdict and each step.","headers":{"Cache-Control\##
+        ":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/co\##
+        mponents/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$\##
+        ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":\##
+        {"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowe\##
+        d"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Paylo\##
+        adTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/r\##
+        esponses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/compo\##
+        nents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-\##
+        text/check":{"post":{"operationId":"checkCardCardText","tags":["card data"],"summary":"The card \##
+        text, and whether the IC chip proves it (reference 13.3).","x-jpkid-access":"operator","requestB\##
+        ody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Card\##
+        TextRequest"},"examples":{"pin":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}}\##
+        ,"responses":{"200":{"description":"The card text, the verdict and each step.","headers":{"Cache\##
+        -Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$re\##
+        f":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"\##
+        401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"\##
+        },"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodN\##
+        otAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respons\##
+        es/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/comp\##
+        onents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":\##
+        "#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"compo\##
+        nents":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description":"The rea\##
+        der's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).","schema":\##
+        {"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"description":"Read \##
+        the whole card again instead of answering from the cache (`true`, `1` or empty).","schema":{"typ\##
+        e":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":tr\##
+        ue,"description":"A certificate that needs no PIN (the signature certificate has its own POST)."\##
+        ,"schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":\##
+        "query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}},"Verif\##
+        yKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 digits), `si\##
+        gn` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the common card appl\##
+        ication `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 04 01`'s \##
+        own 001C PIN, 4 digits: a second key and counter), or\n`card-face-birth-date` (the card-face key \##
+        0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese era** yea\##
+        r).\n","schema":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card-face-b\##
+        irth-date"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string",\##
+        "enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","required":false,"descri\##
+        ption":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":\##
+        ["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cached.","schema":{"typ\##
+        e":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the \##
+        body is not a JSON object, has an unknown field, a key twice, a\nmissing field or a field of the \##
+        wrong type; bad base64; a bad query value or header.\n","content":{"application/json":{"schema":\##
+        {"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card ref\##
+        used the PIN; `remaining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/co\##
+        mponents/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do n\##
+        ot allow this request.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Er\##
+        ror403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or certificate slot), `unk\##
+        nown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signature certificate: a ch\##
+        ild's\ncard), `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components\##
+        /schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` head\##
+        er lists the path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pat\##
+        tern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/Error405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `a\##
+        mbiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), \##
+        `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_res\##
+        et`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAtte\##
+        mpt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`, \##
+        `reader_unsafe` (the reader does not power the card down; PIN\noperations on it are refused unti\##
+        l it is unplugged or jpkid restarts; nothing was sent).\n","content":{"application/json":{"schem\##
+        a":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"description":"`payload_too_la\##
+        rge`: the body is larger than `maxBodyBytes` (64 KiB by default).","content":{"application/json"\##
+        :{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"description":"`pin_form\##
+        at` (nothing was sent to the card), `invalid_digest` (the digest does not fit\nthe algorithm), `\##
+        bad_request` (a bad `key` or `digestAlgorithm`), `credential_cannot_open`\n(the card-data creden\##
+        tial given does not open what was asked for; nothing was sent).\n","content":{"application/json"\##
+        :{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`pin_blocked\##
+        `: the PIN is blocked (reset it at the municipal office); it was not sent.","content":{"applicat\##
+        ion/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"description":"Th\##
+        e card or PC/SC failed: `card_error` (an unexpected status word, or a signature that\ndoes not v\##
+        erify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_ch\##
+        ange_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, `unsuppor\##
+        ted_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffer`, `inva\##
+        lid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/json":{"sch\##
+        ema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_unavailable\##
+        ` (pcscd is not running) or `card_busy` (another program holds the card).","content":{"applicati\##
+        on/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description":"`timeou\##
+        t` or `card_unresponsive`: the card or its driver did not answer in time (after a\nright PIN whe\##
+        n the request's time ran out: nothing else was done). `outcome_unknown`: the\nPIN was sent but i\##
+        ts answer did not come; a try may have been spent (no `remaining`).\n","content":{"application/j\##
+        son":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"type":"object"\##
+        ,"additionalProperties":false,"required":["version","uptimeSeconds","pcsc","readers"],"propertie\##
+        s":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcsc":{"type":"s\##
+        tring","enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}}},"ReaderLis\##
+        t":{"type":"object","additionalProperties":false,"required":["readers"],"properties":{"readers":\##
+        {"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":"object","add\##
+        itionalProperties":false,"required":["id","name","state"],"properties":{"id":{"type":"string","p\##
+        attern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader name."},"state\##
+        ":{"type":"string","enum":["empty","reading","ready","error","unsupported_card"]},"card":{"$ref"\##
+        :"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`.","$ref":"#/compone\##
+        nts/schemas/ErrorDetail"},"unsafe":{"type":"object","additionalProperties":false,"description":"\##
+        Present when the reader was found not to power the card down (a PIN stayed verified\nacross the \##
+        power cycle ending a PIN session). PIN operations on it are refused with\n`reader_unsafe` until \##
+        it is unplugged or jpkid restarts. Independent of `state`.\n","required":["reason","since"],"pro\##
+        perties":{"reason":{"type":"string"},"since":{"type":"string","format":"date-time"}}}}},"ReaderU\##
+        nsafeFlag":{"type":"boolean","const":true,"description":"Present (true) when the check after thi\##
+        s operation's power cycle found that the reader\ndoes not power the card down. The rest of the a\##
+        nswer is the card's own result.\n"},"Card":{"type":"object","additionalProperties":false,"descri\##
+        ption":"What the daemon read from the card (no PIN needed, no personal data).","required":["card\##
+        Id","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"^[0-9\##
+        a-f]{24}$","description":"This insertion of the card (random, new each time it is placed on the \##
+        reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_\##
+        jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-\##
+        9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","des\##
+        cription":"Absent until the card has been read."},"certificates":{"type":"object","propertyNames\##
+        ":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/Cer\##
+        tificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki","j\##
+        uki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]},"additi\##
+        onalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"type":"object","add\##
+        itionalProperties":false,"required":["subject","issuer","serialNumber","sha256Fingerprint","notB\##
+        efore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"properties":{"subjec\##
+        t":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9\##
+        A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"s\##
+        tring","format":"date-time"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"ty\##
+        pe":"string","format":"date","description":"The last valid day","Japan time.":null},"renewableFr\##
+        om":{"type":"string","format":"date","description":"The first day of the renewal window","Japan \##
+        time.":null},"status":{"type":"string","enum":["valid","renewable","expired","not_yet_valid"]},"\##
+        daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocatio\##
+        nChecked":{"type":"boolean","const":false,"description":"JPKI revocation status is open only to \##
+        registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untrusted_issuer","exp\##
+        ired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"obj\##
+        ect","additionalProperties":false,"required":["blocked","verified","available"],"properties":{"r\##
+        emaining":{"type":"integer","minimum":0,"description":"Tries left; absent when the card has no s\##
+        uch PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before blocking; absent for \##
+        PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"boolean"},"verifie\##
+        d":{"type":"boolean"},"available":{"type":"boolean"},"label":{"type":"string","description":"Wha\##
+        t the PIN is, in English, naming the application where two look alike\n(`JUKI PIN (common card a\##
+        pplication)` for `juki`, `JUKI PIN (JUKI application)` for `juki-ap`).\n"}}},"VerifyResult":{"ty\##
+        pe":"object","additionalProperties":false,"required":["result","pin"],"properties":{"readerUnsaf\##
+        e":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"result":{"type":"string","const":"verified"\##
+        },"pin":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","addition\##
+        alProperties":false,"required":["result","pin"],"properties":{"readerUnsafe":{"$ref":"#/componen\##
+        ts/schemas/ReaderUnsafeFlag"},"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/comp\##
+        onents/schemas/PINStatus"}}},"CardID":{"type":"string","description":"The insertion this request \##
+        is meant for (`card.cardId`); another card answers `409\ncard_changed` and nothing is sent to it\##
+        . Required (since 0.2): a request without it is\n`400 bad_request` naming the field.\n"},"Confir\##
+        mFinalAttempt":{"type":["boolean","null"],"description":"Go on although only one try is left (a \##
+        wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"require\##
+        d":["pin","cardId"],"properties":{"pin":{"type":"string","description":"auth, card-text, juki, j\##
+        uki-ap: 4 digits; sign: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` \##
+        or its 6 era digits `YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 pin_forma\##
+        t`.\n"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compone\##
+        nts/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":f\##
+        alse,"required":["pin","newPin","cardId"],"properties":{"pin":{"type":"string","description":"Th\##
+        e current PIN."},"newPin":{"type":"string","description":"The new PIN","same format":null,"diffe\##
+        rent from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalA\##
+        ttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","ad\##
+        ditionalProperties":false,"required":["key","pin","cardId"],"description":"Exactly one of `diges\##
+        t` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"properties":{"digest"\##
+        :{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"properties":{"data":{"type":"s\##
+        tring"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","sign"],\##
+        "description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digest\##
+        Algorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",null],"descriptio\##
+        n":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"base64","descripti\##
+        on":"The digest, base64, of the algorithm's length."},"data":{"type":["string","null"],"contentE\##
+        ncoding":"base64","description":"Data (base64, at least one byte) that jpkid hashes with the alg\##
+        orithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compo\##
+        nents/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additionalProperties":false\##
+        ,"required":["signature","digestAlgorithm","certificate"],"properties":{"readerUnsafe":{"$ref":"\##
+        #/components/schemas/ReaderUnsafeFlag"},"signature":{"type":"string","contentEncoding":"base64",\##
+        "description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha2\##
+        56","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"\##
+        type":"object","additionalProperties":false,"required":["certificate","details","holder"],"prope\##
+        rties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"certificate":{"$ref":"#\##
+        /components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type"\##
+        :"object","additionalProperties":false,"description":"Personal data from the certificate's subje\##
+        ct alternative name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthD\##
+        ate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type"\##
+        :"object","additionalProperties":false,"required":["pin","cardId"],"properties":{"pin":{"type":"\##
+        string","description":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"content\##
+        Encoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid ma\##
+        kes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$\##
+        ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additi\##
+        onalProperties":false,"required":["authenticated","trust","revocationChecked","challenge","certi\##
+        ficate","subject","serialNumber","notAfter","expiryDate"],"properties":{"readerUnsafe":{"$ref":"\##
+        #/components/schemas/ReaderUnsafeFlag"},"authenticated":{"type":"boolean"},"trust":{"$ref":"#/co\##
+        mponents/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"\##
+        type":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base6\##
+        4","description":"Absent when the card's signature did not verify (it is never passed on)."},"ce\##
+        rtificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type\##
+        ":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDat\##
+        e":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additionalProperties"\##
+        :false,"description":"Exactly one credential (`null` counts as absent): `pin` (the card-text PIN\##
+        , opens every\nfield), `pinA` (照合番号A, the 12-digit my number: opens only `myNumber`), `pinB` (照合\##
+        番号B,\n14 digits) or its parts `birthDate` + `expiryYear` + `securityCode` (open only `name`,\n`a\##
+        ddress`, `birthDate`, `sex`). Asking for a field the credential cannot open answers `422\ncreden\##
+        tial_cannot_open` before anything reaches the card.\n","required":["cardId"],"properties":{"pin"\##
+        :{"type":["string","null"],"description":"The card-text PIN (4 digits)."},"pinA":{"type":["strin\##
+        g","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/sc\##
+        hemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#\##
+        /components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurity\##
+        Code"},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber\##
+        ","name","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is read \##
+        only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref"\##
+        :"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties\##
+        ":false,"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"myNumber"\##
+        :{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string"},\##
+        "birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":\##
+        {"type":"object","additionalProperties":false,"required":["code","name"],"properties":{"code":{"\##
+        type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type\##
+        ":"string","enum":["male","female","not_applicable","not_known","other"]}}},"CodeB":{"type":["st\##
+        ring","null"],"description":"照合番号B, 14 digits: the birth date `YYMMDD` with its **Japanese era** \##
+        year (1980-02-17 is\nShowa 55: `550217`; the Western `800217` is a wrong code and spends a try), \##
+        the card's expiry\nyear `YYYY` and the 4-digit security code printed on the card. Prefer the thr\##
+        ee parts.\n"},"CodeBBirthDate":{"type":["string","null"],"format":"date","description":"照合番号B's \##
+        birth date as a date (Gregorian `YYYY-MM-DD`); jpkid writes the era year."},"CodeBExpiryYear":{"\##
+        type":["integer","null"],"description":"The card's expiry year as printed (Gregorian `YYYY`)."},\##
+        "CodeBSecurityCode":{"type":["string","null"],"description":"The 4-digit security code printed o\##
+        n the card."},"CardFaceRequest":{"type":"object","additionalProperties":false,"description":"Exa\##
+        ctly one credential (`null` counts as absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 \##
+        digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n","required":["cardId"],"\##
         properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":nu\##
         ll},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeB\##
         BirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":\##
         "#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},"confi\##
-        rmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"},"photo":{"type":["boolean","\##
-        null"],"description":"Return the face photo (default false)."},"renderedMyNumber":{"type":["bool\##
-        ean","null"],"description":"Check and return the rendered my number (EF 0005); needs `pinA`."}}}\##
-        ,"AgeCheckRequest":{"type":"object","additionalProperties":false,"required":["birthDate","minimu\##
-        mAge","cardId"],"properties":{"birthDate":{"type":"string","description":"The birth date the cus\##
-        tomer states: `YYYY-MM-DD` (Gregorian; jpkid writes the era\ndigits the card's birth-date key ta\##
-        kes) or those 6 era digits `YYMMDD`.\n"},"minimumAge":{"type":"integer","minimum":1,"maximum":15\##
-        0},"date":{"type":["string","null"],"description":"The day to count on, YYYY-MM-DD; default toda\##
-        y in Japan."},"returnBirthDate":{"type":["boolean","null"],"description":"Return the signed birt\##
-        h date (default false)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":\##
-        {"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AgeCheck":{"type":"object","additionalPro\##
-        perties":false,"required":["verdict","steps","minimumAge","date","nextSteps"],"properties":{"ver\##
-        dict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string"},"steps":{"type":\##
-        "array","items":{"$ref":"#/components/schemas/GenuineStep"}},"minimumAge":{"type":"integer"},"da\##
-        te":{"type":"string","description":"YYYY-MM-DD"},"atLeastMinimumAge":{"type":"boolean","descript\##
-        ion":"Present only when the verdict is `genuine`."},"birthDate":{"type":"string","description":"\##
-        YYYY-MM-DD, only when asked."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"pins":{"$r\##
-        ef":"#/components/schemas/CardFaceCounters"}}},"CardTextCheck":{"type":"object","additionalPrope\##
-        rties":false,"required":["text","verdict","steps","nextSteps"],"properties":{"text":{"$ref":"#/c\##
-        omponents/schemas/CardText"},"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{\##
-        "type":"string"},"steps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"i\##
-        ssuer":{"type":"string"},"nextSteps":{"$ref":"#/components/schemas/NextSteps"}}},"CardFaceCounte\##
-        rs":{"type":"object","description":"The counters of the card-face keys after the check (`card-fa\##
-        ce-birth-date`, `card-face-b`,\n`card-face-a`): a wrong code costs a try of one.\n","additionalP\##
-        roperties":{"$ref":"#/components/schemas/PINStatus"}},"GenuineVerdict":{"type":"string","enum":[\##
-        "genuine","forged","key_mismatch","unknown_issuer","not_checked"]},"GenuineStep":{"type":"object\##
-        ","additionalProperties":false,"required":["step","result","detail"],"properties":{"step":{"type\##
-        ":"string","enum":["card-face-cvc","card-face-signature","rendered-my-number","age-record","card\##
-        -face-challenge","card-text-cvc","card-text-record","card-text-attributes","card-text-my-number"\##
-        ,"card-text-key","card-text-challenge"]},"result":{"type":"string","enum":["passed","failed","un\##
-        known_issuer","not_checked","not_applicable"]},"detail":{"type":"string"}}},"NextSteps":{"type":\##
-        "object","additionalProperties":false,"required":["en","ja"],"properties":{"en":{"type":"string"\##
-        },"ja":{"type":"string"}}},"CardFaceCheck":{"type":"object","additionalProperties":false,"requir\##
-        ed":["verdict","steps","nextSteps"],"properties":{"verdict":{"$ref":"#/components/schemas/Genuin\##
-        eVerdict"},"reason":{"type":"string","description":"Why the verdict is not `genuine`."},"steps":\##
-        {"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"string","\##
-        description":"The CVC's issuer key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"#/components/s\##
-        chemas/NextSteps"},"renderedMyNumber":{"type":"string","contentEncoding":"base64","contentMediaT\##
-        ype":"image/png"},"pins":{"$ref":"#/components/schemas/CardFaceCounters"},"face":{"type":"object\##
-        ","additionalProperties":false,"required":["nameImage","addressImage","birthDate","sex"],"proper\##
-        ties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"image/jp2"},"name\##
-        Image":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"addressImage\##
-        ":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage\##
-        ":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type\##
-        ":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"\##
-        },"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PEM":{"type":"string","pattern":"^-----BEGIN CE\##
-        RTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"description":"The `dat\##
-        a:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"properties":{\##
-        "type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","card-ready","ca\##
-        rd-removed","pin-verified","pin-failed","pin-blocked","pcsc-unavailable","pcsc-restored"]},"time\##
-        ":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"\##
-        readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"type\##
-        ":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card-\##
-        face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"kind"\##
-        :{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jp\##
-        ki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`.","allOf":[{"\##
-        $ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descripti\##
-        on":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"required\##
-        ":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card has \##
-        been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"required":[\##
-        "reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remaining`: \##
-        the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (\##
-        `remaining: 0`).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin","\##
-        cardId"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or ca\##
-        me back.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The c\##
-        lient fell behind (or asked for events no longer kept); the stream ends.","type":"object","addit\##
-        ionalProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCod\##
-        e":{"type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","forb\##
-        idden","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_f\##
-        ound","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_chan\##
-        ged","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_requi\##
-        red","unsupported_card","application_not_found","payload_too_large","pin_format","credential_can\##
-        not_open","invalid_digest","pin_blocked","card_error","malformed_response","malformed_apdu","mal\##
-        formed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_readers","protoco\##
-        l_mismatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_memor\##
-        y","pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","card_unresponsi\##
-        ve"]},"ErrorDetail":{"type":"object","additionalProperties":false,"required":["code","message"],\##
-        "properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","descr\##
-        iption":"For people; never a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"\##
-        description":"Tries left, for `wrong_pin` and `final_attempt`."}}},"Error":{"type":"object","add\##
-        itionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/components/schema\##
-        s/ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
-        or":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components\##
-        /schemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{"code":{"const":\##
-        "wrong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"erro\##
-        r":{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/sc\##
-        hemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader"\##
-        ,"certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"\##
-        $ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"metho\##
-        d_not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"e\##
-        rror":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed",\##
-        "card_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available",\##
-        "pin_required","unsupported_card","application_not_found"]}}}}},"Error413":{"allOf":[{"$ref":"#/\##
-        components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"payload_too_la\##
-        rge"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"pr\##
-        operties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credential_cannot_open"]\##
-        }}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"proper\##
-        ties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Err\##
-        or"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_response","ma\##
-        lformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","un\##
-        known_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","not_transacte\##
-        d","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}}}}},"Error50\##
-        3":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":\##
-        {"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref\##
-        ":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["timeout",\##
-        "card_unresponsive"]}}}}}}}}
+        rmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object\##
+        ","additionalProperties":false,"required":["photo","nameImage","addressImage","birthDate","sex"]\##
+        ,"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"photo":{"type":"\##
+        string","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string",\##
+        "contentEncoding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","cont\##
+        entEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","cont\##
+        entEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","description"\##
+        :"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/compo\##
+        nents/schemas/Sex"}}},"CardFaceCheckRequest":{"type":"object","additionalProperties":false,"requ\##
+        ired":["cardId"],"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, \##
+        the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securi\##
+        tyCode`.\n","properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit m\##
+        y number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/\##
+        schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityC\##
+        ode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/Ca\##
+        rdID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"},"photo":{"type"\##
+        :["boolean","null"],"description":"Return the face photo (default false)."},"renderedMyNumber":{\##
+        "type":["boolean","null"],"description":"Check and return the rendered my number (EF 0005); need\##
+        s `pinA`."}}},"AgeCheckRequest":{"type":"object","additionalProperties":false,"required":["birth\##
+        Date","minimumAge","cardId"],"properties":{"birthDate":{"type":"string","description":"The birth \##
+        date the customer states: `YYYY-MM-DD` (Gregorian; jpkid writes the era\ndigits the card's birth\##
+        -date key takes) or those 6 era digits `YYMMDD`.\n"},"minimumAge":{"type":"integer","minimum":1,\##
+        "maximum":150},"date":{"type":["string","null"],"description":"The day to count on, YYYY-MM-DD; \##
+        default today in Japan."},"returnBirthDate":{"type":["boolean","null"],"description":"Return the \##
+        signed birth date (default false)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFin\##
+        alAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AgeCheck":{"type":"object","ad\##
+        ditionalProperties":false,"required":["verdict","steps","minimumAge","date","nextSteps"],"proper\##
+        ties":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string"},"step\##
+        s":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"minimumAge":{"type":"in\##
+        teger"},"date":{"type":"string","description":"YYYY-MM-DD"},"atLeastMinimumAge":{"type":"boolean\##
+        ","description":"Present only when the verdict is `genuine`."},"birthDate":{"type":"string","des\##
+        cription":"YYYY-MM-DD, only when asked."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},\##
+        "pins":{"$ref":"#/components/schemas/CardFaceCounters"}}},"CardTextCheck":{"type":"object","addi\##
+        tionalProperties":false,"required":["text","verdict","steps","nextSteps"],"properties":{"text":{\##
+        "$ref":"#/components/schemas/CardText"},"verdict":{"$ref":"#/components/schemas/GenuineVerdict"}\##
+        ,"reason":{"type":"string"},"steps":{"type":"array","items":{"$ref":"#/components/schemas/Genuin\##
+        eStep"}},"issuer":{"type":"string"},"nextSteps":{"$ref":"#/components/schemas/NextSteps"}}},"Car\##
+        dFaceCounters":{"type":"object","description":"The counters of the card-face keys after the chec\##
+        k (`card-face-birth-date`, `card-face-b`,\n`card-face-a`): a wrong code costs a try of one.\n","\##
+        additionalProperties":{"$ref":"#/components/schemas/PINStatus"}},"GenuineVerdict":{"type":"strin\##
+        g","enum":["genuine","forged","key_mismatch","unknown_issuer","not_checked"]},"GenuineStep":{"ty\##
+        pe":"object","additionalProperties":false,"required":["step","result","detail"],"properties":{"s\##
+        tep":{"type":"string","enum":["card-face-cvc","card-face-signature","rendered-my-number","age-re\##
+        cord","card-face-challenge","card-text-cvc","card-text-record","card-text-attributes","card-text\##
+        -my-number","card-text-key","card-text-challenge"]},"result":{"type":"string","enum":["passed","\##
+        failed","unknown_issuer","not_checked","not_applicable"]},"detail":{"type":"string"}}},"NextStep\##
+        s":{"type":"object","additionalProperties":false,"required":["en","ja"],"properties":{"en":{"typ\##
+        e":"string"},"ja":{"type":"string"}}},"CardFaceCheck":{"type":"object","additionalProperties":fa\##
+        lse,"required":["verdict","steps","nextSteps"],"properties":{"verdict":{"$ref":"#/components/sch\##
+        emas/GenuineVerdict"},"reason":{"type":"string","description":"Why the verdict is not `genuine`.\##
+        "},"steps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issuer":{"type"\##
+        :"string","description":"The CVC's issuer key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"#/c\##
+        omponents/schemas/NextSteps"},"renderedMyNumber":{"type":"string","contentEncoding":"base64","co\##
+        ntentMediaType":"image/png"},"pins":{"$ref":"#/components/schemas/CardFaceCounters"},"face":{"ty\##
+        pe":"object","additionalProperties":false,"required":["nameImage","addressImage","birthDate","se\##
+        x"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"image/\##
+        jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"a\##
+        ddressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"securi\##
+        tyCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"birthD\##
+        ate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"typ\##
+        e":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PEM":{"type":"string","pattern":"^--\##
+        ---BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"description\##
+        ":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time"],"pr\##
+        operties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","card\##
+        -ready","card-removed","pin-verified","pin-failed","pin-blocked","pin-counter","reader-unsafe","\##
+        pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"typ\##
+        e":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"string"\##
+        ,"pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki","ju\##
+        ki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]},"remaini\##
+        ng":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","juki_card",\##
+        "other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"description":"`read\##
+        er-added`, `reader-removed`, `reader-unsafe` (the reader does not power the card down).","allOf"\##
+        :[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"descr\##
+        iption":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"requ\##
+        ired":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the card \##
+        has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"require\##
+        d":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remainin\##
+        g`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blocke\##
+        d` (`remaining: 0`), `pin-counter` (the counter\nread after an `outcome_unknown`: `remaining` tr\##
+        ies left).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin","cardId\##
+        "]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or came bac\##
+        k.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The client \##
+        fell behind (or asked for events no longer kept); the stream ends.","type":"object","additionalP\##
+        roperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCode":{"t\##
+        ype":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","forbidden"\##
+        ,"not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_found",\##
+        "method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_changed","\##
+        card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required","\##
+        unsupported_card","application_not_found","payload_too_large","pin_format","credential_cannot_op\##
+        en","invalid_digest","pin_blocked","card_error","malformed_response","malformed_apdu","malformed\##
+        _tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_readers","protocol_mism\##
+        atch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_memory","pc\##
+        sc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","card_unresponsive","o\##
+        utcome_unknown","reader_unsafe"]},"ErrorDetail":{"type":"object","additionalProperties":false,"r\##
+        equired":["code","message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"mess\##
+        age":{"type":"string","description":"For people; never a PIN or personal data."},"remaining":{"t\##
+        ype":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."},"re\##
+        aderUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"}}},"Error":{"type":"object","additio\##
+        nalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/Er\##
+        rorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":\##
+        {"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/sch\##
+        emas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{"code":{"const":"wro\##
+        ng_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{\##
+        "properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/schema\##
+        s/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","ce\##
+        rtificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref\##
+        ":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_no\##
+        t_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error\##
+        ":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","car\##
+        d_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin\##
+        _required","unsupported_card","application_not_found","reader_unsafe"]}}}}},"Error413":{"allOf":\##
+        [{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pa\##
+        yload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{\##
+        "error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credential_c\##
+        annot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
+        or":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/components\##
+        /schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed_r\##
+        esponse","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_unav\##
+        ailable","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied","n\##
+        ot_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]}}\##
+        }}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properti\##
+        es":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"al\##
+        lOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum"\##
+        :["timeout","card_unresponsive","outcome_unknown"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

@@ -24,4 +24,8 @@ struct CountingTransport: CardTransport {
     {
         try await base.withTransaction(ending: ending, body)
     }
+
+    func powerCycle() async throws {
+        try await base.powerCycle()
+    }
 }

@@ -65,6 +65,8 @@ public actor ReaderRegistry {
             order.removeAll { $0 == name }
             board.remove(id: session.id)
             metrics.readersPresent(sessions.count)
+            // An unplugged reader takes its unsafe mark with it.
+            metrics.readersUnsafe(board.count { $0.unsafe != nil })
             await session.readerRemoved()
             events.publish(EventView(type: "reader-removed", reader: session.id, readerName: name))
             logger.info("reader removed", metadata: ["reader": "\(session.id)"])

@@ -25,7 +25,7 @@ public actor ReaderSession {
     public nonisolated let id: String
     public nonisolated let name: String
     private let source: any CardSource
-    private let events: EventBus
+    let events: EventBus
     let logger: Logger
     private let pinOperations = AsyncLock()
     private let cardTimeout: Duration
@@ -64,6 +64,13 @@ public actor ReaderSession {
     private(set) var generation = 0
     /// The read started by the current insertion.
     private var readTask: Task<Void, Never>?
+    /// Set when a power-cycle check found that this reader does not power the card down. Kept
+    /// across insertions, for as long as the reader is plugged in and jpkid runs.
+    private(set) var unsafe: ReaderUnsafeView? {
+        didSet { postView() }
+    }
+
+    func setUnsafe(_ view: ReaderUnsafeView) { unsafe = view }
 
     struct Snapshot {
         var summary: CardSummary
@@ -135,7 +142,15 @@ public actor ReaderSession {
             try await bounded {
                 let connection = try await self.source.connect(reader: self.name)
                 try await self.adopt(connection, generation: current)
-                try await self.readCard(generation: current)
+                do {
+                    try await self.readCard(generation: current)
+                } catch CardError.unexpectedStatus(_, .noPreciseDiagnosis) {
+                    // 6F 00 twice: a card that just came up may answer so. Power it up afresh and
+                    // read once more; only then is it a card error.
+                    guard let card = await self.card else { throw APIError.noCard }
+                    try await card.powerCycle()
+                    try await self.readCard(generation: current)
+                }
             }
             metrics.cardRead(current == generation ? nil : APIError.noCard, since: started)
         } catch {
@@ -198,10 +213,20 @@ public actor ReaderSession {
     }
 
     /// Runs `body` for at most `cardTimeout`: then the caller gets `card_busy` at once, and
-    /// `body` is cancelled (it stops at its next check, and never before a VERIFY it has not yet
-    /// sent; a PC/SC call already queued finishes on its own). A cancelled caller cancels `body`.
-    private func bounded<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
-        let work = Task { try await body() }
+    /// `body` is cancelled. A cancelled caller cancels `body`.
+    ///
+    /// The deadline covers waiting for the card, never a PIN on its way: once `body` has handed a
+    /// PIN to the card (``PINDispatch``), the caller gets the card's answer, never `card_busy` or
+    /// `cancelled`. `body` is still cancelled at the deadline, so it stops after that VERIFY, and
+    /// its transmit is waited for up to one more `cardTimeout`; a transmit that hangs beyond
+    /// answers `outcome_unknown` (`kind`: the PIN in flight), and `body` goes on in the
+    /// background. The commit and the deadline decide atomically, so neither answer can cross
+    /// the other.
+    private func bounded<T: Sendable>(
+        pin kind: PINKind? = nil, _ body: @Sendable @escaping () async throws -> T
+    ) async throws -> T {
+        let gate = DispatchGate()
+        let work = Task { try await PINDispatch.$gate.withValue({ gate.commit() }) { try await body() } }
         let timeout = cardTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -210,6 +235,13 @@ public actor ReaderSession {
                     try? await Task.sleep(for: timeout)
                     guard !Task.isCancelled else { return }
                     work.cancel()
+                    guard gate.abandon() else {
+                        // A PIN is on its way: wait for the card's answer, within a bound of its own.
+                        try? await Task.sleep(for: timeout)
+                        guard !Task.isCancelled else { return }
+                        answer.give(.failure(kind.map { APIError.outcomeUnknown($0) } ?? APIError.cardBusy))
+                        return
+                    }
                     answer.give(.failure(APIError.cardBusy))
                 }
                 Task {
@@ -219,6 +251,7 @@ public actor ReaderSession {
                 }
             }
         } onCancel: {
+            // The client left: nothing more is sent, but a PIN already out is answered by the card.
             work.cancel()
         }
     }
@@ -268,7 +301,7 @@ public actor ReaderSession {
     // MARK: - Views
 
     public func view(now: Date = Date()) -> ReaderView {
-        ReaderView(id: id, name: name, state: state, card: cardView(now: now), error: lastError)
+        ReaderView(id: id, name: name, state: state, card: cardView(now: now), error: lastError, unsafe: unsafe)
     }
 
     /// Runs `body`, which changes several fields, and posts the view once, after all of them.
@@ -367,8 +400,9 @@ public actor ReaderSession {
         _ kind: PINKind, making make: () throws -> PIN, cardId expected: String?, insertion: Int? = nil,
         _ body: @escaping @Sendable (MyNumberCard, PIN) async throws -> T
     ) async throws -> T {
+        if unsafe != nil { throw APIError.readerUnsafe }
         let pin = try metrics.checkingFormat(kind, make)
-        return try await bounded {
+        return try await bounded(pin: kind) {
             try await self.lockedPINOperation(kind, pin, cardId: expected, insertion: insertion, body)
         }
     }
@@ -395,9 +429,13 @@ public actor ReaderSession {
         }
         if let expected, expected != current { throw APIError.cardChanged }
         if let expectedInsertion, expectedInsertion != generation { throw APIError.cardChanged }
+        // Marked while this request waited: nothing goes to the card on this reader any more.
+        if unsafe != nil { throw APIError.readerUnsafe }
         let insertion = generation
+        _ = card.takePowerCycleCheck()
         do {
             let result = try await body(card, pin)
+            powerCycleChecked(card.takePowerCycleCheck(), kind: kind)
             metrics.pinVerification(kind, .verified)
             record(PINStatus(kind: kind, state: kind.stateAfterRightPIN), insertion: insertion)
             events.publish(
@@ -407,6 +445,7 @@ public actor ReaderSession {
             logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
             return result
         } catch {
+            powerCycleChecked(card.takePowerCycleCheck(), kind: kind)
             metrics.pinOperationFailed(kind, error, wasBlocked: snapshot?.summary.pin(kind)?.isBlocked ?? false)
             switch error {
             case CardError.wrongPIN(_, let left):
@@ -425,11 +464,15 @@ public actor ReaderSession {
             case CardError.finalAttempt:
                 record(PINStatus(kind: kind, state: .remaining(1)), insertion: insertion)
                 logger.notice("final try refused", metadata: ["pin": "\(kind.rawValue)"])
+            case CardError.outcomeUnknown:
+                logger.warning("pin sent, outcome unknown", metadata: ["pin": "\(kind.rawValue)"])
+                followCounter(kind, card: card, insertion: insertion)
             default:
                 logger.warning(
                     "pin operation failed",
                     metadata: ["pin": "\(kind.rawValue)", "code": "\(APIError.from(error).code)"])
             }
+            // The card's own error goes on as it is; the API adds `readerUnsafe` (OperationReport).
             throw error
         }
     }

@@ -57,6 +57,11 @@ public final class ReaderViewBoard: Sendable {
         }
     }
 
+    /// How many posted views satisfy `predicate`.
+    func count(where predicate: (ReaderView) -> Bool) -> Int {
+        state.withLock { s in s.entries.values.count { predicate($0.view) } }
+    }
+
     /// Whether every posted view was made on the Japan day of `date` (true when there are none).
     func isCurrent(at date: Date) -> Bool {
         let today = Self.japanDay(date)

@@ -102,10 +102,10 @@ public struct StaffView: Codable, Sendable, Equatable {
         }
         return Reader(
             id: reader.id, name: reader.name, state: reader.state.rawValue, stateLabel: label, problem: problem,
-            card: reader.card.map { card($0, d, now) })
+            card: reader.card.map { card($0, d, now, readerFindings: d.readerFindings(for: reader)) })
     }
 
-    static func card(_ card: CardView, _ d: Diagnosis, _ now: Date) -> Card {
+    static func card(_ card: CardView, _ d: Diagnosis, _ now: Date, readerFindings: [JPKIStaff.Finding] = []) -> Card {
         let pins = Diagnosis.orderedPINKinds(card.pins.keys).compactMap { kind -> PIN? in
             guard let pin = card.pins[kind] else { return nil }
             return PIN(
@@ -122,7 +122,7 @@ public struct StaffView: Codable, Sendable, Equatable {
                 statusLabel: d.certificateStatusName(c.status), daysUntilExpiry: c.daysUntilExpiry, trust: c.trust,
                 trustLabel: d.trustName(c.trust))
         }
-        let findings = card.kind == "unknown" ? [] : d.findings(for: card, now: now)
+        let findings = readerFindings + (card.kind == "unknown" ? [] : d.findings(for: card, now: now))
         return Card(
             cardId: card.cardId, kind: card.kind, kindLabel: d.cardKindName(card.kind), pins: pins,
             certificates: certificates,

@@ -7,7 +7,7 @@ import Synchronization
 /// Every public operation takes the card exclusively (its APDUs never interleave with another
 /// operation's, in this process or, through the transport's transaction, in another) and
 /// SELECTs the application it needs first. An operation that sends a PIN runs the final-try
-/// guard and its VERIFY in the same transaction and ends it with a card reset (see
+/// guard and its VERIFY in the same transaction and ends it with a checked power cycle (see
 /// `PINOperations.swift`). PINs are checked for format when a ``PIN`` is made, VERIFY with a PIN
 /// is sent at most once per call and never retried, and counters are read with the empty VERIFY
 /// only.
@@ -34,6 +34,8 @@ public final class MyNumberCard: Sendable {
     let shortForms = Mutex<(read: Bool?, verify: Bool?)>((nil, nil))
     /// Extended length as known now: from the options or the transport, then as learnt.
     let extended: Mutex<ExtendedLengthSupport>
+    /// What the check after the last PIN session's power cycle found (``takePowerCycleCheck()``).
+    let lastPowerCycleCheck = Mutex<PowerCycleCheck?>(nil)
 
     public init(transport: any CardTransport, options: Options = Options()) {
         self.transport = transport
@@ -54,6 +56,12 @@ public final class MyNumberCard: Sendable {
         try await lock.withLock {
             try await transport.withTransaction(ending: ending, body)
         }
+    }
+
+    /// Power-cycles the card (in a transaction of its own), for example after a read that the
+    /// card answered with `6F 00` twice: a card that just came up may answer so.
+    public func powerCycle() async throws {
+        try await exclusive { try await self.transport.powerCycle() }
     }
 
     // MARK: - Operations without a PIN

@@ -1,18 +1,23 @@
 import ISO7816
+import Synchronization
 
 /// Operations that send a PIN.
 ///
-/// Each runs in one exclusive transaction that ends with a card reset, whatever happens inside
-/// it (a wrong PIN, an error status word, a pulled card, a cancelled task): SELECT the PIN's
-/// application and EF, read the counter with the empty VERIFY, refuse the final try unless the
-/// caller confirmed it, send VERIFY once, then do the work in that security state. No other
-/// PC/SC client can come between the guard and the VERIFY, or find the card verified after it.
+/// Each runs in one exclusive transaction that ends with a checked power cycle whenever a VERIFY
+/// went out, whatever happens inside it (a wrong PIN, an error status word, a cancelled task):
+/// SELECT the PIN's application and EF, read the counter with the empty VERIFY, refuse the final
+/// try unless the caller confirmed it, send VERIFY once, do the work in that security state, then
+/// power-cycle the card inside the transaction and check with APDUs that spend nothing that the
+/// PIN is closed again (``PowerCycleCheck``). No other PC/SC client can come between the guard
+/// and the VERIFY, or find the card verified after it. A warm reset would not do: physical cards
+/// keep verified PINs across it (reference section 11).
 extension MyNumberCard {
     /// Verifies `pin` once. A wrong PIN throws ``CardError/wrongPIN(_:triesLeft:)``, a blocked
     /// one ``CardError/pinBlocked(_:)``, a last try without `confirmFinalAttempt`
     /// ``CardError/finalAttempt(_:)`` (nothing sent). On success the counter is at its maximum.
     public func verify(_ pin: PIN, confirmFinalAttempt: Bool) async throws {
-        try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt) {}
+        // The VERIFY's answer is the whole result: a caller who gave up meanwhile still gets it.
+        try await withVerifiedPIN(pin, confirmFinalAttempt: confirmFinalAttempt, stopsWhenCancelled: false) {}
     }
 
     /// Reads the digital signature certificate after verifying the sign PIN.
@@ -62,24 +67,99 @@ extension MyNumberCard {
         }
     }
 
-    /// The frame every PIN operation runs in: one transaction ending with a card reset, the
-    /// guard, one VERIFY, then `work` while the PIN is verified.
+    /// The frame every PIN operation runs in: one transaction, the guard, one VERIFY, then `work`
+    /// while the PIN is verified; then, whenever a VERIFY went out (whatever came of it, also on
+    /// errors and cancellation), a power cycle inside the transaction and the checks that it
+    /// closed the session (``PowerCycleCheck``), and only then the transaction's end. A card whose
+    /// reader kept the state is power-cycled once more. The check's result is kept for
+    /// ``takePowerCycleCheck()``.
+    ///
+    /// Once the PIN is out, a caller that gave up meanwhile (cancellation) gets the VERIFY's own
+    /// answer and no more: with `stopsWhenCancelled`, a right PIN ends in
+    /// ``CardError/stoppedAfterVerify(_:)`` before `work` (no signature, no data read).
     func withVerifiedPIN<T: Sendable>(
-        _ pin: PIN, confirmFinalAttempt: Bool, _ work: @Sendable @escaping () async throws -> T
+        _ pin: PIN, confirmFinalAttempt: Bool, stopsWhenCancelled: Bool = true,
+        _ work: @Sendable @escaping () async throws -> T
     ) async throws -> T {
         try Task.checkCancellation()
-        return try await exclusive(ending: .resetCard) {
+        return try await exclusive(ending: .unpowerCard) {
             // The card may have been busy for a while: a request nobody waits for ends here.
             try Task.checkCancellation()
-            try await self.select(pin.kind.application)
-            try await self.guardedVerify(pin, confirmFinalAttempt: confirmFinalAttempt)
-            return try await work()
+            let sent = PINSent()
+            let outcome: Result<T, any Error>
+            do {
+                try await self.select(pin.kind.application)
+                try await self.guardedVerify(pin, confirmFinalAttempt: confirmFinalAttempt, sent: sent)
+                if stopsWhenCancelled, Task.isCancelled { throw CardError.stoppedAfterVerify(pin.kind) }
+                outcome = .success(try await work())
+            } catch {
+                outcome = .failure(error)
+            }
+            if sent.value {
+                let check = await self.closeSession(after: pin.kind)
+                self.lastPowerCycleCheck.withLock { $0 = check }
+            }
+            return try outcome.get()
+        }
+    }
+
+    /// The result of the check after the last PIN session's power cycle, once: nil when none ran
+    /// since the last call (no VERIFY went out).
+    public func takePowerCycleCheck() -> PowerCycleCheck? {
+        lastPowerCycleCheck.withLock { check in
+            defer { check = nil }
+            return check
+        }
+    }
+
+    /// Power-cycles the card inside the transaction and checks that the session is closed. Never
+    /// throws: a failure leaves the transaction to end with a power-down of its own.
+    func closeSession(after kind: PINKind) async -> PowerCycleCheck {
+        do {
+            try await transport.powerCycle()
+            if let kept = try await keptState(kind) {
+                // One more power cycle; the transaction still ends with a power-down if it fails.
+                try? await transport.powerCycle()
+                return .stateKept(kept)
+            }
+            return .closed(securityChecked: kind.protectedFile != nil)
+        } catch {
+            return .notChecked((error as? any CodedError)?.message ?? "\(error)")
+        }
+    }
+
+    /// The checks after a power cycle: nil when the card shows no state kept, else what it kept.
+    private func keptState(_ kind: PINKind) async throws -> String? {
+        // The selection check: no application is selected after a power-up.
+        let selection = try await transport.exchange(CardCommands.selectFile(kind.fileID))
+        if selection.statusWord == .success {
+            return "after a power cycle the \(kind.application.displayName) was still selected"
+        }
+        // The security check: the file this PIN opens must be closed again.
+        guard let fid = kind.protectedFile else { return nil }
+        try await select(kind.application)
+        var read = try await transport.exchange(CardCommands.readBinary(shortFileID: UInt8(fid & 0x1F), length: 1))
+        if [StatusWord.functionNotSupported, .incorrectParameters, .wrongParameters, .instructionNotSupported]
+            .contains(read.statusWord)
+        {
+            // No short EF identifiers on this card: select the file, then read.
+            try await selectFile(fid)
+            read = try await transport.exchange(CardCommands.readBinary(offset: 0, length: 1))
+        }
+        switch read.statusWord.meaning {
+        case .securityStatusNotSatisfied, .fileNotFound:
+            // 69 82: closed again. 6A 82: no such file (a child's card has no sign certificate).
+            return nil
+        case .success, .endOfFileReached:
+            return "after a power cycle file \(fid.hex4) was readable: the \(kind.displayName) stayed verified"
+        default:
+            return nil
         }
     }
 
     /// In the selected application: SELECT the PIN EF, read its counter, apply the final-try
     /// guard, and send VERIFY exactly once. Returns only when the PIN was accepted.
-    private func guardedVerify(_ pin: PIN, confirmFinalAttempt: Bool) async throws {
+    private func guardedVerify(_ pin: PIN, confirmFinalAttempt: Bool, sent: PINSent) async throws {
         let kind = pin.kind
         do {
             try await selectFile(kind.fileID)
@@ -100,12 +180,19 @@ extension MyNumberCard {
             default: throw CardError.unexpectedStatus(operation: "VERIFY (status) \(kind.rawValue)", counter.statusWord)
             }
         }
-        // Nobody waits for this request any more: stop before a try could be spent.
-        try Task.checkCancellation()
-        // Sent exactly once: `exchange` never resends a VERIFY, and nothing here loops.
         var command = CardCommands.verify(pin)
         defer { command.wipe() }
-        let response = try await transport.exchange(command)
+        // The last check: nobody waits for this request any more, or its caller gave up. Past
+        // this line the PIN is on its way, and the caller waits for the card's answer.
+        try PINDispatch.commit()
+        sent.mark()
+        // Sent exactly once: `exchange` never resends a VERIFY, and nothing here loops.
+        let response: ResponseAPDU
+        do {
+            response = try await transport.exchange(command)
+        } catch {
+            throw CardError.outcomeUnknown(kind, (error as? any CodedError)?.message ?? "\(error)")
+        }
         switch response.statusWord.meaning {
         case .success: return
         case .verificationFailed(0), .referenceDataNotUsable, .authenticationMethodBlocked:
@@ -115,4 +202,11 @@ extension MyNumberCard {
         default: throw CardError.unexpectedStatus(operation: "VERIFY \(kind.rawValue)", response.statusWord)
         }
     }
+}
+
+/// Whether a command carrying the PIN went out in the current operation.
+final class PINSent: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func mark() { flag.store(true, ordering: .sequentiallyConsistent) }
+    var value: Bool { flag.load(ordering: .sequentiallyConsistent) }
 }

@@ -5,7 +5,7 @@ import ISO7816
 /// Each operation runs in ``withVerifiedPIN(_:confirmFinalAttempt:_:)``: one transaction that
 /// SELECTs the application and PIN EF, reads the counter with the empty VERIFY (spends nothing),
 /// refuses a blocked PIN or an unconfirmed final try, sends VERIFY once, does the work and ends
-/// with a card reset. Nothing here is retried, cached or logged.
+/// with a checked power cycle. Nothing here is retried, cached or logged.
 extension MyNumberCard {
     /// Reads the fields asked for from the card-text AP after verifying `pin`: the card-text PIN
     /// (`0011`) opens both files, PIN A (`0014`, the my number) only EF 0001 (the my number), PIN B

@@ -8,6 +8,11 @@ Modes (all talk to the first reader, "Virtual PCD 00 00"):
            must never do; the control for `attack`.
   hold     hold the card in a transaction until --release-file exists.
   reset    reset the card (a transaction ended with SCARD_RESET_CARD).
+  pinless  take the card once and try, as an attacker would (selecting each application first),
+           everything a verified PIN opens: COMPUTE DIGITAL SIGNATURE with the auth and the sign key,
+           READ BINARY of the sign certificate, the card-text files and the card-face file. Counts
+           the 90 00 answers ("pinless"): each is something done without a PIN. --first-aid: the
+           application to try first (selecting another one clears its PINs).
   spend    once --trigger-file exists, wait for the card and send one VERIFY with --pin to the
            PIN EF --fid of the application --aid.
 Prints one JSON line with what happened. Uses Debian's python3-pyscard (run /usr/bin/python3).
@@ -161,9 +166,35 @@ def spend(args):
     return {"verify": f"{sw:04X}", "waited_ms": waited_ms}
 
 
+CARD_TEXT_AID = bytes.fromhex("D3921000310001010408")
+CARD_FACE_AID = bytes.fromhex("D3921000310001010402")
+
+
+def pinless(args):
+    card = Card()
+    card.begin()
+    answers = {}
+    sign = bytes([0x80, 0x2A, 0x00, 0x80, len(DIGEST_INFO)]) + DIGEST_INFO + b"\x00"
+    read = bytes([0x00, 0xB0, 0x00, 0x00, 0x01])
+    probes = [("sign-auth-key", JPKI_AID, 0x0017, sign), ("sign-sign-key", JPKI_AID, 0x001A, sign),
+              ("read-sign-certificate", JPKI_AID, 0x0001, read), ("read-my-number", CARD_TEXT_AID, 0x0001, read),
+              ("read-card-text", CARD_TEXT_AID, 0x0002, read), ("read-card-face", CARD_FACE_AID, 0x0002, read)]
+    # Selecting another application clears the last one's PINs on a real card: try the one the
+    # victim used first (--first-aid), as an attacker who knows the kiosk would.
+    first = bytes.fromhex(args.first_aid) if args.first_aid else JPKI_AID
+    probes.sort(key=lambda probe: probe[1] != first)
+    for name, aid, fid, command in probes:
+        card.send(select_df(aid))
+        card.send(select_ef(fid))
+        _, sw = card.send(command)
+        answers[name] = f"{sw:04X}"
+    card.end()
+    return {"pinless": sum(1 for sw in answers.values() if sw == "9000"), "answers": answers}
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["attack", "leak", "hold", "reset", "spend"])
+    parser.add_argument("mode", choices=["attack", "leak", "hold", "reset", "spend", "pinless"])
     parser.add_argument("--min-tries", type=int, default=1)
     parser.add_argument("--stop-file")
     parser.add_argument("--pause-ms", type=int, default=0)
@@ -174,8 +205,10 @@ def main():
     parser.add_argument("--trigger-file")
     parser.add_argument("--aid", default=JPKI_AID.hex())
     parser.add_argument("--fid", default="0018")
+    parser.add_argument("--first-aid")
     args = parser.parse_args()
-    result = {"attack": attack, "leak": leak, "hold": hold, "reset": reset, "spend": spend}[args.mode](args)
+    result = {"attack": attack, "leak": leak, "hold": hold, "reset": reset, "spend": spend,
+              "pinless": pinless}[args.mode](args)
     print(json.dumps(result), flush=True)
 
 
