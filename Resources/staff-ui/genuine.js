@@ -10,8 +10,8 @@
   const token = document.querySelector('meta[name="staff-token"]').content;
   const TEXT = {
     ja: {
-      open: "本人確認（ICチップ）",
-      title: "本人確認（ICチップの確認）",
+      open: "本人確認（ＩＣチップ）",
+      title: "本人確認（ＩＣチップの確認）",
       hint: "カード券面の生年月日・有効期限の年・セキュリティコードを入力します。間違えると照合番号Bの残り回数が1回減ります（形式の誤りはカードに送らず、回数は減りません）。",
       card: "カード",
       noCard: "カードが置かれていません。",
@@ -23,7 +23,7 @@
       check: "確認する",
       close: "閉じる",
       print: "印刷",
-      sending: "ICチップを確認しています…",
+      sending: "ＩＣチップを確認しています…",
       badDate: "生年月日を選んでください（未来の日付は不可）。",
       badYear: "有効期限の年を西暦4桁で入力してください。",
       badCode: "セキュリティコードは数字4桁です。",
@@ -44,14 +44,15 @@
       address: "住所",
       code: "セキュリティコード",
       photoLabel: "顔写真",
-      photoNote: "顔写真はJPEG 2000形式です。このブラウザで表示できない場合はカード券面の写真と照合してください。",
+      photoNote: "顔写真はＪＰＥＧ ２０００形式です。このブラウザで表示できない場合はカード券面の写真と照合してください。",
+      sexes: { 1: "男", 2: "女", 9: "適用不能", 0: "不明" },
       results: { passed: "合格", failed: "不合格", unknown_issuer: "鍵が不明", not_checked: "未確認", not_applicable: "対象外" },
       stepNames: {
-        "card-face-cvc": "カードの証明書（J-LIS の鍵）",
+        "card-face-cvc": "カードの証明書（Ｊ－ＬＩＳの鍵）",
         "card-face-signature": "券面データの署名",
         "rendered-my-number": "個人番号画像の署名",
         "age-record": "生年月日記録の署名",
-        "card-face-challenge": "ICチップの応答（複製でないこと）",
+        "card-face-challenge": "ＩＣチップの応答（複製でないこと）",
       },
     },
     en: {
@@ -90,6 +91,7 @@
       code: "Security code",
       photoLabel: "Face photo",
       photoNote: "The photo is JPEG 2000; where this browser cannot show it, compare with the photo on the card.",
+      sexes: { 1: "male", 2: "female", 9: "not applicable", 0: "not known" },
       results: { passed: "passed", failed: "failed", unknown_issuer: "unknown key", not_checked: "not checked", not_applicable: "not applicable" },
       stepNames: {
         "card-face-cvc": "Card certificate (J-LIS key)",
@@ -290,7 +292,12 @@
     );
     const next = el("section", { class: "genuine-next" }, el("h3", { text: t.next }), el("p", { id: "genuine-next", text: check.nextSteps[lang()] }));
     const left = el("div", { class: "genuine-verdict-column" }, verdict);
-    if (check.reason) left.append(el("p", { class: "genuine-reason" }, `${t.reason}: ${check.reason}`));
+    if (check.reason) {
+      // jpkid words its reason in English; in Japanese the step that decided it says the same.
+      const step = check.steps.find((s) => s.result !== "passed" && s.result !== "not_applicable");
+      const words = lang() === "en" || !step ? check.reason : `${t.stepNames[step.step] || step.step}: ${t.results[step.result]}`;
+      left.append(el("p", { class: "genuine-reason" }, `${t.reason}: ${words}`));
+    }
     left.append(next, el("h3", { text: t.steps }), steps);
     const face = check.face;
     const right = el("div", { class: "genuine-face" });
@@ -314,7 +321,7 @@
           "dl",
           { class: "genuine-facts" },
           el("dt", { text: t.birthDate }), el("dd", { id: "genuine-born", text: born }),
-          el("dt", { text: t.sex }), el("dd", { text: face.sex ? face.sex.name : "" }),
+          el("dt", { text: t.sex }), el("dd", { text: face.sex ? (t.sexes[face.sex.code] || face.sex.name) : "" }),
           el("dt", { text: t.expiry }), el("dd", { text: expiry || "" }),
         ),
         image("code", face.securityCodeImage, t.code),

@@ -97,27 +97,27 @@ public struct NextSteps: Codable, Sendable, Equatable {
             NextSteps(
                 en:
                     "The IC chip is genuine. Compare the photo, name, address, birth date and expiry with the card and the person in front of you.",
-                ja: "ICチップは真正です。顔写真・氏名・住所・生年月日・有効期限を、券面とご本人と照合してください。")
+                ja: "ＩＣチップは真正です。顔写真・氏名・住所・生年月日・有効期限を、券面とご本人と照合してください。")
         case "forged":
             NextSteps(
                 en:
                     "Do not accept this card as identity: its chip data does not verify. Keep the card in view and call the issuing municipality.",
-                ja: "このカードを本人確認書類として受け付けないでください（ICチップのデータが検証できません）。カードを手元に置いたまま、交付した市区町村に連絡してください。")
+                ja: "このカードを本人確認書類として受け付けないでください（ＩＣチップのデータが検証できません）。カードを手元に置いたまま、交付した市区町村に連絡してください。")
         case "key_mismatch":
             NextSteps(
                 en:
                     "Do not accept this card as identity. Its certificate does not verify under the J-LIS key it names: a forged card, or a wrong key table. If every card shows this, report it to the jpkid administrator.",
-                ja: "このカードを本人確認書類として受け付けないでください。証明書が名乗るJ-LISの鍵で検証できません（偽造カード、または鍵の設定誤り）。すべてのカードでこうなる場合は、管理者に報告してください。")
+                ja: "このカードを本人確認書類として受け付けないでください。証明書が名乗るＪ－ＬＩＳの鍵で検証できません（偽造カード、または鍵の設定誤り）。すべてのカードでこうなる場合は、管理者に報告してください。")
         case "unknown_issuer":
             NextSteps(
                 en:
                     "The chip names a CA key jpkid does not know (a new CA generation or a test card). Do not treat the card as checked; confirm identity another way and report it to the administrator.",
-                ja: "ICチップが未知のCA鍵を名乗っています（新しい世代の鍵、またはテスト用カード）。確認済みとして扱わず、別の方法で本人確認し、管理者に報告してください。")
+                ja: "ＩＣチップが未知の認証局（ＣＡ）の鍵を名乗っています（新しい世代の鍵、またはテスト用カード）。確認済みとして扱わず、別の方法で本人確認し、管理者に報告してください。")
         default:
             NextSteps(
                 en:
                     "The chip could not be fully checked (see the reason). Try again once; if it persists, confirm identity another way.",
-                ja: "ICチップを確認しきれませんでした（理由を参照）。もう一度お試しください。続く場合は別の方法で本人確認してください。")
+                ja: "ＩＣチップを確認しきれませんでした（理由を参照）。もう一度お試しください。続く場合は別の方法で本人確認してください。")
         }
     }
 }

@@ -112,15 +112,27 @@ try:
 
     def japanese_by_default():
         label = driver.find_element(By.ID, "genuine-open").text
-        expect(label == "本人確認（ICチップ）", f"button {label!r}")
+        expect(label == "本人確認（ＩＣチップ）", f"button {label!r}")
         driver.find_element(By.ID, "genuine-open").click()
         wait(lambda: driver.find_element(By.ID, "genuine").is_displayed())
         expect(driver.find_element(By.ID, "genuine-birth").get_attribute("type") == "date", "a date picker")
         expect(driver.find_element(By.ID, "genuine-code").get_attribute("type") == "password", "the code is echoed")
-        expect(driver.find_element(By.ID, "genuine-title").text == "本人確認（ICチップの確認）", "title")
+        expect(driver.find_element(By.ID, "genuine-title").text == "本人確認（ＩＣチップの確認）", "title")
         driver.find_element(By.ID, "genuine-close").click()
 
     check("the 本人確認 view: Japanese, a date picker, the security code without echo", japanese_by_default)
+
+    def no_latin_words():
+        js("document.getElementById('genuine-open').click()")
+        wait(lambda: driver.find_element(By.ID, "genuine").is_displayed())
+        # The card's id (hex) aside.
+        text = js("return document.getElementById('genuine').innerText.replace(document.getElementById('genuine-card').innerText, '')"
+                  " + document.getElementById('genuine-open').innerText")
+        words = re.findall(r"[A-Za-z_]{2,}", text)
+        expect(not words, f"English tokens in the Japanese view: {sorted(set(words))}")
+        driver.find_element(By.ID, "genuine-close").click()
+
+    check("the Japanese view has no English tokens", no_latin_words)
 
     def genuine():
         run_check()
@@ -160,7 +172,7 @@ try:
         wait(lambda: driver.find_element(By.ID, "genuine-verdict").text == "Genuine card")
         expect("Compare the photo" in driver.find_element(By.ID, "genuine-next").text, "English next steps")
         driver.find_element(By.ID, "lang").click()
-        wait(lambda: driver.find_element(By.ID, "genuine-open").text == "本人確認（ICチップ）")
+        wait(lambda: driver.find_element(By.ID, "genuine-open").text == "本人確認（ＩＣチップ）")
         driver.find_element(By.ID, "genuine-close").click()
 
     check("English too, switched in place", english)
@@ -195,6 +207,9 @@ try:
             expect(words in text, f"the verdict in words: {text!r}")
             expect(not js("return document.querySelector('.genuine-photo')"), "no photo when not asked")
             expect(js("return document.getElementById('genuine-next').textContent"), "next steps")
+            shown = js("return document.getElementById('genuine-result').innerText")
+            words = [w for w in re.findall(r"[A-Za-z_]{2,}", shown) if w not in ("PNG",)]
+            expect(not words, f"English tokens in the Japanese result: {sorted(set(words))}")
             driver.save_screenshot(os.path.join(args.screenshots, f"staff-ui-genuine-{scenario}.png"))
             driver.find_element(By.ID, "genuine-close").click()
 
