@@ -26,6 +26,7 @@ var targets: [Target] = [
         ]),
     fuzzTarget("certificate", [.product(name: "MyNumberCard", package: jpkid)]),
     fuzzTarget("pin", [.product(name: "MyNumberCard", package: jpkid)]),
+    fuzzTarget("genuine", [.product(name: "MyNumberCard", package: jpkid)]),
     fuzzTarget(
         "http",
         [

@@ -17,7 +17,11 @@ public enum CardBuilder {
     /// The JUKI AP (住基AP), with a 001C PIN of its own (jpkid's `juki-ap`).
     static let jukiAPAID: [UInt8] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x01]
 
-    public static func build(_ scenario: Scenario, now: Date = Date()) throws -> CardImage {
+    /// With `hierarchy`, the card-face and card-text APs carry data signed as reference 13 says
+    /// (``addGenuineData(to:_:hierarchy:)``); without, they carry none.
+    public static func build(_ scenario: Scenario, now: Date = Date(), hierarchy: CVCHierarchy? = nil) throws
+        -> CardImage
+    {
         try scenario.validate()
         let today = SimDate(now)
         let issued = scenario.issued.flatMap(SimDate.init(iso:)) ?? today.adding(days: -30)
@@ -126,6 +130,7 @@ public enum CardBuilder {
                     keys: []))
         }
         try addCardData(to: &applications, scenario)
+        if let hierarchy { try addGenuineData(to: &applications, scenario, hierarchy: hierarchy) }
         guard let atr = [UInt8](hex: scenario.atr) else { throw SimulatorError.invalidScenario("atr") }
         var behaviour = CardImage.Behaviour()
         behaviour.emptyVerifyAnswersSuccessWhenVerified = scenario.isoVerifyStatus

@@ -39,6 +39,9 @@ public struct CardImage: Codable, Sendable, Equatable {
         public var files: [File]
         public var pins: [PINRecord]
         public var keys: [Key]
+        /// The AP's default key (`80 2A 00 00`, P2 `00`): the chip's own key in the card-face and
+        /// card-text APs that signs a challenge (reference 13.2); nil elsewhere.
+        public var defaultKey: Key? = nil
     }
 
     public struct File: Codable, Sendable, Equatable {

@@ -68,6 +68,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// A faulty card: the auth certificate file (EF 000A) holds the sign certificate and the
     /// sign certificate file (EF 0001) the auth certificate. The keys stay where they are.
     public var swapCertificates = false
+    /// How the signed card data (reference 13) deviates from a genuine card; nil: it does not.
+    /// Takes effect only on a card built with a ``CVCHierarchy``.
+    public var genuineCheck: CardBuilder.GenuineScenario?
     /// The empty VERIFY on a blocked key answers `69 84` (as some code expects) instead of the
     /// `63 C0` real cards answer.
     public var blockedAnswers6984 = false
@@ -100,6 +103,10 @@ public struct Scenario: Codable, Sendable, Equatable {
         s.name = name
         let today = SimDate(now)
         if s.applyCardDataPreset(name) { return s }
+        if let genuine = CardBuilder.GenuineScenario(rawValue: name), genuine != .genuine {
+            s.genuineCheck = genuine
+            return s
+        }
         switch name {
         case "default": break
         case "child": s.signCertificate = false
@@ -153,7 +160,7 @@ public struct Scenario: Codable, Sendable, Equatable {
     private enum CodingKeys: String, CodingKey {
         case name, token, authPIN, signPIN, cardTextPIN, jukiPIN, jukiAPPIN, triesLeft, signCertificate
         case authExpiry, signExpiry, issued, holder, atr, isoVerifyStatus, extendedLength
-        case swapCertificates, blockedAnswers6984, power
+        case swapCertificates, genuineCheck, blockedAnswers6984, power
     }
 
     public init(from decoder: any Decoder) throws {
@@ -176,6 +183,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         isoVerifyStatus = try c.decodeIfPresent(Bool.self, forKey: .isoVerifyStatus) ?? d.isoVerifyStatus
         extendedLength = try c.decodeIfPresent(Bool.self, forKey: .extendedLength) ?? d.extendedLength
         swapCertificates = try c.decodeIfPresent(Bool.self, forKey: .swapCertificates) ?? d.swapCertificates
+        genuineCheck = try c.decodeIfPresent(CardBuilder.GenuineScenario.self, forKey: .genuineCheck)
         blockedAnswers6984 = try c.decodeIfPresent(Bool.self, forKey: .blockedAnswers6984) ?? d.blockedAnswers6984
         power = try c.decodeIfPresent(SimulatedCard.Power.self, forKey: .power)
     }

@@ -54,6 +54,8 @@ public final class SimulatedCard: Sendable {
     struct State {
         var image: CardImage
         var keys: [UInt16: CardKey] = [:]
+        /// The default keys by application index.
+        var defaultKeys: [Int: CardKey] = [:]
         var currentApplication: Int?
         var currentFile: UInt16?
         var verified: Set<UInt16> = []
@@ -82,7 +84,8 @@ public final class SimulatedCard: Sendable {
     /// Creates a card from an image; with `stateFile`, every counter change is saved there.
     public init(image: CardImage, stateFile: URL? = nil) throws {
         var state = State(image: image)
-        for application in image.applications {
+        for (index, application) in image.applications.enumerated() {
+            if let key = application.defaultKey { state.defaultKeys[index] = try CardKey(derRepresentation: key.der) }
             for key in application.keys {
                 state.keys[key.fid] = try CardKey(derRepresentation: key.der)
             }
@@ -92,7 +95,9 @@ public final class SimulatedCard: Sendable {
     }
 
     /// Loads the card saved in `url`, or builds one from `scenario` and saves it there.
-    public static func persistent(at url: URL, scenario: Scenario) throws -> SimulatedCard {
+    public static func persistent(at url: URL, scenario: Scenario, hierarchy: CVCHierarchy? = nil) throws
+        -> SimulatedCard
+    {
         if FileManager.default.fileExists(atPath: url.path) {
             do {
                 let image = try JSONDecoder().decode(CardImage.self, from: Data(contentsOf: url))
@@ -103,7 +108,7 @@ public final class SimulatedCard: Sendable {
                 throw SimulatorError.stateFile("\(url.path) could not be read: \(error.localizedDescription)")
             }
         }
-        let card = try SimulatedCard(image: try CardBuilder.build(scenario), stateFile: url)
+        let card = try SimulatedCard(image: try CardBuilder.build(scenario, hierarchy: hierarchy), stateFile: url)
         try card.save()
         return card
     }
@@ -365,6 +370,7 @@ public final class SimulatedCard: Sendable {
     }
 
     private static func computeSignature(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
+        if c.p1 == 0x00, c.p2 == 0x00 { return signChallenge(c, &s) }
         guard c.p1 == 0x00, c.p2 == 0x80 else { return StatusWord.incorrectParameters.bytes }
         guard let app = s.currentApplication, let fid = s.currentFile,
             let key = s.image.applications[app].keys.first(where: { $0.fid == fid }),
@@ -376,6 +382,20 @@ public final class SimulatedCard: Sendable {
             return StatusWord.incorrectData.bytes
         }
         if s.faults.tamperSignature { signature[signature.count / 2] ^= 0x01 }
+        return signature + StatusWord.success.bytes
+    }
+}
+
+extension SimulatedCard {
+    /// `80 2A 00 00`: the AP's default key (the chip's own) signs a challenge (reference 13.2).
+    /// myna-card says no credential is needed, yet opens one first; the simulator takes the harder
+    /// line and wants a key of the AP verified.
+    fileprivate static func signChallenge(_ c: CommandAPDU, _ s: inout State) -> [UInt8] {
+        guard let app = s.currentApplication, let signer = s.defaultKeys[app] else {
+            return StatusWord.conditionsNotSatisfied.bytes
+        }
+        guard !s.verified.isEmpty else { return StatusWord.securityStatusNotSatisfied.bytes }
+        guard !c.data.isEmpty, let signature = signer.sign(c.data) else { return StatusWord.incorrectData.bytes }
         return signature + StatusWord.success.bytes
     }
 }

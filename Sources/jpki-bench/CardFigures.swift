@@ -25,6 +25,7 @@ struct CardFigures: AsyncParsableCommand {
         try await measure("in-process sign (auth)", apdus: { sim.apduCount }) {
             _ = try await card.sign(digest, with: .auth, pin: pin, confirmFinalAttempt: false)
         }
+        try await genuineChecks()
 
         if let reader {
             let context = try await PCSCContext.establish()
@@ -71,5 +72,31 @@ struct CardFigures: AsyncParsableCommand {
             + String(format: "%8.3f ms/op  %8.1f op/s", milliseconds, 1000 / milliseconds)
         if let apdus { line += "  \((apdus() - before) / iterations) APDUs/op" }
         print(line)
+    }
+
+    /// The IC-chip check and the age check (issue 21) on a card signed with a hierarchy of the
+    /// simulator's, beside the sign above: three RSA public operations (BigInt) and a challenge.
+    func genuineChecks() async throws {
+        let hierarchy = try CVCHierarchy.generate()
+        var entries = CVCAuthorities.builtIn.entries.values.map { $0 }
+        for ca in [hierarchy.cardFaceCA, hierarchy.cardTextCA] {
+            let file = try JSONSerialization.data(withJSONObject: try ca.publicKeyFile())
+            entries.append(try CVCAuthorities.parse(keyFile: file, path: ca.id))
+        }
+        let authorities = CVCAuthorities(entries: entries, allowedTestIDs: Set(entries.map(\.id)))
+        let sim = try SimulatedCard(image: try CardBuilder.build(Scenario(), hierarchy: hierarchy))
+        let card = MyNumberCard(transport: SimulatedCardTransport(card: sim))
+        let codeB = try PIN(Scenario().cardFacePINB, for: .cardFacePINB)
+        try await measure("in-process card-face check", apdus: { sim.apduCount }) {
+            let result = try await card.checkCardFace(pin: codeB, authorities: authorities)
+            guard result.verdict == .genuine else { throw ValidationError("the check said \(result.verdict)") }
+        }
+        let birth = try PIN(Scenario().cardFaceBirthDigits, for: .cardFaceBirthDate)
+        try await measure("in-process age check", apdus: { sim.apduCount }) {
+            _ = try await card.checkAge(birthDatePIN: birth, minimumAge: 20, on: "2026-12-05", authorities: authorities)
+        }
+        let cvcKey = authorities.entries.values.first { $0.id.isTestHierarchy }!.key
+        let probe = [UInt8](repeating: 0x42, count: cvcKey.size)
+        try await measure("raw RSA public operation (BigInt)", apdus: nil) { _ = cvcKey.publicOperation(probe) }
     }
 }

@@ -22,12 +22,21 @@ struct JPKISim: ParsableCommand {
             connects to vsmartcard's vpcd driver inside pcscd, so every PC/SC client sees the card in \
             reader "Virtual PCD 00 00". Stopping the simulator removes the card.
 
-            Scenarios: \(Scenario.presetNames.joined(separator: ", ")).
+            Scenarios: \(Scenario.presetNames.joined(separator: ", ")); with --cvc-hierarchy also \
+            forged-face, cloned-chip, unknown-issuer, key-mismatch.
             Default card: auth, card-text and JUKI PIN 1234, sign PIN ABC123, all counters full.
             """)
 
     @Option(help: "A named scenario.")
     var scenario = "default"
+
+    @Option(
+        name: .customLong("cvc-hierarchy"),
+        help: """
+            Sign the card data with the CVC hierarchy in this directory (created with keys/*.json for \
+            jpkid's cvcKeys when missing). Without it the card carries no signed card data.
+            """)
+    var cvcHierarchy: String?
 
     @Option(help: "A JSON scenario file (fields as in README); overrides --scenario.")
     var config: String?
@@ -170,9 +179,12 @@ struct JPKISim: ParsableCommand {
         if swapCertificates { scenario.swapCertificates = true }
         try scenario.validate()
 
+        let hierarchy = try cvcHierarchy.map { try CVCHierarchy.loadOrCreate(directory: URL(fileURLWithPath: $0)) }
         let card =
-            try state.map { try SimulatedCard.persistent(at: URL(fileURLWithPath: $0), scenario: scenario) }
-            ?? SimulatedCard(image: try CardBuilder.build(scenario))
+            try state.map {
+                try SimulatedCard.persistent(at: URL(fileURLWithPath: $0), scenario: scenario, hierarchy: hierarchy)
+            }
+            ?? SimulatedCard(image: try CardBuilder.build(scenario, hierarchy: hierarchy))
 
         var faults = SimulatedCard.Faults()
         if let delayMilliseconds { faults.delayPerAPDU = .milliseconds(delayMilliseconds) }

@@ -138,6 +138,7 @@ struct JPKICtl: ParsableCommand {
             """,
         subcommands: [
             Status.self, Health.self, PINCommand.self, Sign.self, Cert.self, Watch.self, Diagnose.self,
-            Authenticate.self, CardTextCommand.self, CardFaceCommand.self, UI.self,
+            Authenticate.self, CardTextCommand.self, CardFaceCommand.self, CheckCardCommand.self, AgeCheckCommand.self,
+            UI.self,
         ])
 }

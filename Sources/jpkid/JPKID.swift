@@ -60,10 +60,12 @@ struct JPKID: AsyncParsableCommand {
         let configurationPath = config ?? "/etc/jpkid/jpkid.json"
         let configuration: Configuration
         let trustAnchors: TrustAnchors
+        let cvcAuthorities: CVCAuthorities
         do {
             configuration = try Configuration.load(
                 path: configurationPath, required: config != nil, overrides: overrides)
             trustAnchors = try configuration.loadTrustAnchors()
+            cvcAuthorities = try configuration.loadCVCAuthorities()
         } catch {
             throw ValidationError("\(error)")
         }
@@ -88,7 +90,8 @@ struct JPKID: AsyncParsableCommand {
             ?? .path(configuration.socket, socketGroup: configuration.socketGroup ?? configuration.statusGroup)
         let daemon = Daemon(
             configuration: configuration, configurationPath: configurationPath, overrides: overrides,
-            source: source, binding: binding, logger: logger, trustAnchors: trustAnchors)
+            source: source, binding: binding, logger: logger, trustAnchors: trustAnchors,
+            cvcAuthorities: cvcAuthorities)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Running requests get shutdownGraceSeconds; past this the service is cancelled outright,

@@ -44,14 +44,14 @@ final class DaemonFixture: Sendable {
     init(
         scenario: Scenario = Scenario(), statusGroup: String? = "jpkid-status",
         operatorGroup: String? = "jpkid-operator",
-        socketGroup: String? = nil, trustAnchors: TrustAnchors = .none,
-        configure: (inout Configuration) -> Void = { _ in }
+        socketGroup: String? = nil, trustAnchors: TrustAnchors = .none, image: CardImage? = nil,
+        cvcAuthorities: CVCAuthorities = .builtIn, configure: (inout Configuration) -> Void = { _ in }
     ) throws {
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("jpkid-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         chmod(directory.path, 0o755)
         socketPath = directory.appendingPathComponent("jpkid.sock").path
-        source = SimulatedCardSource(card: try SimulatedCard(image: try Images.image(scenario)))
+        source = SimulatedCardSource(card: try SimulatedCard(image: try image ?? Images.image(scenario)))
         var configuration = Configuration()
         configuration.socket = socketPath
         configuration.statusGroup = statusGroup
@@ -62,7 +62,7 @@ final class DaemonFixture: Sendable {
         daemon = Daemon(
             configuration: configuration, configurationPath: nil, source: source,
             binding: .path(socketPath, socketGroup: socketGroup ?? statusGroup), logger: logger,
-            notify: SDNotify(environment: [:]), trustAnchors: trustAnchors)
+            notify: SDNotify(environment: [:]), trustAnchors: trustAnchors, cvcAuthorities: cvcAuthorities)
     }
 
     /// Starts the daemon and waits until the card has been read.

@@ -158,7 +158,8 @@ struct PINStateMachineTests {
         #expect(lastVerify() == 0x63C0)
         #expect(try await card.pinStatus(.auth).state == .blocked)
         #expect(try await card.verifyOutcome(try PIN("1234", for: .auth)) == .blocked)
-        // The empty VERIFY on the blocked key answers 63 C0, as on real cards (reference 3).
+        // The empty VERIFY on the blocked key answers 63 C0, as on real cards (reference 3), and
+        // the guard sends no VERIFY with the PIN after it.
         #expect(lastVerify() == 0x63C0)
     }
 

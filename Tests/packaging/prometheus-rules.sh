@@ -19,7 +19,8 @@ directory, out = sys.argv[1], sys.argv[2]
 # The names jpkid exports (README "Fleet"; the metrics are made in Sources/JPKIDaemon/Metrics).
 counters = ["cards_inserted_total", "card_reads_total", "apdus_sent_total", "pin_verifications_total",
             "pin_blocks_total", "signatures_total", "pcsc_outages_total", "http_requests_total",
-            "power_cycle_checks_total", "connections_refused_total"]
+            "power_cycle_checks_total", "connections_refused_total",
+            "genuine_checks_total"]
 gauges = ["readers_present", "pcsc_available", "event_streams_open", "readers_unsafe"]
 histograms = ["card_read_duration_seconds", "http_request_duration_seconds"]
 known = {"jpkid_" + n for n in counters + gauges}

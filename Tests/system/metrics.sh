@@ -101,6 +101,8 @@ for reason in table_full user_cap reserved_for_operators event_streams; do
     check "connections refused ($reason): 0" is "$work/m1" "jpkid_connections_refused_total{reason=\"$reason\"}" 0
 done
 check "promtool check metrics accepts the exposition" sh -c "promtool check metrics <'$work/m1'"
+check "IC-chip checks start at 0 for every verdict (the key_mismatch alert sees the first)" \
+    is "$work/m1" 'jpkid_genuine_checks_total{check="card-face",verdict="key_mismatch"}' 0
 # The fleet kit (alert rules, dashboard) names only metrics this jpkid really exports.
 check "every metric deploy/prometheus uses is in the exposition" sh -c "
     for name in \$(grep -ohE 'jpkid_[a-z_]+' '$here'/deploy/prometheus/*.yml '$here'/deploy/prometheus/*.json | sort -u); do
@@ -150,7 +152,7 @@ families = ["jpkid_cards_inserted_total", "jpkid_card_reads_total", "jpkid_card_
     "jpkid_apdus_sent_total", "jpkid_pin_verifications_total", "jpkid_pin_blocks_total", "jpkid_signatures_total",
     "jpkid_readers_present", "jpkid_pcsc_available", "jpkid_pcsc_outages_total", "jpkid_http_requests_total",
     "jpkid_http_request_duration_seconds", "jpkid_event_streams_open", "jpkid_power_cycle_checks_total",
-    "jpkid_readers_unsafe", "jpkid_connections_refused_total"]
+    "jpkid_readers_unsafe", "jpkid_connections_refused_total", "jpkid_genuine_checks_total"]
 import os
 reads, files, end = 0, set(), time.monotonic() + 3.5
 while time.monotonic() < end:

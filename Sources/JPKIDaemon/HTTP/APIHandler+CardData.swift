@@ -50,6 +50,52 @@ extension APIHandler {
         return .json(CardFaceResponse(face), headers: Self.noStore)
     }
 
+    /// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21).
+    func cardFaceCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
+        let body = try decode(
+            CardFaceCheckRequest.self, request,
+            allowed: [
+                "pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt", "photo",
+                "renderedMyNumber",
+            ])
+        return .json(try await session.checkCardFace(body), headers: Self.noStore)
+    }
+
+    /// `POST /v1/readers/{id}/card-text/check`: the card text and its check (issue 21, reference
+    /// 13.3); the body is card-text's.
+    func cardTextCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
+        let body = try decode(
+            CardTextRequest.self, request,
+            allowed: [
+                "pin", "pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt",
+                "fields",
+            ])
+        var fields = CardText.Field.defaults
+        if let names = body.fields {
+            fields = try Set(
+                names.map { name in
+                    guard let field = CardText.Field(rawValue: name) else {
+                        throw APIError.badRequest(
+                            "unknown field '\(name)'; use myNumber, name, address, birthDate or sex")
+                    }
+                    return field
+                })
+            guard !fields.isEmpty else { throw APIError.badRequest("fields is empty") }
+        }
+        let answer = try await session.checkCardText(
+            try body.credential(), fields: fields, cardId: body.cardId,
+            confirmFinalAttempt: body.confirmFinalAttempt ?? false)
+        return .json(answer, headers: Self.noStore)
+    }
+
+    /// `POST /v1/readers/{id}/age-check`: at least N years old on date D (issue 21).
+    func ageCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
+        let body = try decode(
+            AgeCheckRequest.self, request,
+            allowed: ["birthDate", "minimumAge", "date", "returnBirthDate", "cardId", "confirmFinalAttempt"])
+        return .json(try await session.checkAge(body), headers: Self.noStore)
+    }
+
     /// `POST /v1/readers/{id}/pins/{kind}/change`.
     func pinChangeRoute(_ request: APIRequest, _ session: ReaderSession, _ kindName: String) async throws
         -> APIResponse

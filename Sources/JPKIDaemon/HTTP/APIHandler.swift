@@ -139,7 +139,7 @@ public struct APIHandler: Sendable {
             }
             return .body(.ok, contentType: "application/json", registry.board.listBody())
         case .reader, .certificate, .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText,
-            .cardFace:
+            .cardFace, .cardFaceCheck, .ageCheck, .cardTextCheck:
             // `/v1/readers/{id}/...` names the reader; `/v1/card/...` means the one holding a card.
             let session: ReaderSession
             if let id = parameters["id"] {
@@ -203,6 +203,9 @@ public struct APIHandler: Sendable {
             return .json(try await session.authenticate(body))
         case .cardText: return try await cardTextRoute(request, session)
         case .cardFace: return try await cardFaceRoute(request, session)
+        case .cardFaceCheck: return try await cardFaceCheckRoute(request, session)
+        case .ageCheck: return try await ageCheckRoute(request, session)
+        case .cardTextCheck: return try await cardTextCheckRoute(request, session)
         case .changePIN: return try await pinChangeRoute(request, session, parameters["kind"] ?? "")
         case .health, .events, .openAPI, .metrics, .readers:
             throw APIError.notFound("no such path: \(Self.quote(request.path))")

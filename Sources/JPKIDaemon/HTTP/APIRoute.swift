@@ -12,6 +12,7 @@ public struct APIRoute: Sendable, Equatable {
         /// The rest exist once per reader (`/v1/readers/{id}/...`) and once for the sole card
         /// (`/v1/card/...`).
         case reader, certificate, signCertificate, verifyPIN, changePIN, sign, authenticate, cardText, cardFace
+        case cardFaceCheck, ageCheck, cardTextCheck
     }
 
     public let method: HTTPMethod
@@ -59,6 +60,9 @@ public struct APIRoute: Sendable, Equatable {
             (.POST, "/authenticate", .operate, .authenticate),
             (.POST, "/card-text", .operate, .cardText),
             (.POST, "/card-face", .operate, .cardFace),
+            (.POST, "/card-face/check", .operate, .cardFaceCheck),
+            (.POST, "/age-check", .operate, .ageCheck),
+            (.POST, "/card-text/check", .operate, .cardTextCheck),
         ]
         for prefix in ["/v1/readers/{id}", "/v1/card"] {
             routes += perReader.map { APIRoute($0.0, prefix + $0.1, $0.2, $0.3) }

@@ -52,6 +52,7 @@ public final class DaemonMetrics: Sendable {
         }
         for key in SigningKey.allCases { _ = counter(.signatures, ("key", key.rawValue)) }
         _ = counter(.cardReads, ("result", "ok"))
+        registerGenuineChecks()
         startPowerCycleMetrics()
         for reason in ConnectionTable.Refusal.allCases { _ = counter(.connectionsRefused, ("reason", reason.rawValue)) }
     }

@@ -17,6 +17,7 @@ enum MetricName: String, CaseIterable, Sendable {
     case httpRequests = "jpkid_http_requests_total"
     case httpRequestDuration = "jpkid_http_request_duration_seconds"
     case eventStreamsOpen = "jpkid_event_streams_open"
+    case genuineChecks = "jpkid_genuine_checks_total"
     case powerCycleChecks = "jpkid_power_cycle_checks_total"
     case readersUnsafe = "jpkid_readers_unsafe"
     case connectionsRefused = "jpkid_connections_refused_total"
@@ -41,6 +42,8 @@ enum MetricName: String, CaseIterable, Sendable {
         case .httpRequests: "API requests by route template, method and status."
         case .httpRequestDuration: "Time to answer an API request, in seconds, by route template and method."
         case .eventStreamsOpen: "Event streams (GET /v1/events) open now."
+        case .genuineChecks:
+            "IC-chip checks by check (card-face, card-text, age) and verdict (genuine, forged, key_mismatch, unknown_issuer, not_checked)."
         case .powerCycleChecks:
             "Checks after the power cycle ending a PIN session, by result (closed, state_kept, not_checked)."
         case .readersUnsafe: "Readers marked unsafe now: they do not power the card down (PIN operations refused)."

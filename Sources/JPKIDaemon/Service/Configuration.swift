@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Logging
+import MyNumberCard
 
 /// jpkid's settings: a small JSON file, overridden by command-line flags.
 public struct Configuration: Codable, Sendable, Equatable {
@@ -41,6 +42,11 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var metricsTextfile: String?
     /// How often the metrics textfile is rewritten.
     public var metricsTextfileIntervalSeconds = 15.0
+    /// A directory of CA key files (JSON) for the genuine-card check, beside the built-in J-LIS
+    /// keys. Missing: the built-in keys only.
+    public var cvcKeys = "/etc/jpkid/cvc-keys"
+    /// Test-hierarchy key ids (`6000023/001`) the genuine-card check may trust; none by default.
+    public var cvcTestKeyIds: [String] = []
 
     public init() {}
 
@@ -51,6 +57,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         case shutdownGraceSeconds, cardTimeoutSeconds
         case trustAnchors
         case metricsTextfile, metricsTextfileIntervalSeconds
+        case cvcKeys, cvcTestKeyIds
     }
 
     /// Old names still read (not written).
@@ -88,6 +95,8 @@ public struct Configuration: Codable, Sendable, Equatable {
         metricsTextfileIntervalSeconds =
             try c.decodeIfPresent(Double.self, forKey: .metricsTextfileIntervalSeconds)
             ?? d.metricsTextfileIntervalSeconds
+        cvcKeys = try c.decodeIfPresent(String.self, forKey: .cvcKeys) ?? d.cvcKeys
+        cvcTestKeyIds = try c.decodeIfPresent([String].self, forKey: .cvcTestKeyIds) ?? d.cvcTestKeyIds
     }
 
     /// Loads `path`; a missing file at the default path is the defaults.
@@ -151,6 +160,12 @@ public struct Configuration: Codable, Sendable, Equatable {
             throw ConfigurationError("\(name) must be between \(range.lowerBound) and \(range.upperBound)")
         }
         guard trustAnchors.hasPrefix("/") else { throw ConfigurationError("trustAnchors must be an absolute path") }
+        guard cvcKeys.hasPrefix("/") else { throw ConfigurationError("cvcKeys must be an absolute path") }
+        for id in cvcTestKeyIds {
+            guard let parsed = CVCKeyID(text: id), parsed.isTestHierarchy else {
+                throw ConfigurationError("cvcTestKeyIds: '\(id)' is not a test-hierarchy key id like 6000023/001")
+            }
+        }
         if let metricsTextfile, !metricsTextfile.hasPrefix("/") || !metricsTextfile.hasSuffix(".prom") {
             // node_exporter's textfile collector reads only *.prom files.
             throw ConfigurationError("metricsTextfile must be an absolute path ending in .prom")

@@ -31,7 +31,8 @@ public final class Daemon: Service, Sendable {
     public init(
         configuration: Configuration, configurationPath: String?, overrides: Configuration.Overrides = .init(),
         source: any CardSource, binding: HTTPServer.Binding, logger: Logger, notify: SDNotify = SDNotify(),
-        trustAnchors: TrustAnchors = .none, metrics: DaemonMetrics = DaemonMetrics()
+        trustAnchors: TrustAnchors = .none, metrics: DaemonMetrics = DaemonMetrics(),
+        cvcAuthorities: CVCAuthorities = .builtIn
     ) {
         self.metrics = metrics
         self.initial = configuration
@@ -45,7 +46,7 @@ public final class Daemon: Service, Sendable {
         self.trustAnchors = trustAnchors
         self.registry = ReaderRegistry(
             source: source, events: events, logger: logger, validator: ChainValidator(anchors: trustAnchors),
-            cardTimeout: .seconds(configuration.cardTimeoutSeconds), metrics: metrics)
+            cardTimeout: .seconds(configuration.cardTimeoutSeconds), metrics: metrics, cvcAuthorities: cvcAuthorities)
     }
 
     public func run() async throws {

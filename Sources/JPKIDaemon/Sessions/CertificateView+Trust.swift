@@ -22,3 +22,11 @@ extension Configuration {
         }
     }
 }
+
+extension Configuration {
+    /// The genuine-card check's CA keys: the built-in ones plus `cvcKeys`, with the test ids that
+    /// `cvcTestKeyIds` names allowed. A broken key file is an error (jpkid does not start).
+    public func loadCVCAuthorities() throws -> CVCAuthorities {
+        try CVCAuthorities.load(directory: cvcKeys, allowedTestIDs: Set(cvcTestKeyIds.compactMap(CVCKeyID.init(text:))))
+    }
+}

@@ -20,14 +20,17 @@ public actor ReaderRegistry {
     private var order: [String] = []
     private(set) var pcscAvailable = true
     private let validator: ChainValidator
+    private let cvcAuthorities: CVCAuthorities
     /// Every reader's current view, for `GET /v1/readers` without an actor hop.
     public nonisolated let board = ReaderViewBoard()
     let metrics: DaemonMetrics
 
     public init(
         source: any CardSource, events: EventBus, logger: Logger, validator: ChainValidator = .init(anchors: .none),
-        cardTimeout: Duration = .seconds(10), metrics: DaemonMetrics = DaemonMetrics()
+        cardTimeout: Duration = .seconds(10), metrics: DaemonMetrics = DaemonMetrics(),
+        cvcAuthorities: CVCAuthorities = .builtIn
     ) {
+        self.cvcAuthorities = cvcAuthorities
         self.metrics = metrics
         self.source = source
         self.events = events
@@ -49,7 +52,7 @@ public actor ReaderRegistry {
             guard sessions[name] == nil else { return }
             let session = ReaderSession(
                 name: name, source: source, events: events, logger: logger, validator: validator,
-                cardTimeout: cardTimeout, board: board, metrics: metrics)
+                cardTimeout: cardTimeout, board: board, metrics: metrics, cvcAuthorities: cvcAuthorities)
             sessions[name] = session
             order.append(name)
             let now = Date()

@@ -31,6 +31,8 @@ public actor ReaderSession {
     private let cardTimeout: Duration
     /// Checks certificate chains against the trust anchors.
     let validator: ChainValidator
+    /// The CA keys of the genuine-card check.
+    let cvcAuthorities: CVCAuthorities
     let metrics: DaemonMetrics
 
     /// Where the view goes after every change of the state below.
@@ -88,10 +90,12 @@ public actor ReaderSession {
     init(
         name: String, source: any CardSource, events: EventBus, logger: Logger,
         validator: ChainValidator = .init(anchors: .none), cardTimeout: Duration = .seconds(10),
-        board: ReaderViewBoard = ReaderViewBoard(), metrics: DaemonMetrics = DaemonMetrics()
+        board: ReaderViewBoard = ReaderViewBoard(), metrics: DaemonMetrics = DaemonMetrics(),
+        cvcAuthorities: CVCAuthorities = .builtIn
     ) {
         self.board = board
         self.validator = validator
+        self.cvcAuthorities = cvcAuthorities
         self.metrics = metrics
         self.id = Self.id(for: name)
         self.name = name

@@ -12,6 +12,7 @@ import NIOCore
 ///   session's browser on to `/`);
 /// - `GET /api/state?lang=ja|en` the readers and cards in words, with the findings of the
 ///   diagnose rules (``StaffView``);
+/// - `POST /api/readers/{id}/card-face/check?lang=`: the 本人確認 view (``StaffUIGenuine``);
 /// - `POST /api/readers/{id}/pins/{kind}/verify?lang=` forwards the body (PIN, cardId,
 ///   confirmFinalAttempt) to jpkid and answers with the result in words. The body is never
 ///   logged, echoed or kept.
@@ -32,6 +33,10 @@ struct StaffUIRoutes: Sendable {
         switch (request.method, request.path) {
         case ("GET", "/api/state"):
             return state(diagnosis).map { json(200, $0) }.hop(to: loop)
+        case ("POST", let path) where StaffUIGenuine.checkTarget(path) != nil:
+            return StaffUIGenuine(jpkid: jpkid).check(
+                reader: StaffUIGenuine.checkTarget(path)!, body: request.body, diagnosis
+            ).hop(to: loop)
         case ("POST", let path):
             guard let (reader, kind) = Self.verifyTarget(path) else {
                 return loop.makeSucceededFuture(json(404, ["error": "not_found"]))
@@ -75,7 +80,13 @@ struct StaffUIRoutes: Sendable {
         case ("GET", "/app.css"):
             return StaffUIResponse(
                 status: 200, contentType: "text/css; charset=utf-8", body: Data(StaffUIAssets.appCSS.utf8))
-        case (_, "/"), (_, "/app.js"), (_, "/app.css"), (_, "/api/state"):
+        case ("GET", "/genuine.js"):
+            return StaffUIResponse(
+                status: 200, contentType: "text/javascript; charset=utf-8", body: Data(StaffUIAssets.genuineJS.utf8))
+        case ("GET", "/genuine.css"):
+            return StaffUIResponse(
+                status: 200, contentType: "text/css; charset=utf-8", body: Data(StaffUIAssets.genuineCSS.utf8))
+        case (_, "/"), (_, "/app.js"), (_, "/app.css"), (_, "/api/state"), (_, "/genuine.js"), (_, "/genuine.css"):
             return StaffUIResponse(status: 405, contentType: "text/plain", body: Data("method not allowed".utf8))
         default:
             return StaffUIResponse(status: 404, contentType: "text/plain", body: Data("not found".utf8))

@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""Browser tests of the staff page's 本人確認 (IC chip check) view in Debian's chromium. Run by
+Tests/system/staff-ui-genuine.sh inside scripts/pcsc-harness.sh run, with jpkid configured with
+the simulator's CVC hierarchy; it changes cards with the harness, one per verdict. Every wait is
+for a condition, never a fixed sleep. Prints ok/FAIL lines and exits 1 on any failure."""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import traceback
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--url", required=True, help="the URL jpkictl ui printed")
+parser.add_argument("--launcher", required=True, help="the one-time launcher file jpkictl ui printed")
+parser.add_argument("--screenshots", required=True)
+parser.add_argument("--harness", required=True)
+parser.add_argument("--dir", required=True)
+parser.add_argument("--cvc", required=True, help="the simulator's CVC hierarchy directory")
+args = parser.parse_args()
+os.makedirs(args.screenshots, exist_ok=True)
+passed, failed = 0, 0
+
+
+def check(name, fn):
+    global passed, failed
+    try:
+        fn()
+        passed += 1
+        print(f"ok   {name}", flush=True)
+    except Exception as error:  # noqa: BLE001 - every failure is reported, then the run goes on
+        failed += 1
+        print(f"FAIL {name}\n     {type(error).__name__}: {error}", flush=True)
+        for line in traceback.format_exc().splitlines()[-6:]:
+            print(f"     {line}")
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+options = webdriver.ChromeOptions()
+for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=ja-JP"]:
+    options.add_argument(flag)
+options.binary_location = "/usr/bin/chromium"
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_page_load_timeout(20)
+driver.execute_cdp_cmd(
+    "Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+
+
+def wait(condition, timeout=15, message="condition"):
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(), message)
+
+
+def js(script, *arguments):
+    return driver.execute_script(script, *arguments)
+
+
+def reader_state():
+    return js("const r = document.querySelector('article.reader'); return r && r.dataset.state")
+
+
+def change_card(scenario):
+    subprocess.run([args.harness, "sim-stop", args.dir], check=True, stdout=subprocess.DEVNULL)
+    wait(lambda: reader_state() == "empty", 20, "the page shows the empty reader")
+    state = os.environ.get("JPKI_SIM_STATE")
+    if state and os.path.exists(state):
+        os.remove(state)
+    subprocess.run(
+        [args.harness, "sim-start", args.dir, "--scenario", scenario, "--cvc-hierarchy", args.cvc],
+        check=True, stdout=subprocess.DEVNULL)
+    wait(lambda: reader_state() == "ready", 20, "the page shows the new card")
+
+
+def set_date(element_id, value):
+    # A date input takes its value through the DOM in every locale.
+    js("const e = document.getElementById(arguments[0]); e.value = arguments[1];"
+       "e.dispatchEvent(new Event('input', {bubbles: true}));", element_id, value)
+
+
+def run_check(birth="1990-01-02", year="2035", code="5678", photo=True):
+    driver.find_element(By.ID, "genuine-open").click()
+    wait(lambda: js("return !document.getElementById('genuine').hidden && !document.getElementById('genuine-go').disabled"),
+         10, "the view is open with a card")
+    set_date("genuine-birth", birth)
+    driver.find_element(By.ID, "genuine-year").send_keys(year)
+    driver.find_element(By.ID, "genuine-code").send_keys(code)
+    box = driver.find_element(By.ID, "genuine-photo")
+    if box.is_selected() != photo:
+        box.click()
+    driver.find_element(By.ID, "genuine-go").click()
+
+
+def verdict():
+    return js("const v = document.getElementById('genuine-verdict'); return v && v.dataset.verdict")
+
+
+def status_code():
+    return js("return document.getElementById('genuine-status').dataset.code || ''")
+
+
+try:
+    driver.get("file://" + args.launcher)
+    wait(lambda: driver.current_url.startswith(args.url) and reader_state() == "ready", 20, "the page with the card")
+
+    def japanese_by_default():
+        label = driver.find_element(By.ID, "genuine-open").text
+        expect(label == "本人確認（ＩＣチップ）", f"button {label!r}")
+        driver.find_element(By.ID, "genuine-open").click()
+        wait(lambda: driver.find_element(By.ID, "genuine").is_displayed())
+        expect(driver.find_element(By.ID, "genuine-birth").get_attribute("type") == "date", "a date picker")
+        expect(driver.find_element(By.ID, "genuine-code").get_attribute("type") == "password", "the code is echoed")
+        expect(driver.find_element(By.ID, "genuine-title").text == "本人確認（ＩＣチップの確認）", "title")
+        driver.find_element(By.ID, "genuine-close").click()
+
+    check("the 本人確認 view: Japanese, a date picker, the security code without echo", japanese_by_default)
+
+    def no_latin_words():
+        js("document.getElementById('genuine-open').click()")
+        wait(lambda: driver.find_element(By.ID, "genuine").is_displayed())
+        # The card's id (hex) aside.
+        text = js("return document.getElementById('genuine').innerText.replace(document.getElementById('genuine-card').innerText, '')"
+                  " + document.getElementById('genuine-open').innerText")
+        words = re.findall(r"[A-Za-z_]{2,}", text)
+        expect(not words, f"English tokens in the Japanese view: {sorted(set(words))}")
+        driver.find_element(By.ID, "genuine-close").click()
+
+    check("the Japanese view has no English tokens", no_latin_words)
+
+    def genuine():
+        run_check()
+        wait(lambda: verdict() == "genuine", 20, "the verdict")
+        big = float(js("return parseFloat(getComputedStyle(document.getElementById('genuine-verdict')).fontSize)"))
+        expect(big >= 32, f"the verdict in large type ({big}px)")
+        expect(driver.find_element(By.ID, "genuine-verdict").text == "真正なカードです", "the Japanese verdict")
+        expect(js("return document.getElementById('genuine-code').value") == "", "the code field is cleared")
+        images = js("return [...document.querySelectorAll('.genuine-face img')].map(i => i.src.slice(0, 22))")
+        expect(len(images) == 4 and "data:image/jp2;base64," in images, f"photo and three images: {images}")
+        expect(driver.find_element(By.ID, "genuine-born").text == "1990-01-02", "birth date to compare")
+        steps = js("return [...document.querySelectorAll('.genuine-steps li')].map(l => l.dataset.step + '=' + l.dataset.result)")
+        expect("card-face-challenge=passed" in steps and "card-face-cvc=passed" in steps, f"steps {steps}")
+        driver.save_screenshot(os.path.join(args.screenshots, "staff-ui-genuine.png"))
+
+    check("a genuine card: the verdict in large type, the photo and images beside it, the steps", genuine)
+
+    def print_without_photo():
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        try:
+            hidden = js("return getComputedStyle(document.querySelector('.genuine-photo')).display")
+            expect(hidden == "none", f"the photo prints ({hidden})")
+            readers = js("return getComputedStyle(document.getElementById('readers')).display")
+            expect(readers == "none", "the reader list prints beside the check")
+            js("document.getElementById('genuine-print-photo').click()")
+            shown = js("return getComputedStyle(document.querySelector('.genuine-photo')).display")
+            expect(shown != "none", "asked for, the photo still does not print")
+        finally:
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+            js("const b = document.getElementById('genuine-print-photo'); if (b.checked) b.click();")
+
+    check("the print view leaves the photo out unless asked", print_without_photo)
+
+    def english():
+        driver.find_element(By.ID, "lang").click()
+        wait(lambda: driver.find_element(By.ID, "genuine-open").text == "ID check (IC chip)")
+        wait(lambda: driver.find_element(By.ID, "genuine-verdict").text == "Genuine card")
+        expect("Compare the photo" in driver.find_element(By.ID, "genuine-next").text, "English next steps")
+        driver.find_element(By.ID, "lang").click()
+        wait(lambda: driver.find_element(By.ID, "genuine-open").text == "本人確認（ＩＣチップ）")
+        driver.find_element(By.ID, "genuine-close").click()
+
+    check("English too, switched in place", english)
+
+    def local_refusal():
+        run_check(year="35")
+        wait(lambda: status_code() == "local_format", 5, "a local refusal")
+        run_check(code="567")
+        wait(lambda: status_code() == "local_format", 5, "a local refusal")
+        driver.find_element(By.ID, "genuine-close").click()
+
+    check("a malformed expiry year or code is refused on the page (no try spent)", local_refusal)
+
+    def wrong_code():
+        run_check(code="1111")
+        wait(lambda: status_code() == "wrong_pin", 20, "the wrong-code answer")
+        text = driver.find_element(By.ID, "genuine-status").text
+        expect(re.search(r"[ぁ-んァ-ン一-龥]", text), f"a Japanese message: {text!r}")
+        driver.find_element(By.ID, "genuine-close").click()
+
+    check("a wrong security code says so in words", wrong_code)
+
+    for scenario, want, words in [
+        ("forged-face", "forged", "偽造の疑い"), ("cloned-chip", "forged", "偽造の疑い"),
+        ("unknown-issuer", "unknown_issuer", "発行元の鍵が不明"), ("key-mismatch", "key_mismatch", "受け付けないでください"),
+    ]:
+        def one(scenario=scenario, want=want, words=words):
+            change_card(scenario)
+            run_check(photo=False)
+            wait(lambda: verdict() == want, 20, f"verdict {want}")
+            text = js("return document.getElementById('genuine-verdict').textContent")
+            expect(words in text, f"the verdict in words: {text!r}")
+            expect(not js("return document.querySelector('.genuine-photo')"), "no photo when not asked")
+            expect(js("return document.getElementById('genuine-next').textContent"), "next steps")
+            shown = js("return document.getElementById('genuine-result').innerText")
+            words = [w for w in re.findall(r"[A-Za-z_]{2,}", shown) if w not in ("PNG",)]
+            expect(not words, f"English tokens in the Japanese result: {sorted(set(words))}")
+            driver.save_screenshot(os.path.join(args.screenshots, f"staff-ui-genuine-{scenario}.png"))
+            driver.find_element(By.ID, "genuine-close").click()
+
+        check(f"{scenario}: the page shows {want} and what to do", one)
+finally:
+    driver.quit()
+
+print(f"staff page genuine view: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
