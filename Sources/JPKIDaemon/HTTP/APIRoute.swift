@@ -131,7 +131,7 @@ extension APIRoute.Match {
         switch route.endpoint {
         case .health, .events, .openAPI, .metrics, .readers: return false
         case .reader, .certificate, .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText,
-            .cardFace:
+            .cardFace, .cardFaceCheck, .ageCheck, .cardTextCheck:
             return true
         }
     }
