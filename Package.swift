@@ -178,7 +178,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "JPKIStaffTests", dependencies: ["ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI"]),
+        .testTarget(
+            name: "JPKIStaffTests",
+            dependencies: [
+                "ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI", .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "JPKIDaemonTests",
             dependencies: [

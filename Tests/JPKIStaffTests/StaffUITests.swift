@@ -358,41 +358,4 @@ struct StaffUIServerTests {
         #expect(log.all.filter { $0.hasPrefix("refused") }.count <= 3)
         #expect(server.counts.withLock { $0.isEmpty })
     }
-
-    @Test func thePeerOfALoopbackConnectionIsFoundByItsPortPair() throws {
-        let table = """
-              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
-               0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1
-               1: 0100007F:C350 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1001        0 2 1
-               2: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 3 1
-               3: 0500000A:C351 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1002        0 4 1
-            """
-        #expect(TCPPeerOwner.uid(inTable: table, peerPort: 0xC350, serverPort: 0x1F90) == 1001)
-        #expect(TCPPeerOwner.uid(inTable: table, peerPort: 0xC351, serverPort: 0x1F90) == nil, "not loopback")
-        let v6 = """
-              sl  local_address                         remote_address                        st
-               0: 0000000000000000FFFF00000100007F:C352 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000  1003 0 5 1
-            """
-        #expect(TCPPeerOwner.uid(inTable: v6, peerPort: 0xC352, serverPort: 0x1F90) == 1003)
-        // And on this machine: a connection of this process to a listening socket is this uid's.
-        let server = try StaffUIServer(port: 0, jpkidSocket: "/nonexistent/jpkid.sock") { _ in }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        try #require(connected == 0)
-        var local = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        #expect(TCPPeerOwner.uid(peerPort: Int(UInt16(bigEndian: local.sin_port)), serverPort: server.port) == getuid())
-    }
 }

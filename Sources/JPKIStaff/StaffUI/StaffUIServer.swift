@@ -16,9 +16,11 @@ import Synchronization
 ///
 /// **Who is served.** Only the user whose browser it is (``StaffUIUser``: the one running
 /// `jpkictl ui`, under sudo the invoking user) and root. Each TCP connection's peer socket is
-/// looked up by its port pair in `/proc/net/tcp{,6}` (``TCPPeerOwner``) as it is accepted; any
-/// other uid's connection is closed at once, before it takes a slot, and logged (at most once
-/// a second per uid). Slots are per uid: 32 connections, 8 event streams.
+/// looked up by its exact 4-tuple in the kernel (``TCPPeerOwner``: sock_diag, constant cost,
+/// ESTABLISHED sockets only) as it is accepted, on a thread pool and never on the event loop, at
+/// most 64 lookups at once (more are closed unanswered); any other uid's connection is closed at
+/// once, before it takes a slot, and logged (at most once a second per uid). Slots are per uid:
+/// 32 connections, 8 event streams.
 ///
 /// **Sessions and CSRF** (``StaffUIAccess``); for a new page or endpoint:
 /// - `jpkictl ui --open` asks the server (its control socket, ``StaffUILauncher``) for a launch
@@ -50,10 +52,13 @@ public final class StaffUIServer: Sendable {
     let launchFiles = Mutex<[String: String]>([:])
     /// When each refusal was last logged (by uid and reason), for logging at most once a second.
     let refusalsLogged = Mutex<[String: ContinuousClock.Instant]>([:])
-    let peerOwner: @Sendable (_ peerPort: Int, _ serverPort: Int) -> UInt32?
+    let peerOwner: @Sendable (_ peer: SocketAddress, _ local: SocketAddress) -> UInt32?
+    /// Peer lookups under way (on the thread pool): at most ``maxPendingLookups``.
+    let pendingLookups = Atomic<Int>(0)
 
     static let maxConnectionsPerUser = 32
     static let maxStreamsPerUser = 8
+    static let maxPendingLookups = 64
     static let ioTimeout = TimeAmount.seconds(10)
 
     public enum StartError: Error, CustomStringConvertible {
@@ -73,8 +78,8 @@ public final class StaffUIServer: Sendable {
     public init(
         port: Int, jpkidSocket: String, user: StaffUIUser = .current(), launcher: StaffUILauncher? = nil,
         ticketLifetime: Duration = .seconds(60),
-        peerOwner: @escaping @Sendable (_ peerPort: Int, _ serverPort: Int) -> UInt32? = {
-            TCPPeerOwner.uid(peerPort: $0, serverPort: $1)
+        peerOwner: @escaping @Sendable (_ peer: SocketAddress, _ local: SocketAddress) -> UInt32? = {
+            TCPPeerOwner.uid(peer: $0, local: $1)
         },
         log: @escaping @Sendable (String) -> Void
     ) throws {
@@ -86,8 +91,9 @@ public final class StaffUIServer: Sendable {
                 .serverChannelOption(.backlog, value: 64)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard let server = box.server, let uid = server.admit(channel) else {
+                    guard let server = box.server else { return channel.close() }
+                    return server.peerUID(of: channel).flatMapThrowing { owner in
+                        guard let uid = server.admit(owner) else {
                             channel.close(promise: nil)
                             return
                         }
@@ -139,11 +145,30 @@ public final class StaffUIServer: Sendable {
     /// Whether `uid` may use the page: its user and root.
     public func serves(_ uid: UInt32) -> Bool { uid == user.uid || uid == 0 }
 
+    /// The uid owning the peer's socket, looked up on the thread pool (a kernel round trip must
+    /// not hold the event loop); nil when unknown, or when ``maxPendingLookups`` are under way
+    /// already (a flood of connections is closed, not queued).
+    func peerUID(of channel: any Channel) -> EventLoopFuture<UInt32?> {
+        guard let peer = channel.remoteAddress, let local = channel.localAddress else {
+            return channel.eventLoop.makeSucceededFuture(nil)
+        }
+        let pending = pendingLookups.wrappingAdd(1, ordering: .relaxed).newValue
+        guard pending <= Self.maxPendingLookups else {
+            pendingLookups.wrappingSubtract(1, ordering: .relaxed)
+            logRateLimited(
+                "lookups", "more than \(Self.maxPendingLookups) connections await their owner's lookup; closed one")
+            return channel.eventLoop.makeSucceededFuture(nil)
+        }
+        let owner = peerOwner
+        return NIOThreadPool.singleton.runIfActive(eventLoop: channel.eventLoop) { owner(peer, local) }
+            .always { _ in self.pendingLookups.wrappingSubtract(1, ordering: .relaxed) }
+            .recover { _ in nil }
+    }
+
     /// The peer's uid when it is served and has a free slot; nil (after logging) otherwise.
-    func admit(_ channel: any Channel) -> UInt32? {
-        let uid = channel.remoteAddress?.port.flatMap { peerOwner($0, port) }
-        guard let uid, serves(uid) else {
-            refuseStranger(uid)
+    func admit(_ owner: UInt32?) -> UInt32? {
+        guard let uid = owner, serves(uid) else {
+            refuseStranger(owner)
             return nil
         }
         let admitted = counts.withLock { counts in
