@@ -3,14 +3,16 @@
 # processes that open 32 event streams each (288 connections: the whole 256-slot table before
 # caps were per user) while an operator verifies the auth PIN every second: every verify must
 # succeed; the flood is refused per uid, logged (rate-limited, with the uid) and counted by reason.
-# Then the operator-reserved slots: two status members together reach the non-reserved share and
-# the operator still gets in. Users are numeric uids/gids (setpriv); nothing is added to the system.
+# Then the operator-reserved slots, in a 48-slot table: three status members together fill it;
+# with no reserve the operator's verify fails (so the next part can fail), with 8 reserved the
+# third member is refused its last 8 and the operator still gets in. Users are numeric uids/gids
+# (setpriv); nothing is added to the system.
 # Run inside `scripts/pcsc-harness.sh run`.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 status_gid=65510 operator_gid=65511
-flooder_uid=65501 second_uid=65503 operator_uid=65502
+flooder_uid=65501 second_uid=65503 third_uid=65504 operator_uid=65502
 # The socket's directory must be reachable by the test users ($work is root's, mode 0700).
 sockdir=$(mktemp -d /tmp/jpkid-flood.XXXXXX)
 chmod 755 "$sockdir"
@@ -94,8 +96,8 @@ for i in $(seq 5); do
 done
 figure "operator verifies during the flood: $verified of 5"
 check "every operator verify during the flood succeeds (5 of 5)" [ "$verified" -eq 5 ]
-check "... the flooder got at most its per-user share (32 connections, 8 event streams)" sh -c "
-    cat '$work/flood-$flooder_uid.out'; grep -Eq 'streams open [0-8],' '$work/flood-$flooder_uid.out'"
+check "... the flooder got its per-user share, no more (32 connections, 1 to 8 event streams)" sh -c "
+    cat '$work/flood-$flooder_uid.out'; grep -Eq 'streams open [1-8],' '$work/flood-$flooder_uid.out'"
 check "... every other connection was refused and counted by reason (user_cap + event_streams >= 280)" bash -c "
     u=\$(metric 'reason=\"user_cap\"'); e=\$(metric 'reason=\"event_streams\"'); echo \"user_cap \$u event_streams \$e\"
     [ \$((\${u%.*} + \${e%.*})) -ge 280 ] && [ \"\${e%.*}\" -ge 1 ]"
@@ -106,21 +108,38 @@ figure "refusals: user_cap $(metric 'reason="user_cap"'), event_streams $(metric
 stop_flood
 check "after the flood the operator still verifies" as_operator "$ctl" pin verify auth <<<1234
 
-# Operator-reserved slots: 48 in all, 8 of them reserved, 24 per user, 24 streams per user. Two
-# status members take 24 + 16 = the 40 unreserved slots; a third connection of the second is
-# refused (reserved_for_operators), and the operator still gets in.
-stop_jpkid
-cat >"$work/small.json" <<JSON
-{"maxConnections": 48, "operatorReservedConnections": 8, "maxConnectionsPerUser": 24, "maxEventStreamsPerUser": 24}
-JSON
-run_jpkid "$work/small.json"
-check "jpkid (48 slots, 8 reserved) sees the card" wait_ready
-start_flood "$flooder_uid" 1 24
-start_flood "$second_uid" 1 20
-figure "status members: $(cat "$work/flood-$flooder_uid.out"); $(cat "$work/flood-$second_uid.out")"
-check "two status members hold the 40 unreserved slots, the rest is refused" sh -c "
-    grep -q 'streams open 24,' '$work/flood-$flooder_uid.out' && grep -q 'streams open 16, refused (503) 4' '$work/flood-$second_uid.out'"
-check "... as reserved_for_operators (4)" bash -c "m=\$(metric 'reason=\"reserved_for_operators\"'); echo \$m; [ \"\${m%.*}\" -eq 4 ]"
+# Operator-reserved slots: 48 in all, 16 connections and 16 streams per user. Three status
+# members open 16 each, one after the other. Without a reserve they fill the table and the
+# operator is refused (table_full): the reserve is what lets the operator in.
+small_jpkid() { # reserved slots
+    stop_jpkid
+    printf '{"maxConnections": 48, "operatorReservedConnections": %d, "maxConnectionsPerUser": 16, "maxEventStreamsPerUser": 16}\n' \
+        "$1" >"$work/small-$1.json"
+    run_jpkid "$work/small-$1.json"
+    check "jpkid (48 slots, $1 reserved) sees the card" wait_ready
+    start_flood "$flooder_uid" 1 16 && start_flood "$second_uid" 1 16 && start_flood "$third_uid" 1 16
+    figure "status members ($1 reserved): $(cat "$work/flood-$flooder_uid.out"); $(cat "$work/flood-$second_uid.out"); $(cat "$work/flood-$third_uid.out")"
+}
+small_jpkid 0
+check "with no reserve, three status members fill all 48 slots" sh -c "
+    grep -q 'streams open 16, refused (503) 0' '$work/flood-$third_uid.out'"
+operator_refused() {
+    local out rc
+    out=$(as_operator "$ctl" pin verify auth <<<1234 2>&1); rc=$?
+    echo "exit $rc: $out"
+    [ "$rc" -ne 0 ] && grep -qi 'too many open connections\|too_many_connections' <<<"$out"
+}
+check "... and the operator's verify fails (too_many_connections)" operator_refused
+stop_flood
+check "... refused as table_full" bash -c "m=\$(metric 'reason=\"table_full\"'); echo \$m; [ \"\${m%.*}\" -ge 1 ]"
+
+# The same with 8 reserved: the third member gets the last 8 unreserved slots, its other 8 are
+# refused (reserved_for_operators), and the operator verifies in a reserved slot.
+small_jpkid 8
+check "three status members hold the 40 unreserved slots, the rest is refused" sh -c "
+    grep -q 'streams open 16, refused (503) 0' '$work/flood-$second_uid.out' &&
+    grep -q 'streams open 8, refused (503) 8' '$work/flood-$third_uid.out'"
+check "... as reserved_for_operators (8)" bash -c "m=\$(metric 'reason=\"reserved_for_operators\"'); echo \$m; [ \"\${m%.*}\" -eq 8 ]"
 check "... and the operator verifies in a reserved slot" as_operator "$ctl" pin verify auth <<<1234
 stop_flood
 check "no PIN in the daemon's log" sh -c "! grep -w 1234 '$work/jpkid.log'"
