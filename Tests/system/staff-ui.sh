@@ -49,6 +49,41 @@ check "another uid's connection is closed at once, unanswered (curl: empty reply
     setpriv --reuid=65534 --regid=65534 --clear-groups curl -sS --max-time 5 -o /dev/null '$url'; rc=\$?
     echo \"curl exit \$rc\"; [ \$rc -eq 52 ] || [ \$rc -eq 56 ] || exit 1
     for i in \$(seq 50); do grep -q 'refused a connection from uid 65534' '$work/ui.log' && exit 0; sleep 0.1; done; exit 1"
+shared_ports() { # another uid binds 127.0.0.2:P, P the port of a connection this user holds open
+    local staff_fd staff ports served
+    exec {staff_fd}< <(/usr/bin/python3 - "$port" <<'PY'
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(10)]
+print(" ".join(str(s.getsockname()[1]) for s in held), flush=True)
+time.sleep(8)
+PY
+)
+    staff=$!
+    read -r -t 10 -u "$staff_fd" ports
+    served=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 - "$port" $ports <<'PY'
+import socket, sys
+port, served = int(sys.argv[1]), 0
+for p in sys.argv[2:]:
+    s = socket.socket()
+    s.bind(("127.0.0.2", int(p)))
+    s.connect(("127.0.0.1", port))
+    s.settimeout(5)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port)
+    try:
+        served += bool(s.recv(100))
+    except OSError:
+        pass
+    s.close()
+print(served)
+PY
+)
+    kill "$staff" 2>/dev/null
+    exec {staff_fd}<&-
+    echo "ports of this user's connections: $ports"
+    echo "connections from 127.0.0.2 on those ports answered: ${served:-?} of 10"
+    [ "$served" = 0 ]
+}
+check "another uid on 127.0.0.2 with the ports of this user's connections is never served (0 of 10)" shared_ports
 flood() { # 40 connections of uid 65534 held open, then 20 page loads by this user
     local ready flood_fd flooder
     # nobody cannot write in $work: it says "ready" on its standard output.
