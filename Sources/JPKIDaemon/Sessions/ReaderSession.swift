@@ -226,7 +226,9 @@ public actor ReaderSession {
         pin kind: PINKind? = nil, _ body: @Sendable @escaping () async throws -> T
     ) async throws -> T {
         let gate = DispatchGate()
-        let work = Task { try await PINDispatch.$gate.withValue({ gate.commit() }) { try await body() } }
+        let work = Task {
+            try await PINDispatch.$gate.withValue(PINDispatch.Gate { gate.commit() }) { try await body() }
+        }
         let timeout = cardTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in

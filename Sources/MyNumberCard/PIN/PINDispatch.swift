@@ -8,11 +8,23 @@
 /// never "busy" or "cancelled"): the check and the decision are one atomic step on the caller's
 /// side, so no answer of "busy" can cross a PIN on its way.
 public enum PINDispatch {
-    @TaskLocal public static var gate: (@Sendable () -> Bool)?
+    /// The caller's side of the decision. A class, not a bare closure: a task-local of function
+    /// type crashed `swift_task_localValuePush` in the optimised build (Swift 6.3.1), at the
+    /// first card read.
+    public final class Gate: Sendable {
+        private let decide: @Sendable () -> Bool
+
+        /// `decide` answers whether the PIN may still go out, and must stay true once it said so.
+        public init(_ decide: @escaping @Sendable () -> Bool) { self.decide = decide }
+
+        func allows() -> Bool { decide() }
+    }
+
+    @TaskLocal public static var gate: Gate?
 
     /// The last check before a PIN goes out.
     static func commit() throws {
         try Task.checkCancellation()
-        if let gate, !gate() { throw CancellationError() }
+        if let gate, !gate.allows() { throw CancellationError() }
     }
 }
