@@ -15,6 +15,9 @@ public final class SimulatedCard: Sendable {
         /// Wait this long more before answering a command that carries a PIN (a card or reader
         /// that hangs in the middle of a VERIFY).
         public var delayPINCommands: Duration = .zero
+        /// A command that carries a PIN is answered with this status word, the PIN unchecked and
+        /// no try spent (a card that answers `6F 00` to a VERIFY: its outcome cannot be told).
+        public var pinCommandStatus: StatusWord?
         /// The next this many APDUs answer `6F 00` (counted down; a card that keeps failing
         /// after a power-up).
         public var answer6F00 = 0

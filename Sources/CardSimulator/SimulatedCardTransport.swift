@@ -22,6 +22,9 @@ public struct SimulatedCardTransport: CardTransport {
         // does meanwhile (a real SCardTransmit cannot be cancelled either).
         if delay > .zero { await Task.detached { try? await Task.sleep(for: delay) }.value }
         if command.carriesSecret { card.closedByPowerCycle = false }
+        if command.carriesSecret, let status = card.faults.pinCommandStatus {
+            return ResponseAPDU(data: [], statusWord: status)
+        }
         switch card.process(command.encoded()) {
         case .removed: throw SimulatedTransportError.cardRemoved
         case .response(let bytes): return try ResponseAPDU(bytes: bytes)
@@ -50,4 +53,6 @@ public struct SimulatedCardTransport: CardTransport {
         card.reset()
         card.closedByPowerCycle = true
     }
+
+    public func forgetPowerCycle() { card.closedByPowerCycle = false }
 }

@@ -21,6 +21,9 @@ public final class AsyncLock: Sendable {
 
     public init() {}
 
+    /// How many tasks wait for the lock now (for tests that must act once a caller queued).
+    public var waiting: Int { state.withLock { $0.waiters.count } }
+
     /// Takes the lock, waiting in line; throws `CancellationError` if the task is cancelled first.
     public func lock() async throws {
         try Task.checkCancellation()

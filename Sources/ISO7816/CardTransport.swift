@@ -23,6 +23,12 @@ public protocol CardTransport: Sendable {
     /// caller has checked that the power cycle cleared its security state. A real power-down is
     /// the only thing that closes a PIN session on a physical card; a warm reset does not.
     func powerCycle() async throws
+
+    /// Forgets the ``powerCycle()`` calls made so far in the current transaction: a transaction
+    /// asked to end ``TransactionEnd/unpowerCard`` then ends with a power-down of its own. For
+    /// when the checks after a power cycle failed or could not tell (the reader may not power the
+    /// card down at all): the card must never be handed on "as it is" then.
+    func forgetPowerCycle()
 }
 
 /// How an exclusive transaction hands the card back.

@@ -237,6 +237,10 @@ public final class PCSCCard: CardTransport, Sendable {
         closedByPowerCycle.store(true, ordering: .sequentiallyConsistent)
     }
 
+    public func forgetPowerCycle() {
+        closedByPowerCycle.store(false, ordering: .sequentiallyConsistent)
+    }
+
     /// Ends the transaction. For ``TransactionEnd/resetCard`` and ``TransactionEnd/unpowerCard``
     /// a failed end must not leave the card verified: the card is then power-cycled on its own,
     /// or the handle dropped with a power-down.

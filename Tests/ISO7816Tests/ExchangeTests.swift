@@ -29,6 +29,7 @@ final class ScriptedTransport: CardTransport {
     }
 
     func powerCycle() async throws {}
+    func forgetPowerCycle() {}
 }
 
 @Suite("T=0 procedure bytes in exchange()")

@@ -96,6 +96,32 @@ struct PowerCycleAPITests {
         }
     }
 
+    @Test func aPhotoOnAnUnsafeReaderIsMarkedInAHeaderAndLeftWhole() async throws {
+        try await DaemonFixture.with(try DaemonFixture()) { d in
+            let json = try await d.request("POST", "/v1/card/card-face", json: #"{"pinB":"02010220355678"}"#)
+            let face = try APIJSON.decoder().decode(CardFaceResponse.self, from: json.body)
+            d.source.card.power.readerKeepsState = true
+            let photo = try await d.request(
+                "POST", "/v1/card/card-face?part=photo", json: #"{"pinB":"02010220355678"}"#)
+            #expect(photo.status == 200)
+            #expect(photo.headers["content-type"] == "image/jp2")
+            #expect(photo.headers["jpki-reader-unsafe"] == "true")
+            #expect(photo.body == Data(base64Encoded: face.photo))
+        }
+    }
+
+    @Test func theReaderUnsafeMemberGoesOnlyIntoAJSONObject() {
+        let marked = OperationReport.addingReaderUnsafe(to: Array(#" {"a":1}"#.utf8), contentType: "application/json")
+        #expect(marked.map { String(decoding: $0, as: UTF8.self) } == #" {"readerUnsafe":true,"a":1}"#)
+        let empty = OperationReport.addingReaderUnsafe(
+            to: Array("{}".utf8), contentType: "application/json; charset=utf-8")
+        #expect(empty.map { String(decoding: $0, as: UTF8.self) } == #"{"readerUnsafe":true}"#)
+        // A JP2 file holding a `{` byte, and JSON that is not an object, stay as they are.
+        #expect(OperationReport.addingReaderUnsafe(to: [0, 0, 0, 0x0C, 0x7B, 0x50], contentType: "image/jp2") == nil)
+        #expect(
+            OperationReport.addingReaderUnsafe(to: Array(#"[{"a":1}]"#.utf8), contentType: "application/json") == nil)
+    }
+
     @Test func aRealPowerCycleLeavesTheReaderUnmarked() async throws {
         try await DaemonFixture.with(try DaemonFixture()) { d in
             for _ in 0..<2 {

@@ -72,6 +72,15 @@ final class InterceptingTransport: CardTransport {
         powerCycleLog.withLock { $0 += 1 }
         try await inner.powerCycle()
     }
+
+    private let forgetLog = Mutex(0)
+    /// How many times the transaction was told to end with a power-down after all.
+    var forgottenPowerCycles: Int { forgetLog.withLock { $0 } }
+
+    func forgetPowerCycle() {
+        forgetLog.withLock { $0 += 1 }
+        inner.forgetPowerCycle()
+    }
 }
 
 extension MyNumberCard {

@@ -118,10 +118,13 @@ struct PINStatusWordTests {
         #expect(try await card.verifyOutcome(try PIN("1234", for: .auth)) == outcome)
         // SELECT AP, SELECT PIN EF, the empty VERIFY (the guard), then one VERIFY: never a retry;
         // then, after the power cycle, the selection check (SELECT PIN EF; the auth PIN opens no
-        // readable file). A counter that already reads blocked stops at the guard: nothing was
-        // sent that could need a power cycle.
+        // readable file). This card answers that SELECT with 90 00 (state kept), so one more
+        // SELECT, of another application, clears the state. A counter that already reads
+        // blocked stops at the guard: nothing was sent that could need a power cycle.
         let guardStops = sw == 0x63C0 || sw == 0x6984
-        #expect(transport.sent.map(\.ins) == (guardStops ? [0xA4, 0xA4, 0x20] : [0xA4, 0xA4, 0x20, 0x20, 0xA4]))
+        #expect(
+            transport.sent.map(\.ins) == (guardStops ? [0xA4, 0xA4, 0x20] : [0xA4, 0xA4, 0x20, 0x20, 0xA4, 0xA4]))
+        if !guardStops { #expect(transport.sent.last?.data == CardApplication.cardFace.aid) }
         #expect(transport.sent.filter { $0.ins == 0x20 && !$0.data.isEmpty }.count == (guardStops ? 0 : 1))
     }
 }
@@ -142,6 +145,7 @@ struct NeverTransport: CardTransport {
     }
 
     func powerCycle() async throws {}
+    func forgetPowerCycle() {}
 }
 
 @Suite("PIN state machine on the simulated card")

@@ -18,6 +18,7 @@ struct WarmResettingTransport: CardTransport {
         try await inner.withTransaction(ending: ending == .leaveCard ? .leaveCard : .resetCard, body)
     }
     func powerCycle() async throws { inner.card.warmReset() }
+    func forgetPowerCycle() { inner.forgetPowerCycle() }
 }
 
 @Suite("PIN sessions end in a checked power cycle")
@@ -138,9 +139,67 @@ struct PowerCycleTests {
             try await card.verify(pin, confirmFinalAttempt: false)
             let check = card.takePowerCycleCheck()
             #expect(check?.readerUnsafe == true, "\(pin.kind): \(String(describing: check))")
-            // One more power cycle after the finding.
+            // One more power cycle after the finding, then another application selected to clear
+            // the state; the transaction still ends with a power-down of its own (0, 1 thrice),
+            // never "as it is".
             #expect(transport.powerCycles == 2)
+            #expect(sim.controlLog == [0, 1, 0, 1, 0, 1], "\(pin.kind)")
+            #expect(transport.forgottenPowerCycles >= 1)
+            // The next client finds nothing verified, although the reader keeps the state.
+            #expect(try await Self.pinLessAnswers(sim) == 0, "\(pin.kind)")
+            #expect(!sim.hasVerifiedPIN, "\(pin.kind)")
             _ = security
+        }
+    }
+
+    /// The sign PIN on a reader that only warm-resets (the selection check passes), with the
+    /// card's answers to the security check rewritten by `override`.
+    static func signCheck(_ override: @escaping @Sendable (CommandAPDU) -> [UInt8]?) async throws
+        -> (PowerCycleCheck?, SimulatedCard, InterceptingTransport)
+    {
+        let (sim, _) = try Fixtures.card()
+        let transport = InterceptingTransport(
+            WarmResettingTransport(inner: SimulatedCardTransport(card: sim)), override: override)
+        let card = MyNumberCard(transport: transport)
+        try await card.verify(try PIN("ABC123", for: .sign), confirmFinalAttempt: false)
+        return (card.takePowerCycleCheck(), sim, transport)
+    }
+
+    static let shortRead = "00 B0 81 00 01"
+    static let selectSignCertificate = "00 A4 02 0C 02 00 01"
+
+    @Test func aShortReadAnswering6A82FallsBackToSelectAndRead() async throws {
+        // The file is there and readable (the PIN stayed verified), but the short-EF form is
+        // refused with 6A 82: only the fallback finds the state kept.
+        let (check, _, transport) = try await Self.signCheck { $0.description == Self.shortRead ? [0x6A, 0x82] : nil }
+        #expect(check?.readerUnsafe == true, "\(String(describing: check))")
+        #expect(transport.sent.map(\.description).contains(Self.selectSignCertificate))
+    }
+
+    @Test func anAbsentProtectedFileLeavesTheSessionUnproven() async throws {
+        // A child's card: no EF 0001. Nothing was proven closed by a file.
+        let (check, _, _) = try await Self.signCheck {
+            [Self.shortRead, Self.selectSignCertificate].contains($0.description) ? [0x6A, 0x82] : nil
+        }
+        #expect(check == .closed(securityChecked: false))
+    }
+
+    @Test func anUnexpectedAnswerToTheCheckIsNotCheckedAndEndsWithAPowerDown() async throws {
+        for status: [UInt8] in [[0x69, 0x86], [0x67, 0x00], [0x6F, 0x00]] {
+            let (sim, _) = try Fixtures.card()
+            let transport = InterceptingTransport(SimulatedCardTransport(card: sim)) {
+                $0.description == Self.shortRead ? status : nil
+            }
+            let card = MyNumberCard(transport: transport)
+            try await card.verify(try PIN("ABC123", for: .sign), confirmFinalAttempt: false)
+            let check = card.takePowerCycleCheck()
+            guard case .notChecked = check else {
+                Issue.record("\(status): \(String(describing: check))")
+                continue
+            }
+            #expect(!(check?.readerUnsafe ?? true))
+            // The checked power cycle, then the transaction's own power-down.
+            #expect(sim.controlLog == [0, 1, 0, 1], "\(status)")
         }
     }
 
@@ -187,6 +246,13 @@ struct PowerCycleTests {
             try await card.verify(try PIN("1234", for: .auth), confirmFinalAttempt: false)
         }
         #expect(transport.sent.filter(\.carriesSecret).count == 1)
+        // 6F 00 does not tell whether the PIN was checked: a try may be gone.
+        await #expect {
+            try await card.verify(try PIN("1234", for: .auth), confirmFinalAttempt: false)
+        } throws: { error in
+            if case CardError.outcomeUnknown(.auth, _) = error { return true }
+            return false
+        }
     }
 
     @Test func aPowerCycleIsTwoControlMessagesAndTakesTheTransactionAlong() async throws {

@@ -196,4 +196,5 @@ struct LeavingTransport: CardTransport {
     }
     /// Not even a power cycle of its own: the card keeps whatever was verified.
     func powerCycle() async throws {}
+    func forgetPowerCycle() {}
 }

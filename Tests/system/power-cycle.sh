@@ -100,9 +100,18 @@ check "sign with the sign key in at most 9 APDUs" budget sign-sign 9
 # --- A reader that ignores power-down -------------------------------------------------------
 restart_sim --reader-keeps-state >/dev/null
 cid=$(card_id)
+mark=$(wc -l <"$controls")
 check "on a reader that keeps the card's state, the verify still answers the card's result, with readerUnsafe" \
     bash -c "out=\$(api POST $r/pins/auth/verify '{\"pin\":\"1234\",\"cardId\":\"$cid\"}'); echo \"\$out\"
         [ \"\$(echo \"\$out\" | tail -1)\" = 200 ] && echo \"\$out\" | grep -q '\"readerUnsafe\":true'"
+# The reader ignores the power-down: jpkid selects another application (which clears the state of
+# the one left) and still ends the transaction with a power-down, never "as it is".
+unsafe_controls=$(controls_since "$mark")
+result=$($pcsc_client pinless --first-aid D392F000260100000001)
+check "... and a second client still finds nothing verified: $result" bash -c "
+    echo '$result' | /usr/bin/python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)[\"pinless\"] == 0 else 1)'"
+check "... the transaction ended with a power-down of its own after the checks: [$unsafe_controls]" bash -c "
+    [ \$(echo '$unsafe_controls' | tr ' ' '\\n' | grep -c '^0\$') -ge 3 ]"
 check "... the reader view carries the mark (its state unchanged)" bash -c "
     out=\$(api GET $r); echo \"\$out\"; echo \"\$out\" | grep -q '\"unsafe\":{' && echo \"\$out\" | grep -q '\"state\":\"ready\"'"
 check "... diagnose names the reader" bash -c "'$ctl' diagnose --reader $reader | tee /dev/stderr | grep -q 'Virtual PCD 00 00.*does not power the card down'"

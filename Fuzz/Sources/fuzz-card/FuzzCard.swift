@@ -104,6 +104,7 @@ final class ScriptedTransport: CardTransport {
     }
 
     func powerCycle() async throws {}
+    func forgetPowerCycle() {}
 
     func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
         async throws -> T

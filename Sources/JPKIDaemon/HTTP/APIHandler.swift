@@ -85,9 +85,14 @@ public struct APIHandler: Sendable {
         let report = OperationReport()
         do {
             response = try await OperationReport.$current.withValue(report) { try await route(request, match) }
-            if report.readerUnsafe, case .body(let status, let type, let body, let headers) = response {
-                response = .body(
-                    status, contentType: type, OperationReport.addingReaderUnsafe(to: body), headers: headers)
+            if report.readerUnsafe, case .body(let status, let type, let body, var headers) = response {
+                // Only a JSON object gets the member; any other answer (a JP2 photo) the header.
+                if let marked = OperationReport.addingReaderUnsafe(to: body, contentType: type) {
+                    response = .body(status, contentType: type, marked, headers: headers)
+                } else {
+                    headers.replaceOrAdd(name: OperationReport.readerUnsafeHeader, value: "true")
+                    response = .body(status, contentType: type, body, headers: headers)
+                }
             }
         } catch {
             var api = APIError.from(error)

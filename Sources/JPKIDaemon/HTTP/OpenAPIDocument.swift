@@ -3,7 +3,7 @@
 /// The OpenAPI document of the v1 API as compact JSON, served at `GET /v1/openapi.json`.
 enum OpenAPIDocument {
     /// SHA-256 of the docs/openapi.yaml this was made from (a unit test compares it).
-    static let sourceSHA256 = "aac62a56dff0926f82f9a60fba2d14dcd0dbbf1fa131c90e8ffc9e7f85b766bb"
+    static let sourceSHA256 = "f7e78b06f3539662be34ae32c9a4d6d5e94e9a2b361420e3c2b497a3e282e74b"
 
     static let json = ##"""
         {"openapi":"3.1.0","info":{"title":"jpkid API","version":"0.1.0","summary":"Local HTTP API of jp\##
@@ -41,38 +41,39 @@ enum OpenAPIDocument {
         d unsafe readers.** Every transaction that sent a PIN ends with a power\ncycle of the card, chec\##
         ked with commands that spend nothing before any other program can\nreach the card. When the chec\##
         k finds the card's state kept (the reader does not power the\ncard down), the operation still an\##
-        swers the card's own result, with `\"readerUnsafe\": true`\n(in the body, or in `error`); the re\##
-        ader gets an `unsafe` field, a `reader-unsafe` event is\nsent, and every later PIN operation on \##
-        that reader is refused with `409 reader_unsafe` until\nthe reader is unplugged or jpkid restarts\##
-        .\n\n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands for the one reader that\n\##
-        holds a card (the kiosk case): with none it answers `409 no_card`, with several `409\nambiguous_\##
-        card`. Both forms are listed.\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"messag\##
-        e\", \"remaining\"?}}`, with a stable\n`code`. Each response below lists the codes its status ca\##
-        n carry. Outside this document:\na malformed HTTP request gets a bare `400` from the HTTP layer, \##
-        and a connection beyond the\nconnection limits gets `503 too_many_connections` before its reques\##
-        t is read. The limits are\nper user (uid), not per process: `maxConnections` in all (256), of wh\##
-        ich\n`operatorReservedConnections` (32) only operator-group members and root may take, and\n`max\##
-        ConnectionsPerUser` (32) for each user, root and the kiosk app's included; the message\nsays whi\##
-        ch limit refused it.\n5xx answers come only from the card or PC/SC: `502` (the card answered som\##
-        ething the\nprotocol does not allow, or a PC/SC error), `503` (pcscd unavailable, the card held \##
-        by\nanother program), `504` (the card or driver did not answer in time).\n"},"servers":[{"url":"\##
-        http://localhost","description":"The Unix socket /run/jpkid/jpkid.sock (any host name; connect t\##
-        o the socket)."}],"tags":[{"name":"daemon","description":"Health, events, metrics and this docum\##
-        ent."},{"name":"readers","description":"Readers and the cards on them (status, PIN-free certific\##
-        ates)."},{"name":"pins","description":"PIN verification and change."},{"name":"signing","descrip\##
-        tion":"Signatures, kiosk login, the signature certificate."},{"name":"card data","description":"\##
-        The card-text and card-face applications (personal data)."}],"paths":{"/v1/health":{"get":{"oper\##
-        ationId":"getHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access":"status","res\##
-        ponses":{"200":{"description":"The daemon runs.","content":{"application/json":{"schema":{"$ref"\##
-        :"#/components/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/ope\##
-        napi.json":{"get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":"This document\##
-        , as JSON.","x-jpkid-access":"status","responses":{"200":{"description":"The OpenAPI document jp\##
-        kid was built with.","content":{"application/json":{"schema":{"type":"object","required":["opena\##
-        pi","info","paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"typ\##
-        e":"object"},"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}}\##
-        ,"/v1/metrics":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Prometheus metric\##
-        s (text exposition format 0.0.4).","description":"The daemon's counters, gauges and histograms f\##
-        or a fleet dashboard. No label carries a\ncard identity, a certificate serial or a reader name. \##
+        swers the card's own result, with `\"readerUnsafe\": true`\n(in the body, or in `error`; on an a\##
+        nswer that is not JSON, such as the card-face photo, in a\nheader `JPKI-Reader-Unsafe: true`); t\##
+        he reader gets an `unsafe` field, a `reader-unsafe` event is\nsent, and every later PIN operatio\##
+        n on that reader is refused with `409 reader_unsafe` until\nthe reader is unplugged or jpkid res\##
+        tarts.\n\n**Paths.** Wherever `/v1/readers/{id}` appears, `/v1/card` stands for the one reader t\##
+        hat\nholds a card (the kiosk case): with none it answers `409 no_card`, with several `409\nambig\##
+        uous_card`. Both forms are listed.\n\n**Errors** all have one shape, `{\"error\": {\"code\", \"m\##
+        essage\", \"remaining\"?}}`, with a stable\n`code`. Each response below lists the codes its stat\##
+        us can carry. Outside this document:\na malformed HTTP request gets a bare `400` from the HTTP l\##
+        ayer, and a connection beyond the\nconnection limits gets `503 too_many_connections` before its \##
+        request is read. The limits are\nper user (uid), not per process: `maxConnections` in all (256), \##
+        of which\n`operatorReservedConnections` (32) only operator-group members and root may take, and\n\##
+        `maxConnectionsPerUser` (32) for each user, root and the kiosk app's included; the message\nsays \##
+        which limit refused it.\n5xx answers come only from the card or PC/SC: `502` (the card answered \##
+        something the\nprotocol does not allow, or a PC/SC error), `503` (pcscd unavailable, the card he\##
+        ld by\nanother program), `504` (the card or driver did not answer in time).\n"},"servers":[{"url\##
+        ":"http://localhost","description":"The Unix socket /run/jpkid/jpkid.sock (any host name; connec\##
+        t to the socket)."}],"tags":[{"name":"daemon","description":"Health, events, metrics and this do\##
+        cument."},{"name":"readers","description":"Readers and the cards on them (status, PIN-free certi\##
+        ficates)."},{"name":"pins","description":"PIN verification and change."},{"name":"signing","desc\##
+        ription":"Signatures, kiosk login, the signature certificate."},{"name":"card data","description\##
+        ":"The card-text and card-face applications (personal data)."}],"paths":{"/v1/health":{"get":{"o\##
+        perationId":"getHealth","tags":["daemon"],"summary":"Daemon health.","x-jpkid-access":"status","\##
+        responses":{"200":{"description":"The daemon runs.","content":{"application/json":{"schema":{"$r\##
+        ef":"#/components/schemas/Health"}}}},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/v1/\##
+        openapi.json":{"get":{"operationId":"getOpenAPIDocument","tags":["daemon"],"summary":"This docum\##
+        ent, as JSON.","x-jpkid-access":"status","responses":{"200":{"description":"The OpenAPI document \##
+        jpkid was built with.","content":{"application/json":{"schema":{"type":"object","required":["ope\##
+        napi","info","paths"],"properties":{"openapi":{"type":"string","pattern":"^3\\.1\\."},"info":{"t\##
+        ype":"object"},"paths":{"type":"object"}}}}}},"403":{"$ref":"#/components/responses/Forbidden"}}\##
+        }},"/v1/metrics":{"get":{"operationId":"getMetrics","tags":["daemon"],"summary":"Prometheus metr\##
+        ics (text exposition format 0.0.4).","description":"The daemon's counters, gauges and histograms \##
+        for a fleet dashboard. No label carries a\ncard identity, a certificate serial or a reader name. \##
         See `deploy/prometheus/`.\n","x-jpkid-access":"status","responses":{"200":{"description":"The ex\##
         position.","content":{"text/plain":{"schema":{"type":"string"}}}},"403":{"$ref":"#/components/re\##
         sponses/Forbidden"}}}},"/v1/events":{"get":{"operationId":"streamEvents","tags":["daemon"],"summ\##
@@ -327,447 +328,452 @@ enum OpenAPIDocument {
         ear":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"value":{"pinB":"0\##
         2010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
         card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"\##
-        $ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
-        ents/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}\##
-        }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
-        gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
-        otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
-        esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
-        ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
-        f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
-        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"rea\##
-        dCardCardFace","tags":["card data"],"summary":"The face photo and printed images of the card-fac\##
-        e AP (PIN A or PIN B).","x-jpkid-access":"operator","parameters":[{"$ref":"#/components/paramete\##
-        rs/Part"}],"requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/com\##
-        ponents/schemas/CardFaceRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiry\##
-        Year":2035,"securityCode":"5678","cardId":"0123456789abcdef01234567"}},"pinB":{"value":{"pinB":"\##
-        02010220355678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The \##
-        card face (images base64), or with `part=photo` the photo itself.","headers":{"Cache-Control":{"\##
-        $ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
-        ents/schemas/CardFace"}},"image/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}\##
-        }},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/Wron\##
-        gPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/N\##
-        otFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/r\##
-        esponses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/com\##
-        ponents/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$re\##
-        f":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"50\##
-        4":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-face/check":{"parameters"\##
-        :[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCardFace","tags\##
-        ":["card data"],"summary":"Is the card genuine? The IC-chip check of the card-face AP (PIN A or \##
-        PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`pinB`, 照合番号B) of the card-face AP in \##
-        one guarded\ntransaction ended by a power cycle, then checks EF 0004's card-verifiable certifica\##
-        te\nunder the CA key its issuer id names, the signature DF28 over the card face, with\n`rendered\##
-        MyNumber` (PIN A only) the rendered my number, and has the chip sign a fresh\nchallenge that mus\##
-        t verify with the signed card key DF24. `verdict` is `genuine` only\nwhen every step passed; eac\##
-        h step's result is in `steps`. The photo only with\n`photo: true`. Personal data: `Cache-Control\##
-        : no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"applicati\##
-        on/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examples":{"parts":{"va\##
-        lue":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456789abcde\##
-        f01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step, next steps and the c\##
-        ard face for comparison.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"c\##
-        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheck"}}}},"400":{"$\##
-        ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403"\##
-        :{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"4\##
-        05":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Con\##
-        flict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/resp\##
-        onses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compon\##
-        ents/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"\##
-        #/components/responses/Timeout"}}}},"/v1/card/card-face/check":{"post":{"operationId":"checkCard\##
-        CardFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip check of the card-fac\##
-        e AP (PIN A or PIN B).","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"a\##
-        pplication/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheckRequest"},"examples":{"par\##
-        ts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"5678","cardId":"0123456\##
-        789abcdef01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step, next steps a\##
-        nd the card face for comparison.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoSto\##
-        re"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceCheck"}}}},"\##
-        400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN\##
-        "},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFo\##
-        und"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/respo\##
-        nses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/compone\##
-        nts/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"\##
-        #/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{\##
-        "$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/age-check":{"parameters":[{"$ref":\##
-        "#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderAge","tags":["card data"]\##
-        ,"summary":"Is the card's holder at least N years old? The signed birth date, proven by the chip\##
-        .","description":"The birth date the customer states opens the age record (its own VERIFY of the \##
-        card-face\nbirth-date key 0011, in one guarded transaction ended by a power cycle). jpkid checks \##
-        the\nAP's CVC, the record's signature and the chip's answer to a fresh challenge (with the key\n\##
-        in DF12), and answers whether the holder is at least `minimumAge` on `date` (default today\nin J\##
-        apan) only when all of that passed. The birth date only with `returnBirthDate`.\nPersonal data: \##
-        `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"required":true,"conten\##
-        t":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeCheckRequest"},"examples":{"ad\##
-        ult":{"value":{"birthDate":"1990-01-02","minimumAge":20,"cardId":"0123456789abcdef01234567"}}}}}\##
-        },"responses":{"200":{"description":"The verdict, each step and the answer about the age.","head\##
-        ers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"s\##
-        chema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$ref":"#/components/responses/BadRequ\##
-        est"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/For\##
-        bidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/\##
-        MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/\##
-        responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":\##
-        "#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{\##
-        "$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},\##
-        "/v1/card/age-check":{"post":{"operationId":"checkCardAge","tags":["card data"],"summary":"Is th\##
-        e card's holder at least N years old? The signed birth date, proven by the chip.","x-jpkid-acces\##
-        s":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/\##
-        components/schemas/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate":"1990-01-02","min\##
-        imumAge":20,"cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The ver\##
-        dict, each step and the answer about the age.","headers":{"Cache-Control":{"$ref":"#/components/\##
-        headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeChec\##
-        k"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/\##
-        WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/respons\##
-        es/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/componen\##
-        ts/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#\##
-        /components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{\##
-        "$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"}\##
-        ,"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}/card-text/check":{"paramet\##
-        ers":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"checkReaderCardText","\##
-        tags":["card data"],"summary":"The card text, and whether the IC chip proves it (reference 13.3)\##
-        .","description":"The body of `POST …/card-text`. In the same guarded transaction jpkid checks t\##
-        he card-text\nAP's CVC, the integrity record EF 0003, its digest DF32 against the four attribute\##
-        s, DF31\nagainst the my number only when `fields` names it (otherwise that step is\n`not_applica\##
-        ble`), EF 0007's signing key and a challenge verified with it. The verdict\ncovers the data retu\##
-        rned. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"r\##
-        equired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardTextRequ\##
-        est"},"examples":{"pin":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}},"respon\##
-        ses":{"200":{"description":"The card text, the verdict and each step.","headers":{"Cache-Control\##
-        ":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/co\##
-        mponents/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$\##
-        ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":\##
-        {"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowe\##
-        d"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Paylo\##
-        adTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/r\##
-        esponses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/compo\##
-        nents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-\##
-        text/check":{"post":{"operationId":"checkCardCardText","tags":["card data"],"summary":"The card \##
-        text, and whether the IC chip proves it (reference 13.3).","x-jpkid-access":"operator","requestB\##
+        $ref":"#/components/headers/NoStore"},"JPKI-Reader-Unsafe":{"$ref":"#/components/headers/ReaderU\##
+        nsafe"}},"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"imag\##
+        e/jp2":{"schema":{"type":"string","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/components\##
+        /responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compon\##
+        ents/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/com\##
+        ponents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$r\##
+        ef":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessabl\##
+        e"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Car\##
+        dFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/respo\##
+        nses/Timeout"}}}},"/v1/card/card-face":{"post":{"operationId":"readCardCardFace","tags":["card d\##
+        ata"],"summary":"The face photo and printed images of the card-face AP (PIN A or PIN B).","x-jpk\##
+        id-access":"operator","parameters":[{"$ref":"#/components/parameters/Part"}],"requestBody":{"req\##
+        uired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceReques\##
+        t"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCode":"567\##
+        8","cardId":"0123456789abcdef01234567"}},"pinB":{"value":{"pinB":"02010220355678","cardId":"0123\##
+        456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The card face (images base64), or \##
+        with `part=photo` the photo itself.","headers":{"Cache-Control":{"$ref":"#/components/headers/No\##
+        Store"},"JPKI-Reader-Unsafe":{"$ref":"#/components/headers/ReaderUnsafe"}},"content":{"applicati\##
+        on/json":{"schema":{"$ref":"#/components/schemas/CardFace"}},"image/jp2":{"schema":{"type":"stri\##
+        ng","contentMediaType":"image/jp2"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":\##
+        {"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"40\##
+        4":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAll\##
+        owed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Pa\##
+        yloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/component\##
+        s/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/co\##
+        mponents/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers\##
+        /{id}/card-face/check":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"oper\##
+        ationId":"checkReaderCardFace","tags":["card data"],"summary":"Is the card genuine? The IC-chip \##
+        check of the card-face AP (PIN A or PIN B).","description":"Verifies PIN A (`pinA`) or PIN B (`p\##
+        inB`, 照合番号B) of the card-face AP in one guarded\ntransaction ended by a power cycle, then checks \##
+        EF 0004's card-verifiable certificate\nunder the CA key its issuer id names, the signature DF28 \##
+        over the card face, with\n`renderedMyNumber` (PIN A only) the rendered my number, and has the ch\##
+        ip sign a fresh\nchallenge that must verify with the signed card key DF24. `verdict` is `genuine\##
+        ` only\nwhen every step passed; each step's result is in `steps`. The photo only with\n`photo: t\##
+        rue`. Personal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","requestBody":{"r\##
+        equired":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/CardFaceChec\##
+        kRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"securityCod\##
+        e":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The verdi\##
+        ct, each step, next steps and the card face for comparison.","headers":{"Cache-Control":{"$ref":\##
+        "#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/components/s\##
+        chemas/CardFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$ref":"#/co\##
+        mponents/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#\##
+        /components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"},"409":\##
+        {"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/PayloadTooLarge\##
+        "},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/responses/P\##
+        INBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/components/resp\##
+        onses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/card/card-face/check\##
+        ":{"post":{"operationId":"checkCardCardFace","tags":["card data"],"summary":"Is the card genuine\##
+        ? The IC-chip check of the card-face AP (PIN A or PIN B).","x-jpkid-access":"operator","requestB\##
         ody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Card\##
-        TextRequest"},"examples":{"pin":{"value":{"pin":"1234","cardId":"0123456789abcdef01234567"}}}}}}\##
-        ,"responses":{"200":{"description":"The card text, the verdict and each step.","headers":{"Cache\##
-        -Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$re\##
-        f":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"\##
-        401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"\##
-        },"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodN\##
-        otAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/respons\##
-        es/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/comp\##
-        onents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":\##
-        "#/components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}}},"compo\##
-        nents":{"parameters":{"ReaderID":{"name":"id","in":"path","required":true,"description":"The rea\##
-        der's short id from `GET /v1/readers` (`r` and 6 hex digits, stable per reader name).","schema":\##
-        {"type":"string"}},"Refresh":{"name":"refresh","in":"query","required":false,"description":"Read \##
-        the whole card again instead of answering from the cache (`true`, `1` or empty).","schema":{"typ\##
-        e":"string","enum":["true","false","1","0",""]}},"Slot":{"name":"slot","in":"path","required":tr\##
-        ue,"description":"A certificate that needs no PIN (the signature certificate has its own POST)."\##
-        ,"schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}},"Format":{"name":"format","in":\##
-        "query","required":false,"schema":{"type":"string","enum":["pem","der"],"default":"pem"}},"Verif\##
-        yKind":{"name":"kind","in":"path","required":true,"description":"The PIN: `auth` (4 digits), `si\##
-        gn` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\nJUKI PIN as the common card appl\##
-        ication `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\nJUKI application `…01 04 01`'s \##
-        own 001C PIN, 4 digits: a second key and counter), or\n`card-face-birth-date` (the card-face key \##
-        0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMDD` with the **Japanese era** yea\##
-        r).\n","schema":{"type":"string","enum":["auth","sign","card-text","juki","juki-ap","card-face-b\##
-        irth-date"]}},"ChangeKind":{"name":"kind","in":"path","required":true,"schema":{"type":"string",\##
-        "enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":"query","required":false,"descri\##
-        ption":"`photo`: answer the face photo alone, as `image/jp2`.","schema":{"type":"string","enum":\##
-        ["photo"]}}},"headers":{"NoStore":{"description":"Personal data is never cached.","schema":{"typ\##
-        e":"string","pattern":"no-store"}}},"responses":{"BadRequest":{"description":"`bad_request`: the \##
-        body is not a JSON object, has an unknown field, a key twice, a\nmissing field or a field of the \##
-        wrong type; bad base64; a bad query value or header.\n","content":{"application/json":{"schema":\##
-        {"$ref":"#/components/schemas/Error400"}}}},"WrongPIN":{"description":"`wrong_pin`: the card ref\##
-        used the PIN; `remaining` tries are left.","content":{"application/json":{"schema":{"$ref":"#/co\##
-        mponents/schemas/Error401"}}}},"Forbidden":{"description":"`forbidden`: the caller's groups do n\##
-        ot allow this request.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Er\##
-        ror403"}}}},"NotFound":{"description":"`not_found` (no such path, PIN or certificate slot), `unk\##
-        nown_reader`,\n`certificate_not_found`, `certificate_not_issued` (no signature certificate: a ch\##
-        ild's\ncard), `file_not_found`.\n","content":{"application/json":{"schema":{"$ref":"#/components\##
-        /schemas/Error404"}}}},"MethodNotAllowed":{"description":"`method_not_allowed`; the `Allow` head\##
-        er lists the path's methods.","headers":{"Allow":{"required":true,"schema":{"type":"string","pat\##
-        tern":"^(GET|POST)(, (GET|POST))*$"}}},"content":{"application/json":{"schema":{"$ref":"#/compon\##
-        ents/schemas/Error405"}}}},"Conflict":{"description":"The card's state forbids it: `no_card`, `a\##
-        mbiguous_card` (several cards, `/v1/card`),\n`card_not_ready` (still being read, or unreadable), \##
-        `card_removed`, `card_changed`\n(the `cardId` is another insertion; nothing was sent), `card_res\##
-        et`,\n`sharing_violation`, `cancelled`, `final_attempt` (`remaining: 1`; send\n`confirmFinalAtte\##
-        mpt: true`), `pin_not_available`, `pin_required`, `unsupported_card`,\n`application_not_found`, \##
-        `reader_unsafe` (the reader does not power the card down; PIN\noperations on it are refused unti\##
-        l it is unplugged or jpkid restarts; nothing was sent).\n","content":{"application/json":{"schem\##
-        a":{"$ref":"#/components/schemas/Error409"}}}},"PayloadTooLarge":{"description":"`payload_too_la\##
-        rge`: the body is larger than `maxBodyBytes` (64 KiB by default).","content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/Error413"}}}},"Unprocessable":{"description":"`pin_form\##
-        at` (nothing was sent to the card), `invalid_digest` (the digest does not fit\nthe algorithm), `\##
-        bad_request` (a bad `key` or `digestAlgorithm`), `credential_cannot_open`\n(the card-data creden\##
-        tial given does not open what was asked for; nothing was sent).\n","content":{"application/json"\##
-        :{"schema":{"$ref":"#/components/schemas/Error422"}}}},"PINBlocked":{"description":"`pin_blocked\##
-        `: the PIN is blocked (reset it at the municipal office); it was not sent.","content":{"applicat\##
-        ion/json":{"schema":{"$ref":"#/components/schemas/Error423"}}}},"CardFailure":{"description":"Th\##
-        e card or PC/SC failed: `card_error` (an unexpected status word, or a signature that\ndoes not v\##
-        erify), `malformed_response`, `malformed_apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_ch\##
-        ange_failed`, or a PC/SC error (`reader_unavailable`,\n`unknown_reader`, `no_readers`, `unsuppor\##
-        ted_card`, `protocol_mismatch`,\n`access_denied`, `not_transacted`, `insufficient_buffer`, `inva\##
-        lid_parameter`,\n`no_memory`, `cancelled`, `pcsc_error`).\n","content":{"application/json":{"sch\##
-        ema":{"$ref":"#/components/schemas/Error502"}}}},"Unavailable":{"description":"`pcsc_unavailable\##
-        ` (pcscd is not running) or `card_busy` (another program holds the card).","content":{"applicati\##
-        on/json":{"schema":{"$ref":"#/components/schemas/Error503"}}}},"Timeout":{"description":"`timeou\##
-        t` or `card_unresponsive`: the card or its driver did not answer in time (after a\nright PIN whe\##
-        n the request's time ran out: nothing else was done). `outcome_unknown`: the\nPIN was sent but i\##
-        ts answer did not come; a try may have been spent (no `remaining`).\n","content":{"application/j\##
-        son":{"schema":{"$ref":"#/components/schemas/Error504"}}}}},"schemas":{"Health":{"type":"object"\##
-        ,"additionalProperties":false,"required":["version","uptimeSeconds","pcsc","readers"],"propertie\##
-        s":{"version":{"type":"string"},"uptimeSeconds":{"type":"integer","minimum":0},"pcsc":{"type":"s\##
-        tring","enum":["connected","unavailable"]},"readers":{"type":"integer","minimum":0}}},"ReaderLis\##
-        t":{"type":"object","additionalProperties":false,"required":["readers"],"properties":{"readers":\##
-        {"type":"array","items":{"$ref":"#/components/schemas/Reader"}}}},"Reader":{"type":"object","add\##
-        itionalProperties":false,"required":["id","name","state"],"properties":{"id":{"type":"string","p\##
-        attern":"^r[0-9a-f]{6}$"},"name":{"type":"string","description":"The PC/SC reader name."},"state\##
-        ":{"type":"string","enum":["empty","reading","ready","error","unsupported_card"]},"card":{"$ref"\##
-        :"#/components/schemas/Card"},"error":{"description":"Why `state` is `error`.","$ref":"#/compone\##
-        nts/schemas/ErrorDetail"},"unsafe":{"type":"object","additionalProperties":false,"description":"\##
-        Present when the reader was found not to power the card down (a PIN stayed verified\nacross the \##
-        power cycle ending a PIN session). PIN operations on it are refused with\n`reader_unsafe` until \##
-        it is unplugged or jpkid restarts. Independent of `state`.\n","required":["reason","since"],"pro\##
-        perties":{"reason":{"type":"string"},"since":{"type":"string","format":"date-time"}}}}},"ReaderU\##
-        nsafeFlag":{"type":"boolean","const":true,"description":"Present (true) when the check after thi\##
-        s operation's power cycle found that the reader\ndoes not power the card down. The rest of the a\##
-        nswer is the card's own result.\n"},"Card":{"type":"object","additionalProperties":false,"descri\##
-        ption":"What the daemon read from the card (no PIN needed, no personal data).","required":["card\##
-        Id","kind","atr","certificates","pins"],"properties":{"cardId":{"type":"string","pattern":"^[0-9\##
-        a-f]{24}$","description":"This insertion of the card (random, new each time it is placed on the \##
-        reader)."},"kind":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_\##
-        jpki_card","no_jpki_application","unknown"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-\##
-        9A-F]{2})*$"},"tokenLabel":{"type":"string"},"readAt":{"type":"string","format":"date-time","des\##
-        cription":"Absent until the card has been read."},"certificates":{"type":"object","propertyNames\##
-        ":{"enum":["auth","auth-ca","sign-ca"]},"additionalProperties":{"$ref":"#/components/schemas/Cer\##
-        tificate"}},"pins":{"type":"object","propertyNames":{"enum":["auth","sign","card-text","juki","j\##
-        uki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]},"additi\##
-        onalProperties":{"$ref":"#/components/schemas/PINStatus"}}}},"Certificate":{"type":"object","add\##
-        itionalProperties":false,"required":["subject","issuer","serialNumber","sha256Fingerprint","notB\##
-        efore","notAfter","expiryDate","renewableFrom","status","daysUntilExpiry"],"properties":{"subjec\##
-        t":{"type":"string"},"issuer":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9\##
-        A-F]+$"},"sha256Fingerprint":{"type":"string","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"s\##
-        tring","format":"date-time"},"notAfter":{"type":"string","format":"date-time"},"expiryDate":{"ty\##
-        pe":"string","format":"date","description":"The last valid day","Japan time.":null},"renewableFr\##
-        om":{"type":"string","format":"date","description":"The first day of the renewal window","Japan \##
-        time.":null},"status":{"type":"string","enum":["valid","renewable","expired","not_yet_valid"]},"\##
-        daysUntilExpiry":{"type":"integer"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocatio\##
-        nChecked":{"type":"boolean","const":false,"description":"JPKI revocation status is open only to \##
-        registered verifiers."}}},"TrustCode":{"type":"string","enum":["trusted","untrusted_issuer","exp\##
-        ired","not_yet_valid","bad_signature","wrong_key_usage","not_checked"]},"PINStatus":{"type":"obj\##
-        ect","additionalProperties":false,"required":["blocked","verified","available"],"properties":{"r\##
-        emaining":{"type":"integer","minimum":0,"description":"Tries left; absent when the card has no s\##
-        uch PIN."},"max":{"type":"integer","minimum":1,"description":"Tries before blocking; absent for \##
-        PIN A and PIN B, whose maximum the card does not report."},"blocked":{"type":"boolean"},"verifie\##
-        d":{"type":"boolean"},"available":{"type":"boolean"},"label":{"type":"string","description":"Wha\##
-        t the PIN is, in English, naming the application where two look alike\n(`JUKI PIN (common card a\##
-        pplication)` for `juki`, `JUKI PIN (JUKI application)` for `juki-ap`).\n"}}},"VerifyResult":{"ty\##
-        pe":"object","additionalProperties":false,"required":["result","pin"],"properties":{"readerUnsaf\##
-        e":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"result":{"type":"string","const":"verified"\##
-        },"pin":{"$ref":"#/components/schemas/PINStatus"}}},"PINChangeResult":{"type":"object","addition\##
-        alProperties":false,"required":["result","pin"],"properties":{"readerUnsafe":{"$ref":"#/componen\##
-        ts/schemas/ReaderUnsafeFlag"},"result":{"type":"string","const":"changed"},"pin":{"$ref":"#/comp\##
-        onents/schemas/PINStatus"}}},"CardID":{"type":"string","description":"The insertion this request \##
-        is meant for (`card.cardId`); another card answers `409\ncard_changed` and nothing is sent to it\##
-        . Required (since 0.2): a request without it is\n`400 bad_request` naming the field.\n"},"Confir\##
-        mFinalAttempt":{"type":["boolean","null"],"description":"Go on although only one try is left (a \##
-        wrong PIN blocks the PIN)."},"PINRequest":{"type":"object","additionalProperties":false,"require\##
-        d":["pin","cardId"],"properties":{"pin":{"type":"string","description":"auth, card-text, juki, j\##
-        uki-ap: 4 digits; sign: 6-16 of A-Z and 0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` \##
-        or its 6 era digits `YYMMDD` (1980-02-17 is Showa 55: `550217`).\nA bad format is `422 pin_forma\##
-        t`.\n"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compone\##
-        nts/schemas/ConfirmFinalAttempt"}}},"PINChangeRequest":{"type":"object","additionalProperties":f\##
-        alse,"required":["pin","newPin","cardId"],"properties":{"pin":{"type":"string","description":"Th\##
-        e current PIN."},"newPin":{"type":"string","description":"The new PIN","same format":null,"diffe\##
-        rent from the current one.":null},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalA\##
-        ttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"SignRequest":{"type":"object","ad\##
-        ditionalProperties":false,"required":["key","pin","cardId"],"description":"Exactly one of `diges\##
-        t` and `data` (`null` counts as absent).","oneOf":[{"required":["digest"],"properties":{"digest"\##
-        :{"type":"string"},"data":{"type":"null"}}},{"required":["data"],"properties":{"data":{"type":"s\##
-        tring"},"digest":{"type":"null"}}}],"properties":{"key":{"type":"string","enum":["auth","sign"],\##
-        "description":"`auth` needs the auth PIN, `sign` the sign PIN."},"pin":{"type":"string"},"digest\##
-        Algorithm":{"type":["string","null"],"enum":["sha1","sha256","sha384","sha512",null],"descriptio\##
-        n":"Default `sha256`."},"digest":{"type":["string","null"],"contentEncoding":"base64","descripti\##
-        on":"The digest, base64, of the algorithm's length."},"data":{"type":["string","null"],"contentE\##
-        ncoding":"base64","description":"Data (base64, at least one byte) that jpkid hashes with the alg\##
-        orithm."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/compo\##
-        nents/schemas/ConfirmFinalAttempt"}}},"SignResult":{"type":"object","additionalProperties":false\##
-        ,"required":["signature","digestAlgorithm","certificate"],"properties":{"readerUnsafe":{"$ref":"\##
-        #/components/schemas/ReaderUnsafeFlag"},"signature":{"type":"string","contentEncoding":"base64",\##
-        "description":"PKCS#1 v1.5, 256 bytes."},"digestAlgorithm":{"type":"string","enum":["sha1","sha2\##
-        56","sha384","sha512"]},"certificate":{"$ref":"#/components/schemas/PEM"}}},"SignCertificate":{"\##
-        type":"object","additionalProperties":false,"required":["certificate","details","holder"],"prope\##
-        rties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"certificate":{"$ref":"#\##
-        /components/schemas/PEM"},"details":{"$ref":"#/components/schemas/Certificate"},"holder":{"type"\##
-        :"object","additionalProperties":false,"description":"Personal data from the certificate's subje\##
-        ct alternative name.","properties":{"name":{"type":"string"},"address":{"type":"string"},"birthD\##
-        ate":{"type":"string","format":"date"},"sex":{"type":"string"}}}}},"AuthenticateRequest":{"type"\##
-        :"object","additionalProperties":false,"required":["pin","cardId"],"properties":{"pin":{"type":"\##
-        string","description":"The auth PIN (4 digits)."},"challenge":{"type":["string","null"],"content\##
-        Encoding":"base64","description":"16 to 1024 bytes, base64; never reuse one. Without it jpkid ma\##
-        kes 32 random bytes."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$\##
-        ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AuthenticateResult":{"type":"object","additi\##
-        onalProperties":false,"required":["authenticated","trust","revocationChecked","challenge","certi\##
-        ficate","subject","serialNumber","notAfter","expiryDate"],"properties":{"readerUnsafe":{"$ref":"\##
-        #/components/schemas/ReaderUnsafeFlag"},"authenticated":{"type":"boolean"},"trust":{"$ref":"#/co\##
-        mponents/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":false},"challenge":{"\##
-        type":"string","contentEncoding":"base64"},"signature":{"type":"string","contentEncoding":"base6\##
-        4","description":"Absent when the card's signature did not verify (it is never passed on)."},"ce\##
-        rtificate":{"$ref":"#/components/schemas/PEM"},"subject":{"type":"string"},"serialNumber":{"type\##
-        ":"string","pattern":"^[0-9A-F]+$"},"notAfter":{"type":"string","format":"date-time"},"expiryDat\##
-        e":{"type":"string","format":"date"}}},"CardTextRequest":{"type":"object","additionalProperties"\##
-        :false,"required":["cardId"],"description":"Exactly one credential (`null` counts as absent): `p\##
-        in` (the card-text PIN, opens every\nfield), `pinA` (照合番号A, the 12-digit my number: opens only `\##
-        myNumber`), `pinB` (照合番号B,\n14 digits) or its parts `birthDate` + `expiryYear` + `securityCode` \##
-        (open only `name`,\n`address`, `birthDate`, `sex`). Asking for a field the credential cannot ope\##
-        n answers `422\ncredential_cannot_open` before anything reaches the card.\n","properties":{"pin"\##
-        :{"type":["string","null"],"description":"The card-text PIN (4 digits)."},"pinA":{"type":["strin\##
-        g","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/sc\##
-        hemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#\##
-        /components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurity\##
-        Code"},"fields":{"type":["array","null"],"minItems":1,"items":{"type":"string","enum":["myNumber\##
-        ","name","address","birthDate","sex"]},"description":"Default all but `myNumber`, which is read \##
-        only when named."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref"\##
-        :"#/components/schemas/ConfirmFinalAttempt"}}},"CardText":{"type":"object","additionalProperties\##
-        ":false,"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"myNumber"\##
-        :{"type":"string","pattern":"^[0-9]{12}$"},"name":{"type":"string"},"address":{"type":"string"},\##
-        "birthDate":{"type":"string","format":"date"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":\##
-        {"type":"object","additionalProperties":false,"required":["code","name"],"properties":{"code":{"\##
-        type":"string","description":"ISO 5218 as the card codes it: `1`, `2`, `9`, `0`."},"name":{"type\##
-        ":"string","enum":["male","female","not_applicable","not_known","other"]}}},"CodeB":{"type":["st\##
-        ring","null"],"description":"照合番号B, 14 digits: the birth date `YYMMDD` with its **Japanese era** \##
-        year (1980-02-17 is\nShowa 55: `550217`; the Western `800217` is a wrong code and spends a try), \##
-        the card's expiry\nyear `YYYY` and the 4-digit security code printed on the card. Prefer the thr\##
-        ee parts.\n"},"CodeBBirthDate":{"type":["string","null"],"format":"date","description":"照合番号B's \##
-        birth date as a date (Gregorian `YYYY-MM-DD`); jpkid writes the era year."},"CodeBExpiryYear":{"\##
-        type":["integer","null"],"description":"The card's expiry year as printed (Gregorian `YYYY`)."},\##
-        "CodeBSecurityCode":{"type":["string","null"],"description":"The 4-digit security code printed o\##
-        n the card."},"CardFaceRequest":{"type":"object","additionalProperties":false,"required":["cardI\##
-        d"],"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A, the my numbe\##
-        r), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n",\##
-        "properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit my number.":n\##
-        ull},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/Code\##
-        BBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref"\##
-        :"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},"conf\##
-        irmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"objec\##
-        t","additionalProperties":false,"required":["photo","nameImage","addressImage","birthDate","sex"\##
-        ],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"photo":{"type":\##
-        "string","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string"\##
-        ,"contentEncoding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","con\##
-        tentEncoding":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","con\##
-        tentEncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","description\##
-        ":"As the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/comp\##
-        onents/schemas/Sex"}}},"CardFaceCheckRequest":{"type":"object","additionalProperties":false,"req\##
-        uired":["cardId"],"description":"Exactly one credential (`null` counts as absent): `pinA` (照合番号A\##
-        , the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B's parts `birthDate` + `expiryYear` + `secu\##
-        rityCode`.\n","properties":{"pinA":{"type":["string","null"],"description":"照合番号A","the 12-digit \##
-        my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/components\##
-        /schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"security\##
-        Code":{"$ref":"#/components/schemas/CodeBSecurityCode"},"cardId":{"$ref":"#/components/schemas/C\##
-        ardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"},"photo":{"type\##
-        ":["boolean","null"],"description":"Return the face photo (default false)."},"renderedMyNumber":\##
-        {"type":["boolean","null"],"description":"Check and return the rendered my number (EF 0005); nee\##
-        ds `pinA`."}}},"AgeCheckRequest":{"type":"object","additionalProperties":false,"required":["birt\##
-        hDate","minimumAge","cardId"],"properties":{"birthDate":{"type":"string","description":"The birt\##
-        h date the customer states: `YYYY-MM-DD` (Gregorian; jpkid writes the era\ndigits the card's bir\##
-        th-date key takes) or those 6 era digits `YYMMDD`.\n"},"minimumAge":{"type":"integer","minimum":\##
-        1,"maximum":150},"date":{"type":["string","null"],"description":"The day to count on, YYYY-MM-DD\##
-        ; default today in Japan."},"returnBirthDate":{"type":["boolean","null"],"description":"Return t\##
-        he signed birth date (default false)."},"cardId":{"$ref":"#/components/schemas/CardID"},"confirm\##
-        FinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"AgeCheck":{"type":"object",\##
-        "additionalProperties":false,"required":["verdict","steps","minimumAge","date","nextSteps"],"pro\##
-        perties":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string"},"s\##
-        teps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"minimumAge":{"type":\##
-        "integer"},"date":{"type":"string","description":"YYYY-MM-DD"},"atLeastMinimumAge":{"type":"bool\##
-        ean","description":"Present only when the verdict is `genuine`."},"birthDate":{"type":"string","\##
-        description":"YYYY-MM-DD, only when asked."},"nextSteps":{"$ref":"#/components/schemas/NextSteps\##
-        "},"pins":{"$ref":"#/components/schemas/CardFaceCounters"}}},"CardTextCheck":{"type":"object","a\##
-        dditionalProperties":false,"required":["text","verdict","steps","nextSteps"],"properties":{"text\##
-        ":{"$ref":"#/components/schemas/CardText"},"verdict":{"$ref":"#/components/schemas/GenuineVerdic\##
-        t"},"reason":{"type":"string"},"steps":{"type":"array","items":{"$ref":"#/components/schemas/Gen\##
-        uineStep"}},"issuer":{"type":"string"},"nextSteps":{"$ref":"#/components/schemas/NextSteps"}}},"\##
-        CardFaceCounters":{"type":"object","description":"The counters of the card-face keys after the c\##
-        heck (`card-face-birth-date`, `card-face-b`,\n`card-face-a`): a wrong code costs a try of one.\n\##
-        ","additionalProperties":{"$ref":"#/components/schemas/PINStatus"}},"GenuineVerdict":{"type":"st\##
-        ring","enum":["genuine","forged","key_mismatch","unknown_issuer","not_checked"]},"GenuineStep":{\##
-        "type":"object","additionalProperties":false,"required":["step","result","detail"],"properties":\##
-        {"step":{"type":"string","enum":["card-face-cvc","card-face-signature","rendered-my-number","age\##
-        -record","card-face-challenge","card-text-cvc","card-text-record","card-text-attributes","card-t\##
-        ext-my-number","card-text-key","card-text-challenge"]},"result":{"type":"string","enum":["passed\##
-        ","failed","unknown_issuer","not_checked","not_applicable"]},"detail":{"type":"string"}}},"NextS\##
-        teps":{"type":"object","additionalProperties":false,"required":["en","ja"],"properties":{"en":{"\##
-        type":"string"},"ja":{"type":"string"}}},"CardFaceCheck":{"type":"object","additionalProperties"\##
-        :false,"required":["verdict","steps","nextSteps"],"properties":{"verdict":{"$ref":"#/components/\##
-        schemas/GenuineVerdict"},"reason":{"type":"string","description":"Why the verdict is not `genuin\##
-        e`."},"steps":{"type":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issuer":{"ty\##
-        pe":"string","description":"The CVC's issuer key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"\##
-        #/components/schemas/NextSteps"},"renderedMyNumber":{"type":"string","contentEncoding":"base64",\##
-        "contentMediaType":"image/png"},"pins":{"$ref":"#/components/schemas/CardFaceCounters"},"face":{\##
-        "type":"object","additionalProperties":false,"required":["nameImage","addressImage","birthDate",\##
-        "sex"],"properties":{"photo":{"type":"string","contentEncoding":"base64","contentMediaType":"ima\##
-        ge/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"}\##
-        ,"addressImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"sec\##
-        urityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"bir\##
-        thDate":{"type":"string","description":"As the card stores it (normally YYYYMMDD)."},"expiry":{"\##
-        type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}}}},"PEM":{"type":"string","pattern":"\##
-        ^-----BEGIN CERTIFICATE-----\n"},"Event":{"type":"object","additionalProperties":false,"descript\##
-        ion":"The `data:` of a server-sent event. No PIN, no personal data.","required":["type","time"],\##
-        "properties":{"type":{"type":"string","enum":["reader-added","reader-removed","card-inserted","c\##
-        ard-ready","card-removed","pin-verified","pin-failed","pin-blocked","pin-counter","reader-unsafe\##
-        ","pcsc-unavailable","pcsc-restored"]},"time":{"type":"string","format":"date-time"},"reader":{"\##
-        type":"string","pattern":"^r[0-9a-f]{6}$"},"readerName":{"type":"string"},"cardId":{"type":"stri\##
-        ng","pattern":"^[0-9a-f]{24}$"},"pin":{"type":"string","enum":["auth","sign","card-text","juki",\##
-        "juki-ap","card-text-a","card-text-b","card-face-birth-date","card-face-a","card-face-b"]},"rema\##
-        ining":{"type":"integer","minimum":0},"kind":{"type":"string","enum":["my_number_card","juki_car\##
-        d","other_jpki_token","non_jpki_card","no_jpki_application"]}}},"ReaderEvent":{"description":"`r\##
-        eader-added`, `reader-removed`, `reader-unsafe` (the reader does not power the card down).","all\##
-        Of":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName"]},"CardEvent":{"de\##
-        scription":"`card-inserted`, `card-removed`.","allOf":[{"$ref":"#/components/schemas/Event"}],"r\##
-        equired":["reader","readerName","cardId"]},"CardReadyEvent":{"description":"`card-ready`: the ca\##
-        rd has been read; `kind` says what it is.","allOf":[{"$ref":"#/components/schemas/Event"}],"requ\##
-        ired":["reader","readerName","cardId","kind"]},"PINEvent":{"description":"`pin-verified` (`remai\##
-        ning`: the PIN's maximum, absent for PIN A/B), `pin-failed`\n(`remaining`: tries left), `pin-blo\##
-        cked` (`remaining: 0`), `pin-counter` (the counter\nread after an `outcome_unknown`: `remaining` \##
-        tries left).\n","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","pin","card\##
-        Id"]},"PCSCEvent":{"description":"`pcsc-unavailable`, `pcsc-restored`: pcscd went away or came b\##
-        ack.","allOf":[{"$ref":"#/components/schemas/Event"}]},"OverflowEvent":{"description":"The clien\##
-        t fell behind (or asked for events no longer kept); the stream ends.","type":"object","additiona\##
-        lProperties":false,"required":["type"],"properties":{"type":{"const":"overflow"}}},"ErrorCode":{\##
-        "type":"string","description":"A stable error code.","enum":["bad_request","wrong_pin","forbidde\##
-        n","not_found","unknown_reader","certificate_not_found","certificate_not_issued","file_not_found\##
-        ","method_not_allowed","no_card","ambiguous_card","card_not_ready","card_removed","card_changed"\##
-        ,"card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","pin_required"\##
-        ,"unsupported_card","application_not_found","payload_too_large","pin_format","credential_cannot_\##
-        open","invalid_digest","pin_blocked","card_error","malformed_response","malformed_apdu","malform\##
-        ed_tlv","invalid_certificate","pin_change_failed","reader_unavailable","no_readers","protocol_mi\##
-        smatch","access_denied","not_transacted","insufficient_buffer","invalid_parameter","no_memory","\##
-        pcsc_error","pcsc_unavailable","card_busy","too_many_connections","timeout","card_unresponsive",\##
-        "outcome_unknown","reader_unsafe"]},"ErrorDetail":{"type":"object","additionalProperties":false,\##
-        "required":["code","message"],"properties":{"code":{"$ref":"#/components/schemas/ErrorCode"},"me\##
-        ssage":{"type":"string","description":"For people; never a PIN or personal data."},"remaining":{\##
-        "type":"integer","minimum":0,"description":"Tries left, for `wrong_pin` and `final_attempt`."},"\##
-        readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"}}},"Error":{"type":"object","addit\##
-        ionalProperties":false,"required":["error"],"properties":{"error":{"$ref":"#/components/schemas/\##
-        ErrorDetail"}}},"Error400":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error\##
-        ":{"properties":{"code":{"const":"bad_request"}}}}},"Error401":{"allOf":[{"$ref":"#/components/s\##
-        chemas/Error"}],"properties":{"error":{"required":["remaining"],"properties":{"code":{"const":"w\##
-        rong_pin"}}}}},"Error403":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error"\##
-        :{"properties":{"code":{"const":"forbidden"}}}}},"Error404":{"allOf":[{"$ref":"#/components/sche\##
-        mas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["not_found","unknown_reader","\##
-        certificate_not_found","certificate_not_issued","file_not_found"]}}}}},"Error405":{"allOf":[{"$r\##
-        ef":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"method_\##
-        not_allowed"}}}}},"Error409":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"err\##
-        or":{"properties":{"code":{"enum":["no_card","ambiguous_card","card_not_ready","card_removed","c\##
-        ard_changed","card_reset","sharing_violation","cancelled","final_attempt","pin_not_available","p\##
-        in_required","unsupported_card","application_not_found","reader_unsafe"]}}}}},"Error413":{"allOf\##
-        ":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"\##
-        payload_too_large"}}}}},"Error422":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties"\##
-        :{"error":{"properties":{"code":{"enum":["pin_format","invalid_digest","bad_request","credential\##
-        _cannot_open"]}}}}},"Error423":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"e\##
-        rror":{"properties":{"code":{"const":"pin_blocked"}}}}},"Error502":{"allOf":[{"$ref":"#/componen\##
-        ts/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["card_error","malformed\##
-        _response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_failed","reader_un\##
-        available","unknown_reader","no_readers","unsupported_card","protocol_mismatch","access_denied",\##
-        "not_transacted","insufficient_buffer","invalid_parameter","no_memory","cancelled","pcsc_error"]\##
-        }}}}},"Error503":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"proper\##
-        ties":{"code":{"enum":["pcsc_unavailable","card_busy","too_many_connections"]}}}}},"Error504":{"\##
-        allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enu\##
-        m":["timeout","card_unresponsive","outcome_unknown"]}}}}}}}}
+        FaceCheckRequest"},"examples":{"parts":{"value":{"birthDate":"1990-01-02","expiryYear":2035,"sec\##
+        urityCode":"5678","cardId":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"T\##
+        he verdict, each step, next steps and the card face for comparison.","headers":{"Cache-Control":\##
+        {"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"$ref":"#/comp\##
+        onents/schemas/CardFaceCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"401":{"$re\##
+        f":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},"404":{"\##
+        $ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNotAllowed"\##
+        },"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses/Payload\##
+        TooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/components/res\##
+        ponses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#/compone\##
+        nts/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/readers/{id}\##
+        /age-check":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"operationId":"c\##
+        heckReaderAge","tags":["card data"],"summary":"Is the card's holder at least N years old? The si\##
+        gned birth date, proven by the chip.","description":"The birth date the customer states opens th\##
+        e age record (its own VERIFY of the card-face\nbirth-date key 0011, in one guarded transaction e\##
+        nded by a power cycle). jpkid checks the\nAP's CVC, the record's signature and the chip's answer \##
+        to a fresh challenge (with the key\nin DF12), and answers whether the holder is at least `minimu\##
+        mAge` on `date` (default today\nin Japan) only when all of that passed. The birth date only with \##
+        `returnBirthDate`.\nPersonal data: `Cache-Control: no-store`.\n","x-jpkid-access":"operator","re\##
+        questBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"#/components/schema\##
+        s/AgeCheckRequest"},"examples":{"adult":{"value":{"birthDate":"1990-01-02","minimumAge":20,"card\##
+        Id":"0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The verdict, each step a\##
+        nd the answer about the age.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}\##
+        },"content":{"application/json":{"schema":{"$ref":"#/components/schemas/AgeCheck"}}}},"400":{"$r\##
+        ef":"#/components/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":\##
+        {"$ref":"#/components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"40\##
+        5":{"$ref":"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conf\##
+        lict"},"413":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/respo\##
+        nses/Unprocessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/compone\##
+        nts/responses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#\##
+        /components/responses/Timeout"}}}},"/v1/card/age-check":{"post":{"operationId":"checkCardAge","t\##
+        ags":["card data"],"summary":"Is the card's holder at least N years old? The signed birth date, \##
+        proven by the chip.","x-jpkid-access":"operator","requestBody":{"required":true,"content":{"appl\##
+        ication/json":{"schema":{"$ref":"#/components/schemas/AgeCheckRequest"},"examples":{"adult":{"va\##
+        lue":{"birthDate":"1990-01-02","minimumAge":20,"cardId":"0123456789abcdef01234567"}}}}}},"respon\##
+        ses":{"200":{"description":"The verdict, each step and the answer about the age.","headers":{"Ca\##
+        che-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/AgeCheck"}}}},"400":{"$ref":"#/components/responses/BadRequest"},"40\##
+        1":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/components/responses/Forbidden"},\##
+        "404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/components/responses/MethodNot\##
+        Allowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$ref":"#/components/responses\##
+        /PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable"},"423":{"$ref":"#/compon\##
+        ents/responses/PINBlocked"},"502":{"$ref":"#/components/responses/CardFailure"},"503":{"$ref":"#\##
+        /components/responses/Unavailable"},"504":{"$ref":"#/components/responses/Timeout"}}}},"/v1/read\##
+        ers/{id}/card-text/check":{"parameters":[{"$ref":"#/components/parameters/ReaderID"}],"post":{"o\##
+        perationId":"checkReaderCardText","tags":["card data"],"summary":"The card text, and whether the \##
+        IC chip proves it (reference 13.3).","description":"The body of `POST …/card-text`. In the same \##
+        guarded transaction jpkid checks the card-text\nAP's CVC, the integrity record EF 0003, its dige\##
+        st DF32 against the four attributes, DF31\nagainst the my number only when `fields` names it (ot\##
+        herwise that step is\n`not_applicable`), EF 0007's signing key and a challenge verified with it. \##
+        The verdict\ncovers the data returned. Personal data: `Cache-Control: no-store`.\n","x-jpkid-acc\##
+        ess":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"$ref":"\##
+        #/components/schemas/CardTextRequest"},"examples":{"pin":{"value":{"pin":"1234","cardId":"012345\##
+        6789abcdef01234567"}}}}}},"responses":{"200":{"description":"The card text, the verdict and each \##
+        step.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"applicati\##
+        on/json":{"schema":{"$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/components/\##
+        responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#/compone\##
+        nts/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref":"#/comp\##
+        onents/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"413":{"$re\##
+        f":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unprocessable\##
+        "},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/responses/Card\##
+        Failure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/components/respon\##
+        ses/Timeout"}}}},"/v1/card/card-text/check":{"post":{"operationId":"checkCardCardText","tags":["\##
+        card data"],"summary":"The card text, and whether the IC chip proves it (reference 13.3).","x-jp\##
+        kid-access":"operator","requestBody":{"required":true,"content":{"application/json":{"schema":{"\##
+        $ref":"#/components/schemas/CardTextRequest"},"examples":{"pin":{"value":{"pin":"1234","cardId":\##
+        "0123456789abcdef01234567"}}}}}},"responses":{"200":{"description":"The card text, the verdict a\##
+        nd each step.","headers":{"Cache-Control":{"$ref":"#/components/headers/NoStore"}},"content":{"a\##
+        pplication/json":{"schema":{"$ref":"#/components/schemas/CardTextCheck"}}}},"400":{"$ref":"#/com\##
+        ponents/responses/BadRequest"},"401":{"$ref":"#/components/responses/WrongPIN"},"403":{"$ref":"#\##
+        /components/responses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"405":{"$ref"\##
+        :"#/components/responses/MethodNotAllowed"},"409":{"$ref":"#/components/responses/Conflict"},"41\##
+        3":{"$ref":"#/components/responses/PayloadTooLarge"},"422":{"$ref":"#/components/responses/Unpro\##
+        cessable"},"423":{"$ref":"#/components/responses/PINBlocked"},"502":{"$ref":"#/components/respon\##
+        ses/CardFailure"},"503":{"$ref":"#/components/responses/Unavailable"},"504":{"$ref":"#/component\##
+        s/responses/Timeout"}}}}},"components":{"parameters":{"ReaderID":{"name":"id","in":"path","requi\##
+        red":true,"description":"The reader's short id from `GET /v1/readers` (`r` and 6 hex digits, sta\##
+        ble per reader name).","schema":{"type":"string"}},"Refresh":{"name":"refresh","in":"query","req\##
+        uired":false,"description":"Read the whole card again instead of answering from the cache (`true\##
+        `, `1` or empty).","schema":{"type":"string","enum":["true","false","1","0",""]}},"Slot":{"name"\##
+        :"slot","in":"path","required":true,"description":"A certificate that needs no PIN (the signatur\##
+        e certificate has its own POST).","schema":{"type":"string","enum":["auth","auth-ca","sign-ca"]}\##
+        },"Format":{"name":"format","in":"query","required":false,"schema":{"type":"string","enum":["pem\##
+        ","der"],"default":"pem"}},"VerifyKind":{"name":"kind","in":"path","required":true,"description"\##
+        :"The PIN: `auth` (4 digits), `sign` (6-16 of A-Z and 0-9), `card-text` (4 digits), `juki` (the\n\##
+        JUKI PIN as the common card application `…01 01 00` holds it at 001C, 4 digits), `juki-ap` (the\n\##
+        JUKI application `…01 04 01`'s own 001C PIN, 4 digits: a second key and counter), or\n`card-face\##
+        -birth-date` (the card-face key 0011: the birth date, as `YYYY-MM-DD` or as the 6\ndigits `YYMMD\##
+        D` with the **Japanese era** year).\n","schema":{"type":"string","enum":["auth","sign","card-tex\##
+        t","juki","juki-ap","card-face-birth-date"]}},"ChangeKind":{"name":"kind","in":"path","required"\##
+        :true,"schema":{"type":"string","enum":["auth","sign","card-text"]}},"Part":{"name":"part","in":\##
+        "query","required":false,"description":"`photo`: answer the face photo alone, as `image/jp2`.","\##
+        schema":{"type":"string","enum":["photo"]}}},"headers":{"NoStore":{"description":"Personal data \##
+        is never cached.","schema":{"type":"string","pattern":"no-store"}},"ReaderUnsafe":{"description"\##
+        :"On an answer that is not JSON (the `image/jp2` photo), `true` where a JSON answer would\ncarry \##
+        `\"readerUnsafe\": true`: the check after this operation's power cycle found that the\nreader do\##
+        es not power the card down. Absent otherwise.\n","schema":{"type":"string","const":"true"}}},"re\##
+        sponses":{"BadRequest":{"description":"`bad_request`: the body is not a JSON object, has an unkn\##
+        own field, a key twice, a\nmissing field or a field of the wrong type; bad base64; a bad query v\##
+        alue or header.\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error40\##
+        0"}}}},"WrongPIN":{"description":"`wrong_pin`: the card refused the PIN; `remaining` tries are l\##
+        eft.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error401"}}}},"Forbi\##
+        dden":{"description":"`forbidden`: the caller's groups do not allow this request.","content":{"a\##
+        pplication/json":{"schema":{"$ref":"#/components/schemas/Error403"}}}},"NotFound":{"description"\##
+        :"`not_found` (no such path, PIN or certificate slot), `unknown_reader`,\n`certificate_not_found\##
+        `, `certificate_not_issued` (no signature certificate: a child's\ncard), `file_not_found`.\n","c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/Error404"}}}},"MethodNotAllo\##
+        wed":{"description":"`method_not_allowed`; the `Allow` header lists the path's methods.","header\##
+        s":{"Allow":{"required":true,"schema":{"type":"string","pattern":"^(GET|POST)(, (GET|POST))*$"}}\##
+        },"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error405"}}}},"Conflict"\##
+        :{"description":"The card's state forbids it: `no_card`, `ambiguous_card` (several cards, `/v1/c\##
+        ard`),\n`card_not_ready` (still being read, or unreadable), `card_removed`, `card_changed`\n(the \##
+        `cardId` is another insertion; nothing was sent), `card_reset`,\n`sharing_violation`, `cancelled\##
+        `, `final_attempt` (`remaining: 1`; send\n`confirmFinalAttempt: true`), `pin_not_available`, `pi\##
+        n_required`, `unsupported_card`,\n`application_not_found`, `reader_unsafe` (the reader does not \##
+        power the card down; PIN\noperations on it are refused until it is unplugged or jpkid restarts; \##
+        nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Erro\##
+        r409"}}}},"PayloadTooLarge":{"description":"`payload_too_large`: the body is larger than `maxBod\##
+        yBytes` (64 KiB by default).","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
+        mas/Error413"}}}},"Unprocessable":{"description":"`pin_format` (nothing was sent to the card), `\##
+        invalid_digest` (the digest does not fit\nthe algorithm), `bad_request` (a bad `key` or `digestA\##
+        lgorithm`), `credential_cannot_open`\n(the card-data credential given does not open what was ask\##
+        ed for; nothing was sent).\n","content":{"application/json":{"schema":{"$ref":"#/components/sche\##
+        mas/Error422"}}}},"PINBlocked":{"description":"`pin_blocked`: the PIN is blocked (reset it at th\##
+        e municipal office); it was not sent.","content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/Error423"}}}},"CardFailure":{"description":"The card or PC/SC failed: `card_error` \##
+        (an unexpected status word, or a signature that\ndoes not verify), `malformed_response`, `malfor\##
+        med_apdu`, `malformed_tlv`,\n`invalid_certificate`, `pin_change_failed`, or a PC/SC error (`read\##
+        er_unavailable`,\n`unknown_reader`, `no_readers`, `unsupported_card`, `protocol_mismatch`,\n`acc\##
+        ess_denied`, `not_transacted`, `insufficient_buffer`, `invalid_parameter`,\n`no_memory`, `cancel\##
+        led`, `pcsc_error`).\n","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Er\##
+        ror502"}}}},"Unavailable":{"description":"`pcsc_unavailable` (pcscd is not running) or `card_bus\##
+        y` (another program holds the card).","content":{"application/json":{"schema":{"$ref":"#/compone\##
+        nts/schemas/Error503"}}}},"Timeout":{"description":"`timeout` or `card_unresponsive`: the card o\##
+        r its driver did not answer in time (after a\nright PIN when the request's time ran out: nothing \##
+        else was done). `outcome_unknown`: the\nPIN was sent but its answer did not come; a try may have \##
+        been spent (no `remaining`).\n","content":{"application/json":{"schema":{"$ref":"#/components/sc\##
+        hemas/Error504"}}}}},"schemas":{"Health":{"type":"object","additionalProperties":false,"required\##
+        ":["version","uptimeSeconds","pcsc","readers"],"properties":{"version":{"type":"string"},"uptime\##
+        Seconds":{"type":"integer","minimum":0},"pcsc":{"type":"string","enum":["connected","unavailable\##
+        "]},"readers":{"type":"integer","minimum":0}}},"ReaderList":{"type":"object","additionalProperti\##
+        es":false,"required":["readers"],"properties":{"readers":{"type":"array","items":{"$ref":"#/comp\##
+        onents/schemas/Reader"}}}},"Reader":{"type":"object","additionalProperties":false,"required":["i\##
+        d","name","state"],"properties":{"id":{"type":"string","pattern":"^r[0-9a-f]{6}$"},"name":{"type\##
+        ":"string","description":"The PC/SC reader name."},"state":{"type":"string","enum":["empty","rea\##
+        ding","ready","error","unsupported_card"]},"card":{"$ref":"#/components/schemas/Card"},"error":{\##
+        "description":"Why `state` is `error`.","$ref":"#/components/schemas/ErrorDetail"},"unsafe":{"ty\##
+        pe":"object","additionalProperties":false,"description":"Present when the reader was found not t\##
+        o power the card down (a PIN stayed verified\nacross the power cycle ending a PIN session). PIN \##
+        operations on it are refused with\n`reader_unsafe` until it is unplugged or jpkid restarts. Inde\##
+        pendent of `state`.\n","required":["reason","since"],"properties":{"reason":{"type":"string"},"s\##
+        ince":{"type":"string","format":"date-time"}}}}},"ReaderUnsafeFlag":{"type":"boolean","const":tr\##
+        ue,"description":"Present (true) when the check after this operation's power cycle found that th\##
+        e reader\ndoes not power the card down. The rest of the answer is the card's own result.\n"},"Ca\##
+        rd":{"type":"object","additionalProperties":false,"description":"What the daemon read from the c\##
+        ard (no PIN needed, no personal data).","required":["cardId","kind","atr","certificates","pins"]\##
+        ,"properties":{"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$","description":"This insertio\##
+        n of the card (random, new each time it is placed on the reader)."},"kind":{"type":"string","enu\##
+        m":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_jpki_application","unkno\##
+        wn"]},"atr":{"type":"string","pattern":"^[0-9A-F]{2}( [0-9A-F]{2})*$"},"tokenLabel":{"type":"str\##
+        ing"},"readAt":{"type":"string","format":"date-time","description":"Absent until the card has be\##
+        en read."},"certificates":{"type":"object","propertyNames":{"enum":["auth","auth-ca","sign-ca"]}\##
+        ,"additionalProperties":{"$ref":"#/components/schemas/Certificate"}},"pins":{"type":"object","pr\##
+        opertyNames":{"enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","ca\##
+        rd-face-birth-date","card-face-a","card-face-b"]},"additionalProperties":{"$ref":"#/components/s\##
+        chemas/PINStatus"}}}},"Certificate":{"type":"object","additionalProperties":false,"required":["s\##
+        ubject","issuer","serialNumber","sha256Fingerprint","notBefore","notAfter","expiryDate","renewab\##
+        leFrom","status","daysUntilExpiry"],"properties":{"subject":{"type":"string"},"issuer":{"type":"\##
+        string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"sha256Fingerprint":{"type":"s\##
+        tring","pattern":"^[0-9A-F]{64}$"},"notBefore":{"type":"string","format":"date-time"},"notAfter"\##
+        :{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date","descripti\##
+        on":"The last valid day","Japan time.":null},"renewableFrom":{"type":"string","format":"date","d\##
+        escription":"The first day of the renewal window","Japan time.":null},"status":{"type":"string",\##
+        "enum":["valid","renewable","expired","not_yet_valid"]},"daysUntilExpiry":{"type":"integer"},"tr\##
+        ust":{"$ref":"#/components/schemas/TrustCode"},"revocationChecked":{"type":"boolean","const":fal\##
+        se,"description":"JPKI revocation status is open only to registered verifiers."}}},"TrustCode":{\##
+        "type":"string","enum":["trusted","untrusted_issuer","expired","not_yet_valid","bad_signature","\##
+        wrong_key_usage","not_checked"]},"PINStatus":{"type":"object","additionalProperties":false,"requ\##
+        ired":["blocked","verified","available"],"properties":{"remaining":{"type":"integer","minimum":0\##
+        ,"description":"Tries left; absent when the card has no such PIN."},"max":{"type":"integer","min\##
+        imum":1,"description":"Tries before blocking; absent for PIN A and PIN B, whose maximum the card \##
+        does not report."},"blocked":{"type":"boolean"},"verified":{"type":"boolean"},"available":{"type\##
+        ":"boolean"},"label":{"type":"string","description":"What the PIN is, in English, naming the app\##
+        lication where two look alike\n(`JUKI PIN (common card application)` for `juki`, `JUKI PIN (JUKI \##
+        application)` for `juki-ap`).\n"}}},"VerifyResult":{"type":"object","additionalProperties":false\##
+        ,"required":["result","pin"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUn\##
+        safeFlag"},"result":{"type":"string","const":"verified"},"pin":{"$ref":"#/components/schemas/PIN\##
+        Status"}}},"PINChangeResult":{"type":"object","additionalProperties":false,"required":["result",\##
+        "pin"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"result":{"\##
+        type":"string","const":"changed"},"pin":{"$ref":"#/components/schemas/PINStatus"}}},"CardID":{"t\##
+        ype":"string","description":"The insertion this request is meant for (`card.cardId`); another ca\##
+        rd answers `409\ncard_changed` and nothing is sent to it. Required (since 0.2): a request withou\##
+        t it is\n`400 bad_request` naming the field.\n"},"ConfirmFinalAttempt":{"type":["boolean","null"\##
+        ],"description":"Go on although only one try is left (a wrong PIN blocks the PIN)."},"PINRequest\##
+        ":{"type":"object","additionalProperties":false,"required":["pin","cardId"],"properties":{"pin":\##
+        {"type":"string","description":"auth, card-text, juki, juki-ap: 4 digits; sign: 6-16 of A-Z and \##
+        0-9; card-face-birth-date: the\nbirth date `YYYY-MM-DD` or its 6 era digits `YYMMDD` (1980-02-17 \##
+        is Showa 55: `550217`).\nA bad format is `422 pin_format`.\n"},"cardId":{"$ref":"#/components/sc\##
+        hemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"PINC\##
+        hangeRequest":{"type":"object","additionalProperties":false,"required":["pin","newPin","cardId"]\##
+        ,"properties":{"pin":{"type":"string","description":"The current PIN."},"newPin":{"type":"string\##
+        ","description":"The new PIN","same format":null,"different from the current one.":null},"cardId\##
+        ":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/Con\##
+        firmFinalAttempt"}}},"SignRequest":{"type":"object","additionalProperties":false,"required":["ke\##
+        y","pin","cardId"],"description":"Exactly one of `digest` and `data` (`null` counts as absent)."\##
+        ,"oneOf":[{"required":["digest"],"properties":{"digest":{"type":"string"},"data":{"type":"null"}\##
+        }},{"required":["data"],"properties":{"data":{"type":"string"},"digest":{"type":"null"}}}],"prop\##
+        erties":{"key":{"type":"string","enum":["auth","sign"],"description":"`auth` needs the auth PIN, \##
+        `sign` the sign PIN."},"pin":{"type":"string"},"digestAlgorithm":{"type":["string","null"],"enum\##
+        ":["sha1","sha256","sha384","sha512",null],"description":"Default `sha256`."},"digest":{"type":[\##
+        "string","null"],"contentEncoding":"base64","description":"The digest, base64, of the algorithm'\##
+        s length."},"data":{"type":["string","null"],"contentEncoding":"base64","description":"Data (bas\##
+        e64, at least one byte) that jpkid hashes with the algorithm."},"cardId":{"$ref":"#/components/s\##
+        chemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt"}}},"Sig\##
+        nResult":{"type":"object","additionalProperties":false,"required":["signature","digestAlgorithm"\##
+        ,"certificate"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"s\##
+        ignature":{"type":"string","contentEncoding":"base64","description":"PKCS#1 v1.5, 256 bytes."},"\##
+        digestAlgorithm":{"type":"string","enum":["sha1","sha256","sha384","sha512"]},"certificate":{"$r\##
+        ef":"#/components/schemas/PEM"}}},"SignCertificate":{"type":"object","additionalProperties":fals\##
+        e,"required":["certificate","details","holder"],"properties":{"readerUnsafe":{"$ref":"#/componen\##
+        ts/schemas/ReaderUnsafeFlag"},"certificate":{"$ref":"#/components/schemas/PEM"},"details":{"$ref\##
+        ":"#/components/schemas/Certificate"},"holder":{"type":"object","additionalProperties":false,"de\##
+        scription":"Personal data from the certificate's subject alternative name.","properties":{"name"\##
+        :{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"date"},"se\##
+        x":{"type":"string"}}}}},"AuthenticateRequest":{"type":"object","additionalProperties":false,"re\##
+        quired":["pin","cardId"],"properties":{"pin":{"type":"string","description":"The auth PIN (4 dig\##
+        its)."},"challenge":{"type":["string","null"],"contentEncoding":"base64","description":"16 to 10\##
+        24 bytes, base64; never reuse one. Without it jpkid makes 32 random bytes."},"cardId":{"$ref":"#\##
+        /components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAtt\##
+        empt"}}},"AuthenticateResult":{"type":"object","additionalProperties":false,"required":["authent\##
+        icated","trust","revocationChecked","challenge","certificate","subject","serialNumber","notAfter\##
+        ","expiryDate"],"properties":{"readerUnsafe":{"$ref":"#/components/schemas/ReaderUnsafeFlag"},"a\##
+        uthenticated":{"type":"boolean"},"trust":{"$ref":"#/components/schemas/TrustCode"},"revocationCh\##
+        ecked":{"type":"boolean","const":false},"challenge":{"type":"string","contentEncoding":"base64"}\##
+        ,"signature":{"type":"string","contentEncoding":"base64","description":"Absent when the card's s\##
+        ignature did not verify (it is never passed on)."},"certificate":{"$ref":"#/components/schemas/P\##
+        EM"},"subject":{"type":"string"},"serialNumber":{"type":"string","pattern":"^[0-9A-F]+$"},"notAf\##
+        ter":{"type":"string","format":"date-time"},"expiryDate":{"type":"string","format":"date"}}},"Ca\##
+        rdTextRequest":{"type":"object","additionalProperties":false,"required":["cardId"],"description"\##
+        :"Exactly one credential (`null` counts as absent): `pin` (the card-text PIN, opens every\nfield\##
+        ), `pinA` (照合番号A, the 12-digit my number: opens only `myNumber`), `pinB` (照合番号B,\n14 digits) or \##
+        its parts `birthDate` + `expiryYear` + `securityCode` (open only `name`,\n`address`, `birthDate`\##
+        , `sex`). Asking for a field the credential cannot open answers `422\ncredential_cannot_open` be\##
+        fore anything reaches the card.\n","properties":{"pin":{"type":["string","null"],"description":"\##
+        The card-text PIN (4 digits)."},"pinA":{"type":["string","null"],"description":"照合番号A","the 12-d\##
+        igit my number.":null},"pinB":{"$ref":"#/components/schemas/CodeB"},"birthDate":{"$ref":"#/compo\##
+        nents/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/components/schemas/CodeBExpiryYear"},"sec\##
+        urityCode":{"$ref":"#/components/schemas/CodeBSecurityCode"},"fields":{"type":["array","null"],"\##
+        minItems":1,"items":{"type":"string","enum":["myNumber","name","address","birthDate","sex"]},"de\##
+        scription":"Default all but `myNumber`, which is read only when named."},"cardId":{"$ref":"#/com\##
+        ponents/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schemas/ConfirmFinalAttempt\##
+        "}}},"CardText":{"type":"object","additionalProperties":false,"properties":{"readerUnsafe":{"$re\##
+        f":"#/components/schemas/ReaderUnsafeFlag"},"myNumber":{"type":"string","pattern":"^[0-9]{12}$"}\##
+        ,"name":{"type":"string"},"address":{"type":"string"},"birthDate":{"type":"string","format":"dat\##
+        e"},"sex":{"$ref":"#/components/schemas/Sex"}}},"Sex":{"type":"object","additionalProperties":fa\##
+        lse,"required":["code","name"],"properties":{"code":{"type":"string","description":"ISO 5218 as \##
+        the card codes it: `1`, `2`, `9`, `0`."},"name":{"type":"string","enum":["male","female","not_ap\##
+        plicable","not_known","other"]}}},"CodeB":{"type":["string","null"],"description":"照合番号B, 14 dig\##
+        its: the birth date `YYMMDD` with its **Japanese era** year (1980-02-17 is\nShowa 55: `550217`; \##
+        the Western `800217` is a wrong code and spends a try), the card's expiry\nyear `YYYY` and the 4\##
+        -digit security code printed on the card. Prefer the three parts.\n"},"CodeBBirthDate":{"type":[\##
+        "string","null"],"format":"date","description":"照合番号B's birth date as a date (Gregorian `YYYY-MM\##
+        -DD`); jpkid writes the era year."},"CodeBExpiryYear":{"type":["integer","null"],"description":"\##
+        The card's expiry year as printed (Gregorian `YYYY`)."},"CodeBSecurityCode":{"type":["string","n\##
+        ull"],"description":"The 4-digit security code printed on the card."},"CardFaceRequest":{"type":\##
+        "object","additionalProperties":false,"required":["cardId"],"description":"Exactly one credentia\##
+        l (`null` counts as absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digits) or 照合番号B'\##
+        s parts `birthDate` + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type":["string","\##
+        null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/components/schema\##
+        s/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{"$ref":"#/com\##
+        ponents/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/CodeBSecurityCode\##
+        "},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/s\##
+        chemas/ConfirmFinalAttempt"}}},"CardFace":{"type":"object","additionalProperties":false,"require\##
+        d":["photo","nameImage","addressImage","birthDate","sex"],"properties":{"readerUnsafe":{"$ref":"\##
+        #/components/schemas/ReaderUnsafeFlag"},"photo":{"type":"string","contentEncoding":"base64","con\##
+        tentMediaType":"image/jp2"},"nameImage":{"type":"string","contentEncoding":"base64","contentMedi\##
+        aType":"image/png"},"addressImage":{"type":"string","contentEncoding":"base64","contentMediaType\##
+        ":"image/png"},"securityCodeImage":{"type":"string","contentEncoding":"base64","contentMediaType\##
+        ":"image/png"},"birthDate":{"type":"string","description":"As the card stores it (normally YYYYM\##
+        MDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components/schemas/Sex"}}},"CardFaceCheckReq\##
+        uest":{"type":"object","additionalProperties":false,"required":["cardId"],"description":"Exactly \##
+        one credential (`null` counts as absent): `pinA` (照合番号A, the my number), `pinB`\n(照合番号B, 14 digi\##
+        ts) or 照合番号B's parts `birthDate` + `expiryYear` + `securityCode`.\n","properties":{"pinA":{"type\##
+        ":["string","null"],"description":"照合番号A","the 12-digit my number.":null},"pinB":{"$ref":"#/comp\##
+        onents/schemas/CodeB"},"birthDate":{"$ref":"#/components/schemas/CodeBBirthDate"},"expiryYear":{\##
+        "$ref":"#/components/schemas/CodeBExpiryYear"},"securityCode":{"$ref":"#/components/schemas/Code\##
+        BSecurityCode"},"cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#\##
+        /components/schemas/ConfirmFinalAttempt"},"photo":{"type":["boolean","null"],"description":"Retu\##
+        rn the face photo (default false)."},"renderedMyNumber":{"type":["boolean","null"],"description"\##
+        :"Check and return the rendered my number (EF 0005); needs `pinA`."}}},"AgeCheckRequest":{"type"\##
+        :"object","additionalProperties":false,"required":["birthDate","minimumAge","cardId"],"propertie\##
+        s":{"birthDate":{"type":"string","description":"The birth date the customer states: `YYYY-MM-DD` \##
+        (Gregorian; jpkid writes the era\ndigits the card's birth-date key takes) or those 6 era digits \##
+        `YYMMDD`.\n"},"minimumAge":{"type":"integer","minimum":1,"maximum":150},"date":{"type":["string"\##
+        ,"null"],"description":"The day to count on, YYYY-MM-DD; default today in Japan."},"returnBirthD\##
+        ate":{"type":["boolean","null"],"description":"Return the signed birth date (default false)."},"\##
+        cardId":{"$ref":"#/components/schemas/CardID"},"confirmFinalAttempt":{"$ref":"#/components/schem\##
+        as/ConfirmFinalAttempt"}}},"AgeCheck":{"type":"object","additionalProperties":false,"required":[\##
+        "verdict","steps","minimumAge","date","nextSteps"],"properties":{"verdict":{"$ref":"#/components\##
+        /schemas/GenuineVerdict"},"reason":{"type":"string"},"steps":{"type":"array","items":{"$ref":"#/\##
+        components/schemas/GenuineStep"}},"minimumAge":{"type":"integer"},"date":{"type":"string","descr\##
+        iption":"YYYY-MM-DD"},"atLeastMinimumAge":{"type":"boolean","description":"Present only when the \##
+        verdict is `genuine`."},"birthDate":{"type":"string","description":"YYYY-MM-DD, only when asked.\##
+        "},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"pins":{"$ref":"#/components/schemas/Ca\##
+        rdFaceCounters"}}},"CardTextCheck":{"type":"object","additionalProperties":false,"required":["te\##
+        xt","verdict","steps","nextSteps"],"properties":{"text":{"$ref":"#/components/schemas/CardText"}\##
+        ,"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":"string"},"steps":{"t\##
+        ype":"array","items":{"$ref":"#/components/schemas/GenuineStep"}},"issuer":{"type":"string"},"ne\##
+        xtSteps":{"$ref":"#/components/schemas/NextSteps"}}},"CardFaceCounters":{"type":"object","descri\##
+        ption":"The counters of the card-face keys after the check (`card-face-birth-date`, `card-face-b\##
+        `,\n`card-face-a`): a wrong code costs a try of one.\n","additionalProperties":{"$ref":"#/compon\##
+        ents/schemas/PINStatus"}},"GenuineVerdict":{"type":"string","enum":["genuine","forged","key_mism\##
+        atch","unknown_issuer","not_checked"]},"GenuineStep":{"type":"object","additionalProperties":fal\##
+        se,"required":["step","result","detail"],"properties":{"step":{"type":"string","enum":["card-fac\##
+        e-cvc","card-face-signature","rendered-my-number","age-record","card-face-challenge","card-text-\##
+        cvc","card-text-record","card-text-attributes","card-text-my-number","card-text-key","card-text-\##
+        challenge"]},"result":{"type":"string","enum":["passed","failed","unknown_issuer","not_checked",\##
+        "not_applicable"]},"detail":{"type":"string"}}},"NextSteps":{"type":"object","additionalProperti\##
+        es":false,"required":["en","ja"],"properties":{"en":{"type":"string"},"ja":{"type":"string"}}},"\##
+        CardFaceCheck":{"type":"object","additionalProperties":false,"required":["verdict","steps","next\##
+        Steps"],"properties":{"verdict":{"$ref":"#/components/schemas/GenuineVerdict"},"reason":{"type":\##
+        "string","description":"Why the verdict is not `genuine`."},"steps":{"type":"array","items":{"$r\##
+        ef":"#/components/schemas/GenuineStep"}},"issuer":{"type":"string","description":"The CVC's issu\##
+        er key id, e.g. `5000023/001`."},"nextSteps":{"$ref":"#/components/schemas/NextSteps"},"rendered\##
+        MyNumber":{"type":"string","contentEncoding":"base64","contentMediaType":"image/png"},"pins":{"$\##
+        ref":"#/components/schemas/CardFaceCounters"},"face":{"type":"object","additionalProperties":fal\##
+        se,"required":["nameImage","addressImage","birthDate","sex"],"properties":{"photo":{"type":"stri\##
+        ng","contentEncoding":"base64","contentMediaType":"image/jp2"},"nameImage":{"type":"string","con\##
+        tentEncoding":"base64","contentMediaType":"image/png"},"addressImage":{"type":"string","contentE\##
+        ncoding":"base64","contentMediaType":"image/png"},"securityCodeImage":{"type":"string","contentE\##
+        ncoding":"base64","contentMediaType":"image/png"},"birthDate":{"type":"string","description":"As \##
+        the card stores it (normally YYYYMMDD)."},"expiry":{"type":"string"},"sex":{"$ref":"#/components\##
+        /schemas/Sex"}}}}},"PEM":{"type":"string","pattern":"^-----BEGIN CERTIFICATE-----\n"},"Event":{"\##
+        type":"object","additionalProperties":false,"description":"The `data:` of a server-sent event. N\##
+        o PIN, no personal data.","required":["type","time"],"properties":{"type":{"type":"string","enum\##
+        ":["reader-added","reader-removed","card-inserted","card-ready","card-removed","pin-verified","p\##
+        in-failed","pin-blocked","pin-counter","reader-unsafe","pcsc-unavailable","pcsc-restored"]},"tim\##
+        e":{"type":"string","format":"date-time"},"reader":{"type":"string","pattern":"^r[0-9a-f]{6}$"},\##
+        "readerName":{"type":"string"},"cardId":{"type":"string","pattern":"^[0-9a-f]{24}$"},"pin":{"typ\##
+        e":"string","enum":["auth","sign","card-text","juki","juki-ap","card-text-a","card-text-b","card\##
+        -face-birth-date","card-face-a","card-face-b"]},"remaining":{"type":"integer","minimum":0},"kind\##
+        ":{"type":"string","enum":["my_number_card","juki_card","other_jpki_token","non_jpki_card","no_j\##
+        pki_application"]}}},"ReaderEvent":{"description":"`reader-added`, `reader-removed`, `reader-uns\##
+        afe` (the reader does not power the card down).","allOf":[{"$ref":"#/components/schemas/Event"}]\##
+        ,"required":["reader","readerName"]},"CardEvent":{"description":"`card-inserted`, `card-removed`\##
+        .","allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId"]},\##
+        "CardReadyEvent":{"description":"`card-ready`: the card has been read; `kind` says what it is.",\##
+        "allOf":[{"$ref":"#/components/schemas/Event"}],"required":["reader","readerName","cardId","kind\##
+        "]},"PINEvent":{"description":"`pin-verified` (`remaining`: the PIN's maximum, absent for PIN A/\##
+        B), `pin-failed`\n(`remaining`: tries left), `pin-blocked` (`remaining: 0`), `pin-counter` (the \##
+        counter\nread after an `outcome_unknown`: `remaining` tries left).\n","allOf":[{"$ref":"#/compon\##
+        ents/schemas/Event"}],"required":["reader","pin","cardId"]},"PCSCEvent":{"description":"`pcsc-un\##
+        available`, `pcsc-restored`: pcscd went away or came back.","allOf":[{"$ref":"#/components/schem\##
+        as/Event"}]},"OverflowEvent":{"description":"The client fell behind (or asked for events no long\##
+        er kept); the stream ends.","type":"object","additionalProperties":false,"required":["type"],"pr\##
+        operties":{"type":{"const":"overflow"}}},"ErrorCode":{"type":"string","description":"A stable er\##
+        ror code.","enum":["bad_request","wrong_pin","forbidden","not_found","unknown_reader","certifica\##
+        te_not_found","certificate_not_issued","file_not_found","method_not_allowed","no_card","ambiguou\##
+        s_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violation","cancell\##
+        ed","final_attempt","pin_not_available","pin_required","unsupported_card","application_not_found\##
+        ","payload_too_large","pin_format","credential_cannot_open","invalid_digest","pin_blocked","card\##
+        _error","malformed_response","malformed_apdu","malformed_tlv","invalid_certificate","pin_change_\##
+        failed","reader_unavailable","no_readers","protocol_mismatch","access_denied","not_transacted","\##
+        insufficient_buffer","invalid_parameter","no_memory","pcsc_error","pcsc_unavailable","card_busy"\##
+        ,"too_many_connections","timeout","card_unresponsive","outcome_unknown","reader_unsafe"]},"Error\##
+        Detail":{"type":"object","additionalProperties":false,"required":["code","message"],"properties"\##
+        :{"code":{"$ref":"#/components/schemas/ErrorCode"},"message":{"type":"string","description":"For \##
+        people; never a PIN or personal data."},"remaining":{"type":"integer","minimum":0,"description":\##
+        "Tries left, for `wrong_pin` and `final_attempt`."},"readerUnsafe":{"$ref":"#/components/schemas\##
+        /ReaderUnsafeFlag"}}},"Error":{"type":"object","additionalProperties":false,"required":["error"]\##
+        ,"properties":{"error":{"$ref":"#/components/schemas/ErrorDetail"}}},"Error400":{"allOf":[{"$ref\##
+        ":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"bad_reque\##
+        st"}}}}},"Error401":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"req\##
+        uired":["remaining"],"properties":{"code":{"const":"wrong_pin"}}}}},"Error403":{"allOf":[{"$ref"\##
+        :"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"forbidden"\##
+        }}}}},"Error404":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"proper\##
+        ties":{"code":{"enum":["not_found","unknown_reader","certificate_not_found","certificate_not_iss\##
+        ued","file_not_found"]}}}}},"Error405":{"allOf":[{"$ref":"#/components/schemas/Error"}],"propert\##
+        ies":{"error":{"properties":{"code":{"const":"method_not_allowed"}}}}},"Error409":{"allOf":[{"$r\##
+        ef":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["no_card\##
+        ","ambiguous_card","card_not_ready","card_removed","card_changed","card_reset","sharing_violatio\##
+        n","cancelled","final_attempt","pin_not_available","pin_required","unsupported_card","applicatio\##
+        n_not_found","reader_unsafe"]}}}}},"Error413":{"allOf":[{"$ref":"#/components/schemas/Error"}],"\##
+        properties":{"error":{"properties":{"code":{"const":"payload_too_large"}}}}},"Error422":{"allOf"\##
+        :[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["p\##
+        in_format","invalid_digest","bad_request","credential_cannot_open"]}}}}},"Error423":{"allOf":[{"\##
+        $ref":"#/components/schemas/Error"}],"properties":{"error":{"properties":{"code":{"const":"pin_b\##
+        locked"}}}}},"Error502":{"allOf":[{"$ref":"#/components/schemas/Error"}],"properties":{"error":{\##
+        "properties":{"code":{"enum":["card_error","malformed_response","malformed_apdu","malformed_tlv"\##
+        ,"invalid_certificate","pin_change_failed","reader_unavailable","unknown_reader","no_readers","u\##
+        nsupported_card","protocol_mismatch","access_denied","not_transacted","insufficient_buffer","inv\##
+        alid_parameter","no_memory","cancelled","pcsc_error"]}}}}},"Error503":{"allOf":[{"$ref":"#/compo\##
+        nents/schemas/Error"}],"properties":{"error":{"properties":{"code":{"enum":["pcsc_unavailable","\##
+        card_busy","too_many_connections"]}}}}},"Error504":{"allOf":[{"$ref":"#/components/schemas/Error\##
+        "}],"properties":{"error":{"properties":{"code":{"enum":["timeout","card_unresponsive","outcome_\##
+        unknown"]}}}}}}}}
         """##
 
     static let bytes = Array(json.utf8)

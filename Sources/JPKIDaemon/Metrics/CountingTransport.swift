@@ -28,4 +28,6 @@ struct CountingTransport: CardTransport {
     func powerCycle() async throws {
         try await base.powerCycle()
     }
+
+    func forgetPowerCycle() { base.forgetPowerCycle() }
 }

@@ -46,15 +46,36 @@ extension ReaderSession {
 
     /// After `outcome_unknown`: reads the counter once the card can be reached again and tells it
     /// in a `pin-counter` event (no try spent: the empty VERIFY).
+    ///
+    /// The operation that lost its answer may hold the PIN lock, and a hung transmit the card's
+    /// queue, for longer than one card timeout. So this waits for the lock with no deadline of its
+    /// own, then reads within one card timeout, and tries again while the card stays busy: all
+    /// in all for at most ``followCounterBound`` card timeouts, and never for another insertion.
     func followCounter(_ kind: PINKind, card: MyNumberCard, insertion: Int) {
-        Task {
-            // Waits for the PIN operation lock, so it runs after the operation that lost its answer.
-            guard let status = try? await self.serialisedCardAccess({ try await card.pinStatus(kind) }) else {
-                return
+        let bound = cardTimeout * Self.followCounterBound
+        let follower = Task {
+            let deadline = ContinuousClock.now + bound
+            while !Task.isCancelled, insertion == self.generation, ContinuousClock.now < deadline {
+                // Cancelled by the watchdog below or by a removal: then it stops waiting.
+                guard (try? await self.pinOperations.lock()) != nil else { return }
+                let status = try? await self.bounded { try await card.pinStatus(kind) }
+                self.pinOperations.unlock()
+                if let status {
+                    self.publishCounter(status, insertion: insertion)
+                    return
+                }
+                try? await Task.sleep(for: self.cardTimeout / 4)
             }
-            self.publishCounter(status, insertion: insertion)
+        }
+        counterFollower = follower
+        Task {
+            try? await Task.sleep(for: bound)
+            follower.cancel()
         }
     }
+
+    /// How many card timeouts the counter is followed after `outcome_unknown` at most.
+    static let followCounterBound = 6
 
     private func publishCounter(_ status: PINStatus, insertion: Int) {
         guard insertion == generation else { return }

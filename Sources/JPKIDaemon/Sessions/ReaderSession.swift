@@ -27,8 +27,8 @@ public actor ReaderSession {
     private let source: any CardSource
     let events: EventBus
     let logger: Logger
-    private let pinOperations = AsyncLock()
-    private let cardTimeout: Duration
+    let pinOperations = AsyncLock()
+    let cardTimeout: Duration
     /// Checks certificate chains against the trust anchors.
     let validator: ChainValidator
     /// The CA keys of the genuine-card check.
@@ -44,6 +44,8 @@ public actor ReaderSession {
         didSet { postView() }
     }
     private var connection: (any CardConnection)?
+    /// The read of a counter after `outcome_unknown` (``followCounter(_:card:insertion:)``).
+    var counterFollower: Task<Void, Never>?
     private(set) var card: MyNumberCard?
     private var atr: [UInt8] = [] {
         didSet { postView() }
@@ -185,6 +187,8 @@ public actor ReaderSession {
         generation += 1
         readTask?.cancel()
         readTask = nil
+        counterFollower?.cancel()
+        counterFollower = nil
         let hadCard = state != .empty
         let removedID = cardId
         changeTogether {
@@ -222,7 +226,7 @@ public actor ReaderSession {
     /// answers `outcome_unknown` (`kind`: the PIN in flight), and `body` goes on in the
     /// background. The commit and the deadline decide atomically, so neither answer can cross
     /// the other.
-    private func bounded<T: Sendable>(
+    func bounded<T: Sendable>(
         pin kind: PINKind? = nil, _ body: @Sendable @escaping () async throws -> T
     ) async throws -> T {
         let gate = DispatchGate()
@@ -435,9 +439,8 @@ public actor ReaderSession {
         if unsafe != nil { throw APIError.readerUnsafe }
         let insertion = generation
         _ = card.takePowerCycleCheck()
-        do {
-            let result = try await body(card, pin)
-            powerCycleChecked(card.takePowerCycleCheck(), kind: kind)
+        /// A right PIN: its counter is full again, whatever the caller gets.
+        func rightPIN() {
             metrics.pinVerification(kind, .verified)
             record(PINStatus(kind: kind, state: kind.stateAfterRightPIN), insertion: insertion)
             events.publish(
@@ -445,7 +448,18 @@ public actor ReaderSession {
                     type: "pin-verified", reader: id, pin: kind.rawValue, remaining: kind.knownMaxTries,
                     cardId: current))
             logger.info("pin verified", metadata: ["pin": "\(kind.rawValue)"])
+        }
+        do {
+            let result = try await body(card, pin)
+            powerCycleChecked(card.takePowerCycleCheck(), kind: kind)
+            rightPIN()
             return result
+        } catch CardError.stoppedAfterVerify(let stopped) {
+            // The PIN was right, the caller gave up: counted and told like a success, while the
+            // caller still gets the error.
+            powerCycleChecked(card.takePowerCycleCheck(), kind: kind)
+            rightPIN()
+            throw CardError.stoppedAfterVerify(stopped)
         } catch {
             powerCycleChecked(card.takePowerCycleCheck(), kind: kind)
             metrics.pinOperationFailed(kind, error, wasBlocked: snapshot?.summary.pin(kind)?.isBlocked ?? false)

@@ -113,47 +113,91 @@ extension MyNumberCard {
     }
 
     /// Power-cycles the card inside the transaction and checks that the session is closed. Never
-    /// throws: a failure leaves the transaction to end with a power-down of its own.
+    /// throws. Only a passed check lets the transaction end without a power-down of its own
+    /// (``CardTransport/forgetPowerCycle()``): a failed check or one that could not tell ends it
+    /// with `SCARD_UNPOWER_CARD` anyway.
     func closeSession(after kind: PINKind) async -> PowerCycleCheck {
         do {
             try await transport.powerCycle()
-            if let kept = try await keptState(kind) {
-                // One more power cycle; the transaction still ends with a power-down if it fails.
-                try? await transport.powerCycle()
-                return .stateKept(kept)
+            switch try await checkClosed(kind) {
+            case .closed(let securityChecked):
+                return .closed(securityChecked: securityChecked)
+            case .unexpected(let why):
+                transport.forgetPowerCycle()
+                return .notChecked(why)
+            case .kept(let reason):
+                return .stateKept(reason + (await closeByLeaving(kind)))
             }
-            return .closed(securityChecked: kind.protectedFile != nil)
         } catch {
+            transport.forgetPowerCycle()
             return .notChecked((error as? any CodedError)?.message ?? "\(error)")
         }
     }
 
-    /// The checks after a power cycle: nil when the card shows no state kept, else what it kept.
-    private func keptState(_ kind: PINKind) async throws -> String? {
-        // The selection check: no application is selected after a power-up.
-        let selection = try await transport.exchange(CardCommands.selectFile(kind.fileID))
-        if selection.statusWord == .success {
-            return "after a power cycle the \(kind.application.displayName) was still selected"
+    /// The reader kept the card's state across the power cycle: one more power cycle, then, since
+    /// that may do nothing either, SELECT another application, which clears the security status of
+    /// the one left (reference section 1), and check again. The transaction ends with a
+    /// power-down whatever came of it. Returns what the second check found, for the reason.
+    private func closeByLeaving(_ kind: PINKind) async -> String {
+        defer { transport.forgetPowerCycle() }
+        try? await transport.powerCycle()
+        let others = [CardApplication.cardFace, .jpki, .cardText].filter { $0 != kind.application }
+        for other in others {
+            guard (try? await select(other)) != nil else { continue }
+            switch try? await checkClosed(kind, selectionCheck: false) {
+            case .closed(securityChecked: true)?: return "; selecting the \(other.displayName) closed it"
+            case .closed(securityChecked: false)?:
+                return "; the \(other.displayName) was selected to clear it (no file can prove that)"
+            case .kept?: return "; selecting the \(other.displayName) did not close it"
+            case .unexpected?, nil: return "; after selecting the \(other.displayName) the card could not tell"
+            }
+        }
+        return "; no other application could be selected to close it"
+    }
+
+    private enum SessionFinding {
+        /// Closed; `securityChecked` false where no readable file could prove it.
+        case closed(securityChecked: Bool)
+        /// The card kept its state.
+        case kept(String)
+        /// The card answered something that tells neither.
+        case unexpected(String)
+    }
+
+    /// The checks after a power cycle. Only `69 82` to the READ BINARY counts as closed; a file
+    /// the card does not have (`6A 82` to its SELECT) leaves the session unproven, not closed.
+    private func checkClosed(_ kind: PINKind, selectionCheck: Bool = true) async throws -> SessionFinding {
+        if selectionCheck {
+            // The selection check: no application is selected after a power-up.
+            let selection = try await transport.exchange(CardCommands.selectFile(kind.fileID))
+            if selection.statusWord == .success {
+                return .kept("after a power cycle the \(kind.application.displayName) was still selected")
+            }
         }
         // The security check: the file this PIN opens must be closed again.
-        guard let fid = kind.protectedFile else { return nil }
+        guard let fid = kind.protectedFile else { return .closed(securityChecked: false) }
         try await select(kind.application)
         var read = try await transport.exchange(CardCommands.readBinary(shortFileID: UInt8(fid & 0x1F), length: 1))
-        if [StatusWord.functionNotSupported, .incorrectParameters, .wrongParameters, .instructionNotSupported]
-            .contains(read.statusWord)
-        {
-            // No short EF identifiers on this card: select the file, then read.
-            try await selectFile(fid)
+        if [
+            StatusWord.functionNotSupported, .incorrectParameters, .wrongParameters, .instructionNotSupported,
+            .fileNotFound,
+        ].contains(read.statusWord) {
+            // No short EF identifiers on this card (or not for this file): select it, then read.
+            let file = try await transport.exchange(CardCommands.selectFile(fid))
+            switch file.statusWord {
+            case .success: break
+            case .fileNotFound: return .closed(securityChecked: false)  // a child's card: no sign certificate
+            default: return .unexpected("SELECT of file \(fid.hex4) after a power cycle answered \(file.statusWord)")
+            }
             read = try await transport.exchange(CardCommands.readBinary(offset: 0, length: 1))
         }
-        switch read.statusWord.meaning {
-        case .securityStatusNotSatisfied, .fileNotFound:
-            // 69 82: closed again. 6A 82: no such file (a child's card has no sign certificate).
-            return nil
+        switch read.statusWord {
+        case .securityStatusNotSatisfied:
+            return .closed(securityChecked: true)
         case .success, .endOfFileReached:
-            return "after a power cycle file \(fid.hex4) was readable: the \(kind.displayName) stayed verified"
+            return .kept("after a power cycle file \(fid.hex4) was readable: the \(kind.displayName) stayed verified")
         default:
-            return nil
+            return .unexpected("READ BINARY of file \(fid.hex4) after a power cycle answered \(read.statusWord)")
         }
     }
 
@@ -199,7 +243,11 @@ extension MyNumberCard {
             throw CardError.pinBlocked(kind)
         case .verificationFailed(let left): throw CardError.wrongPIN(kind, triesLeft: left)
         case .referencedDataNotFound: throw CardError.pinNotAvailable(kind)
-        default: throw CardError.unexpectedStatus(operation: "VERIFY \(kind.rawValue)", response.statusWord)
+        default:
+            // 6F 00 and the like do not tell whether the card checked the PIN: a try may be gone,
+            // so the caller must not retry before the counter has been read again.
+            throw CardError.outcomeUnknown(
+                kind, "the card answered \(response.statusWord), which does not tell the result")
         }
     }
 }
