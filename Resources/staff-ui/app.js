@@ -269,6 +269,8 @@ function render() {
   problem.replaceChildren(...(state.problem ? [messageBlock(state.problem)] : []));
   readers.replaceChildren(...state.readers.map(readerBlock));
   if ($("verify").open) refreshDialog();
+  // Other views (genuine.js) follow the cards through this event, not through app.js's globals.
+  document.dispatchEvent(new CustomEvent("jpkid-state", { detail: state }));
 }
 
 let fetching = null;

@@ -3,7 +3,9 @@
 // in the body of one POST; the fields are cleared right after. The verdict in large type, the
 // face to compare beside it, each step and the next steps. The print view leaves the photo out
 // unless asked. Self-contained: it reads the page's token and language, and the readers from
-// /api/state, and shares no code with app.js.
+// /api/state, and shares no code with app.js; app.js's "jpkid-state" event tells it when the
+// checked card is gone or changed, and the result (verdict, photo, images, birth date) goes with
+// it, as it does after an idle timeout: the previous customer's data never waits for the next.
 "use strict";
 
 (() => {
@@ -106,6 +108,9 @@
   const tx = (key) => TEXT[lang()][key];
   let target = null;
   let last = null;
+  let idleTimer = null;
+  // How long a result stays on screen untouched (window.jpkidGenuineIdleMs: tests shorten it).
+  const idleMs = () => Number(window.jpkidGenuineIdleMs) || 3 * 60 * 1000;
   let shownLang = null;
 
   function el(tag, attrs, ...children) {
@@ -143,7 +148,7 @@
         el("input", { type: "text", id: "genuine-year", inputmode: "numeric", maxlength: "4", autocomplete: "off", spellcheck: "false" }),
         el("label", { for: "genuine-code", id: "genuine-code-label" }),
         el("input", { type: "password", id: "genuine-code", inputmode: "numeric", maxlength: "4", autocomplete: "off" }),
-        el("label", { class: "check" }, el("input", { type: "checkbox", id: "genuine-photo", checked: true }), el("span", { id: "genuine-photo-label" })),
+        el("label", { class: "check" }, el("input", { type: "checkbox", id: "genuine-photo" }), el("span", { id: "genuine-photo-label" })),
         el("label", { class: "check" }, el("input", { type: "checkbox", id: "genuine-print-photo" }), el("span", { id: "genuine-print-photo-label" })),
         el(
           "div",
@@ -167,6 +172,12 @@
       $("genuine").classList.toggle("print-photo", $("genuine-print-photo").checked);
     });
     // app.js sets the page's lang on every redraw: follow it only when it changes.
+    document.addEventListener("jpkid-state", (event) => followCard(event.detail));
+    for (const type of ["click", "keydown"]) {
+      $("genuine").addEventListener(type, () => {
+        if (last) armIdle();
+      });
+    }
     new MutationObserver(() => {
       if (lang() !== shownLang) chrome();
     }).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
@@ -194,9 +205,7 @@
   async function open() {
     $("genuine").hidden = false;
     document.body.classList.add("genuine-mode");
-    $("genuine-result").replaceChildren();
-    $("genuine-status").textContent = "";
-    last = null;
+    clearResult();
     target = null;
     try {
       const response = await fetch(`/api/state?lang=${lang()}`, { headers: { "X-Staff-Token": token }, cache: "no-store" });
@@ -215,12 +224,38 @@
     for (const id of ["genuine-birth", "genuine-year", "genuine-code"]) $(id).value = "";
   }
 
-  function close() {
+  // The result, the message and the fields go; nothing of this customer stays on the page.
+  function clearResult() {
     clearFields();
-    $("genuine").hidden = true;
-    $("genuine-result").replaceChildren();
-    document.body.classList.remove("genuine-mode");
+    clearTimeout(idleTimer);
+    idleTimer = null;
     last = null;
+    $("genuine-result").replaceChildren();
+    $("genuine-status").textContent = "";
+    $("genuine-status").dataset.code = "";
+  }
+
+  function armIdle() {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(clearResult, idleMs());
+  }
+
+  // /api/state as app.js drew it: when the card checked (or about to be) is no longer on its
+  // reader, or another card is, the result is about someone else.
+  function followCard(state) {
+    if (!target || !state || !Array.isArray(state.readers)) return;
+    const here = state.readers.some((r) => r.id === target.reader && r.card && r.card.cardId === target.cardId);
+    if (here) return;
+    clearResult();
+    target = null;
+    $("genuine-card").textContent = tx("noCard");
+    $("genuine-go").disabled = true;
+  }
+
+  function close() {
+    clearResult();
+    $("genuine").hidden = true;
+    document.body.classList.remove("genuine-mode");
   }
 
   // The format checks jpkid makes too, here so that a slip never costs a try.
@@ -247,6 +282,7 @@
     }
     status.textContent = tx("sending");
     $("genuine-go").disabled = true;
+    const checking = target;
     const body = JSON.stringify({
       birthDate: birth, expiryYear: Number(year), securityCode: code, cardId: target.cardId,
       photo: $("genuine-photo").checked,
@@ -267,10 +303,13 @@
     $("genuine-go").disabled = false;
     clearFields();
     if (answer.check) {
+      // The card went (or changed) while the check ran: its answer is not shown.
+      if (target !== checking) return;
       status.textContent = "";
       status.dataset.code = answer.code;
-      last = answer.check;
-      showResult(answer.check);
+      last = { ...answer.check, cardId: checking.cardId };
+      showResult(last);
+      armIdle();
     } else {
       status.dataset.code = answer.code;
       status.textContent = answer.message ? `${answer.message.message} ${answer.message.next}` : answer.code;
@@ -291,7 +330,9 @@
       check.steps.map((s) => el("li", { "data-step": s.step, "data-result": s.result }, `${t.stepNames[s.step] || s.step}: `, el("strong", { text: t.results[s.result] || s.result }))),
     );
     const next = el("section", { class: "genuine-next" }, el("h3", { text: t.next }), el("p", { id: "genuine-next", text: check.nextSteps[lang()] }));
-    const left = el("div", { class: "genuine-verdict-column" }, verdict);
+    // Which card this is about: the checked card's id (short), beside the verdict.
+    const checked = el("p", { id: "genuine-checked", class: "genuine-checked", "data-card-id": check.cardId, text: `${t.card}: ${String(check.cardId || "").slice(0, 12)}` });
+    const left = el("div", { class: "genuine-verdict-column" }, verdict, checked);
     if (check.reason) {
       // jpkid words its reason in English; in Japanese the step that decided it says the same.
       const step = check.steps.find((s) => s.result !== "passed" && s.result !== "not_applicable");

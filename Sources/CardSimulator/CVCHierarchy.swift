@@ -45,13 +45,34 @@ public struct CVCHierarchy: Codable, Sendable, Equatable {
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(hierarchy).write(to: file, options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        try writePrivate(try encoder.encode(hierarchy), to: file)
         for authority in [hierarchy.cardFaceCA, hierarchy.cardTextCA] {
             let name = authority.id.replacingOccurrences(of: "/", with: "-") + ".json"
             try encoder.encode(try authority.publicKeyFile()).write(to: keys.appendingPathComponent(name))
         }
         return hierarchy
+    }
+
+    /// Writes `data` to a new file that is `0600` from its creation (the private keys are never
+    /// readable by others, not even for a moment), then renames it into place.
+    static func writePrivate(_ data: Data, to file: URL) throws {
+        let temporary = file.path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary]) }
+        var written = 0
+        let ok = data.withUnsafeBytes { buffer -> Bool in
+            while written < buffer.count {
+                let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 { if errno == EINTR { continue } else { return false } }
+                written += n
+            }
+            return true
+        }
+        let synced = ok && fsync(fd) == 0
+        guard close(fd) == 0, synced, rename(temporary, file.path) == 0 else {
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
+        }
     }
 }
 

@@ -54,6 +54,16 @@ public struct BERTLV: Sendable, Equatable {
         return (BERTLV(tag: header.tag, value: Array(bytes[header.valueStart..<end])), end)
     }
 
+    /// Parses the data object starting at `start` of `bytes`, ending no later than `end`, and
+    /// tells where the next one starts: a walk over a file's objects without copying the rest of
+    /// the file for each one. Error offsets count from the start of `bytes`.
+    public static func parse(_ bytes: [UInt8], at start: Int, end: Int) throws(TLVError) -> (tlv: BERTLV, next: Int) {
+        precondition(0 <= start && start <= end && end <= bytes.count, "range outside the bytes")
+        let header = try parseHeader(bytes, at: start, end: end, nested: false)
+        let valueEnd = header.valueStart + header.length
+        return (BERTLV(tag: header.tag, value: Array(bytes[header.valueStart..<valueEnd])), valueEnd)
+    }
+
     /// The total size (header and value) of the data object that `prefix` starts, from its header
     /// alone: how much of a file to read. Throws ``TLVError/truncated(offset:)`` when the prefix
     /// does not yet hold the whole header.

@@ -90,9 +90,36 @@ public struct NextSteps: Codable, Sendable, Equatable {
         self.ja = ja
     }
 
-    /// The guidance for a verdict (`genuine`, `forged`, …).
-    public static func forVerdict(_ verdict: String) -> NextSteps {
-        switch verdict {
+    /// The guidance for a verdict (`genuine`, `forged`, …), given the steps that led to it:
+    /// a chip that refused only the challenge, after its CVC and signed data verified, is not told
+    /// "try again" (a copy of the files behaves exactly so); a genuine card text says what it does
+    /// not prove (`cardText`).
+    public static func forVerdict(_ verdict: String, steps: [GenuineStepView] = [], cardText: Bool = false)
+        -> NextSteps
+    {
+        let challenges: Set<String> = ["card-face-challenge", "card-text-challenge"]
+        if verdict == "not_checked",
+            steps.contains(where: { challenges.contains($0.step) && $0.result == "not_checked" }),
+            steps.allSatisfy({
+                challenges.contains($0.step) || $0.result == "passed" || $0.result == "not_applicable"
+            })
+        {
+            return NextSteps(
+                en:
+                    "The certificate and the signed data verify, but the chip did not prove it is present (it refused the challenge): do not accept it as IC-verified. A copy of the chip's files behaves exactly like this; confirm identity another way.",
+                ja:
+                    "証明書と署名付きデータは検証できましたが、ＩＣチップは自分が本物であることを証明しませんでした（チャレンジを拒否）。ＩＣチップ確認済みとして受け付けないでください。ファイルを複製したカードも同じ応答をします。別の方法で本人確認してください。"
+            )
+        }
+        if verdict == "genuine", cardText {
+            return NextSteps(
+                en:
+                    "The card-text data is signed by J-LIS and a J-LIS-certified chip answered the challenge. This does not prove that this data belongs to this chip (the data and the chip's key are signed separately): use the card-face check to confirm identity.",
+                ja:
+                    "券面事項入力補助のデータはＪ－ＬＩＳの署名付きで、Ｊ－ＬＩＳが認証したＩＣチップが応答しました。ただし、このデータがこのチップのものであることまでは証明しません（データとチップの鍵は別々に署名されています）。本人確認には券面確認のチェックを使ってください。"
+            )
+        }
+        return switch verdict {
         case "genuine":
             NextSteps(
                 en:

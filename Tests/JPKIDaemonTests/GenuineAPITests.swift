@@ -161,6 +161,12 @@ struct GenuineAPITests {
             #expect(plain.headers["cache-control"] == "no-store")
             let check = try APIJSON.decoder().decode(CardTextCheckResponse.self, from: plain.body)
             #expect(check.verdict == "genuine", "\(check.steps)")
+            // What a card-text genuine does not prove is said, in both languages and in the step.
+            #expect(check.nextSteps.en.contains("does not prove that this data belongs to this chip"))
+            #expect(check.nextSteps.ja.contains("このデータがこのチップのものであることまでは証明しません"))
+            #expect(
+                check.steps.first { $0.step == "card-text-challenge" }?.detail.contains(
+                    "not that this data belongs to this chip") == true)
             #expect(check.text.myNumber == nil)
             #expect(check.steps.first { $0.step == "card-text-my-number" }?.result == "not_applicable")
             let named = try await d.request(
@@ -176,5 +182,35 @@ struct GenuineAPITests {
             #expect([400, 422].contains(refused.status))
             #expect(d.source.card.trace.isEmpty)
         }
+    }
+
+    @Test func aChipThatRefusesOnlyTheChallengeIsNotToldToTryAgain() {
+        func steps(_ results: [(String, String)]) -> [GenuineStepView] {
+            results.map { GenuineStepView(step: $0.0, result: $0.1, detail: "") }
+        }
+        let refused = NextSteps.forVerdict(
+            "not_checked",
+            steps: steps([
+                ("card-face-cvc", "passed"), ("card-face-signature", "passed"),
+                ("rendered-my-number", "not_applicable"),
+                ("card-face-challenge", "not_checked"),
+            ]))
+        #expect(refused.en.contains("the chip did not prove it is present"))
+        #expect(refused.en.contains("do not accept it as IC-verified"))
+        #expect(!refused.en.contains("Try again"))
+        #expect(refused.ja.contains("ＩＣチップ確認済みとして受け付けないでください"))
+        let textRefused = NextSteps.forVerdict(
+            "not_checked",
+            steps: steps([
+                ("card-text-cvc", "passed"), ("card-text-record", "passed"), ("card-text-attributes", "passed"),
+                ("card-text-my-number", "not_applicable"), ("card-text-key", "passed"),
+                ("card-text-challenge", "not_checked"),
+            ]), cardText: true)
+        #expect(textRefused == refused)
+        // Another step not done: try again once, as before.
+        let unread = NextSteps.forVerdict(
+            "not_checked", steps: steps([("card-face-cvc", "not_checked"), ("card-face-challenge", "not_checked")]))
+        #expect(unread.en.contains("Try again once"))
+        #expect(NextSteps.forVerdict("not_checked").en.contains("Try again once"))
     }
 }

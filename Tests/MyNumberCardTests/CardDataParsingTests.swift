@@ -147,10 +147,11 @@ struct CardDataParsingTests {
     @Test func cardFaceWithoutAPhotoIsAnError() throws {
         let fields = [
             BERTLV(tag: 0xDF22, value: Array("19900102".utf8)).encoded, BERTLV(tag: 0xDF23, value: [0x31]).encoded,
-            BERTLV(tag: 0xDF25, value: CardFace.pngSignature).encoded,
+            BERTLV(tag: 0xDF24, value: [0x90, 0x00]).encoded, BERTLV(tag: 0xDF25, value: CardFace.pngSignature).encoded,
             BERTLV(tag: 0xDF26, value: CardFace.pngSignature).encoded,
         ]
-        #expect(throws: CardError.malformedResponse("card face EF 0002 has no photo (tag DF 27)")) {
+        // The layout is DF22…DF28 in order: the first one missing is named.
+        #expect(throws: CardError.malformedResponse("card face EF 0002 has no DF 27 (of 7 fields)")) {
             try CardFace.parse(Self.withTable(fields))
         }
         #expect(throws: CardError.malformedResponse("card face EF 0002 has no offset table (DF 21) first")) {

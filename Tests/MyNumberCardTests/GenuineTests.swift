@@ -1,10 +1,10 @@
-import CardSimulator
 import Foundation
 import ISO7816
 import JapaneseCalendar
 import Synchronization
 import Testing
 
+@testable import CardSimulator
 @testable import MyNumberCard
 
 /// The simulator's CVC hierarchy, made once per test process (RSA key generation is slow), and
@@ -48,8 +48,20 @@ struct GenuineTests {
         let entries = CVCAuthorities.builtIn.entries.values.sorted { $0.id < $1.id }
         #expect(entries.map(\.id.description) == ["5000020/001+000000A8", "5000023/001", "5000033/001"])
         #expect(entries.allSatisfy { $0.key.size == 256 && $0.key.exponent == [0x01, 0x00, 0x01] })
-        #expect(entries[1].key.modulus.prefix(4) == [0xB2, 0xF7, 0x40, 0xF0])
-        #expect(entries[2].key.modulus.suffix(4) == [0x4F, 0x41, 0x59, 0x7F])
+        // SHA-256 of each whole modulus, computed (Python hashlib) from the hex in reference 13.1.
+        let expected = [
+            "318ab4a79346bbd993d36d31a4d766f02a239f36b10bc323458242130f927a97",
+            "bb96cc1dc6502005661961f0a45ed843d007c69e3ce167eceb6b1abd5333a932",
+            "409655d477547d83cbe182385acb1ea83c9828eb6e5b8bba90957c339b5f30f7",
+        ]
+        #expect(entries.map { DigestAlgorithm.sha256.hash($0.key.modulus).compactHex.lowercased() } == expected)
+    }
+
+    @Test func anEmptyOrBrokenKeyIdIsNilNotATrap() {
+        for text in ["", " ", "+", "+000000A8", "/", "5000023/001+", "5000023"] {
+            #expect(CVCKeyID(text: text) == nil, "\(text)")
+        }
+        #expect(CVCKeyID(text: " 5000023/001 ")?.description == "5000023/001")
     }
 
     @Test func keyIdsAreComparedOnAllSixteenBytes() throws {
@@ -89,6 +101,38 @@ struct GenuineTests {
         #expect(throws: CVCKeyError.self) { try CVCAuthorities.load(directory: directory.path, allowedTestIDs: [id]) }
         // A directory that is not there adds nothing, and is no error.
         #expect(try CVCAuthorities.load(directory: directory.path + "-missing", allowedTestIDs: []).entries.count == 3)
+    }
+
+    @Test func aFIFOOrAnOversizedKeyFileIsRefusedWithoutReadingIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cvc-keys-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("a.json").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // Before the kind check this read blocked forever (no writer ever opens the FIFO).
+        #expect(throws: CVCKeyError("\(fifo) is not a regular file")) {
+            try CVCAuthorities.load(directory: directory.path, allowedTestIDs: [])
+        }
+        unlink(fifo)
+        let big = directory.appendingPathComponent("b.json")
+        #expect(FileManager.default.createFile(atPath: big.path, contents: nil))
+        #expect(truncate(big.path, off_t(CVCAuthorities.maxFileBytes + 1)) == 0)
+        #expect(throws: CVCKeyError("\(big.path) is larger than 64 KiB")) {
+            try CVCAuthorities.load(directory: directory.path, allowedTestIDs: [])
+        }
+    }
+
+    @Test func theSimulatorsPrivateKeysAreWrittenOwnerOnly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cvc-hierarchy-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("hierarchy.json")
+        try CVCHierarchy.writePrivate(Data("{}".utf8), to: file)
+        var info = stat()
+        #expect(stat(file.path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "{}")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["hierarchy.json"])
     }
 
     // MARK: - Raw RSA
@@ -141,14 +185,15 @@ struct GenuineTests {
         body[40] ^= 1  // inside the subject id
         #expect(!(try CardVerifiableCertificate.parse(body)).isSigned(by: ca))
 
-        // DF22, DF24 (the card key), DF25, DF27; byte 20 is in DF21, the offset table, which is
-        // not signed.
-        for segmentByte in [30, 300, 330, 1200] {
+        // Inside the values of DF22, DF24 (the card key), DF25, DF26, DF27 (byte 330, which the
+        // `if let try?` this replaced skipped silently, is DF26's tag byte: DF26 becomes a second
+        // DF27); byte 20 is in DF21, the offset table, which is not signed.
+        for segmentByte in [30, 300, 320, 340, 1200] {
             var face = GenuineFixture.face
             face[segmentByte] ^= 1
-            if let parsed = try? CardFaceSignature.parse(face) {
-                #expect(!parsed.isSigned(by: cvc.publicKey), "byte \(segmentByte)")
-            }
+            // Each change is inside a value: the file must still parse (a throw fails the test).
+            let parsed = try CardFaceSignature.parse(face)
+            #expect(!parsed.isSigned(by: cvc.publicKey), "byte \(segmentByte)")
         }
         var age = GenuineFixture.ageRecord
         age[10] ^= 1  // the birth date

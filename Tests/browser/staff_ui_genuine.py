@@ -118,6 +118,7 @@ try:
         expect(driver.find_element(By.ID, "genuine-birth").get_attribute("type") == "date", "a date picker")
         expect(driver.find_element(By.ID, "genuine-code").get_attribute("type") == "password", "the code is echoed")
         expect(driver.find_element(By.ID, "genuine-title").text == "本人確認（ＩＣチップの確認）", "title")
+        expect(not driver.find_element(By.ID, "genuine-photo").is_selected(), "the photo box is ticked by default")
         driver.find_element(By.ID, "genuine-close").click()
 
     check("the 本人確認 view: Japanese, a date picker, the security code without echo", japanese_by_default)
@@ -146,6 +147,9 @@ try:
         expect(driver.find_element(By.ID, "genuine-born").text == "1990-01-02", "birth date to compare")
         steps = js("return [...document.querySelectorAll('.genuine-steps li')].map(l => l.dataset.step + '=' + l.dataset.result)")
         expect("card-face-challenge=passed" in steps and "card-face-cvc=passed" in steps, f"steps {steps}")
+        checked = js("return document.getElementById('genuine-checked').dataset.cardId")
+        shown = js("return document.getElementById('genuine-card').textContent")
+        expect(checked and checked in shown, f"the checked card {checked!r} beside the verdict ({shown!r})")
         driver.save_screenshot(os.path.join(args.screenshots, "staff-ui-genuine.png"))
 
     check("a genuine card: the verdict in large type, the photo and images beside it, the steps", genuine)
@@ -177,11 +181,51 @@ try:
 
     check("English too, switched in place", english)
 
+    def card_removed():
+        run_check()
+        wait(lambda: verdict() == "genuine", 20, "the verdict")
+        expect(js("return document.getElementById('genuine-born')"), "the birth date is shown")
+        subprocess.run([args.harness, "sim-stop", args.dir], check=True, stdout=subprocess.DEVNULL)
+        wait(lambda: verdict() is None, 20, "the verdict goes with the card")
+        expect(not js("return document.querySelector('#genuine-result img, #genuine-born')"),
+               "no photo, image or birth date of the previous customer")
+        expect(js("return document.getElementById('genuine-go').disabled"), "nothing to check")
+        state = os.environ.get("JPKI_SIM_STATE")
+        if state and os.path.exists(state):
+            os.remove(state)
+        subprocess.run([args.harness, "sim-start", args.dir, "--cvc-hierarchy", args.cvc], check=True,
+                       stdout=subprocess.DEVNULL)
+        wait(lambda: reader_state() == "ready", 20, "the card back")
+        driver.find_element(By.ID, "genuine-close").click()
+
+    check("the card removed: the verdict and the customer's data leave the page", card_removed)
+
+    def idle_timeout():
+        js("window.jpkidGenuineIdleMs = 1500")
+        try:
+            run_check(photo=False)
+            wait(lambda: verdict() == "genuine", 20, "the verdict")
+            wait(lambda: verdict() is None, 10, "the verdict goes after the idle time")
+            expect(not js("return document.getElementById('genuine-born')"), "the birth date went too")
+        finally:
+            js("delete window.jpkidGenuineIdleMs")
+            driver.find_element(By.ID, "genuine-close").click()
+
+    check("an idle result clears itself", idle_timeout)
+
     def local_refusal():
         run_check(year="35")
         wait(lambda: status_code() == "local_format", 5, "a local refusal")
+        expect(driver.find_element(By.ID, "genuine-status").text == "有効期限の年を西暦4桁で入力してください。", "the year message")
+        # Opening again clears the fields and the last message: the wait below cannot pass on
+        # what the first refusal left.
+        driver.find_element(By.ID, "genuine-open").click()
+        wait(lambda: status_code() == "" and js("return document.getElementById('genuine-year').value") == "", 5,
+             "open() clears the fields and the message")
         run_check(code="567")
         wait(lambda: status_code() == "local_format", 5, "a local refusal")
+        text = driver.find_element(By.ID, "genuine-status").text
+        expect(text == "セキュリティコードは数字4桁です。", f"the security-code message, not a stale one: {text!r}")
         driver.find_element(By.ID, "genuine-close").click()
 
     check("a malformed expiry year or code is refused on the page (no try spent)", local_refusal)
@@ -207,7 +251,8 @@ try:
             expect(words in text, f"the verdict in words: {text!r}")
             expect(not js("return document.querySelector('.genuine-photo')"), "no photo when not asked")
             expect(js("return document.getElementById('genuine-next').textContent"), "next steps")
-            shown = js("return document.getElementById('genuine-result').innerText")
+            shown = js("return document.getElementById('genuine-result').innerText.replace("
+                       "document.getElementById('genuine-checked').innerText, '')")
             words = [w for w in re.findall(r"[A-Za-z_]{2,}", shown) if w not in ("PNG",)]
             expect(not words, f"English tokens in the Japanese result: {sorted(set(words))}")
             driver.save_screenshot(os.path.join(args.screenshots, f"staff-ui-genuine-{scenario}.png"))

@@ -166,9 +166,11 @@ public final class Daemon: Service, Sendable {
                     || configuration.trustAnchors != initial.trustAnchors
                     || configuration.metricsTextfile != initial.metricsTextfile
                     || configuration.metricsTextfileIntervalSeconds != initial.metricsTextfileIntervalSeconds
+                    || configuration.cvcKeys != initial.cvcKeys || configuration.cvcTestKeyIds != initial.cvcTestKeyIds
                 {
                     logger.notice(
-                        "socket, readerFilter, trustAnchors and metricsTextfile changes take effect on restart")
+                        "socket, readerFilter, trustAnchors, metricsTextfile, cvcKeys and cvcTestKeyIds changes take effect on restart"
+                    )
                 }
                 logger.notice("configuration reloaded")
             } catch {

@@ -34,7 +34,8 @@ extension ReaderSession {
         let photo = request.photo ?? false
         return CardFaceCheckResponse(
             verdict: result.verdict.rawValue, reason: result.reason, steps: result.steps.map(GenuineStepView.init),
-            issuer: result.issuer?.description, nextSteps: .forVerdict(result.verdict.rawValue),
+            issuer: result.issuer?.description,
+            nextSteps: .forVerdict(result.verdict.rawValue, steps: result.steps.map(GenuineStepView.init)),
             face: result.face.map { CheckedFace($0, photo: photo) },
             renderedMyNumber: result.renderedMyNumber.map { Data($0).base64EncodedString() },
             pins: cardFaceCounters())
@@ -81,7 +82,9 @@ extension ReaderSession {
         return AgeCheckResponse(
             verdict: result.verdict.rawValue, reason: result.reason, steps: result.steps.map(GenuineStepView.init),
             minimumAge: result.minimumAge, date: result.date, atLeastMinimumAge: result.isOldEnough,
-            birthDate: born, nextSteps: .forVerdict(result.verdict.rawValue), pins: cardFaceCounters())
+            birthDate: born,
+            nextSteps: .forVerdict(result.verdict.rawValue, steps: result.steps.map(GenuineStepView.init)),
+            pins: cardFaceCounters())
     }
 }
 
@@ -114,7 +117,8 @@ extension ReaderSession {
         return CardTextCheckResponse(
             text: CardTextResponse(result.text), verdict: result.verdict.rawValue, reason: result.reason,
             steps: result.steps.map(GenuineStepView.init), issuer: result.issuer?.description,
-            nextSteps: .forVerdict(result.verdict.rawValue))
+            nextSteps: .forVerdict(
+                result.verdict.rawValue, steps: result.steps.map(GenuineStepView.init), cardText: true))
     }
 }
 

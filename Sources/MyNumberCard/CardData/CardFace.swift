@@ -55,12 +55,18 @@ public struct CardFace: Sendable, Equatable, CustomStringConvertible, CustomDebu
 
     private var imageCount: Int { 2 + (securityCodeImage == nil ? 0 : 1) }
 
+    /// The tags after the offset table, in the only order accepted (`DF29` and `DF2A` may follow,
+    /// in that order, once each).
+    static let layoutTags: [UInt32] = [0xDF22, 0xDF23, 0xDF24, 0xDF25, 0xDF26, 0xDF27, 0xDF28]
+
     /// EF `0002`: `FF 20` holding `DF 21` offset table (checked), `DF 22` birth date, `DF 23` sex, `DF 24`
     /// public key (ignored), `DF 25` name PNG, `DF 26` address PNG, `DF 27` photo, `DF 28` signature
     /// (ignored), `DF 29` expiry, `DF 2A` security code PNG.
     public static func parse(_ ef: [UInt8]) throws(CardError) -> CardFace {
         let file = "card face EF 0002"
-        let children = try CardDataTLV.checkedFields(ef, tag: 0xFF20, file: file)
+        let children = try CardDataTLV.checkedStoredFields(
+            ef, tag: 0xFF20, file: file, layout: layoutTags, optional: [0xDF29, 0xDF2A]
+        ).map(\.tlv)
         let photo = try CardDataTLV.value(children, 0xDF27, "photo", file: file)
         guard !photo.isEmpty else { throw .malformedResponse("\(file): the photo is empty") }
         let birth = try CardDataTLV.utf8(children, 0xDF22, "birth date", file: file)

@@ -65,14 +65,27 @@ public struct CardText: Sendable, Equatable, CustomStringConvertible, CustomDebu
     }
 
     /// EF `0002`: `FF 20` holding `DF 21` (the offsets of the four fields from the file's first
-    /// byte, checked against where they are), `DF 22` name, `DF 23` address, `DF 24` birth date
-    /// `YYYYMMDD`, `DF 25` sex; filler (`00`/`FF`) after the objects ends them. Only `fields` are
-    /// decoded.
+    /// byte, checked against where they are), then exactly `DF 22` name, `DF 23` address, `DF 24`
+    /// birth date `YYYYMMDD`, `DF 25` sex, once each and in this order; filler (`00`/`FF`) after the
+    /// objects ends them. Only `fields` are decoded.
     public static func parseBasicAttributes(_ ef: [UInt8], fields: Set<Field> = Field.defaults) throws(CardError)
         -> CardText
     {
+        try parseSignedBasicAttributes(ef, fields: fields).text
+    }
+
+    /// The tags of EF `0002` after its offset table, in the only order accepted.
+    static let basicAttributeTags: [UInt32] = [0xDF22, 0xDF23, 0xDF24, 0xDF25]
+
+    /// As ``parseBasicAttributes(_:fields:)``, with the bytes `DF32` of the integrity record covers
+    /// (reference 13.3: from the first byte of the `DF22` TLV to the end of the `DF25` TLV, as
+    /// stored), taken from the same walk as the decoded fields: the data shown is the data hashed.
+    static func parseSignedBasicAttributes(_ ef: [UInt8], fields: Set<Field> = Field.defaults) throws(CardError)
+        -> (text: CardText, signed: [UInt8])
+    {
         let file = "basic attributes EF 0002"
-        let children = try CardDataTLV.checkedFields(ef, tag: 0xFF20, file: file)
+        let stored = try CardDataTLV.checkedStoredFields(ef, tag: 0xFF20, file: file, layout: basicAttributeTags)
+        let children = stored.map(\.tlv)
         var text = CardText()
         if fields.contains(.name) { text.name = try CardDataTLV.utf8(children, 0xDF22, "name", file: file) }
         if fields.contains(.address) {
@@ -88,7 +101,8 @@ public struct CardText: Sendable, Equatable, CustomStringConvertible, CustomDebu
         if fields.contains(.sex) {
             text.sex = Sex(code: try CardDataTLV.utf8(children, 0xDF25, "sex", file: file))
         }
-        return text
+        // The layout is exactly DF22…DF25, contiguous: one slice of the file.
+        return (text, Array(ef[stored[0].offset..<stored[stored.count - 1].end]))
     }
 }
 
@@ -163,11 +177,17 @@ enum CardDataTLV {
         return tlv
     }
 
-    /// The data objects inside the outer object of `ef`, each with the offset of its tag from the
-    /// file's first byte. A `00` or `FF` byte where a tag is expected is filler and ends the walk.
-    static func fieldsWithOffsets(_ ef: [UInt8], tag: UInt32, file: String) throws(CardError)
-        -> [(tlv: BERTLV, offset: Int)]
-    {
+    /// One data object of a file and where it was stored: `offset` of its tag from the file's first
+    /// byte, `end` just past its value.
+    struct StoredField {
+        let tlv: BERTLV
+        let offset: Int
+        let end: Int
+    }
+
+    /// The data objects inside the outer object of `ef`, each with where it is stored. A `00` or
+    /// `FF` byte where a tag is expected is filler and ends the walk.
+    static func fieldsWithOffsets(_ ef: [UInt8], tag: UInt32, file: String) throws(CardError) -> [StoredField] {
         let outer: (tlv: BERTLV, consumed: Int)
         do {
             outer = try BERTLV.parseFirst(ef)
@@ -181,29 +201,52 @@ enum CardDataTLV {
         // The header's own length, never "file length minus value length": filler may follow.
         var position = outer.consumed - outer.tlv.value.count
         let end = outer.consumed
-        var fields: [(tlv: BERTLV, offset: Int)] = []
+        var fields: [StoredField] = []
         while position < end, ef[position] != 0x00, ef[position] != 0xFF {
-            let next: (tlv: BERTLV, consumed: Int)
+            let next: (tlv: BERTLV, next: Int)
             do {
-                next = try BERTLV.parseFirst(Array(ef[position..<end]))
+                next = try BERTLV.parse(ef, at: position, end: end)
             } catch {
                 throw .malformedResponse("\(file) at offset \(position): \(error.message)")
             }
-            fields.append((next.tlv, position))
-            position += next.consumed
+            fields.append(StoredField(tlv: next.tlv, offset: position, end: next.next))
+            position = next.next
         }
         return fields
     }
 
     /// The data objects of `ef` after its `DF 21` offset table, which must give, as 16-bit
     /// big-endian numbers counted from the file's first byte, where each following object starts.
-    static func checkedFields(_ ef: [UInt8], tag: UInt32, file: String) throws(CardError) -> [BERTLV] {
+    /// The objects must be exactly `layout`, once each and in that order, then any of `optional`,
+    /// in its order, at most once each: a signed file with a tag twice or out of place could show
+    /// one object and have another one signed.
+    static func checkedStoredFields(
+        _ ef: [UInt8], tag: UInt32, file: String, layout: [UInt32], optional: [UInt32] = []
+    ) throws(CardError) -> [StoredField] {
         let fields = try fieldsWithOffsets(ef, tag: tag, file: file)
         guard let first = fields.first, first.tlv.tag == 0xDF21 else {
             throw .malformedResponse("\(file) has no offset table (DF 21) first")
         }
+        let following = Array(fields.dropFirst())
+        var optionalLeft = optional[...]
+        for (index, field) in following.enumerated() {
+            if index < layout.count {
+                guard field.tlv.tag == layout[index] else {
+                    throw .malformedResponse(
+                        "\(file) holds \(TLVError.hex(field.tlv.tag)) where \(TLVError.hex(layout[index])) belongs")
+                }
+            } else {
+                guard let at = optionalLeft.firstIndex(of: field.tlv.tag) else {
+                    throw .malformedResponse("\(file) holds \(TLVError.hex(field.tlv.tag)) out of place or twice")
+                }
+                optionalLeft = optionalLeft[(at + 1)...]
+            }
+        }
+        guard following.count >= layout.count else {
+            throw .malformedResponse(
+                "\(file) has no \(TLVError.hex(layout[following.count])) (of \(layout.count) fields)")
+        }
         let table = first.tlv.value
-        let following = fields.dropFirst()
         guard table.count == 2 * following.count else {
             throw .malformedResponse(
                 "\(file): the offset table lists \(table.count / 2) fields, the file holds \(following.count)")
@@ -216,7 +259,7 @@ enum CardDataTLV {
                 )
             }
         }
-        return following.map(\.tlv)
+        return following
     }
 
     static func value(_ children: [BERTLV], _ tag: UInt32, _ field: String, file: String) throws(CardError)

@@ -107,6 +107,11 @@ public struct CVCAuthorities: Sendable {
         guard names.count <= maxFiles else { throw CVCKeyError("\(directory) holds more than \(maxFiles) key files") }
         for name in names {
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            // Size and kind first: a FIFO would block the read, a huge file would be read whole.
+            var fileInfo = stat()
+            guard stat(path, &fileInfo) == 0 else { throw CVCKeyError("\(path) cannot be read") }
+            guard fileInfo.st_mode & S_IFMT == S_IFREG else { throw CVCKeyError("\(path) is not a regular file") }
+            guard fileInfo.st_size <= maxFileBytes else { throw CVCKeyError("\(path) is larger than 64 KiB") }
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CVCKeyError("\(path) cannot be read")
             }

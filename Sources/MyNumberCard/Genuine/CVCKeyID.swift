@@ -24,8 +24,10 @@ public struct CVCKeyID: Sendable, Hashable, CustomStringConvertible, Comparable 
             bytes = hex
             return
         }
-        let parts = trimmed.split(separator: "+", maxSplits: 1).map(String.init)
-        let names = parts[0].split(separator: "/").map(String.init)
+        let parts = trimmed.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        // An empty string splits into no part at all: nil, never a trap.
+        guard let first = parts.first else { return nil }
+        let names = first.split(separator: "/").map(String.init)
         guard names.count == 2, names[0].count == 7, names[1].count == 3,
             (names[0] + names[1]).allSatisfy({ $0.isASCII && $0.isNumber })
         else { return nil }

@@ -1,5 +1,11 @@
 /// Step 1 of each AP's check: its CVC under the CA key its issuer id names (reference 13.1).
 enum CVCStep {
+    /// The CA each AP's CVC must name (reference 13.2–13.3), production and its JPKI-test
+    /// counterpart: `5000023` the card face, `5000033` the card text; never `5000020`.
+    static func expectedAuthorities(_ name: GenuineStep.Name) -> Set<String> {
+        name == .cardTextCVC ? ["5000033", "6000033"] : ["5000023", "6000023"]
+    }
+
     /// The step, and the key the CVC certifies (the AP key) whenever the CVC parses, so that the
     /// records can still be checked and reported when the CVC itself is not proven.
     static func check(
@@ -25,6 +31,18 @@ enum CVCStep {
                 cvc
             )
         case .known(let entry):
+            // A known key of another application (or the MF chain's 5000020) never certifies this
+            // AP: its CVC is not proven for this application, so nothing under it is (a CVC
+            // failure, key_mismatch: "does not verify under the key this AP's CVC must name").
+            guard let authority = cvc.issuer.authority, expectedAuthorities(name).contains(authority) else {
+                return (
+                    GenuineStep(
+                        name, .failed,
+                        "issuer key \(cvc.issuer) does not certify this application's CVC (expected \(expectedAuthorities(name).sorted().joined(separator: " or ")))"
+                    ),
+                    cvc
+                )
+            }
             guard cvc.isSigned(by: entry.key) else {
                 return (
                     GenuineStep(

@@ -61,9 +61,10 @@ extension MyNumberCard {
             let attributes = fields.subtracting([.myNumber])
             if !attributes.isEmpty {
                 let ef = try await self.readTLVFile(CardTextFile.basicAttributes)
-                text = try CardText.parseBasicAttributes(ef, fields: attributes)
-                steps.append(
-                    Self.digestStep(.cardTextAttributes, Self.attributeRange(ef), record?.value(0xDF32), "DF32"))
+                // One walk gives both the fields returned and the bytes compared with DF32.
+                let (parsed, signed) = try CardText.parseSignedBasicAttributes(ef, fields: attributes)
+                text = parsed
+                steps.append(Self.digestStep(.cardTextAttributes, signed, record?.value(0xDF32), "DF32"))
             } else {
                 steps.append(GenuineStep(.cardTextAttributes, .notApplicable, "no attribute was asked for"))
             }
@@ -86,8 +87,18 @@ extension MyNumberCard {
             } else {
                 steps.append(GenuineStep(.cardTextKey, .notChecked, keyProblem ?? "EF 0007 is not a signed key"))
             }
+            let challenge = try await self.challengeStep(
+                .cardTextChallenge, cardKey: signingKey, keyName: "EF 0007's key")
+            // Design limit (reference 13.3): EF 0003 and EF 0007 are signed separately, with no
+            // link like the card face's DF24 inside DF28, so the answer proves a J-LIS-certified
+            // chip, not that this data belongs to it.
             steps.append(
-                try await self.challengeStep(.cardTextChallenge, cardKey: signingKey, keyName: "EF 0007's key"))
+                challenge.result == .passed
+                    ? GenuineStep(
+                        challenge.name, challenge.result,
+                        challenge.detail
+                            + "; this proves a J-LIS-certified chip answered, not that this data belongs to this chip (use the card-face check for identity)"
+                    ) : challenge)
             return CardTextCheckResult(text: text, steps: steps, issuer: cvc?.issuer)
         }
     }
@@ -101,14 +112,5 @@ extension MyNumberCard {
         return DigestAlgorithm.sha256.hash(bytes) == digest
             ? GenuineStep(name, .passed, "the data matches \(tag) of the signed record")
             : GenuineStep(name, .failed, "the data does not match \(tag) of the signed record")
-    }
-
-    /// EF `0002` from the first byte of the `DF22` TLV to the end of the `DF25` TLV, as stored.
-    static func attributeRange(_ ef: [UInt8]) -> [UInt8]? {
-        guard let children = try? RawTLV.file(ef, tag: 0xFF20, file: "card text EF 0002"),
-            let first = children.firstIndex(where: { $0.tag == 0xDF22 }),
-            let last = children.firstIndex(where: { $0.tag == 0xDF25 }), first <= last
-        else { return nil }
-        return children[first...last].flatMap(\.stored)
     }
 }

@@ -14,19 +14,20 @@ public struct RawTLV: Sendable, Equatable {
     /// is expected ends the list (files carry filler after their data).
     public static func scan(_ bytes: [UInt8], stoppingAtFiller: Bool) throws(TLVError) -> [RawTLV] {
         var result: [RawTLV] = []
-        var rest = bytes[...]
-        while let first = rest.first {
-            if stoppingAtFiller, first == 0x00 || first == 0xFF { break }
-            let (tlv, consumed) = try BERTLV.parseFirst(Array(rest))
-            result.append(RawTLV(tag: tlv.tag, value: tlv.value, stored: Array(rest.prefix(consumed))))
-            rest = rest.dropFirst(consumed)
+        var position = 0
+        // Indices into the one array: no copy of the rest of the file per object.
+        while position < bytes.count {
+            if stoppingAtFiller, bytes[position] == 0x00 || bytes[position] == 0xFF { break }
+            let (tlv, next) = try BERTLV.parse(bytes, at: position, end: bytes.count)
+            result.append(RawTLV(tag: tlv.tag, value: tlv.value, stored: Array(bytes[position..<next])))
+            position = next
         }
         return result
     }
 
     /// The single outer object of a file (`FF 20 …`) and its children, as stored. Filler after the
     /// outer object, and inside it after the last child, is ignored; an erased file (all `00` or
-    /// all `FF`) does not parse.
+    /// all `FF`) does not parse, nor does one with a child tag twice.
     static func file(_ ef: [UInt8], tag: UInt32, file: String) throws(CardError) -> [RawTLV] {
         do {
             // The outer tag may itself start with FF (`FF 20`): only after it is FF filler.
@@ -37,7 +38,14 @@ public struct RawTLV: Sendable, Equatable {
                 throw CardError.malformedResponse(
                     "\(file) starts with tag \(TLVError.hex(outer.tag)), expected \(TLVError.hex(tag))")
             }
-            return try scan(outer.value, stoppingAtFiller: true)
+            let children = try scan(outer.value, stoppingAtFiller: true)
+            // Signed layouts name each field once: a second copy could be shown while the first
+            // is verified (or the other way round).
+            var seen: Set<UInt32> = []
+            for child in children where !seen.insert(child.tag).inserted {
+                throw CardError.malformedResponse("\(file) holds \(TLVError.hex(child.tag)) twice")
+            }
+            return children
         } catch let error as TLVError {
             throw .malformedResponse("\(file): \(error.message)")
         } catch let error as CardError {
