@@ -185,16 +185,28 @@ struct TransactionTests {
 
 /// A transport that ends every transaction with `SCARD_LEAVE_CARD`, whatever it is asked:
 /// what jpkid did before issue 8.
-struct LeavingTransport: CardTransport {
+/// The old jpkid's ending: the transaction ends with SCARD_LEAVE_CARD, and nothing after the
+/// work reaches the card: no power cycle, and none of the closing checks or SELECTs (they are
+/// answered `90 00` here without reaching the card). The card keeps whatever was verified.
+final class LeavingTransport: CardTransport {
     let inner: SimulatedCardTransport
-    func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU { try await inner.transmit(command) }
+    /// Set by `powerCycle()`: from then on until the transaction ends, nothing reaches the card.
+    private let closing = Mutex(false)
+
+    init(inner: SimulatedCardTransport) { self.inner = inner }
+
+    func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU {
+        if closing.withLock({ $0 }) { return ResponseAPDU(data: [], statusWord: .success) }
+        return try await inner.transmit(command)
+    }
     var extendedLength: ExtendedLengthSupport { inner.extendedLength }
     func withTransaction<T: Sendable>(ending: TransactionEnd, _ body: @Sendable () async throws -> T)
         async throws -> T
     {
-        try await inner.withTransaction(ending: .leaveCard, body)
+        closing.withLock { $0 = false }
+        defer { closing.withLock { $0 = false } }
+        return try await inner.withTransaction(ending: .leaveCard, body)
     }
-    /// Not even a power cycle of its own: the card keeps whatever was verified.
-    func powerCycle() async throws {}
+    func powerCycle() async throws { closing.withLock { $0 = true } }
     func forgetPowerCycle() {}
 }
