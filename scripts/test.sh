@@ -12,16 +12,23 @@ JPKID_PCSC_TESTS=1 scripts/pcsc-harness.sh isolated -- swift test --no-parallel
 # The system tests run the daemon as installed: the release build (Tests/packaging reuses it).
 swift build -c release --static-swift-stdlib --product jpkid
 export JPKID_BIN=$(swift build -c release --show-bin-path)/jpkid
+# From here every step runs even when an earlier one failed, and the run fails at the end with
+# the list: one CI run shows every failure.
+failed=()
+step() { echo "== $*"; "$@" || failed+=("$*"); }
 for t in Tests/system/*.sh; do
-    echo "== $t"
-    scripts/pcsc-harness.sh run -- "$t"
+    step scripts/pcsc-harness.sh run -- "$t"
 done
 # The API contract: schemathesis against the release jpkid on the simulated card (docs/openapi.yaml).
-echo "== Tests/contract/schemathesis.sh"
-Tests/contract/schemathesis.sh
+step Tests/contract/schemathesis.sh
 # The fleet kit: alert rules, their unit tests, the dashboard's queries.
-Tests/packaging/prometheus-rules.sh
+step Tests/packaging/prometheus-rules.sh
 # Release build, .deb, units, udev rules, socket activation.
-Tests/packaging/deb.sh
+step Tests/packaging/deb.sh
 # libFuzzer targets (Fuzz/, built apart with the sanitizers): each runs 30 s from its seed corpus.
-scripts/fuzz.sh all 30
+step scripts/fuzz.sh all 30
+if [ "${#failed[@]}" -gt 0 ]; then
+    printf 'FAILED: %s\n' "${failed[@]}"
+    exit 1
+fi
+echo "all tests passed"
