@@ -83,10 +83,20 @@ let package = Package(
 
         // Layer 4: the daemon (reader monitor, per-reader sessions, the socket API) and clients.
         .target(name: "JPKIAPI", dependencies: ["ErrorCodes"]),
+        // What both HTTP servers (jpkid's socket, the staff page) share: request limits, whole
+        // requests from NIO's parts with the body capped and wiped, target decoding, SSE bytes.
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "JPKIDaemon",
             dependencies: [
                 "ErrorCodes", "JPKIAPI", "MyNumberCard", "PCSC", "ISO7816", "CProcessHardening", "JapaneseCalendar",
+                "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -125,7 +135,7 @@ let package = Package(
         .target(
             name: "JPKIStaff",
             dependencies: [
-                "ErrorCodes", "JPKIAPI", "JPKIClient",
+                "ErrorCodes", "JPKIAPI", "JPKIClient", "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -170,6 +180,15 @@ let package = Package(
         .testTarget(name: "ISO7816Tests", dependencies: ["ErrorCodes", "ISO7816"]),
         .testTarget(name: "JapaneseCalendarTests", dependencies: ["JapaneseCalendar"]),
         .testTarget(
+            name: "HTTPServingTests",
+            dependencies: [
+                "HTTPServing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "JPKIClientTests",
             dependencies: [
                 "ErrorCodes", "JPKIClient",
@@ -181,7 +200,9 @@ let package = Package(
         .testTarget(
             name: "JPKIStaffTests",
             dependencies: [
-                "ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI", .product(name: "NIOCore", package: "swift-nio"),
+                "ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI", "HTTPServing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
