@@ -202,6 +202,7 @@ let package = Package(
             dependencies: [
                 "ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI", "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
