@@ -13,6 +13,7 @@ let package = Package(
         // For the fuzz package in Fuzz/, which builds with the sanitizers apart from the main build.
         .library(name: "JPKIAPI", targets: ["JPKIAPI"]),
         .library(name: "JPKIDaemon", targets: ["JPKIDaemon"]),
+        .library(name: "HTTPServing", targets: ["HTTPServing"]),
         .library(name: "JPKIDaemonSimulation", targets: ["JPKIDaemonSimulation"]),
         .library(name: "ErrorCodes", targets: ["ErrorCodes"]),
         .executable(name: "jpkid", targets: ["jpkid"]),
