@@ -4,10 +4,6 @@ import JPKIClient
 import NIOCore
 import NIOHTTP1
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// One connection to the staff page's server, on `NIOAsyncChannel`: one request, read whole
 /// within 10 s (a client sending a byte at a time cannot keep a slot), checked (Host, session,
 /// CSRF token, Origin: ``StaffUIAccess``), answered, closed. An answer the client does not take
@@ -187,17 +183,5 @@ struct StaffUIConnection {
                 return
             }
         }
-    }
-}
-
-extension Data {
-    /// Overwrites the bytes (a PIN may be among them) and empties it. Reaches this `Data`'s own
-    /// storage only while nothing else shares it: a copy still held elsewhere is not wiped.
-    mutating func wipe() {
-        withUnsafeMutableBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            explicit_bzero(base, raw.count)
-        }
-        removeAll()
     }
 }
