@@ -13,6 +13,7 @@ let package = Package(
         // For the fuzz package in Fuzz/, which builds with the sanitizers apart from the main build.
         .library(name: "JPKIAPI", targets: ["JPKIAPI"]),
         .library(name: "JPKIDaemon", targets: ["JPKIDaemon"]),
+        .library(name: "HTTPServing", targets: ["HTTPServing"]),
         .library(name: "JPKIDaemonSimulation", targets: ["JPKIDaemonSimulation"]),
         .library(name: "ErrorCodes", targets: ["ErrorCodes"]),
         .executable(name: "jpkid", targets: ["jpkid"]),
@@ -80,10 +81,20 @@ let package = Package(
 
         // Layer 4: the daemon (reader monitor, per-reader sessions, the socket API) and clients.
         .target(name: "JPKIAPI", dependencies: ["ErrorCodes"]),
+        // What both HTTP servers (jpkid's socket, the staff page) share: request limits, whole
+        // requests from NIO's parts with the body capped and wiped, target decoding, SSE bytes.
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "JPKIDaemon",
             dependencies: [
                 "ErrorCodes", "JPKIAPI", "MyNumberCard", "PCSC", "ISO7816", "CProcessHardening", "JapaneseCalendar",
+                "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -122,7 +133,7 @@ let package = Package(
         .target(
             name: "JPKIStaff",
             dependencies: [
-                "ErrorCodes", "JPKIAPI", "JPKIClient",
+                "ErrorCodes", "JPKIAPI", "JPKIClient", "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -167,6 +178,15 @@ let package = Package(
         .testTarget(name: "ISO7816Tests", dependencies: ["ErrorCodes", "ISO7816"]),
         .testTarget(name: "JapaneseCalendarTests", dependencies: ["JapaneseCalendar"]),
         .testTarget(
+            name: "HTTPServingTests",
+            dependencies: [
+                "HTTPServing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "JPKIClientTests",
             dependencies: [
                 "ErrorCodes", "JPKIClient",
@@ -178,7 +198,10 @@ let package = Package(
         .testTarget(
             name: "JPKIStaffTests",
             dependencies: [
-                "ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI", .product(name: "NIOCore", package: "swift-nio"),
+                "ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI", "HTTPServing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
