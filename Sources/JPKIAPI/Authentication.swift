@@ -10,6 +10,11 @@ public struct AuthenticateRequest: Codable, Sendable {
     public var challenge: String?
     public var confirmFinalAttempt: Bool?
 
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case pin, cardId, challenge, confirmFinalAttempt
+    }
+
     public init(pin: String, cardId: String? = nil, challenge: String? = nil, confirmFinalAttempt: Bool? = nil) {
         self.pin = pin
         self.cardId = cardId

@@ -188,6 +188,11 @@ public struct SignRequest: Codable, Sendable {
     /// `409 card_changed`.
     public var cardId: String?
 
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case key, pin, digestAlgorithm, digest, data, confirmFinalAttempt, cardId
+    }
+
     public init(
         key: String, pin: String, digestAlgorithm: String? = nil, digest: String? = nil, data: String? = nil,
         confirmFinalAttempt: Bool? = nil, cardId: String? = nil
@@ -222,6 +227,12 @@ public struct PINRequest: Codable, Sendable {
     /// The insertion this request is meant for (`CardView.cardId`); another card answers
     /// `409 card_changed`.
     public var cardId: String?
+
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case pin, confirmFinalAttempt, cardId
+    }
+
     public init(pin: String, confirmFinalAttempt: Bool? = nil, cardId: String? = nil) {
         self.pin = pin
         self.cardId = cardId

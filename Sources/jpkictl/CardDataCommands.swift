@@ -102,7 +102,7 @@ struct CardFaceCommand: ParsableCommand {
         if options.json, photoOutput == nil { return StandardStream.standardOutput.writeJSON(data) }
         let face = try options.decode(CardFaceResponse.self, data)
         if let photoOutput {
-            guard let photo = Data(base64Encoded: face.photo) else {
+            guard let photo = face.photo.flatMap({ Data(base64Encoded: $0) }) else {
                 printError("unexpected answer from jpkid")
                 throw ExitCode(Exit.failure.rawValue)
             }

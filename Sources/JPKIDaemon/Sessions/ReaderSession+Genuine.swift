@@ -12,17 +12,15 @@ import MyNumberCard
 /// the metric carry only the verdict.
 extension ReaderSession {
     public func checkCardFace(_ request: CardFaceCheckRequest) async throws -> CardFaceCheckResponse {
-        let credential = try CardFaceRequest(
-            pinA: request.pinA, pinB: request.pinB, birthDate: request.birthDate, expiryYear: request.expiryYear,
-            securityCode: request.securityCode
-        ).credential()
+        let credential = try request.cardFace.credential()
         let rendered = request.renderedMyNumber ?? false
         if rendered, credential.kind != .cardFacePINA {
             throw APIError.badRequest("the rendered my number opens only with pinA (the my number)")
         }
         let authorities = self.cvcAuthorities
-        let confirm = request.confirmFinalAttempt ?? false
-        let result = try await withPIN(credential.kind, making: credential.make, cardId: request.cardId) { card, pin in
+        let confirm = request.cardFace.confirmFinalAttempt ?? false
+        let result = try await withPIN(credential.kind, making: credential.make, cardId: request.cardFace.cardId) {
+            card, pin in
             try await card.checkCardFace(
                 pin: pin, authorities: authorities, renderedMyNumber: rendered, confirmFinalAttempt: confirm)
         }
