@@ -29,7 +29,7 @@ public struct AuthenticateResponse: Codable, Sendable, Equatable {
     public var authenticated: Bool
     /// `trusted`, `untrusted_issuer`, `expired`, `not_yet_valid`, `bad_signature`,
     /// `wrong_key_usage`, or `not_checked` (no trust anchors configured).
-    public var trust: String
+    public var trust: CertificateView.Trust
     /// Always false: JPKI revocation status is open only to registered verifiers.
     public var revocationChecked: Bool
     /// Base64: the challenge that was signed (SHA-256 over it, PKCS#1 v1.5).
@@ -45,7 +45,8 @@ public struct AuthenticateResponse: Codable, Sendable, Equatable {
     public var expiryDate: String
 
     public init(
-        authenticated: Bool, trust: String, revocationChecked: Bool, challenge: String, signature: String?,
+        authenticated: Bool, trust: CertificateView.Trust, revocationChecked: Bool, challenge: String,
+        signature: String?,
         certificate: String, subject: String, serialNumber: String, notAfter: Date, expiryDate: String
     ) {
         self.authenticated = authenticated

@@ -74,11 +74,11 @@ public struct CardFaceCheckResponse: Codable, Sendable, Equatable {
     public var renderedMyNumber: String?
     /// The counters of the card-face keys (`card-face-birth-date`, `card-face-b`, `card-face-a`)
     /// after the check: a wrong code costs a try of one of them.
-    public var pins: [String: PINView]?
+    public var pins: [PINView.Kind: PINView]?
 
     public init(
         verdict: String, reason: String?, steps: [GenuineStepView], issuer: String?, nextSteps: NextSteps,
-        face: CheckedFace?, renderedMyNumber: String?, pins: [String: PINView]? = nil
+        face: CheckedFace?, renderedMyNumber: String?, pins: [PINView.Kind: PINView]? = nil
     ) {
         self.pins = pins
         self.verdict = verdict
@@ -203,11 +203,11 @@ public struct AgeCheckResponse: Codable, Sendable, Equatable {
     public var birthDate: String?
     public var nextSteps: NextSteps
     /// The counters of the card-face keys after the check.
-    public var pins: [String: PINView]?
+    public var pins: [PINView.Kind: PINView]?
 
     public init(
         verdict: String, reason: String?, steps: [GenuineStepView], minimumAge: Int, date: String,
-        atLeastMinimumAge: Bool?, birthDate: String?, nextSteps: NextSteps, pins: [String: PINView]? = nil
+        atLeastMinimumAge: Bool?, birthDate: String?, nextSteps: NextSteps, pins: [PINView.Kind: PINView]? = nil
     ) {
         self.pins = pins
         self.verdict = verdict

@@ -88,9 +88,9 @@ extension ReaderSession {
 
 extension ReaderSession {
     /// The three card-face keys' counters as the session knows them (read with the empty VERIFY).
-    func cardFaceCounters() -> [String: PINView] {
-        var pins: [String: PINView] = [:]
-        for kind in [PINKind.cardFaceBirthDate, .cardFacePINB, .cardFacePINA] { pins[kind.rawValue] = pinView(kind) }
+    func cardFaceCounters() -> [PINView.Kind: PINView] {
+        var pins: [PINView.Kind: PINView] = [:]
+        for kind in [PINKind.cardFaceBirthDate, .cardFacePINB, .cardFacePINA] { pins[.init(kind)] = pinView(kind) }
         return pins
     }
 }
