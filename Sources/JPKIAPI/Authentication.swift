@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// `POST /v1/readers/{id}/authenticate`: a kiosk login in one call.
-public struct AuthenticateRequest: Codable, Sendable {
+public struct AuthenticateRequest: CardBoundRequest {
     /// The auth PIN (4 digits).
     public var pin: String
     /// The card the client saw; see the API reference.

@@ -10,7 +10,7 @@ import FoundationEssentials
 /// `fields` is a subset of `myNumber`, `name`, `address`, `birthDate`, `sex`; absent means all but
 /// `myNumber`, which is read only when named. Fields the credential cannot open answer
 /// `credential_cannot_open` before anything reaches the card.
-public struct CardTextRequest: Codable, Sendable {
+public struct CardTextRequest: CardBoundRequest {
     public var pin: String?
     public var pinA: String?
     public var pinB: String?
@@ -80,7 +80,7 @@ public struct SexView: Codable, Sendable, Equatable {
 /// (照合番号B: 14 digits, the birth date `YYMMDD` with its **Japanese era** year, the expiry year
 /// `YYYY`, the security code), or 照合番号B's parts `birthDate` (`YYYY-MM-DD`, Gregorian: jpkid
 /// writes the era year), `expiryYear` and `securityCode`.
-public struct CardFaceRequest: Codable, Sendable {
+public struct CardFaceRequest: CardBoundRequest {
     public var pinA: String?
     public var pinB: String?
     public var birthDate: String?
@@ -138,7 +138,7 @@ public struct CardFaceResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST .../pins/{kind}/change`.
-public struct PINChangeRequest: Codable, Sendable {
+public struct PINChangeRequest: CardBoundRequest {
     public var pin: String
     public var newPin: String
     public var cardId: String?

@@ -2,7 +2,7 @@
 /// `POST .../card-face`'s (``CardFaceRequest``: exactly one of `pinA`, `pinB` and 照合番号B's
 /// three parts, `cardId`, `confirmFinalAttempt`) with two more fields, `photo` and
 /// `renderedMyNumber`, side by side in one JSON object.
-public struct CardFaceCheckRequest: Codable, Sendable {
+public struct CardFaceCheckRequest: CardBoundRequest {
     /// The credential and the insertion, as the card-face read takes them.
     public var cardFace: CardFaceRequest
     /// Return the face photo (JPEG 2000, base64); default false.
@@ -13,6 +13,21 @@ public struct CardFaceCheckRequest: Codable, Sendable {
     /// The fields beside ``CardFaceRequest``'s.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case photo, renderedMyNumber
+    }
+
+    /// The card-face read's fields and the check's own, side by side in one object.
+    public static var fields: Set<String> { CardFaceRequest.fields.union(CodingKeys.allCases.map(\.stringValue)) }
+
+    /// ``CardFaceRequest/cardId``.
+    public var cardId: String? {
+        get { cardFace.cardId }
+        set { cardFace.cardId = newValue }
+    }
+
+    /// ``CardFaceRequest/confirmFinalAttempt``.
+    public var confirmFinalAttempt: Bool? {
+        get { cardFace.confirmFinalAttempt }
+        set { cardFace.confirmFinalAttempt = newValue }
     }
 
     public init(
@@ -160,7 +175,7 @@ public struct NextSteps: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/readers/{id}/age-check`: is the holder at least `minimumAge` on `date`?
-public struct AgeCheckRequest: Codable, Sendable {
+public struct AgeCheckRequest: CardBoundRequest {
     /// The birth date the customer states: `YYYY-MM-DD` (Gregorian; jpkid writes the era digits
     /// the card's birth-date key takes), or those 6 era digits `YYMMDD`.
     public var birthDate: String

@@ -177,7 +177,7 @@ public struct VerifyResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST .../sign` body. Exactly one of `digest` (base64) and `data` (base64).
-public struct SignRequest: Codable, Sendable {
+public struct SignRequest: CardBoundRequest {
     public var key: String
     public var pin: String
     public var digestAlgorithm: String?
@@ -221,7 +221,7 @@ public struct SignResponse: Codable, Sendable, Equatable {
 }
 
 /// The body of `POST .../pins/{kind}/verify` and `POST .../certificates/sign`.
-public struct PINRequest: Codable, Sendable {
+public struct PINRequest: CardBoundRequest {
     public var pin: String
     public var confirmFinalAttempt: Bool?
     /// The insertion this request is meant for (`CardView.cardId`); another card answers

@@ -42,8 +42,8 @@ struct CheckCardCommand: ParsableCommand {
             request = CardFaceCheckRequest(
                 birthDate: parts.birthDate, expiryYear: parts.expiryYear, securityCode: parts.securityCode)
         }
-        request.cardFace.cardId = target.cardId
-        request.cardFace.confirmFinalAttempt = confirmFinalAttempt ? true : nil
+        request.cardId = target.cardId
+        request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
         request.photo = photoOutput != nil ? true : nil
         request.renderedMyNumber = renderedMyNumber ? true : nil
         let data = try options.call("POST", "\(target.path)/card-face/check", body: request)

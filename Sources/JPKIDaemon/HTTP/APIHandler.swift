@@ -288,9 +288,9 @@ public struct APIHandler: Sendable {
         return Array(data)
     }
 
-    /// Decodes a JSON body strictly: an object, only the keys the type codes (``APIRequestBody``),
-    /// no key twice, the right types.
-    func decode<T: APIRequestBody>(_ type: T.Type, _ request: APIRequest) throws -> T {
+    /// Decodes a JSON body strictly: an object, only the keys the type codes (``RequestBody``), no
+    /// key twice, the right types.
+    func decode<T: RequestBody>(_ type: T.Type, _ request: APIRequest) throws -> T {
         let allowed = T.fields
         // The body must be JSON whatever Content-Type says (curl -d sends a form type).
         guard !request.body.isEmpty else { throw APIError.badRequest("a JSON body is required") }

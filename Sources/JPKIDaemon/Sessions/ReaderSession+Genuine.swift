@@ -18,8 +18,8 @@ extension ReaderSession {
             throw APIError.badRequest("the rendered my number opens only with pinA (the my number)")
         }
         let authorities = self.cvcAuthorities
-        let confirm = request.cardFace.confirmFinalAttempt ?? false
-        let result = try await withPIN(credential.kind, making: credential.make, cardId: request.cardFace.cardId) {
+        let confirm = request.confirmFinalAttempt ?? false
+        let result = try await withPIN(credential.kind, making: credential.make, cardId: request.cardId) {
             card, pin in
             try await card.checkCardFace(
                 pin: pin, authorities: authorities, renderedMyNumber: rendered, confirmFinalAttempt: confirm)
