@@ -1,3 +1,4 @@
+import JPKIAPI
 import NIOHTTP1
 
 /// One route of the v1 API: a method, a path template and the access level it needs.
@@ -57,6 +58,22 @@ public struct APIRoute: Sendable, Equatable {
             case .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText, .cardFace, .cardFaceCheck,
                 .ageCheck, .cardTextCheck:
                 .operate
+            }
+        }
+
+        /// The JSON body a POST takes (its fields are the type's `CodingKeys`); nil for a GET. The
+        /// handler decodes this type, and a unit test compares its fields with docs/openapi.yaml.
+        var body: (any RequestBody.Type)? {
+            switch self {
+            case .reader, .certificate: nil
+            case .signCertificate, .verifyPIN: PINRequest.self
+            case .changePIN: PINChangeRequest.self
+            case .sign: SignRequest.self
+            case .authenticate: AuthenticateRequest.self
+            case .cardText, .cardTextCheck: CardTextRequest.self
+            case .cardFace: CardFaceRequest.self
+            case .cardFaceCheck: CardFaceCheckRequest.self
+            case .ageCheck: AgeCheckRequest.self
             }
         }
 
