@@ -39,13 +39,13 @@ struct CardTextCommand: ParsableCommand {
         let confirm: Bool? = confirmFinalAttempt ? true : nil
         var request = CardTextRequest(cardId: target.cardId, confirmFinalAttempt: confirm, fields: list)
         switch credential {
-        case "a": request.pinA = try readPIN(prompt: "\(d.pinName("card-text-a")) (\(target.label)): ")
+        case "a": request.pinA = try readPIN(prompt: "\(d.pinName(.cardTextPINA)) (\(target.label)): ")
         case "b":
             let parts = try CodeBPrompt.read(d, target.label)
             (request.birthDate, request.expiryYear, request.securityCode) = (
                 parts.birthDate, parts.expiryYear, parts.securityCode
             )
-        default: request.pin = try readPIN(prompt: "\(d.pinName("card-text")) (\(target.label)): ")
+        default: request.pin = try readPIN(prompt: "\(d.pinName(.cardText)) (\(target.label)): ")
         }
         let data = try options.call("POST", "\(target.path)/card-text", body: request)
         var text = try options.decode(CardTextResponse.self, data)
@@ -90,7 +90,7 @@ struct CardFaceCommand: ParsableCommand {
         let confirm: Bool? = confirmFinalAttempt ? true : nil
         let request: CardFaceRequest
         if pin == "a" {
-            let value = try readPIN(prompt: "\(d.pinName("card-face-a")) (\(target.label)): ")
+            let value = try readPIN(prompt: "\(d.pinName(.cardFacePINA)) (\(target.label)): ")
             request = CardFaceRequest(pinA: value, cardId: target.cardId, confirmFinalAttempt: confirm)
         } else {
             let parts = try CodeBPrompt.read(d, target.label)
@@ -102,7 +102,7 @@ struct CardFaceCommand: ParsableCommand {
         if options.json, photoOutput == nil { return StandardStream.standardOutput.writeJSON(data) }
         let face = try options.decode(CardFaceResponse.self, data)
         if let photoOutput {
-            guard let photo = Data(base64Encoded: face.photo) else {
+            guard let photo = face.photo.flatMap({ Data(base64Encoded: $0) }) else {
                 printError("unexpected answer from jpkid")
                 throw ExitCode(Exit.failure.rawValue)
             }
@@ -141,7 +141,7 @@ struct PINChange: ParsableCommand {
 
     func run() throws {
         let target = try options.pinTarget()
-        let name = Diagnosis(language: .fromEnvironment()).pinName(kind)
+        let name = Diagnosis(language: .fromEnvironment()).pinName(.init(rawValue: kind))
         let current = try readPIN(prompt: "current \(name) (\(target.label)): ")
         let new = try readPIN(prompt: "new \(name): ")
         let again = try readPIN(prompt: "new \(name) again: ")

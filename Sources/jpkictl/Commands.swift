@@ -67,30 +67,30 @@ struct Status: ParsableCommand {
             print(
                 "  card: \(card.kind)\(card.tokenLabel.map { " (\($0.terminalSafe))" } ?? "")  \(read)  id \(card.cardId)"
             )
-            for kind in PINView.displayOrder {
+            for kind in PINView.Kind.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
                 let tries = pin.triesText
                 let flag =
                     !pin.available
                     ? "  not set" : pin.blocked ? "  ** BLOCKED **" : pin.remaining == 1 ? "  ! last try" : ""
                 if pin.blocked { attention = true }
-                print("  PIN \(kind.padded(to: 11)) \(tries)\(flag)\(PINView.applicationNote(kind))")
+                print("  PIN \(kind.rawValue.padded(to: 11)) \(tries)\(flag)\(PINView.applicationNote(kind))")
             }
-            for slot in ["auth", "auth-ca", "sign-ca"] {
+            for slot in CertificateView.Slot.inReaderView {
                 guard let cert = card.certificates[slot] else { continue }
                 let flag: String
                 switch cert.status {
-                case "expired":
+                case .expired:
                     flag = "  ** EXPIRED **"
                     attention = true
-                case "renewable": flag = "  ! renewable since \(cert.renewableFrom)"
-                case "not_yet_valid": flag = "  ! not yet valid"
+                case .renewable: flag = "  ! renewable since \(cert.renewableFrom)"
+                case .notYetValid: flag = "  ! not yet valid"
                 default: flag = ""
                 }
                 // Citizens never renew CA certificates: no renewal date for them.
-                let window = Diagnosis.isCA(slot) ? "" : ", renewable from \(cert.renewableFrom)"
+                let window = slot.isCA ? "" : ", renewable from \(cert.renewableFrom)"
                 print(
-                    "  cert \(slot.padded(to: 8)) expires \(cert.expiryDate) "
+                    "  cert \(slot.rawValue.padded(to: 8)) expires \(cert.expiryDate) "
                         + "(\(cert.daysUntilExpiry) days)\(window)\(flag)")
                 if Self.printTrust(cert) { attention = true }
             }
@@ -130,10 +130,10 @@ struct PINStatusCommand: ParsableCommand {
             printError("no card in \(reader.id)")
             throw ExitCode(Exit.noCard.rawValue)
         }
-        for kind in PINView.displayOrder {
+        for kind in PINView.Kind.displayOrder {
             guard let pin = card.pins[kind] else { continue }
             let state = !pin.available ? "not set" : pin.blocked ? "BLOCKED" : pin.triesText
-            print("\(kind.padded(to: 11)) \(state)\(PINView.applicationNote(kind))")
+            print("\(kind.rawValue.padded(to: 11)) \(state)\(PINView.applicationNote(kind))")
         }
     }
 }
@@ -184,7 +184,7 @@ struct Verify: ParsableCommand {
         let target = try options.pinTarget()
         let d = Diagnosis(language: .fromEnvironment())
         let hint = kind == "card-face-birth-date" ? " YYYY-MM-DD" : ""
-        let pin = try readPIN(prompt: "\(d.pinName(kind))\(hint) (\(target.label)): ")
+        let pin = try readPIN(prompt: "\(d.pinName(.init(rawValue: kind)))\(hint) (\(target.label)): ")
         let data = try options.call(
             "POST", "\(target.path)/pins/\(kind)/verify",
             body: PINRequest(pin: pin, confirmFinalAttempt: confirmFinalAttempt ? true : nil, cardId: target.cardId))
@@ -233,7 +233,8 @@ struct Sign: ParsableCommand {
         }
         let target = try options.pinTarget()
         request.cardId = target.cardId
-        request.pin = try readPIN(prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(key)) (\(target.label)): ")
+        request.pin = try readPIN(
+            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(.init(rawValue: key))) (\(target.label)): ")
         request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
         let data = try options.call("POST", "\(target.path)/sign", body: request)
         if options.json { return StandardStream.standardOutput.writeJSON(data) }
@@ -275,7 +276,7 @@ struct Cert: ParsableCommand {
             case "sign":
                 let target = try options.pinTarget()
                 let pin = try readPIN(
-                    prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("sign")) (\(target.label)): ")
+                    prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(.sign)) (\(target.label)): ")
                 let data = try options.call(
                     "POST", "\(target.path)/certificates/sign", body: PINRequest(pin: pin, cardId: target.cardId))
                 if options.json { return StandardStream.standardOutput.writeJSON(data) }
@@ -371,7 +372,7 @@ struct Diagnose: ParsableCommand {
                 ja
                     ? "カード: \(kindName)（\(reader.name.terminalSafe)）"
                     : "Card: \(kindName)  (\(reader.name.terminalSafe))")
-            for kind in PINView.displayOrder {
+            for kind in PINView.Kind.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
                 let state =
                     !pin.available
@@ -379,12 +380,12 @@ struct Diagnose: ParsableCommand {
                     : pin.blocked ? (ja ? "ロック" : "BLOCKED") : pin.triesText
                 print("  \(diagnosis.pinName(kind)): \(state)")
             }
-            for slot in ["auth", "auth-ca", "sign-ca"] {
+            for slot in CertificateView.Slot.inReaderView {
                 guard let cert = card.certificates[slot] else { continue }
                 // CA certificates get no renewal date: citizens never renew them.
                 let status = diagnosis.certificateStatusName(cert.status)
                 let window =
-                    Diagnosis.isCA(slot)
+                    slot.isCA
                     ? "" : ja ? "（更新可能 \(cert.renewableFrom)〜）" : " (renewable from \(cert.renewableFrom))"
                 print(
                     ja

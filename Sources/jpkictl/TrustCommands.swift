@@ -10,13 +10,13 @@ extension Status {
         guard let problem = Diagnosis(language: .fromEnvironment()).trustProblem(certificate.trust) else {
             return false
         }
-        print("    ** \(problem) (\(certificate.trust ?? "")) **")
+        print("    ** \(problem) (\(certificate.trust?.rawValue ?? "")) **")
         return true
     }
 
     /// Says once per card that trust was not checked (no anchors configured): not an error.
     static func printTrustNotChecked(_ card: CardView) {
-        if card.certificates.values.contains(where: { $0.trust == "not_checked" }) {
+        if card.certificates.values.contains(where: { $0.trust == .notChecked }) {
             print("  \(Diagnosis(language: .fromEnvironment()).trustNotChecked)")
         }
     }
@@ -47,7 +47,7 @@ struct Authenticate: ParsableCommand {
         let target = try options.pinTarget()
         request.cardId = target.cardId
         request.pin = try readPIN(
-            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("auth")) (\(target.label)): ")
+            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(.auth)) (\(target.label)): ")
         request.confirmFinalAttempt = confirmFinalAttempt ? true : nil
         let data = try options.call("POST", "\(target.path)/authenticate", body: request)
         let response = try options.decode(AuthenticateResponse.self, data)

@@ -8,22 +8,22 @@ import Testing
 struct RequestParsingTests {
     @Test func objectKeysAndWhatIsNotAnObject() {
         #expect(
-            JSONObjectKeys.of(Array(#"{"pin":"1234","cardId":null,"n":[1,{"a":true}]}"#.utf8))?.sorted() == [
+            JSONTopLevelKeys.of(Array(#"{"pin":"1234","cardId":null,"n":[1,{"a":true}]}"#.utf8))?.sorted() == [
                 "cardId", "n", "pin",
             ])
         for body in [#"[1]"#, #""x""#, "1", "null", "{", #"{"a":}"#, ""] {
-            #expect(JSONObjectKeys.of(Array(body.utf8)) == nil, "\(body)")
+            #expect(JSONTopLevelKeys.of(Array(body.utf8)) == nil, "\(body)")
         }
         // Brackets inside strings do not count as nesting.
-        #expect(JSONObjectKeys.depth(of: Array(#"{"a":"[[[{{{\"]]]"}"#.utf8)) == 1)
+        #expect(JSONTopLevelKeys.depth(of: Array(#"{"a":"[[[{{{\"]]]"}"#.utf8)) == 1)
     }
 
     @Test func aDeeplyNestedBodyIsRefusedBeforeDecoding() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-        #expect(JSONObjectKeys.of(Array(#"{"a":\#(deep)}"#.utf8)) == nil)
+        #expect(JSONTopLevelKeys.of(Array(#"{"a":\#(deep)}"#.utf8)) == nil)
         let limit =
-            String(repeating: "[", count: JSONObjectKeys.maxDepth - 1)
-            + String(repeating: "]", count: JSONObjectKeys.maxDepth - 1)
-        #expect(JSONObjectKeys.of(Array(#"{"a":\#(limit)}"#.utf8)) == ["a"])
+            String(repeating: "[", count: JSONTopLevelKeys.maxDepth - 1)
+            + String(repeating: "]", count: JSONTopLevelKeys.maxDepth - 1)
+        #expect(JSONTopLevelKeys.of(Array(#"{"a":\#(limit)}"#.utf8)) == ["a"])
     }
 }
