@@ -4,7 +4,12 @@ compact JSON, which jpkid serves at GET /v1/openapi.json (made here, at build ti
 time). Run it after editing docs/openapi.yaml. With --check it writes nothing and fails when the Swift
 file is not exactly what it would write (scripts/test.sh runs that, so a stale or hand-edited
 file, or a change to this script, fails the test command); a unit test also compares the
-SHA-256 of the YAML recorded there. Needs python3-yaml (Debian)."""
+SHA-256 of the YAML recorded there. Needs python3-yaml (Debian).
+Why a generated file and not a SwiftPM .embedInCode resource, as the staff page has: jpkid
+serves JSON, and the one source is YAML. Embedding the YAML would put a YAML parser in the
+daemon (to convert it at run time) or a build plugin linking one into every build; this script
+also refuses what a lenient parser accepts (a key given twice, YAML 1.1 yes/no booleans,
+repeated operationIds)."""
 import difflib
 import hashlib
 import json
