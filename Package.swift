@@ -137,6 +137,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // The staff page, compiled into the binary as byte arrays (`PackageResources`):
+            // jpkictl ships no resource bundle, and needs no Bundle (full Foundation, ICU) to read it.
+            resources: [
+                .embedInCode("StaffUI/Page/index.html"), .embedInCode("StaffUI/Page/app.js"),
+                .embedInCode("StaffUI/Page/app.css"), .embedInCode("StaffUI/Page/genuine.js"),
+                .embedInCode("StaffUI/Page/genuine.css"),
             ]
         ),
         .executableTarget(

@@ -9,7 +9,7 @@ import JPKIStaff
     import Glibc
 #endif
 
-/// Exit codes, documented in the README.
+/// Exit codes, documented in docs/jpkictl.md.
 enum Exit: Int32 {
     case ok = 0
     case failure = 1

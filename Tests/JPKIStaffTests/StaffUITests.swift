@@ -101,21 +101,27 @@ struct StaffUIAccessTests {
 
 @Suite("Staff page: assets")
 struct StaffUIAssetsTests {
-    /// The embedded page is the one under Resources/staff-ui: run scripts/embed-staff-ui.py.
-    @Test func theEmbeddedFilesMatchTheSources() throws {
+    static let files: [(String, String)] = [
+        ("index.html", StaffUIAssets.indexHTML), ("app.js", StaffUIAssets.appJS), ("app.css", StaffUIAssets.appCSS),
+        ("genuine.js", StaffUIAssets.genuineJS), ("genuine.css", StaffUIAssets.genuineCSS),
+    ]
+
+    /// What the server sends is each file under Sources/JPKIStaff/StaffUI/Page byte for byte (no
+    /// transformation, no stale copy), and every file there is served.
+    @Test func theServedFilesAreThePageFiles() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Resources/staff-ui")
-        for (name, embedded) in [
-            ("index.html", StaffUIAssets.indexHTML), ("app.js", StaffUIAssets.appJS), ("app.css", StaffUIAssets.appCSS),
-        ] {
+            .deletingLastPathComponent().appendingPathComponent("Sources/JPKIStaff/StaffUI/Page")
+        for (name, embedded) in Self.files {
             let source = try String(contentsOf: root.appendingPathComponent(name), encoding: .utf8)
-            #expect(source == embedded, "\(name) differs: run scripts/embed-staff-ui.py")
+            #expect(source == embedded, "\(name) differs from what the server sends")
         }
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+        #expect(onDisk == Self.files.map(\.0).sorted(), "a page file is not embedded (Package.swift resources)")
     }
 
     @Test func thePageNeedsNoCDNAndNoInlineScript() {
-        for text in [StaffUIAssets.indexHTML, StaffUIAssets.appJS, StaffUIAssets.appCSS] {
-            #expect(!text.contains("http://") && !text.contains("https://"))
+        for (name, text) in Self.files {
+            #expect(!text.contains("http://") && !text.contains("https://"), "\(name)")
         }
         #expect(!StaffUIAssets.indexHTML.contains("<script>"))
         #expect(!StaffUIAssets.indexHTML.contains("onclick"))
