@@ -41,6 +41,9 @@ check "the package depends on no libssl, and jpkid links neither libssl nor libc
     sh -c "! dpkg-deb -f '$deb' Depends | grep -q libssl && ! ldd '$root/usr/bin/jpkid' | grep -E 'libssl|libcrypto'"
 check "the installed jpkid contains no test double (no simulator type in its metadata)" \
     sh -c "! grep -a -q -E 'CardSimulator|SimulatedCard|JPKIDaemonSimulation' '$root/usr/bin/jpkid'"
+# Full Foundation brings ICU's tables (about 30 MB): one dependency that imports it is enough.
+check "jpkid and jpkictl link FoundationEssentials only: no FoundationInternationalization, no ICU" \
+    sh -c "! grep -a -q -E 'FoundationInternationalization|_FoundationICU' '$root/usr/bin/jpkid' '$root/usr/bin/jpkictl'"
 check "jpkictl links no X.509 or crypto code (swift-certificates, swift-crypto)" \
     sh -c "! grep -a -q -E '4X509|6Crypto|CCryptoBoringSSL|SwiftASN1' '$root/usr/bin/jpkictl'"
 check "the installed binaries are stripped; their debug symbols are in jpkid-dbgsym, found by build id" \

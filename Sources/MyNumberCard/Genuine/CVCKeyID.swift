@@ -19,7 +19,10 @@ public struct CVCKeyID: Sendable, Hashable, CustomStringConvertible, Comparable 
     /// From `5000023/001` (padding `00 00 00 00`), `5000020/001+000000A8` (explicit padding) or
     /// 32 hex digits. Nil for anything else.
     public init?(text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // Spaces and tabs at either end go (CharacterSet.whitespaces, which is not in
+        // FoundationEssentials); a newline stays and fails the parse.
+        let blank: (Character) -> Bool = { $0.isWhitespace && !$0.isNewline }
+        let trimmed = String(text.drop(while: blank).reversed().drop(while: blank).reversed())
         if trimmed.count == 32, let hex = [UInt8](hex: trimmed), hex.count == 16 {
             bytes = hex
             return
