@@ -186,7 +186,7 @@ final class StaffUIConnection: ChannelInboundHandler {
         }
         channel.closeFuture.whenComplete { _ in
             server.releaseStream(uid)
-            stream.whenSuccess { $0.close(promise: nil) }
+            stream.cancel()
         }
     }
 
