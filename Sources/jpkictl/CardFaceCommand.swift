@@ -14,7 +14,7 @@ struct CardFaceCommand: AsyncParsableCommand {
             12-digit my number) instead.
             """)
     @OptionGroup var options: CommonOptions
-    @Option(help: "Which card-face PIN to ask for: a or b.")
+    @Option(help: "Which card-face PIN to ask for: a (照合番号A) or b (照合番号B).")
     var pin = CardFaceKey.b
     @Option(help: "Write the face photo (image/jp2) to this file (mode 0600).")
     var photoOutput: String?

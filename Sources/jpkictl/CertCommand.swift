@@ -10,7 +10,7 @@ struct Cert: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export auth, auth-ca or sign-ca; sign needs the sign PIN.")
         @OptionGroup var options: CommonOptions
-        @Argument(help: "auth, auth-ca, sign-ca or sign.")
+        @Argument(help: "The certificate.")
         var which: ExportedCertificate
         @Flag(help: "DER instead of PEM.")
         var der = false

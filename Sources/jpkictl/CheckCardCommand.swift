@@ -17,7 +17,7 @@ struct CheckCardCommand: AsyncParsableCommand {
             step and what to do next. Exit 0 only for genuine; 9 for any other verdict.
             """)
     @OptionGroup var options: CommonOptions
-    @Option(help: "Which card-face PIN to ask for: a or b.")
+    @Option(help: "Which card-face PIN to ask for: a (照合番号A) or b (照合番号B).")
     var pin = CardFaceKey.b
     @Flag(help: "Also check the rendered my number (needs --pin a).")
     var renderedMyNumber = false

@@ -8,7 +8,7 @@ struct PINChange: AsyncParsableCommand {
         abstract: "Change a PIN (auth, sign, card-text): the current PIN once, the new PIN twice.",
         discussion: "A blocked PIN cannot be changed: it must be reset at the municipal office.")
     @OptionGroup var options: CommonOptions
-    @Argument(help: "auth, sign or card-text.")
+    @Argument(help: "The PIN to change.")
     var kind: ChangeablePIN
     @OptionGroup var finalAttempt: FinalAttemptOption
 

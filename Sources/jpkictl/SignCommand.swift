@@ -8,9 +8,9 @@ struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign a file (hashed here) or a digest with the card's auth or sign key.")
     @OptionGroup var options: CommonOptions
-    @Option(help: "auth or sign.")
+    @Option(help: "The card's key to sign with.")
     var key = SigningKey.auth
-    @Option(help: "sha1, sha256, sha384, sha512.")
+    @Option(help: "The digest algorithm (of --digest, or to hash --input with).")
     var digestAlgorithm = DigestAlgorithm.sha256
     @Option(help: "File to sign.")
     var input: String?

@@ -12,7 +12,7 @@ struct Verify: AsyncParsableCommand {
             (YYYY-MM-DD); jpkid writes its Japanese era year.
             """)
     @OptionGroup var options: CommonOptions
-    @Argument(help: "auth, sign, card-text, juki, juki-ap or card-face-birth-date.")
+    @Argument(help: "The PIN to verify.")
     var kind: VerifiablePIN
     @OptionGroup var finalAttempt: FinalAttemptOption
 
