@@ -208,3 +208,55 @@ struct EventStreamClientTests {
             await clientError { _ = try await client.events("/v1/events") { _, _ in true } }?.code == .jpkidUnreachable)
     }
 }
+
+@Suite("Client: event stream back-pressure")
+struct EventStreamBackPressureTests {
+    /// While the caller holds an event, the client stops reading: the server's writes stall at a
+    /// bounded amount (the socket buffers and the read-ahead), then go on when the caller does.
+    @Test func aBusyCallerStopsTheReading() async throws {
+        let written = Mutex(0)
+        let piece = Array(String(repeating: "event: tick\ndata: {}\n\n", count: 40).utf8)
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(EventStreamClientTests.streamHead)
+            @Sendable func more() {
+                channel.send(chunks(String(decoding: piece, as: UTF8.self), sizes: [piece.count])).whenSuccess {
+                    written.withLock { $0 += piece.count }
+                    more()
+                }
+            }
+            more()
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let (held, hold) = AsyncStream.makeStream(of: Void.self)
+            let (release, released) = AsyncStream.makeStream(of: Void.self)
+            let stream = Task {
+                var seen = 0
+                _ = try await client.eventStream("/v1/events") { _ in
+                    seen += 1
+                    if seen == 1 {
+                        hold.yield()
+                        for await _ in release { break }
+                    }
+                    return seen < 50_000
+                }
+                return seen
+            }
+            for await _ in held { break }
+            // Wait for the writes to stall: no progress over ten looks in a row (bounded wait).
+            var last = -1
+            var still = 0
+            let clock = ContinuousClock()
+            let start = clock.now
+            while still < 10 {
+                try #require(clock.now - start < .seconds(30), "the server's writes never stalled")
+                try await Task.sleep(for: .milliseconds(50))
+                let now = written.withLock { $0 }
+                still = now == last ? still + 1 : 0
+                last = now
+            }
+            #expect(last < 16 * 1024 * 1024, "bounded read-ahead, not the whole stream in memory")
+            released.yield()
+            #expect(try await stream.value == 50_000, "reading resumes when the caller goes on")
+        }
+    }
+}
