@@ -13,6 +13,7 @@ let package = Package(
         // For the fuzz package in Fuzz/, which builds with the sanitizers apart from the main build.
         .library(name: "JPKIAPI", targets: ["JPKIAPI"]),
         .library(name: "JPKIDaemon", targets: ["JPKIDaemon"]),
+        .library(name: "HTTPServing", targets: ["HTTPServing"]),
         .library(name: "JPKIDaemonSimulation", targets: ["JPKIDaemonSimulation"]),
         .library(name: "ErrorCodes", targets: ["ErrorCodes"]),
         .executable(name: "jpkid", targets: ["jpkid"]),
@@ -29,8 +30,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        // The raw RSA public operation of the genuine-card check (swift-crypto has no public one).
-        .package(url: "https://github.com/attaswift/BigInt.git", from: "6.0.1"),
     ],
     targets: [
         // The one set of stable error codes, shared by every layer, the API and the clients.
@@ -50,7 +49,6 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "BigInt", package: "BigInt"),
             ]
         ),
 
@@ -83,10 +81,20 @@ let package = Package(
 
         // Layer 4: the daemon (reader monitor, per-reader sessions, the socket API) and clients.
         .target(name: "JPKIAPI", dependencies: ["ErrorCodes"]),
+        // What both HTTP servers (jpkid's socket, the staff page) share: request limits, whole
+        // requests from NIO's parts with the body capped and wiped, target decoding, SSE bytes.
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "JPKIDaemon",
             dependencies: [
                 "ErrorCodes", "JPKIAPI", "MyNumberCard", "PCSC", "ISO7816", "CProcessHardening", "JapaneseCalendar",
+                "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -125,10 +133,17 @@ let package = Package(
         .target(
             name: "JPKIStaff",
             dependencies: [
-                "ErrorCodes", "JPKIAPI", "JPKIClient",
+                "ErrorCodes", "JPKIAPI", "JPKIClient", "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // The staff page, compiled into the binary as byte arrays (`PackageResources`):
+            // jpkictl ships no resource bundle, and needs no Bundle (full Foundation, ICU) to read it.
+            resources: [
+                .embedInCode("StaffUI/Page/index.html"), .embedInCode("StaffUI/Page/app.js"),
+                .embedInCode("StaffUI/Page/app.css"), .embedInCode("StaffUI/Page/genuine.js"),
+                .embedInCode("StaffUI/Page/genuine.css"),
             ]
         ),
         .executableTarget(
@@ -170,6 +185,15 @@ let package = Package(
         .testTarget(name: "ISO7816Tests", dependencies: ["ErrorCodes", "ISO7816"]),
         .testTarget(name: "JapaneseCalendarTests", dependencies: ["JapaneseCalendar"]),
         .testTarget(
+            name: "HTTPServingTests",
+            dependencies: [
+                "HTTPServing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "JPKIClientTests",
             dependencies: [
                 "ErrorCodes", "JPKIClient",
@@ -181,7 +205,10 @@ let package = Package(
         .testTarget(
             name: "JPKIStaffTests",
             dependencies: [
-                "ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI", .product(name: "NIOCore", package: "swift-nio"),
+                "ErrorCodes", "JPKIStaff", "JPKIClient", "JPKIAPI", "HTTPServing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(

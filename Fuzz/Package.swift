@@ -31,6 +31,7 @@ var targets: [Target] = [
         "http",
         [
             .product(name: "JPKIDaemon", package: jpkid),
+            .product(name: "HTTPServing", package: jpkid),
             .product(name: "JPKIDaemonSimulation", package: jpkid),
             .product(name: "JPKIAPI", package: jpkid),
             .product(name: "CardSimulator", package: jpkid),

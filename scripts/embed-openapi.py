@@ -1,11 +1,20 @@
 #!/usr/bin/python3
 """Writes Sources/JPKIDaemon/HTTP/OpenAPIDocument.swift from docs/openapi.yaml: the document as
 compact JSON, which jpkid serves at GET /v1/openapi.json (made here, at build time, not at run
-time). Run it after editing docs/openapi.yaml; a unit test fails while they differ (it compares
-the SHA-256 of the YAML recorded here). Needs python3-yaml (Debian)."""
+time). Run it after editing docs/openapi.yaml. With --check it writes nothing and fails when the Swift
+file is not exactly what it would write (scripts/test.sh runs that, so a stale or hand-edited
+file, or a change to this script, fails the test command); a unit test also compares the
+SHA-256 of the YAML recorded there. Needs python3-yaml (Debian).
+Why a generated file and not a SwiftPM .embedInCode resource, as the staff page has: jpkid
+serves JSON, and the one source is YAML. Embedding the YAML would put a YAML parser in the
+daemon (to convert it at run time) or a build plugin linking one into every build; this script
+also refuses what a lenient parser accepts (a key given twice, YAML 1.1 yes/no booleans,
+repeated operationIds)."""
+import difflib
 import hashlib
 import json
 import pathlib
+import sys
 
 import yaml
 
@@ -60,4 +69,17 @@ out.append('        """' + delimiter)
 out.append("")
 out.append("    static let bytes = Array(json.utf8)")
 out.append("}")
-(root / "Sources/JPKIDaemon/HTTP/OpenAPIDocument.swift").write_text("\n".join(out) + "\n", encoding="utf-8")
+target = root / "Sources/JPKIDaemon/HTTP/OpenAPIDocument.swift"
+generated = "\n".join(out) + "\n"
+if sys.argv[1:] == ["--check"]:
+    current = target.read_text(encoding="utf-8") if target.exists() else ""
+    if current != generated:
+        diff = difflib.unified_diff(
+            current.splitlines(), generated.splitlines(), str(target.relative_to(root)), "generated", lineterm="", n=0)
+        print("\n".join(list(diff)[:40]))
+        sys.exit(f"{target.relative_to(root)} is not what docs/openapi.yaml makes: run scripts/embed-openapi.py")
+    print(f"{target.relative_to(root)} matches docs/openapi.yaml")
+elif sys.argv[1:]:
+    sys.exit("usage: scripts/embed-openapi.py [--check]")
+else:
+    target.write_text(generated, encoding="utf-8")

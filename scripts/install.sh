@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds jpkid in release mode and installs it: binaries, systemd units, sysusers/tmpfiles
-# entries, udev rules, the polkit rule, a default configuration and the README.
+# entries, udev rules, the polkit rule, a default configuration, the README and the guides in docs/.
 #
 #   sudo scripts/install.sh                     # into / with PREFIX=/usr
 #   DESTDIR=/tmp/stage scripts/install.sh       # stage a tree (what build-deb.sh does)
@@ -45,6 +45,10 @@ install -Dm644 systemd/jpkid.tmpfiles "$root$PREFIX/lib/tmpfiles.d/jpkid.conf"
 install -Dm644 udev/93-jpkid-readers.rules "$root$PREFIX/lib/udev/rules.d/93-jpkid-readers.rules"
 install -Dm644 systemd/jpkid-polkit.rules "$root$PREFIX/share/polkit-1/rules.d/60-jpkid-pcscd.rules"
 install -Dm644 README.md "$root$PREFIX/share/doc/jpkid/README.md"
+# The guides the README and the units' Documentation= point to, with the API contract.
+for doc in docs/*.md docs/openapi.yaml docs/staff-ui.png; do
+    install -Dm644 "$doc" "$root$PREFIX/share/doc/jpkid/$doc"
+done
 # Keep an existing configuration: it is the administrator's.
 if [ ! -e "$root/etc/jpkid/jpkid.json" ]; then
     install -Dm644 systemd/jpkid.json "$root/etc/jpkid/jpkid.json"

@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift format lint --strict --recursive Sources Tests Package.swift
+# The OpenAPI document jpkid serves is generated from docs/openapi.yaml: re-generate, fail on a diff.
+scripts/embed-openapi.py --check
+# The docs against the tree: every relative link and #anchor resolves, the module graph in
+# docs/architecture.md is Package.swift's.
+scripts/check-docs.py
 swift build --build-tests
 # The PCSC integration suite drives scripts/pcsc-harness.sh; its pcscd lives in a private namespace.
 # Serial: in parallel, tests that generate RSA keys starve the daemon fixtures of threads.

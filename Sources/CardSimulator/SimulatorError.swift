@@ -1,6 +1,16 @@
 import ErrorCodes
 import ISO7816
 
+/// The codes of the simulated card and its tools (jpki-sim, the vpcd link). They are the test
+/// double's, not the wire's: jpkid, its API and its clients never produce or see them, so they
+/// live here and not in the shared set.
+extension ErrorCode {
+    public static let simInvalidKey = ErrorCode(rawValue: "sim_invalid_key")
+    public static let simInvalidScenario = ErrorCode(rawValue: "sim_invalid_scenario")
+    public static let simStateFile = ErrorCode(rawValue: "sim_state_file")
+    public static let vpcdError = ErrorCode(rawValue: "vpcd_error")
+}
+
 /// Errors of the simulated card and its tools.
 public enum SimulatorError: CodedError, Equatable {
     case invalidKey

@@ -116,8 +116,7 @@ extension ErrorCode {
 extension ErrorCode {
     /// A client could not reach jpkid's socket.
     public static let jpkidUnreachable = ErrorCode(rawValue: "jpkid_unreachable")
-    public static let simInvalidKey = ErrorCode(rawValue: "sim_invalid_key")
-    public static let simInvalidScenario = ErrorCode(rawValue: "sim_invalid_scenario")
-    public static let simStateFile = ErrorCode(rawValue: "sim_state_file")
-    public static let vpcdError = ErrorCode(rawValue: "vpcd_error")
 }
+
+// The simulated card's own codes (`sim_*`, `vpcd_error`) are not part of this set: the API, jpkid
+// and its clients never see them. CardSimulator declares them beside its errors.

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// `POST /v1/readers/{id}/authenticate`: a kiosk login in one call.
-public struct AuthenticateRequest: Codable, Sendable {
+public struct AuthenticateRequest: CardBoundRequest {
     /// The auth PIN (4 digits).
     public var pin: String
     /// The card the client saw; see the API reference.
@@ -9,6 +9,11 @@ public struct AuthenticateRequest: Codable, Sendable {
     /// Base64, 16 to 1024 bytes. Without it jpkid makes 32 random bytes.
     public var challenge: String?
     public var confirmFinalAttempt: Bool?
+
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case pin, cardId, challenge, confirmFinalAttempt
+    }
 
     public init(pin: String, cardId: String? = nil, challenge: String? = nil, confirmFinalAttempt: Bool? = nil) {
         self.pin = pin
@@ -24,7 +29,7 @@ public struct AuthenticateResponse: Codable, Sendable, Equatable {
     public var authenticated: Bool
     /// `trusted`, `untrusted_issuer`, `expired`, `not_yet_valid`, `bad_signature`,
     /// `wrong_key_usage`, or `not_checked` (no trust anchors configured).
-    public var trust: String
+    public var trust: CertificateView.Trust
     /// Always false: JPKI revocation status is open only to registered verifiers.
     public var revocationChecked: Bool
     /// Base64: the challenge that was signed (SHA-256 over it, PKCS#1 v1.5).
@@ -40,7 +45,8 @@ public struct AuthenticateResponse: Codable, Sendable, Equatable {
     public var expiryDate: String
 
     public init(
-        authenticated: Bool, trust: String, revocationChecked: Bool, challenge: String, signature: String?,
+        authenticated: Bool, trust: CertificateView.Trust, revocationChecked: Bool, challenge: String,
+        signature: String?,
         certificate: String, subject: String, serialNumber: String, notAfter: Date, expiryDate: String
     ) {
         self.authenticated = authenticated

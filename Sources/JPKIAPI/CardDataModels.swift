@@ -10,7 +10,7 @@ import FoundationEssentials
 /// `fields` is a subset of `myNumber`, `name`, `address`, `birthDate`, `sex`; absent means all but
 /// `myNumber`, which is read only when named. Fields the credential cannot open answer
 /// `credential_cannot_open` before anything reaches the card.
-public struct CardTextRequest: Codable, Sendable {
+public struct CardTextRequest: CardBoundRequest {
     public var pin: String?
     public var pinA: String?
     public var pinB: String?
@@ -20,6 +20,11 @@ public struct CardTextRequest: Codable, Sendable {
     public var cardId: String?
     public var confirmFinalAttempt: Bool?
     public var fields: [String]?
+
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case pin, pinA, pinB, birthDate, expiryYear, securityCode, cardId, confirmFinalAttempt, fields
+    }
 
     public init(
         pin: String? = nil, pinA: String? = nil, pinB: String? = nil, birthDate: String? = nil,
@@ -75,7 +80,7 @@ public struct SexView: Codable, Sendable, Equatable {
 /// (照合番号B: 14 digits, the birth date `YYMMDD` with its **Japanese era** year, the expiry year
 /// `YYYY`, the security code), or 照合番号B's parts `birthDate` (`YYYY-MM-DD`, Gregorian: jpkid
 /// writes the era year), `expiryYear` and `securityCode`.
-public struct CardFaceRequest: Codable, Sendable {
+public struct CardFaceRequest: CardBoundRequest {
     public var pinA: String?
     public var pinB: String?
     public var birthDate: String?
@@ -83,6 +88,11 @@ public struct CardFaceRequest: Codable, Sendable {
     public var securityCode: String?
     public var cardId: String?
     public var confirmFinalAttempt: Bool?
+
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case pinA, pinB, birthDate, expiryYear, securityCode, cardId, confirmFinalAttempt
+    }
 
     public init(
         pinA: String? = nil, pinB: String? = nil, birthDate: String? = nil, expiryYear: Int? = nil,
@@ -98,10 +108,12 @@ public struct CardFaceRequest: Codable, Sendable {
     }
 }
 
-/// The card-face AP's data, images in base64. Personal data: `no-store`, never logged.
+/// The card-face AP's data, images in base64: the answer of `POST .../card-face`, and the face
+/// beside a card-face check's verdict (``CheckedFace``). Personal data: `no-store`, never logged.
 public struct CardFaceResponse: Codable, Sendable, Equatable {
-    /// The face photo, JPEG 2000 (`image/jp2`), as on the card.
-    public var photo: String
+    /// The face photo, JPEG 2000 (`image/jp2`), as on the card: always in `POST .../card-face`'s
+    /// answer; beside a check's verdict only when asked with `photo: true`.
+    public var photo: String?
     /// PNG images of the printed name, address and security code.
     public var nameImage: String
     public var addressImage: String
@@ -112,7 +124,7 @@ public struct CardFaceResponse: Codable, Sendable, Equatable {
     public var sex: SexView
 
     public init(
-        photo: String, nameImage: String, addressImage: String, securityCodeImage: String?, birthDate: String,
+        photo: String?, nameImage: String, addressImage: String, securityCodeImage: String?, birthDate: String,
         expiry: String?, sex: SexView
     ) {
         self.photo = photo
@@ -126,11 +138,16 @@ public struct CardFaceResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST .../pins/{kind}/change`.
-public struct PINChangeRequest: Codable, Sendable {
+public struct PINChangeRequest: CardBoundRequest {
     public var pin: String
     public var newPin: String
     public var cardId: String?
     public var confirmFinalAttempt: Bool?
+
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case pin, newPin, cardId, confirmFinalAttempt
+    }
 
     public init(pin: String, newPin: String, cardId: String? = nil, confirmFinalAttempt: Bool? = nil) {
         self.pin = pin

@@ -1,34 +1,59 @@
-/// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21). Give exactly one of
-/// `pinA` (the my number), `pinB` (照合番号B, 14 digits) and 照合番号B as the three parts printed on
-/// the card: `birthDate` (`YYYY-MM-DD`, Gregorian; jpkid writes the era year), `expiryYear`,
-/// `securityCode`.
-public struct CardFaceCheckRequest: Codable, Sendable {
-    public var pinA: String?
-    public var pinB: String?
-    public var birthDate: String?
-    public var expiryYear: Int?
-    public var securityCode: String?
-    public var cardId: String?
-    public var confirmFinalAttempt: Bool?
+/// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21). Its body is
+/// `POST .../card-face`'s (``CardFaceRequest``: exactly one of `pinA`, `pinB` and 照合番号B's
+/// three parts, `cardId`, `confirmFinalAttempt`) with two more fields, `photo` and
+/// `renderedMyNumber`, side by side in one JSON object.
+public struct CardFaceCheckRequest: CardBoundRequest {
+    /// The credential and the insertion, as the card-face read takes them.
+    public var cardFace: CardFaceRequest
     /// Return the face photo (JPEG 2000, base64); default false.
     public var photo: Bool?
     /// Check and return the rendered my number (EF 0005, PNG); needs `pinA`.
     public var renderedMyNumber: Bool?
+
+    /// The fields beside ``CardFaceRequest``'s.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case photo, renderedMyNumber
+    }
+
+    /// The card-face read's fields and the check's own, side by side in one object.
+    public static var fields: Set<String> { CardFaceRequest.fields.union(CodingKeys.allCases.map(\.stringValue)) }
+
+    /// ``CardFaceRequest/cardId``.
+    public var cardId: String? {
+        get { cardFace.cardId }
+        set { cardFace.cardId = newValue }
+    }
+
+    /// ``CardFaceRequest/confirmFinalAttempt``.
+    public var confirmFinalAttempt: Bool? {
+        get { cardFace.confirmFinalAttempt }
+        set { cardFace.confirmFinalAttempt = newValue }
+    }
 
     public init(
         pinA: String? = nil, pinB: String? = nil, birthDate: String? = nil, expiryYear: Int? = nil,
         securityCode: String? = nil, cardId: String? = nil, confirmFinalAttempt: Bool? = nil, photo: Bool? = nil,
         renderedMyNumber: Bool? = nil
     ) {
-        self.pinA = pinA
-        self.pinB = pinB
-        self.birthDate = birthDate
-        self.expiryYear = expiryYear
-        self.securityCode = securityCode
-        self.cardId = cardId
-        self.confirmFinalAttempt = confirmFinalAttempt
+        cardFace = CardFaceRequest(
+            pinA: pinA, pinB: pinB, birthDate: birthDate, expiryYear: expiryYear, securityCode: securityCode,
+            cardId: cardId, confirmFinalAttempt: confirmFinalAttempt)
         self.photo = photo
         self.renderedMyNumber = renderedMyNumber
+    }
+
+    public init(from decoder: any Decoder) throws {
+        cardFace = try CardFaceRequest(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        photo = try container.decodeIfPresent(Bool.self, forKey: .photo)
+        renderedMyNumber = try container.decodeIfPresent(Bool.self, forKey: .renderedMyNumber)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try cardFace.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(photo, forKey: .photo)
+        try container.encodeIfPresent(renderedMyNumber, forKey: .renderedMyNumber)
     }
 }
 
@@ -64,11 +89,11 @@ public struct CardFaceCheckResponse: Codable, Sendable, Equatable {
     public var renderedMyNumber: String?
     /// The counters of the card-face keys (`card-face-birth-date`, `card-face-b`, `card-face-a`)
     /// after the check: a wrong code costs a try of one of them.
-    public var pins: [String: PINView]?
+    public var pins: [PINView.Kind: PINView]?
 
     public init(
         verdict: String, reason: String?, steps: [GenuineStepView], issuer: String?, nextSteps: NextSteps,
-        face: CheckedFace?, renderedMyNumber: String?, pins: [String: PINView]? = nil
+        face: CheckedFace?, renderedMyNumber: String?, pins: [PINView.Kind: PINView]? = nil
     ) {
         self.pins = pins
         self.verdict = verdict
@@ -150,7 +175,7 @@ public struct NextSteps: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/readers/{id}/age-check`: is the holder at least `minimumAge` on `date`?
-public struct AgeCheckRequest: Codable, Sendable {
+public struct AgeCheckRequest: CardBoundRequest {
     /// The birth date the customer states: `YYYY-MM-DD` (Gregorian; jpkid writes the era digits
     /// the card's birth-date key takes), or those 6 era digits `YYMMDD`.
     public var birthDate: String
@@ -161,6 +186,11 @@ public struct AgeCheckRequest: Codable, Sendable {
     public var returnBirthDate: Bool?
     public var cardId: String?
     public var confirmFinalAttempt: Bool?
+
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case birthDate, minimumAge, date, returnBirthDate, cardId, confirmFinalAttempt
+    }
 
     public init(
         birthDate: String, minimumAge: Int, date: String? = nil, returnBirthDate: Bool? = nil,
@@ -188,11 +218,11 @@ public struct AgeCheckResponse: Codable, Sendable, Equatable {
     public var birthDate: String?
     public var nextSteps: NextSteps
     /// The counters of the card-face keys after the check.
-    public var pins: [String: PINView]?
+    public var pins: [PINView.Kind: PINView]?
 
     public init(
         verdict: String, reason: String?, steps: [GenuineStepView], minimumAge: Int, date: String,
-        atLeastMinimumAge: Bool?, birthDate: String?, nextSteps: NextSteps, pins: [String: PINView]? = nil
+        atLeastMinimumAge: Bool?, birthDate: String?, nextSteps: NextSteps, pins: [PINView.Kind: PINView]? = nil
     ) {
         self.pins = pins
         self.verdict = verdict
@@ -206,31 +236,8 @@ public struct AgeCheckResponse: Codable, Sendable, Equatable {
     }
 }
 
-/// The card face beside a verdict: images base64, the photo only when asked.
-public struct CheckedFace: Codable, Sendable, Equatable {
-    /// JPEG 2000 (`image/jp2`), only with `photo: true`.
-    public var photo: String?
-    public var nameImage: String
-    public var addressImage: String
-    public var securityCodeImage: String?
-    /// As the card stores it (`YYYYMMDD`).
-    public var birthDate: String
-    public var expiry: String?
-    public var sex: SexView
-
-    public init(
-        photo: String?, nameImage: String, addressImage: String, securityCodeImage: String?, birthDate: String,
-        expiry: String?, sex: SexView
-    ) {
-        self.photo = photo
-        self.nameImage = nameImage
-        self.addressImage = addressImage
-        self.securityCodeImage = securityCodeImage
-        self.birthDate = birthDate
-        self.expiry = expiry
-        self.sex = sex
-    }
-}
+/// The card face beside a verdict: `POST .../card-face`'s answer, the photo only when asked.
+public typealias CheckedFace = CardFaceResponse
 
 /// `POST /v1/readers/{id}/card-text/check`: the card text (as `POST …/card-text` answers it) and the
 /// verdict that covers exactly the data returned. Personal data: `no-store`, never logged.

@@ -76,23 +76,23 @@ public struct CardView: Codable, Sendable, Equatable {
     public var cardId: String
     /// `my_number_card`, `juki_card`, `other_jpki_token`, `non_jpki_card`, `no_jpki_application`;
     /// `unknown` while the card is first read.
-    public var kind: String
+    public var kind: Kind
     public var atr: String
     public var tokenLabel: String?
     /// When the card was last read; absent while it is being read for the first time or could
     /// not be read.
     public var readAt: Date?
-    /// Keyed `auth`, `auth-ca`, `sign-ca`.
-    public var certificates: [String: CertificateView]
-    /// Keyed by PIN kind (``PINView/displayOrder``): `auth`, `sign`, `card-text`, `juki` (the
+    /// Keyed `auth`, `auth-ca`, `sign-ca` (``CertificateView/Slot/inReaderView``).
+    public var certificates: [CertificateView.Slot: CertificateView]
+    /// Keyed by PIN kind (``PINView/Kind/displayOrder``): `auth`, `sign`, `card-text`, `juki` (the
     /// common card application's 001C PIN), `juki-ap` (the JUKI application's own 001C PIN), and the
     /// card-data keys `card-text-a`, `card-text-b`, `card-face-birth-date`, `card-face-a`,
     /// `card-face-b`.
-    public var pins: [String: PINView]
+    public var pins: [PINView.Kind: PINView]
 
     public init(
-        cardId: String, kind: String, atr: String, tokenLabel: String?, readAt: Date?,
-        certificates: [String: CertificateView], pins: [String: PINView]
+        cardId: String, kind: Kind, atr: String, tokenLabel: String?, readAt: Date?,
+        certificates: [CertificateView.Slot: CertificateView], pins: [PINView.Kind: PINView]
     ) {
         self.cardId = cardId
         self.kind = kind
@@ -116,18 +116,18 @@ public struct CertificateView: Codable, Sendable, Equatable {
     /// `YYYY-MM-DD`, Japan time: the first day of the renewal window.
     public var renewableFrom: String
     /// `valid`, `renewable`, `expired`, `not_yet_valid`.
-    public var status: String
+    public var status: Status
     public var daysUntilExpiry: Int
     /// Against the configured trust anchors: `trusted`, `untrusted_issuer`, `expired`,
     /// `not_yet_valid`, `wrong_key_usage`, or `not_checked` when no anchors are configured.
-    public var trust: String?
+    public var trust: Trust?
     /// Always false when present: JPKI revocation status is open only to registered verifiers.
     public var revocationChecked: Bool?
 
     public init(
         subject: String, issuer: String, serialNumber: String, sha256Fingerprint: String, notBefore: Date,
-        notAfter: Date, expiryDate: String, renewableFrom: String, status: String, daysUntilExpiry: Int,
-        trust: String? = nil, revocationChecked: Bool? = nil
+        notAfter: Date, expiryDate: String, renewableFrom: String, status: Status, daysUntilExpiry: Int,
+        trust: Trust? = nil, revocationChecked: Bool? = nil
     ) {
         self.subject = subject
         self.issuer = issuer
@@ -177,7 +177,7 @@ public struct VerifyResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST .../sign` body. Exactly one of `digest` (base64) and `data` (base64).
-public struct SignRequest: Codable, Sendable {
+public struct SignRequest: CardBoundRequest {
     public var key: String
     public var pin: String
     public var digestAlgorithm: String?
@@ -187,6 +187,11 @@ public struct SignRequest: Codable, Sendable {
     /// The insertion this request is meant for (`CardView.cardId`); another card answers
     /// `409 card_changed`.
     public var cardId: String?
+
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case key, pin, digestAlgorithm, digest, data, confirmFinalAttempt, cardId
+    }
 
     public init(
         key: String, pin: String, digestAlgorithm: String? = nil, digest: String? = nil, data: String? = nil,
@@ -216,12 +221,18 @@ public struct SignResponse: Codable, Sendable, Equatable {
 }
 
 /// The body of `POST .../pins/{kind}/verify` and `POST .../certificates/sign`.
-public struct PINRequest: Codable, Sendable {
+public struct PINRequest: CardBoundRequest {
     public var pin: String
     public var confirmFinalAttempt: Bool?
     /// The insertion this request is meant for (`CardView.cardId`); another card answers
     /// `409 card_changed`.
     public var cardId: String?
+
+    /// The body's fields: the API accepts these and no other.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case pin, confirmFinalAttempt, cardId
+    }
+
     public init(pin: String, confirmFinalAttempt: Bool? = nil, cardId: String? = nil) {
         self.pin = pin
         self.cardId = cardId

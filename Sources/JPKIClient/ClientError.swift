@@ -9,7 +9,7 @@ import NIOHTTP1
 /// Why a request to jpkid got no usable answer: jpkid could not be reached, did not answer in
 /// time, answered too much, or answered something that is not HTTP. An answer with an error
 /// status is not a `ClientError`: it is a ``UnixHTTPClient/Response``.
-public struct ClientError: Error, Sendable, CustomStringConvertible {
+public struct ClientError: CodedError {
     /// `.jpkidUnreachable`, `.timeout`, `.payloadTooLarge` or `.malformedResponse`.
     public let code: ErrorCode
     public let message: String
@@ -18,8 +18,6 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         self.code = code
         self.message = message
     }
-
-    public var description: String { "\(code): \(message)" }
 
     static func cannotConnect(_ path: String, _ reason: String) -> ClientError {
         ClientError(.jpkidUnreachable, "cannot connect to jpkid at \(path): \(reason) (is jpkid running? see --socket)")

@@ -3,31 +3,31 @@ import JPKIAPI
 /// Names and guidance for the card-data keys of the card-text and card-face APs (reference 5a, 5c)
 /// and for the two JUKI PINs (reference 1).
 extension Diagnosis {
-    func cardDataPINName(_ kind: String) -> String {
+    func cardDataPINName(_ kind: PINView.Kind) -> String {
         switch kind {
-        case "card-text-a":
+        case .cardTextPINA:
             t("券面事項入力補助の照合番号A（マイナンバー12桁）", "card text PIN A (the 12-digit my number)")
-        case "card-text-b":
+        case .cardTextPINB:
             t(
                 "券面事項入力補助の照合番号B（和暦の生年月日6桁＋有効期限の西暦4桁＋セキュリティコード4桁）",
                 "card text PIN B (birth date YYMMDD with the Japanese era year + expiry year + 4-digit security code)")
-        case "card-face-birth-date":
+        case .cardFaceBirthDate:
             t("券面事項確認の生年月日（和暦の年月日6桁）", "card face birth-date key (birth date YYMMDD with the Japanese era year)")
-        case "card-face-a":
+        case .cardFacePINA:
             t("券面事項確認の照合番号A（マイナンバー12桁）", "card face PIN A (the 12-digit my number)")
-        case "card-face-b":
+        case .cardFacePINB:
             t(
                 "券面事項確認の照合番号B（和暦の生年月日6桁＋有効期限の西暦4桁＋セキュリティコード4桁）",
                 "card face PIN B (birth date YYMMDD with the Japanese era year + expiry year + 4-digit security code)")
         default:
-            kind
+            kind.rawValue
         }
     }
 
     /// What to tell a citizen first when a card-data key is blocked; the counter steps follow.
-    func cardDataPINBlockedActions(_ kind: String) -> [String] {
+    func cardDataPINBlockedActions(_ kind: PINView.Kind) -> [String] {
         switch kind {
-        case "card-face-b", "card-text-b":
+        case .cardFacePINB, .cardTextPINB:
             [
                 t(
                     "これは本人が決めた暗証番号ではありません。銀行やスマートフォンの本人確認（eKYC）アプリが「生年月日・有効期限の年・セキュリティコード」として求める照合番号Bで、ロックの原因はほとんどがこうしたアプリです（セキュリティコードの欄に暗証番号を入力した、生年月日を西暦で入力した、など）。",
@@ -37,13 +37,13 @@ extension Diagnosis {
                     "利用者証明用・署名用の電子証明書はこのロックの影響を受けません。",
                     "The authentication and signature certificates are not affected by this lock."),
             ]
-        case "card-face-a", "card-text-a":
+        case .cardFacePINA, .cardTextPINA:
             [
                 t(
                     "これは本人が決めた暗証番号ではありません。照合番号Aはマイナンバー（12桁）です。",
                     "This is not a PIN the citizen chose. PIN A is the 12-digit my number.")
             ]
-        case "card-face-birth-date":
+        case .cardFaceBirthDate:
             [
                 t(
                     "これは本人が決めた暗証番号ではありません。生年月日を和暦の年で入力するものです（例: 1980年2月17日は昭和55年なので550217）。西暦で入力すると誤りになります。",
@@ -57,7 +57,7 @@ extension Diagnosis {
 
     /// The two JUKI PINs (common card AP and JUKI AP) with different counters: what it means.
     func jukiPINsFindings(_ card: CardView) -> [Finding] {
-        guard let common = card.pins["juki"], let juki = card.pins["juki-ap"], common.available, juki.available,
+        guard let common = card.pins[.juki], let juki = card.pins[.jukiAP], common.available, juki.available,
             common.remaining != juki.remaining || common.blocked != juki.blocked
         else { return [] }
         let commonState = pinStateName(common)

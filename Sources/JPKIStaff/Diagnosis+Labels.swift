@@ -5,63 +5,62 @@ import JPKIAPI
 /// staff page.
 extension Diagnosis {
     /// The PINs in the order staff read them: the known kinds first, then any others by name.
-    public static func orderedPINKinds(_ kinds: some Collection<String>) -> [String] {
-        let known = PINView.displayOrder
-        return known.filter(kinds.contains) + kinds.filter { !known.contains($0) }.sorted()
+    public static func orderedPINKinds(_ kinds: some Collection<PINView.Kind>) -> [PINView.Kind] {
+        let known = PINView.Kind.displayOrder
+        return known.filter(kinds.contains) + kinds.filter { !known.contains($0) }.sorted { $0.rawValue < $1.rawValue }
     }
 
     /// The certificates in display order: the citizen's own first, then the CA certificates.
-    public static func orderedCertificateSlots(_ slots: some Collection<String>) -> [String] {
-        let known = ["auth", "sign", "auth-ca", "sign-ca"]
-        return known.filter(slots.contains) + slots.filter { !known.contains($0) }.sorted()
+    public static func orderedCertificateSlots(
+        _ slots: some Collection<CertificateView.Slot>
+    ) -> [CertificateView.Slot] {
+        let known = CertificateView.Slot.displayOrder
+        return known.filter(slots.contains) + slots.filter { !known.contains($0) }.sorted { $0.rawValue < $1.rawValue }
     }
 
-    /// CA certificates are never renewed by citizens: they get no "renewable from" date.
-    public static func isCA(_ slot: String) -> Bool { slot.hasSuffix("-ca") }
-
     /// A PIN's name; a kind this version does not know gets a generic label.
-    public func pinLabel(_ kind: String) -> String {
+    public func pinLabel(_ kind: PINView.Kind) -> String {
         let name = pinName(kind)
-        return name == kind ? t("その他の暗証番号", "other PIN (\(kind))") : name
+        return name == kind.rawValue ? t("その他の暗証番号", "other PIN (\(kind))") : name
     }
 
     /// A certificate's name; an unknown slot gets a generic label.
-    public func certificateLabel(_ slot: String) -> String {
+    public func certificateLabel(_ slot: CertificateView.Slot) -> String {
         let name = certificateName(slot)
-        return name == slot ? t("その他の電子証明書", "other certificate (\(slot))") : name
+        return name == slot.rawValue ? t("その他の電子証明書", "other certificate (\(slot))") : name
     }
 
-    public func cardKindName(_ kind: String) -> String {
+    public func cardKindName(_ kind: CardView.Kind) -> String {
         switch kind {
-        case "my_number_card": t("マイナンバーカード", "My Number card")
-        case "juki_card": t("住民基本台帳カード", "basic resident register card")
-        case "other_jpki_token": t("その他の公的個人認証カード", "other JPKI token")
-        case "non_jpki_card": t("公的個人認証に対応していないカード", "a card without JPKI")
-        case "no_jpki_application": t("公的個人認証の機能がないカード", "a card with no JPKI application")
-        case "unknown": t("読み取り中", "being read")
+        case .myNumberCard: t("マイナンバーカード", "My Number card")
+        case .jukiCard: t("住民基本台帳カード", "basic resident register card")
+        case .otherJPKIToken: t("その他の公的個人認証カード", "other JPKI token")
+        case .nonJPKICard: t("公的個人認証に対応していないカード", "a card without JPKI")
+        case .noJPKIApplication: t("公的個人認証の機能がないカード", "a card with no JPKI application")
+        case .unknown: t("読み取り中", "being read")
         default: t("不明なカード", "unknown card (\(kind))")
         }
     }
 
-    public func certificateStatusName(_ status: String) -> String {
+    public func certificateStatusName(_ status: CertificateView.Status) -> String {
         switch status {
-        case "valid": t("有効", "valid")
-        case "renewable": t("更新期間中", "renewable now")
-        case "expired": t("有効期限切れ", "expired")
-        case "not_yet_valid": t("有効期間前", "not yet valid")
+        case .valid: t("有効", "valid")
+        case .renewable: t("更新期間中", "renewable now")
+        case .expired: t("有効期限切れ", "expired")
+        case .notYetValid: t("有効期間前", "not yet valid")
         default: t("不明", "unknown (\(status))")
         }
     }
 
     /// The trust result in words; nil when the daemon did not say.
-    public func trustName(_ code: String?) -> String? {
-        switch code {
-        case nil: nil
-        case "trusted": t("信頼できる認証局の発行（確認済み）", "issued by a trusted CA (checked)")
-        case "not_checked": t("未確認（トラストアンカー未設定）", "not checked (no trust anchors)")
-        case "expired": t("有効期限切れ", "expired")
-        case "not_yet_valid": t("有効期間前", "not yet valid")
-        default: trustProblem(code) ?? t("不明", "unknown (\(code ?? ""))")
+    public func trustName(_ code: CertificateView.Trust?) -> String? {
+        guard let code else { return nil }
+        return switch code {
+        case .trusted: t("信頼できる認証局の発行（確認済み）", "issued by a trusted CA (checked)")
+        case .notChecked: t("未確認（トラストアンカー未設定）", "not checked (no trust anchors)")
+        case .expired: t("有効期限切れ", "expired")
+        case .notYetValid: t("有効期間前", "not yet valid")
+        default: trustProblem(code) ?? t("不明", "unknown (\(code))")
         }
     }
 

@@ -1,11 +1,9 @@
 import JPKIAPI
 
 extension Diagnosis {
-    /// Trust codes that mean a certificate must not be relied on. Expiry has its own findings.
-    static let untrustedCodes: Set<String> = ["untrusted_issuer", "wrong_key_usage", "bad_signature"]
-
-    /// Whether a certificate's trust code means the card needs attention.
-    public static func isUntrusted(_ code: String?) -> Bool { code.map(untrustedCodes.contains) ?? false }
+    /// Whether a certificate's trust code means the card needs attention
+    /// (``CertificateView/Trust/isUntrusted``; expiry has its own findings).
+    public static func isUntrusted(_ code: CertificateView.Trust?) -> Bool { code?.isUntrusted ?? false }
 
     /// Said once per card when jpkid has no trust anchors configured.
     public var trustNotChecked: String {
@@ -15,13 +13,13 @@ extension Diagnosis {
     }
 
     /// What an untrusted code means, for status and diagnose; nil for every other code.
-    public func trustProblem(_ code: String?) -> String? {
+    public func trustProblem(_ code: CertificateView.Trust?) -> String? {
         switch code {
-        case "untrusted_issuer":
+        case .untrustedIssuer?:
             t("この証明書は信頼できる認証局から発行されていません", "this certificate was not issued by a trusted CA")
-        case "wrong_key_usage":
+        case .wrongKeyUsage?:
             t("この証明書の鍵用途が格納場所と合っていません", "this certificate's key usage does not fit its slot")
-        case "bad_signature":
+        case .badSignature?:
             t("この証明書の署名を検証できません", "this certificate's signature does not verify")
         default:
             nil
@@ -30,7 +28,7 @@ extension Diagnosis {
 
     func trustFindings(for card: CardView) -> [Finding] {
         var findings: [Finding] = []
-        for slot in ["auth", "auth-ca", "sign-ca"] {
+        for slot in CertificateView.Slot.inReaderView {
             guard let certificate = card.certificates[slot], let problem = trustProblem(certificate.trust) else {
                 continue
             }
@@ -39,7 +37,7 @@ extension Diagnosis {
                     severity: .problem,
                     summary: t(
                         "\(certificateName(slot)): \(problem)。",
-                        "The \(certificateName(slot)): \(problem) (\(certificate.trust ?? ""))."),
+                        "The \(certificateName(slot)): \(problem) (\(certificate.trust?.rawValue ?? ""))."),
                     actions: [
                         t(
                             "このカードを本人確認に使わないでください。正規のマイナンバーカードか、地方公共団体情報システム機構に確認してください。",
@@ -47,7 +45,7 @@ extension Diagnosis {
                         )
                     ]))
         }
-        if card.certificates.values.contains(where: { $0.trust == "not_checked" }) {
+        if card.certificates.values.contains(where: { $0.trust == .notChecked }) {
             findings.append(Finding(severity: .info, summary: trustNotChecked, actions: []))
         }
         return findings

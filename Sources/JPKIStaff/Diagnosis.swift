@@ -40,29 +40,29 @@ public struct Diagnosis: Sendable {
 
     func t(_ ja: String, _ en: String) -> String { language == .japanese ? ja : en }
 
-    public func pinName(_ kind: String) -> String {
+    public func pinName(_ kind: PINView.Kind) -> String {
         switch kind {
-        case "auth": t("利用者証明用電子証明書の暗証番号（数字4桁）", "user authentication PIN (4 digits)")
-        case "sign": t("署名用電子証明書の暗証番号（英数字6〜16桁）", "digital signature PIN (6-16 letters and digits)")
-        case "card-text": t("券面事項入力補助用の暗証番号（数字4桁）", "card text PIN (4 digits)")
-        case "juki":
+        case .auth: t("利用者証明用電子証明書の暗証番号（数字4桁）", "user authentication PIN (4 digits)")
+        case .sign: t("署名用電子証明書の暗証番号（英数字6〜16桁）", "digital signature PIN (6-16 letters and digits)")
+        case .cardText: t("券面事項入力補助用の暗証番号（数字4桁）", "card text PIN (4 digits)")
+        case .juki:
             t(
                 "住民基本台帳用の暗証番号・共通カードアプリ（数字4桁）",
                 "resident register (JUKI) PIN, common card application (4 digits)")
-        case "juki-ap":
+        case .jukiAP:
             t("住民基本台帳用の暗証番号・住基アプリ（数字4桁）", "resident register (JUKI) PIN, JUKI application (4 digits)")
-        case "card-text-a", "card-text-b", "card-face-birth-date", "card-face-a", "card-face-b": cardDataPINName(kind)
-        default: kind
+        case let kind where kind.isCardDataKey: cardDataPINName(kind)
+        default: kind.rawValue
         }
     }
 
-    public func certificateName(_ slot: String) -> String {
+    public func certificateName(_ slot: CertificateView.Slot) -> String {
         switch slot {
-        case "auth": t("利用者証明用電子証明書", "user authentication certificate")
-        case "sign": t("署名用電子証明書", "digital signature certificate")
-        case "auth-ca": t("利用者証明用の認証局証明書", "user authentication CA certificate")
-        case "sign-ca": t("署名用の認証局証明書", "digital signature CA certificate")
-        default: slot
+        case .auth: t("利用者証明用電子証明書", "user authentication certificate")
+        case .sign: t("署名用電子証明書", "digital signature certificate")
+        case .authCA: t("利用者証明用の認証局証明書", "user authentication CA certificate")
+        case .signCA: t("署名用の認証局証明書", "digital signature CA certificate")
+        default: slot.rawValue
         }
     }
 
@@ -105,7 +105,7 @@ public struct Diagnosis: Sendable {
 
     public func findings(for card: CardView, now: Date = Date()) -> [Finding] {
         var findings: [Finding] = []
-        if !["my_number_card", "juki_card"].contains(card.kind) {
+        if !card.kind.isJPKICard {
             findings.append(
                 Finding(
                     severity: .problem,
@@ -115,12 +115,12 @@ public struct Diagnosis: Sendable {
                     actions: [t("マイナンバーカードをかざし直してください。", "Place a My Number card on the reader.")]))
             return findings
         }
-        for kind in PINView.displayOrder {
+        for kind in PINView.Kind.displayOrder {
             guard let pin = card.pins[kind] else { continue }
             findings += pinFindings(kind, pin)
         }
         findings += jukiPINsFindings(card)
-        if card.pins["sign"]?.available == false {
+        if card.pins[.sign]?.available == false {
             findings.append(
                 Finding(
                     severity: .info,
@@ -134,7 +134,7 @@ public struct Diagnosis: Sendable {
                             "From age 15 it can be issued at the municipal office when needed.")
                     ]))
         }
-        for slot in ["auth", "auth-ca", "sign-ca"] {
+        for slot in CertificateView.Slot.inReaderView {
             guard let certificate = card.certificates[slot] else { continue }
             findings += certificateFindings(slot, certificate)
         }
@@ -142,18 +142,18 @@ public struct Diagnosis: Sendable {
         return findings
     }
 
-    private func pinFindings(_ kind: String, _ pin: PINView) -> [Finding] {
+    private func pinFindings(_ kind: PINView.Kind, _ pin: PINView) -> [Finding] {
         let name = pinName(kind)
         guard pin.available else { return [] }
         if pin.blocked {
             var actions = resetAtOffice
             switch kind {
-            case "sign":
+            case .sign:
                 actions.insert(storeReset(otherPIN: t("利用者証明用暗証番号（数字4桁）", "4-digit user authentication PIN")), at: 0)
-            case "auth":
+            case .auth:
                 actions.insert(
                     storeReset(otherPIN: t("署名用暗証番号（英数字6〜16桁）", "signature PIN (6-16 letters and digits)")), at: 0)
-            case "juki", "juki-ap", "card-text":
+            case .juki, .jukiAP, .cardText:
                 actions.insert(counterOnly, at: 0)
             default:
                 actions.insert(contentsOf: cardDataPINBlockedActions(kind) + [counterOnly], at: 0)
@@ -197,11 +197,11 @@ public struct Diagnosis: Sendable {
         return []
     }
 
-    private func certificateFindings(_ slot: String, _ certificate: CertificateView) -> [Finding] {
+    private func certificateFindings(_ slot: CertificateView.Slot, _ certificate: CertificateView) -> [Finding] {
         let name = certificateName(slot)
-        let isCA = slot.hasSuffix("-ca")
+        let isCA = slot.isCA
         switch certificate.status {
-        case "expired":
+        case .expired:
             return [
                 Finding(
                     severity: isCA ? .warning : .problem,
@@ -220,7 +220,7 @@ public struct Diagnosis: Sendable {
                                 "The citizen will need to enter the current PINs there."),
                         ])
             ]
-        case "renewable":
+        case .renewable:
             return [
                 Finding(
                     severity: .warning,
@@ -245,7 +245,7 @@ public struct Diagnosis: Sendable {
                                 "The current PINs are needed to renew; a forgotten PIN must be reset first."),
                         ])
             ]
-        case "not_yet_valid":
+        case .notYetValid:
             return [
                 Finding(
                     severity: .warning,

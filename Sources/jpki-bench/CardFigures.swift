@@ -75,7 +75,7 @@ struct CardFigures: AsyncParsableCommand {
     }
 
     /// The IC-chip check and the age check (issue 21) on a card signed with a hierarchy of the
-    /// simulator's, beside the sign above: three RSA public operations (BigInt) and a challenge.
+    /// simulator's, beside the sign above: three raw RSA public operations (ModularExponentiation) and a challenge.
     func genuineChecks() async throws {
         let hierarchy = try CVCHierarchy.generate()
         var entries = CVCAuthorities.builtIn.entries.values.map { $0 }
@@ -97,6 +97,6 @@ struct CardFigures: AsyncParsableCommand {
         }
         let cvcKey = authorities.entries.values.first { $0.id.isTestHierarchy }!.key
         let probe = [UInt8](repeating: 0x42, count: cvcKey.size)
-        try await measure("raw RSA public operation (BigInt)", apdus: nil) { _ = cvcKey.publicOperation(probe) }
+        try await measure("raw RSA public operation", apdus: nil) { _ = cvcKey.publicOperation(probe) }
     }
 }

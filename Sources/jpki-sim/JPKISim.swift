@@ -37,7 +37,7 @@ struct JPKISim: ParsableCommand {
             """)
     var cvcHierarchy: String?
 
-    @Option(help: "A JSON scenario file (fields as in README); overrides --scenario.")
+    @Option(help: "A JSON scenario file (fields as in docs/testing.md); overrides --scenario.")
     var config: String?
 
     @Option(help: "Persist the card in this file so a sequence of runs shares one card.")

@@ -28,7 +28,7 @@ struct Authenticate: AsyncParsableCommand {
         let target = try await options.pinTarget()
         request.cardId = target.cardId
         request.pin = try readPIN(
-            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("auth")) (\(target.label)): ")
+            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(.auth)) (\(target.label)): ")
         request.confirmFinalAttempt = finalAttempt.value
         let data = try await options.call("POST", "\(target.path)/authenticate", body: request)
         let response = try options.decode(AuthenticateResponse.self, data)

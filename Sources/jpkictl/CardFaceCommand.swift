@@ -26,7 +26,7 @@ struct CardFaceCommand: AsyncParsableCommand {
         let confirm = finalAttempt.value
         let request: CardFaceRequest
         if pin == .a {
-            let value = try readPIN(prompt: "\(d.pinName("card-face-a")) (\(target.label)): ")
+            let value = try readPIN(prompt: "\(d.pinName(.cardFacePINA)) (\(target.label)): ")
             request = CardFaceRequest(pinA: value, cardId: target.cardId, confirmFinalAttempt: confirm)
         } else {
             let parts = try CodeBPrompt.read(d, target.label)
@@ -38,7 +38,7 @@ struct CardFaceCommand: AsyncParsableCommand {
         if options.json, photoOutput == nil { return StandardStream.standardOutput.writeJSON(data) }
         let face = try options.decode(CardFaceResponse.self, data)
         if let photoOutput {
-            guard let photo = Data(base64Encoded: face.photo) else {
+            guard let photo = face.photo.flatMap({ Data(base64Encoded: $0) }) else {
                 printError("unexpected answer from jpkid")
                 throw Exit.failure.code
             }

@@ -30,13 +30,13 @@ struct CardTextCommand: AsyncParsableCommand {
         let confirm = finalAttempt.value
         var request = CardTextRequest(cardId: target.cardId, confirmFinalAttempt: confirm, fields: list)
         switch credential {
-        case .a: request.pinA = try readPIN(prompt: "\(d.pinName("card-text-a")) (\(target.label)): ")
+        case .a: request.pinA = try readPIN(prompt: "\(d.pinName(.cardTextPINA)) (\(target.label)): ")
         case .b:
             let parts = try CodeBPrompt.read(d, target.label)
             (request.birthDate, request.expiryYear, request.securityCode) = (
                 parts.birthDate, parts.expiryYear, parts.securityCode
             )
-        case .pin: request.pin = try readPIN(prompt: "\(d.pinName("card-text")) (\(target.label)): ")
+        case .pin: request.pin = try readPIN(prompt: "\(d.pinName(.cardText)) (\(target.label)): ")
         }
         let data = try await options.call("POST", "\(target.path)/card-text", body: request)
         var text = try options.decode(CardTextResponse.self, data)

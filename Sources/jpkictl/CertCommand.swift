@@ -26,7 +26,7 @@ struct Cert: AsyncParsableCommand {
             case .sign:
                 let target = try await options.pinTarget()
                 let pin = try readPIN(
-                    prompt: "\(Diagnosis(language: .fromEnvironment()).pinName("sign")) (\(target.label)): ")
+                    prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(.sign)) (\(target.label)): ")
                 let data = try await options.call(
                     "POST", "\(target.path)/certificates/sign", body: PINRequest(pin: pin, cardId: target.cardId))
                 if options.json { return StandardStream.standardOutput.writeJSON(data) }

@@ -34,7 +34,7 @@ struct CheckCardCommand: AsyncParsableCommand {
         let d = Diagnosis(language: .fromEnvironment())
         var request: CardFaceCheckRequest
         if pin == .a {
-            request = CardFaceCheckRequest(pinA: try readPIN(prompt: "\(d.pinName("card-face-a")) (\(target.label)): "))
+            request = CardFaceCheckRequest(pinA: try readPIN(prompt: "\(d.pinName(.cardFacePINA)) (\(target.label)): "))
         } else {
             let parts = try CodeBPrompt.read(d, target.label)
             request = CardFaceCheckRequest(

@@ -36,7 +36,7 @@ struct Diagnose: AsyncParsableCommand {
                 ja
                     ? "カード: \(kindName)（\(reader.name.terminalSafe)）"
                     : "Card: \(kindName)  (\(reader.name.terminalSafe))")
-            for kind in PINView.displayOrder {
+            for kind in PINView.Kind.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
                 let state =
                     !pin.available
@@ -44,12 +44,12 @@ struct Diagnose: AsyncParsableCommand {
                     : pin.blocked ? (ja ? "ロック" : "BLOCKED") : pin.triesText
                 print("  \(diagnosis.pinName(kind)): \(state)")
             }
-            for slot in ["auth", "auth-ca", "sign-ca"] {
+            for slot in CertificateView.Slot.inReaderView {
                 guard let cert = card.certificates[slot] else { continue }
                 // CA certificates get no renewal date: citizens never renew them.
                 let status = diagnosis.certificateStatusName(cert.status)
                 let window =
-                    Diagnosis.isCA(slot)
+                    slot.isCA
                     ? "" : ja ? "（更新可能 \(cert.renewableFrom)〜）" : " (renewable from \(cert.renewableFrom))"
                 print(
                     ja

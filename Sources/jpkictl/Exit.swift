@@ -1,7 +1,7 @@
 import ArgumentParser
 import ErrorCodes
 
-/// Exit codes, documented in the README.
+/// Exit codes, documented in docs/jpkictl.md.
 enum Exit: Int32 {
     case ok = 0
     case failure = 1

@@ -14,7 +14,7 @@ struct PINChange: AsyncParsableCommand {
 
     func run() async throws {
         let target = try await options.pinTarget()
-        let name = Diagnosis(language: .fromEnvironment()).pinName(kind.rawValue)
+        let name = Diagnosis(language: .fromEnvironment()).pinName(.init(rawValue: kind.rawValue))
         let current = try readPIN(prompt: "current \(name) (\(target.label)): ")
         let new = try readPIN(prompt: "new \(name): ")
         let again = try readPIN(prompt: "new \(name) again: ")

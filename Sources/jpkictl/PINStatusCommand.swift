@@ -17,10 +17,10 @@ struct PINStatusCommand: AsyncParsableCommand {
             printError("no card in \(reader.id)")
             throw Exit.noCard.code
         }
-        for kind in PINView.displayOrder {
+        for kind in PINView.Kind.displayOrder {
             guard let pin = card.pins[kind] else { continue }
             let state = !pin.available ? "not set" : pin.blocked ? "BLOCKED" : pin.triesText
-            print("\(kind.padded(to: 11)) \(state)\(PINView.applicationNote(kind))")
+            print("\(kind.rawValue.padded(to: 11)) \(state)\(PINView.applicationNote(kind))")
         }
     }
 }

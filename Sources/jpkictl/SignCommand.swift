@@ -42,7 +42,8 @@ struct Sign: AsyncParsableCommand {
         let target = try await options.pinTarget()
         request.cardId = target.cardId
         request.pin = try readPIN(
-            prompt: "\(Diagnosis(language: .fromEnvironment()).pinName(key.rawValue)) (\(target.label)): ")
+            prompt:
+                "\(Diagnosis(language: .fromEnvironment()).pinName(.init(rawValue: key.rawValue))) (\(target.label)): ")
         request.confirmFinalAttempt = finalAttempt.value
         let data = try await options.call("POST", "\(target.path)/sign", body: request)
         if options.json { return StandardStream.standardOutput.writeJSON(data) }

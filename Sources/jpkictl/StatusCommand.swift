@@ -44,7 +44,7 @@ struct Status: AsyncParsableCommand {
     static func needsAttention(_ readers: [ReaderView]) -> Bool {
         readers.compactMap(\.card).contains { card in
             card.pins.values.contains(where: \.blocked)
-                || card.certificates.values.contains { $0.status == "expired" || Diagnosis.isUntrusted($0.trust) }
+                || card.certificates.values.contains { $0.status == .expired || Diagnosis.isUntrusted($0.trust) }
         }
     }
 
@@ -61,33 +61,33 @@ struct Status: AsyncParsableCommand {
             print(
                 "  card: \(card.kind)\(card.tokenLabel.map { " (\($0.terminalSafe))" } ?? "")  \(read)  id \(card.cardId)"
             )
-            for kind in PINView.displayOrder {
+            for kind in PINView.Kind.displayOrder {
                 guard let pin = card.pins[kind] else { continue }
                 let flag =
                     !pin.available
                     ? "  not set" : pin.blocked ? "  ** BLOCKED **" : pin.remaining == 1 ? "  ! last try" : ""
-                print("  PIN \(kind.padded(to: 11)) \(pin.triesText)\(flag)\(PINView.applicationNote(kind))")
+                print("  PIN \(kind.rawValue.padded(to: 11)) \(pin.triesText)\(flag)\(PINView.applicationNote(kind))")
             }
-            for slot in ["auth", "auth-ca", "sign-ca"] {
+            for slot in CertificateView.Slot.inReaderView {
                 guard let cert = card.certificates[slot] else { continue }
                 let flag =
                     switch cert.status {
-                    case "expired": "  ** EXPIRED **"
-                    case "renewable": "  ! renewable since \(cert.renewableFrom)"
-                    case "not_yet_valid": "  ! not yet valid"
+                    case .expired: "  ** EXPIRED **"
+                    case .renewable: "  ! renewable since \(cert.renewableFrom)"
+                    case .notYetValid: "  ! not yet valid"
                     default: ""
                     }
                 // Citizens never renew CA certificates: no renewal date for them.
-                let window = Diagnosis.isCA(slot) ? "" : ", renewable from \(cert.renewableFrom)"
+                let window = slot.isCA ? "" : ", renewable from \(cert.renewableFrom)"
                 print(
-                    "  cert \(slot.padded(to: 8)) expires \(cert.expiryDate) "
+                    "  cert \(slot.rawValue.padded(to: 8)) expires \(cert.expiryDate) "
                         + "(\(cert.daysUntilExpiry) days)\(window)\(flag)")
                 if let problem = diagnosis.trustProblem(cert.trust) {
-                    print("    ** \(problem) (\(cert.trust ?? "")) **")
+                    print("    ** \(problem) (\(cert.trust?.rawValue ?? "")) **")
                 }
             }
             // Said once per card: no trust anchors configured is not an error.
-            if card.certificates.values.contains(where: { $0.trust == "not_checked" }) {
+            if card.certificates.values.contains(where: { $0.trust == .notChecked }) {
                 print("  \(diagnosis.trustNotChecked)")
             }
         }

@@ -34,7 +34,7 @@ extension Status {
                 if let from = certificate.renewableFrom { line += "、更新できる期間 \(from)〜" }
                 line += "、\(certificate.statusLabel)"
                 if let trust = certificate.trustLabel { line += "、発行元: \(trust)" }
-                if certificate.status == "expired" || Diagnosis.isUntrusted(certificate.trust) {
+                if certificate.status == .expired || Diagnosis.isUntrusted(certificate.trust) {
                     line += " ★要対応★"
                 }
                 print(line)

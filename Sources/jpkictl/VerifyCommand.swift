@@ -20,7 +20,7 @@ struct Verify: AsyncParsableCommand {
         let target = try await options.pinTarget()
         let d = Diagnosis(language: .fromEnvironment())
         let hint = kind == .cardFaceBirthDate ? " YYYY-MM-DD" : ""
-        let pin = try readPIN(prompt: "\(d.pinName(kind.rawValue))\(hint) (\(target.label)): ")
+        let pin = try readPIN(prompt: "\(d.pinName(.init(rawValue: kind.rawValue)))\(hint) (\(target.label)): ")
         let data = try await options.call(
             "POST", "\(target.path)/pins/\(kind.rawValue)/verify",
             body: PINRequest(pin: pin, confirmFinalAttempt: finalAttempt.value, cardId: target.cardId))

@@ -26,13 +26,13 @@ struct APITests {
             let reader = try APIJSON.decoder().decode(ReaderView.self, from: response.body)
             #expect(reader.state == .ready)
             let card = try #require(reader.card)
-            #expect(card.kind == "my_number_card")
+            #expect(card.kind == .myNumberCard)
             #expect(card.tokenLabel == "JPKIAPICCTOKEN2")
             #expect(card.atr == "3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F")
-            #expect(Set(card.certificates.keys) == ["auth", "auth-ca", "sign-ca"])
-            #expect(card.certificates["auth"]?.status == "valid")
-            #expect(card.pins["auth"] == PINView(.init(kind: .auth, state: .remaining(3))))
-            #expect(card.pins["sign"]?.max == 5)
+            #expect(Set(card.certificates.keys) == [.auth, .authCA, .signCA])
+            #expect(card.certificates[.auth]?.status == .valid)
+            #expect(card.pins[.auth] == PINView(.init(kind: .auth, state: .remaining(3))))
+            #expect(card.pins[.sign]?.max == 5)
             // The kiosk shortcut stands for the one reader with a card.
             let viaCard = try APIJSON.decoder().decode(
                 ReaderView.self, from: try await d.request("GET", "/v1/card").body)
@@ -95,7 +95,7 @@ struct APITests {
             #expect(d.error(r)?.code == .pinBlocked)
             let reader = try APIJSON.decoder().decode(
                 ReaderView.self, from: try await d.request("GET", "/v1/card").body)
-            #expect(reader.card?.pins["auth"]?.blocked == true)
+            #expect(reader.card?.pins[.auth]?.blocked == true)
         }
     }
 

@@ -50,14 +50,14 @@ struct AuthenticateTests {
         try await DaemonFixture.with(try Self.fixture()) { d in
             let card = try await Self.card(d)
             #expect(
-                card.certificates.mapValues(\.trust) == ["auth": "trusted", "auth-ca": "trusted", "sign-ca": "trusted"])
-            #expect(card.certificates["auth"]?.revocationChecked == false)
+                card.certificates.mapValues(\.trust) == [.auth: .trusted, .authCA: .trusted, .signCA: .trusted])
+            #expect(card.certificates[.auth]?.revocationChecked == false)
 
             let (status, body, _) = try await Self.authenticate(d)
             #expect(status == 200)
             let login = try #require(body)
             #expect(login.authenticated)
-            #expect(login.trust == "trusted")
+            #expect(login.trust == .trusted)
             #expect(login.revocationChecked == false)
             let challenge = try #require(Data(base64Encoded: login.challenge))
             #expect(challenge.count == 32)
@@ -73,9 +73,9 @@ struct AuthenticateTests {
                 key.isValidSignature(
                     .init(rawRepresentation: signature), for: SHA256.hash(data: challenge), padding: .insecurePKCS1v1_5)
             )
-            #expect(login.serialNumber == card.certificates["auth"]?.serialNumber)
-            #expect(login.subject == card.certificates["auth"]?.subject)
-            #expect(login.expiryDate == card.certificates["auth"]?.expiryDate)
+            #expect(login.serialNumber == card.certificates[.auth]?.serialNumber)
+            #expect(login.subject == card.certificates[.auth]?.subject)
+            #expect(login.expiryDate == card.certificates[.auth]?.expiryDate)
 
             // A fresh challenge each time; a given one is signed as given.
             let again = try #require(try await Self.authenticate(d).body)
@@ -96,11 +96,11 @@ struct AuthenticateTests {
         other.name = "another simulator PKI"
         try await DaemonFixture.with(try Self.fixture(anchorsFrom: other)) { d in
             let card = try await Self.card(d)
-            #expect(card.certificates["auth"]?.trust == "untrusted_issuer")
-            #expect(card.certificates["auth-ca"]?.trust == "untrusted_issuer")
+            #expect(card.certificates[.auth]?.trust == .untrustedIssuer)
+            #expect(card.certificates[.authCA]?.trust == .untrustedIssuer)
             let login = try #require(try await Self.authenticate(d).body)
             #expect(!login.authenticated)
-            #expect(login.trust == "untrusted_issuer")
+            #expect(login.trust == .untrustedIssuer)
             let findings = Diagnosis(language: .japanese).findings(for: card)
             #expect(findings.contains { $0.severity == .problem && $0.summary.contains("この証明書は信頼できる認証局から発行されていません") })
         }
@@ -109,10 +109,10 @@ struct AuthenticateTests {
     @Test func anExpiredCardIsExpiredAndNotAuthenticated() async throws {
         let expired = try Scenario.preset(named: "expired")
         try await DaemonFixture.with(try Self.fixture(expired)) { d in
-            #expect(try await Self.card(d).certificates["auth"]?.trust == "expired")
+            #expect(try await Self.card(d).certificates[.auth]?.trust == .expired)
             let login = try #require(try await Self.authenticate(d).body)
             #expect(!login.authenticated)
-            #expect(login.trust == "expired")
+            #expect(login.trust == .expired)
         }
     }
 
@@ -123,7 +123,7 @@ struct AuthenticateTests {
             #expect(status == 200)
             let login = try #require(body)
             #expect(!login.authenticated)
-            #expect(login.trust == "bad_signature")
+            #expect(login.trust == .badSignature)
             #expect(login.signature == nil)
             #expect(!raw.contains("\"signature\""))
             // Plain signing refuses it too: card_error, no signature in the answer.
@@ -144,20 +144,20 @@ struct AuthenticateTests {
         var swapped = Scenario()
         swapped.swapCertificates = true
         try await DaemonFixture.with(try Self.fixture(swapped)) { d in
-            #expect(try await Self.card(d).certificates["auth"]?.trust == "wrong_key_usage")
+            #expect(try await Self.card(d).certificates[.auth]?.trust == .wrongKeyUsage)
             let login = try #require(try await Self.authenticate(d).body)
             #expect(!login.authenticated)
-            #expect(login.trust == "wrong_key_usage")
+            #expect(login.trust == .wrongKeyUsage)
         }
     }
 
     @Test func withoutAnchorsTrustIsNotCheckedAndNobodyIsAuthenticated() async throws {
         try await DaemonFixture.with(try DaemonFixture()) { d in
             let card = try await Self.card(d)
-            #expect(Set(card.certificates.values.map(\.trust)) == ["not_checked"])
+            #expect(Set(card.certificates.values.map(\.trust)) == [.notChecked])
             let login = try #require(try await Self.authenticate(d).body)
             #expect(!login.authenticated)
-            #expect(login.trust == "not_checked")
+            #expect(login.trust == .notChecked)
             #expect(login.signature != nil)
             let findings = Diagnosis(language: .english).findings(for: card)
             #expect(findings.contains { $0.severity == .info && $0.summary.contains("trust not checked") })

@@ -226,9 +226,9 @@ struct EscapingTests {
     }
 
     @Test func duplicateKeysAreFoundAfterUnescaping() {
-        #expect(JSONKeys.duplicate(in: Array(#"{"a":1,"b":{"a":2}}"#.utf8)) == nil)
-        #expect(JSONKeys.duplicate(in: Array(#"{"a":1,"\u0061":2}"#.utf8)) == "a")
-        #expect(JSONKeys.duplicate(in: Array(#"{"x":["a","a"],"y":{"k":1,"k":2}}"#.utf8)) == "k")
-        #expect(JSONKeys.duplicate(in: Array(#"{"s":"\"a\":1","a":2}"#.utf8)) == nil)
+        #expect(JSONDuplicateKey.first(in: Array(#"{"a":1,"b":{"a":2}}"#.utf8)) == nil)
+        #expect(JSONDuplicateKey.first(in: Array(#"{"a":1,"\u0061":2}"#.utf8)) == "a")
+        #expect(JSONDuplicateKey.first(in: Array(#"{"x":["a","a"],"y":{"k":1,"k":2}}"#.utf8)) == "k")
+        #expect(JSONDuplicateKey.first(in: Array(#"{"s":"\"a\":1","a":2}"#.utf8)) == nil)
     }
 }

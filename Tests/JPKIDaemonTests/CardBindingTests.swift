@@ -61,7 +61,7 @@ struct CardBindingTests {
             d.source.removeCard()
             try await d.eventually("A is gone") { d.error(try await d.request("GET", "/v1/card"))?.code == .noCard }
             d.source.insertCard(cardB)
-            try await d.eventually("B is read") { (try? await view(d).kind) == "my_number_card" }
+            try await d.eventually("B is read") { (try? await view(d).kind) == .myNumberCard }
             let served = cardB.apduCount
             for (path, body) in [
                 ("pins/auth/verify", #"{"pin":"9999","cardId":"\#(idA)"}"#),

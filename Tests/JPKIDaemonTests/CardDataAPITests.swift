@@ -80,7 +80,9 @@ struct CardDataAPITests {
             #expect(json.status == 200)
             #expect(json.headers["cache-control"] == "no-store")
             let face = try APIJSON.decoder().decode(CardFaceResponse.self, from: json.body)
-            #expect(Data(base64Encoded: face.photo)?.starts(with: [0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20]) == true)
+            #expect(
+                Data(base64Encoded: try #require(face.photo))?.starts(with: [0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20])
+                    == true)
             #expect(Data(base64Encoded: face.nameImage)?.starts(with: [0x89, 0x50, 0x4E, 0x47]) == true)
             #expect(face.birthDate == "19900102")
             let photo = try await d.request(
@@ -88,7 +90,7 @@ struct CardDataAPITests {
             #expect(photo.status == 200)
             #expect(photo.headers["content-type"] == "image/jp2")
             #expect(photo.headers["cache-control"] == "no-store")
-            #expect(photo.body == Data(base64Encoded: face.photo))
+            #expect(photo.body == Data(base64Encoded: try #require(face.photo)))
             let both = try await d.request(
                 "POST", "/v1/card/card-face", json: #"{"pinA":"123456789018","pinB":"90010220355678"}"#)
             #expect(both.status == 400)
@@ -183,10 +185,10 @@ struct CardDataAPITests {
         try await DaemonFixture.with(fixture) { d in
             let view = try APIJSON.decoder().decode(ReaderView.self, from: try await d.request("GET", "/v1/card").body)
             let card = try #require(view.card)
-            #expect(card.pins["card-face-b"]?.blocked == true)
-            #expect(card.pins["card-face-b"]?.max == nil, "the card does not report it")
-            #expect(card.pins["card-face-a"]?.remaining == 5)
-            #expect(card.pins["card-text-a"]?.remaining == 5)
+            #expect(card.pins[.cardFacePINB]?.blocked == true)
+            #expect(card.pins[.cardFacePINB]?.max == nil, "the card does not report it")
+            #expect(card.pins[.cardFacePINA]?.remaining == 5)
+            #expect(card.pins[.cardTextPINA]?.remaining == 5)
             let findings = Diagnosis(language: .english).findings(for: card)
             let blocked = try #require(findings.first { $0.summary.contains("card face PIN B") })
             #expect(blocked.severity == .problem)

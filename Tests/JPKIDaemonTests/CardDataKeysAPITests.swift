@@ -86,16 +86,16 @@ struct CardDataKeysAPITests {
         try await DaemonFixture.with(try DaemonFixture(scenario: scenario)) { d in
             let view = try APIJSON.decoder().decode(ReaderView.self, from: try await d.request("GET", "/v1/card").body)
             let card = try #require(view.card)
-            #expect(card.pins["juki"]?.label == "JUKI PIN (common card application)")
-            #expect(card.pins["juki-ap"]?.label == "JUKI PIN (JUKI application)")
-            #expect(card.pins["juki-ap"]?.remaining == 3)
+            #expect(card.pins[.juki]?.label == "JUKI PIN (common card application)")
+            #expect(card.pins[.jukiAP]?.label == "JUKI PIN (JUKI application)")
+            #expect(card.pins[.jukiAP]?.remaining == 3)
             let right = try await d.request("POST", "/v1/card/pins/juki-ap/verify", json: #"{"pin":"5555"}"#)
             #expect(right.status == 200)
             let wrong = try await d.request("POST", "/v1/card/pins/juki/verify", json: #"{"pin":"5555"}"#)
             #expect(wrong.status == 401)
             let after = try APIJSON.decoder().decode(ReaderView.self, from: try await d.request("GET", "/v1/card").body)
-            #expect(after.card?.pins["juki"]?.remaining == 2)
-            #expect(after.card?.pins["juki-ap"]?.remaining == 3)
+            #expect(after.card?.pins[.juki]?.remaining == 2)
+            #expect(after.card?.pins[.jukiAP]?.remaining == 3)
             // diagnose tells what the difference means.
             let findings = Diagnosis(language: .english).findings(for: try #require(after.card))
             let juki = try #require(findings.first { $0.summary.contains("JUKI PIN is held twice") })
@@ -147,9 +147,9 @@ struct CardDataKeysAPITests {
     @Test func aBlockedSignPINNamesTheStoreResetWithTheOtherPIN() throws {
         let blocked = PINView(remaining: 0, max: 5, blocked: true, verified: false, available: true)
         let card = CardView(
-            cardId: "0", kind: "my_number_card", atr: "", tokenLabel: nil, readAt: nil, certificates: [:],
+            cardId: "0", kind: .myNumberCard, atr: "", tokenLabel: nil, readAt: nil, certificates: [:],
             pins: [
-                "sign": blocked, "auth": PINView(remaining: 0, max: 3, blocked: true, verified: false, available: true),
+                .sign: blocked, .auth: PINView(remaining: 0, max: 3, blocked: true, verified: false, available: true),
             ])
         let findings = Diagnosis(language: .english).findings(for: card)
         let sign = try #require(findings.first { $0.summary.contains("digital signature PIN") })

@@ -93,7 +93,7 @@ struct GenuineAPITests {
             return
         }
         #expect(route.access == .operate)
-        #expect(route.endpoint == .cardFaceCheck)
+        #expect(route.endpoint == .reader(.cardFaceCheck))
     }
 
     @Test func theCheckTakesTheThreePrintedParts() async throws {

@@ -127,7 +127,7 @@ struct HonestAnswersTests {
             }
             let list = try APIJSON.decoder().decode(
                 ReaderList.self, from: try await d.request("GET", "/v1/readers").body)
-            #expect(list.readers.first?.card?.pins["auth"]?.remaining == 3)
+            #expect(list.readers.first?.card?.pins[.auth]?.remaining == 3)
             let metrics = String(decoding: try await d.request("GET", "/v1/metrics").body, as: UTF8.self)
             #expect(metrics.contains(#"jpkid_pin_verifications_total{pin="auth",result="verified"} 1"#), "\(metrics)")
             events.task.cancel()

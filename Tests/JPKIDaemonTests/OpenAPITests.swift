@@ -67,6 +67,32 @@ struct OpenAPITests {
         }
     }
 
+    /// The fields a route's body may have are its request type's `CodingKeys`: the same set the
+    /// document lists as the body schema's properties (`additionalProperties: false`), for every
+    /// POST; a GET takes no body.
+    @Test func eachRouteTakesTheBodyFieldsTheDocumentLists() throws {
+        let document = try EmbeddedDocument.load()
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        for route in APIRoute.all {
+            guard case .reader(let endpoint) = route.endpoint else { continue }
+            let operation = try #require(paths[route.template]?[route.method.rawValue.lowercased()] as? [String: Any])
+            let schema =
+                ((operation["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"]
+                as? [String: Any]
+            guard let body = endpoint.body else {
+                #expect(schema == nil, "\(route.template) takes no body, the document gives it one")
+                continue
+            }
+            let reference = try #require((schema?["schema"] as? [String: Any])?["$ref"] as? String, "\(route.template)")
+            let name = String(try #require(reference.split(separator: "/").last))
+            let documented = try #require(schemas[name] as? [String: Any])
+            #expect(documented["additionalProperties"] as? Bool == false, "\(name)")
+            let properties = Set(try #require(documented["properties"] as? [String: Any]).keys)
+            #expect(body.fields == properties, "\(route.method.rawValue) \(route.template): \(body) vs \(name)")
+        }
+    }
+
     /// Run scripts/embed-openapi.py after editing docs/openapi.yaml.
     @Test func theEmbeddedDocumentIsMadeFromDocsOpenAPIYAML() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -121,17 +121,17 @@ struct SupportTests {
 
 @Suite("Diagnosis for counter staff")
 struct DiagnosisTests {
-    func card(pins: [String: PINView], certificate: String = "valid") -> CardView {
+    func card(pins: [PINView.Kind: PINView], certificate: CertificateView.Status = .valid) -> CardView {
         let view = CertificateView.sample(status: certificate)
         return CardView(
-            cardId: "0123456789abcdef01234567", kind: "my_number_card", atr: "", tokenLabel: nil, readAt: Date(),
-            certificates: ["auth": view], pins: pins)
+            cardId: "0123456789abcdef01234567", kind: .myNumberCard, atr: "", tokenLabel: nil, readAt: Date(),
+            certificates: [.auth: view], pins: pins)
     }
 
     func pin(_ kind: PINKind, _ state: PINStatus.State) -> PINView { PINView(PINStatus(kind: kind, state: state)) }
 
     @Test func blockedSignPINCanBeResetAtAConvenienceStore() {
-        let findings = Diagnosis(language: .japanese).findings(for: card(pins: ["sign": pin(.sign, .blocked)]))
+        let findings = Diagnosis(language: .japanese).findings(for: card(pins: [.sign: pin(.sign, .blocked)]))
         #expect(findings.count == 1)
         #expect(findings[0].severity == .problem)
         #expect(findings[0].actions[0].contains("コンビニ"))
@@ -141,7 +141,7 @@ struct DiagnosisTests {
     /// Reference 9 (corrected 2026-12-04): the convenience-store reset works for a JPKI PIN whose
     /// other JPKI PIN the citizen knows, so the auth PIN with the signature PIN.
     @Test func blockedAuthPINCanBeResetAtAConvenienceStoreOnlyWithTheSignPIN() {
-        let findings = Diagnosis(language: .english).findings(for: card(pins: ["auth": pin(.auth, .blocked)]))
+        let findings = Diagnosis(language: .english).findings(for: card(pins: [.auth: pin(.auth, .blocked)]))
         #expect(findings[0].actions[0].contains("If the citizen knows the signature PIN"))
         #expect(findings[0].actions[0].contains("convenience-store kiosk"))
         #expect(findings[0].actions[0].contains("Otherwise only the municipal office"))
@@ -150,12 +150,12 @@ struct DiagnosisTests {
 
     @Test func lastTryAndCertificates() {
         let english = Diagnosis(language: .english)
-        #expect(english.findings(for: card(pins: ["auth": pin(.auth, .remaining(1))]))[0].severity == .warning)
-        #expect(english.findings(for: card(pins: ["auth": pin(.auth, .remaining(3))])).isEmpty)
-        let expired = english.findings(for: card(pins: [:], certificate: "expired"))
+        #expect(english.findings(for: card(pins: [.auth: pin(.auth, .remaining(1))]))[0].severity == .warning)
+        #expect(english.findings(for: card(pins: [.auth: pin(.auth, .remaining(3))])).isEmpty)
+        let expired = english.findings(for: card(pins: [:], certificate: .expired))
         #expect(expired[0].severity == .problem)
         #expect(expired[0].actions[0].contains("new certificate can be issued"))
-        let renewable = Diagnosis(language: .japanese).findings(for: card(pins: [:], certificate: "renewable"))
+        let renewable = Diagnosis(language: .japanese).findings(for: card(pins: [:], certificate: .renewable))
         #expect(renewable[0].summary.contains("更新期間中"))
     }
 
@@ -167,7 +167,7 @@ struct DiagnosisTests {
 }
 
 extension CertificateView {
-    static func sample(status: String) -> CertificateView {
+    static func sample(status: CertificateView.Status) -> CertificateView {
         var view = try! JSONDecoder().decode(
             CertificateView.self,
             from: Data(

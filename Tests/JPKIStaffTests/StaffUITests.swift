@@ -1,6 +1,10 @@
 import ErrorCodes
 import Foundation
+import HTTPServing
 import JPKIAPI
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
 import Synchronization
 import Testing
 
@@ -14,10 +18,12 @@ import Testing
 struct StaffUIAccessTests {
     let access = StaffUIAccess(port: 18080)
 
+    /// The request as the server makes it from NIO's decoded head.
     func request(_ target: String, _ headers: [String: String], method: String = "GET") throws -> StaffUIRequest {
-        var head = "\(method) \(target) HTTP/1.1"
-        for (name, value) in headers { head += "\r\n\(name): \(value)" }
-        return try StaffUIRequest.parseHead(head)
+        let head = HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: method), uri: target,
+            headers: HTTPHeaders(headers.map { ($0.key, $0.value) }))
+        return StaffUIRequest(head: head)
     }
 
     @Test func onlyThisServersHostIsAllowed() {
@@ -81,18 +87,6 @@ struct StaffUIAccessTests {
                 == .forbidden)
     }
 
-    @Test func malformedHeadsAreRefused() {
-        #expect(throws: StaffUIRequest.ParseError.malformed) { try StaffUIRequest.parseHead("GET / HTTP/2") }
-        #expect(throws: StaffUIRequest.ParseError.malformed) { try StaffUIRequest.parseHead("GET  / HTTP/1.1") }
-        #expect(throws: StaffUIRequest.ParseError.malformed) { try StaffUIRequest.parseHead("GET x HTTP/1.1") }
-        #expect(throws: StaffUIRequest.ParseError.malformed) {
-            try StaffUIRequest.parseHead("GET / HTTP/1.1\r\nHost: a\r\nHost: b")
-        }
-        #expect(throws: StaffUIRequest.ParseError.malformed) {
-            try StaffUIRequest.parseHead("GET / HTTP/1.1\r\nno colon")
-        }
-    }
-
     @Test func verifyTargetsAreStrict() {
         #expect(StaffUIRoutes.verifyTarget("/api/readers/r1a2b3c/pins/card-text/verify")! == ("r1a2b3c", "card-text"))
         for path in [
@@ -107,21 +101,27 @@ struct StaffUIAccessTests {
 
 @Suite("Staff page: assets")
 struct StaffUIAssetsTests {
-    /// The embedded page is the one under Resources/staff-ui: run scripts/embed-staff-ui.py.
-    @Test func theEmbeddedFilesMatchTheSources() throws {
+    static let files: [(String, String)] = [
+        ("index.html", StaffUIAssets.indexHTML), ("app.js", StaffUIAssets.appJS), ("app.css", StaffUIAssets.appCSS),
+        ("genuine.js", StaffUIAssets.genuineJS), ("genuine.css", StaffUIAssets.genuineCSS),
+    ]
+
+    /// What the server sends is each file under Sources/JPKIStaff/StaffUI/Page byte for byte (no
+    /// transformation, no stale copy), and every file there is served.
+    @Test func theServedFilesAreThePageFiles() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Resources/staff-ui")
-        for (name, embedded) in [
-            ("index.html", StaffUIAssets.indexHTML), ("app.js", StaffUIAssets.appJS), ("app.css", StaffUIAssets.appCSS),
-        ] {
+            .deletingLastPathComponent().appendingPathComponent("Sources/JPKIStaff/StaffUI/Page")
+        for (name, embedded) in Self.files {
             let source = try String(contentsOf: root.appendingPathComponent(name), encoding: .utf8)
-            #expect(source == embedded, "\(name) differs: run scripts/embed-staff-ui.py")
+            #expect(source == embedded, "\(name) differs from what the server sends")
         }
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+        #expect(onDisk == Self.files.map(\.0).sorted(), "a page file is not embedded (Package.swift resources)")
     }
 
     @Test func thePageNeedsNoCDNAndNoInlineScript() {
-        for text in [StaffUIAssets.indexHTML, StaffUIAssets.appJS, StaffUIAssets.appCSS] {
-            #expect(!text.contains("http://") && !text.contains("https://"))
+        for (name, text) in Self.files {
+            #expect(!text.contains("http://") && !text.contains("https://"), "\(name)")
         }
         #expect(!StaffUIAssets.indexHTML.contains("<script>"))
         #expect(!StaffUIAssets.indexHTML.contains("onclick"))
@@ -341,6 +341,50 @@ struct StaffUIServerTests {
         #expect(lines.contains("GET /api/events 200"))
         #expect(lines.contains("POST /api/readers/r1a2b3c/pins/auth/verify 502"))
         #expect(!lines.contains { $0.contains(cookie) || $0.contains(csrf) || $0.contains("4321") || $0.contains("?") })
+    }
+
+    /// Through the real server: NIO's decoder and the shared strict head checks.
+    @Test func malformedHeadsAreRefused() throws {
+        let log = Log()
+        let server = try StaffUIServer(port: 0, jpkidSocket: "/nonexistent/jpkid.sock") { log.add($0) }
+        let host = "Host: 127.0.0.1:\(server.port)\r\n"
+        for head in [
+            "GET / HTTP/2\r\n\(host)", "GET x HTTP/1.1\r\n\(host)", "GET / HTTP/1.1\r\n\(host)Host: b\r\n",
+            "GET / HTTP/1.1\r\n\(host)no colon\r\n", "GET / HTTP/1.1\r\n\(host)Content-Length: x\r\n",
+            "POST / HTTP/1.1\r\n\(host)Transfer-Encoding: chunked\r\n",
+        ] {
+            let answer = try Self.send(server.port, head + "\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(head): \(answer.prefix(40))")
+        }
+        #expect(log.all.filter { $0 == "- - 400" }.count == 6)
+    }
+
+    /// The server's own pipeline on `EmbeddedChannel`, time advanced by hand: a request must
+    /// have arrived 10 s after the connection, its body is capped at 4 KiB.
+    @Test func theServersPipelineBoundsTimeAndBody() throws {
+        let channel = EmbeddedChannel()
+        try StaffUIConnection.addHandlers(to: channel.pipeline.syncOperations)
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\n"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(try channel.readInbound(as: CollectedRequest.self) == nil)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        guard case .refused(nil, .timedOut)? = try channel.readInbound(as: CollectedRequest.self) else {
+            Issue.record("no refusal after 10 s")
+            return
+        }
+        for (length, refused) in [(4096, false), (4097, true)] {
+            let channel = EmbeddedChannel()
+            try StaffUIConnection.addHandlers(to: channel.pipeline.syncOperations)
+            try channel.writeInbound(
+                ByteBuffer(
+                    string: "POST / HTTP/1.1\r\nContent-Length: \(length)\r\n\r\n"
+                        + String(repeating: "a", count: length)))
+            switch try channel.readInbound(as: CollectedRequest.self) {
+            case .refused(_, .tooLarge)?: #expect(refused, "\(length)")
+            case .request(_, let body)?: #expect(!refused && body.readableBytes == length, "\(length)")
+            default: Issue.record("\(length): nothing")
+            }
+        }
     }
 
     @Test func anotherUsersConnectionIsClosedAtOnceAndLogged() throws {

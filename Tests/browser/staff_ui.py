@@ -4,7 +4,6 @@ and python3-selenium. Run by Tests/system/staff-ui.sh inside scripts/pcsc-harnes
 jpkid on the simulated card behind vpcd; it changes cards with the harness. Every wait is for
 a condition (WebDriverWait), never a fixed sleep. Prints `ok`/`FAIL` lines and exits 1 on any
 failure. Screenshots go to --screenshots."""
-import argparse
 import json
 import os
 import re
@@ -12,52 +11,31 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--url", required=True, help="the page's URL (http://127.0.0.1:PORT/, no secret in it)")
-parser.add_argument("--launcher", required=True, help="the one-time launcher file jpkictl ui printed")
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import staff_page  # noqa: E402 - next to this file
+from staff_page import expect  # noqa: E402
+
+parser = staff_page.arguments("The staff page in chromium: access, PINs, the verify dialog, events, print, languages.")
 parser.add_argument("--ctl", help="jpkictl, to ask the running server for a new session")
 parser.add_argument("--ui-log", help="jpkictl ui's log, to see a request to jpkid end")
 parser.add_argument("--pcsc-client", help="Tests/system/lib/pcsc_client.py, to hold the card")
 parser.add_argument("--ui-pid", type=int, help="jpkictl ui's pid, to see its requests to jpkid")
 parser.add_argument("--socket", required=True, help="jpkid's socket, to compare with the API")
-parser.add_argument("--screenshots", required=True)
-parser.add_argument("--harness", help="scripts/pcsc-harness.sh, to change cards")
-parser.add_argument("--dir", help="the harness directory")
 parser.add_argument("--jpkid-pid", type=int, help="stopped at the end to see the unreachable message")
 args = parser.parse_args()
 
 base = args.url.split("?")[0].rstrip("/")
 port = int(re.search(r":(\d+)/", args.url + "/").group(1))
-os.makedirs(args.screenshots, exist_ok=True)
-passed, failed = 0, 0
+report = staff_page.Report()
+check = report.check
 figures = []
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok   {name}", flush=True)
-    except Exception as error:  # noqa: BLE001 - every failure is reported, then the run goes on
-        failed += 1
-        print(f"FAIL {name}\n     {type(error).__name__}: {error}", flush=True)
-        for line in traceback.format_exc().splitlines()[-6:]:
-            print(f"     {line}")
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 def http(path, headers=None, method="GET", body=None):
@@ -100,24 +78,15 @@ def api(path):
     return json.loads(out.stdout)
 
 
-options = webdriver.ChromeOptions()
-for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=ja-JP"]:
-    options.add_argument(flag)
-options.binary_location = "/usr/bin/chromium"
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_page_load_timeout(20)
+driver = staff_page.chromium(args.screenshots)
 
 
 def wait(condition, timeout=10, message="condition"):
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(), message)
+    return staff_page.wait_for(driver, condition, timeout, message)
 
 
 def size(width, height):
-    # The viewport, not the window, is what the page gets.
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
+    staff_page.viewport(driver, width, height)
 
 
 def pins():
@@ -129,7 +98,7 @@ def pins():
 
 
 def reader_state():
-    return driver.execute_script("const r = document.querySelector('article.reader'); return r && r.dataset.state")
+    return staff_page.reader_state(driver)
 
 
 def harness(*words):
@@ -138,12 +107,7 @@ def harness(*words):
 
 def insert_new_card(*sim_args):
     """Pulls the card, then inserts a new one (the state file kept the old card's counters)."""
-    harness("sim-stop", args.dir)
-    wait(lambda: reader_state() == "empty", 15, "the page shows the empty reader")
-    state = os.environ.get("JPKI_SIM_STATE")
-    if state and os.path.exists(state):
-        os.remove(state)
-    harness("sim-start", args.dir, *sim_args)
+    staff_page.put_new_card(driver, args.harness, args.dir, *sim_args, timeout=15)
 
 
 def change_card(*sim_args):
@@ -630,5 +594,4 @@ finally:
 
 for figure in figures:
     print(f"     figure: {figure}")
-print(f"staff page in chromium: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+report.finish("staff page in chromium")

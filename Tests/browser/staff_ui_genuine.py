@@ -3,60 +3,31 @@
 Tests/system/staff-ui-genuine.sh inside scripts/pcsc-harness.sh run, with jpkid configured with
 the simulator's CVC hierarchy; it changes cards with the harness, one per verdict. Every wait is
 for a condition, never a fixed sleep. Prints ok/FAIL lines and exits 1 on any failure."""
-import argparse
 import os
 import re
 import subprocess
 import sys
-import traceback
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--url", required=True, help="the URL jpkictl ui printed")
-parser.add_argument("--launcher", required=True, help="the one-time launcher file jpkictl ui printed")
-parser.add_argument("--screenshots", required=True)
-parser.add_argument("--harness", required=True)
-parser.add_argument("--dir", required=True)
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import staff_page  # noqa: E402 - next to this file
+from staff_page import expect  # noqa: E402
+
+parser = staff_page.arguments("The staff page's 本人確認 view in chromium: one card per verdict.")
 parser.add_argument("--cvc", required=True, help="the simulator's CVC hierarchy directory")
 args = parser.parse_args()
-os.makedirs(args.screenshots, exist_ok=True)
-passed, failed = 0, 0
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok   {name}", flush=True)
-    except Exception as error:  # noqa: BLE001 - every failure is reported, then the run goes on
-        failed += 1
-        print(f"FAIL {name}\n     {type(error).__name__}: {error}", flush=True)
-        for line in traceback.format_exc().splitlines()[-6:]:
-            print(f"     {line}")
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
-
-
-options = webdriver.ChromeOptions()
-for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=ja-JP"]:
-    options.add_argument(flag)
-options.binary_location = "/usr/bin/chromium"
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_page_load_timeout(20)
-driver.execute_cdp_cmd(
-    "Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+if not (args.harness and args.dir):
+    parser.error("--harness and --dir are required: the test changes cards")
+report = staff_page.Report()
+check = report.check
+driver = staff_page.chromium(args.screenshots)
+staff_page.viewport(driver, 1280, 900)
 
 
 def wait(condition, timeout=15, message="condition"):
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(), message)
+    return staff_page.wait_for(driver, condition, timeout, message)
 
 
 def js(script, *arguments):
@@ -64,18 +35,11 @@ def js(script, *arguments):
 
 
 def reader_state():
-    return js("const r = document.querySelector('article.reader'); return r && r.dataset.state")
+    return staff_page.reader_state(driver)
 
 
 def change_card(scenario):
-    subprocess.run([args.harness, "sim-stop", args.dir], check=True, stdout=subprocess.DEVNULL)
-    wait(lambda: reader_state() == "empty", 20, "the page shows the empty reader")
-    state = os.environ.get("JPKI_SIM_STATE")
-    if state and os.path.exists(state):
-        os.remove(state)
-    subprocess.run(
-        [args.harness, "sim-start", args.dir, "--scenario", scenario, "--cvc-hierarchy", args.cvc],
-        check=True, stdout=subprocess.DEVNULL)
+    staff_page.put_new_card(driver, args.harness, args.dir, "--scenario", scenario, "--cvc-hierarchy", args.cvc)
     wait(lambda: reader_state() == "ready", 20, "the page shows the new card")
 
 
@@ -262,5 +226,4 @@ try:
 finally:
     driver.quit()
 
-print(f"staff page genuine view: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+report.finish("staff page genuine view")

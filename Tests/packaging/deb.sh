@@ -28,7 +28,8 @@ check "the package depends on pcscd and libccid" sh -c "dpkg-deb -f '$deb' Depen
 check "the configuration is a conffile" grep -qx /etc/jpkid/jpkid.json "$work/DEBIAN/conffiles"
 for f in usr/bin/jpkid usr/bin/jpkictl usr/lib/systemd/system/jpkid.service usr/lib/systemd/system/jpkid.socket \
     usr/lib/sysusers.d/jpkid.conf usr/lib/tmpfiles.d/jpkid.conf usr/lib/udev/rules.d/93-jpkid-readers.rules \
-    usr/share/polkit-1/rules.d/60-jpkid-pcscd.rules etc/jpkid/jpkid.json usr/share/doc/jpkid/README.md; do
+    usr/share/polkit-1/rules.d/60-jpkid-pcscd.rules etc/jpkid/jpkid.json usr/share/doc/jpkid/README.md \
+    usr/share/doc/jpkid/docs/operations.md usr/share/doc/jpkid/docs/api.md usr/share/doc/jpkid/docs/openapi.yaml; do
     check "installs /$f" test -s "$root/$f"
 done
 check "the binaries need no Swift runtime from the build machine" \

@@ -16,7 +16,7 @@ promtool check rules "$dir/jpkid-alerts.yml"
 /usr/bin/python3 - "$dir" "$work/dashboard-rules.yml" <<'PY'
 import json, re, sys
 directory, out = sys.argv[1], sys.argv[2]
-# The names jpkid exports (README "Fleet"; the metrics are made in Sources/JPKIDaemon/Metrics).
+# The names jpkid exports (docs/operations.md "Fleet"; the metrics are made in Sources/JPKIDaemon/Metrics).
 counters = ["cards_inserted_total", "card_reads_total", "apdus_sent_total", "pin_verifications_total",
             "pin_blocks_total", "signatures_total", "pcsc_outages_total", "http_requests_total",
             "power_cycle_checks_total", "connections_refused_total",

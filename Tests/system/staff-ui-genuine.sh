@@ -4,10 +4,9 @@
 #   scripts/pcsc-harness.sh run -- Tests/system/staff-ui-genuine.sh
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/staff-ui.sh"
 
-for tool in /usr/bin/chromium /usr/bin/chromedriver; do
-    [ -x "$tool" ] || { echo "FAIL $tool is missing: run scripts/install-deps.sh"; exit 1; }
-done
+require_chromium
 cvc=$work/cvc
 "$harness" sim-stop "$dir" >/dev/null 2>&1
 rm -f "$JPKI_SIM_STATE"
@@ -16,16 +15,7 @@ printf '{"cvcKeys": "%s", "cvcTestKeyIds": ["6000023/001", "6000033/001"]}\n' "$
 start_jpkid --config "$work/jpkid.json"
 check "jpkid sees the card" wait_ready
 
-# A private runtime directory for the launcher file and the server's control socket.
-export XDG_RUNTIME_DIR=$work/runtime
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-"$ctl" ui >"$work/ui.out" 2>"$work/ui.log" &
-background_pids+=($!)
-check "jpkictl ui prints its URL and a launcher file" sh -c "
-    for i in \$(seq 100); do grep -q 'file://' '$work/ui.out' && exit 0; sleep 0.1; done
-    cat '$work/ui.out' '$work/ui.log'; exit 1"
-url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+/' "$work/ui.out" | head -1)
-launcher=$(grep -o 'file://[^ ]*' "$work/ui.out" | sed 's|^file://||')
+check "jpkictl ui prints its URL and a launcher file" start_staff_ui
 
 /usr/bin/python3 "$here/Tests/browser/staff_ui_genuine.py" --url "$url" --launcher "$launcher" \
     --screenshots "$here/.build/screenshots" \

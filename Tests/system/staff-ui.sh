@@ -4,11 +4,9 @@
 # browser checks are Tests/browser/staff_ui.py; screenshots go to .build/screenshots.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/staff-ui.sh"
 
-for tool in /usr/bin/chromium /usr/bin/chromedriver; do
-    [ -x "$tool" ] || { echo "FAIL $tool is missing: run scripts/install-deps.sh"; exit 1; }
-done
-/usr/bin/python3 -c 'import selenium' 2>/dev/null || { echo "FAIL python3-selenium is missing: run scripts/install-deps.sh"; exit 1; }
+require_chromium
 
 start_jpkid
 check "jpkid sees the inserted card through pcscd" wait_ready
@@ -24,21 +22,11 @@ check "status (ja) shows no English tokens (ids and the reader's device name asi
 check "diagnose: no renewal date for CA certificates" sh -c "
     LANG=ja_JP.UTF-8 '$ctl' diagnose | grep '認証局証明書' | grep -v '更新可能' | grep -c . | grep -qx 2"
 
-# A private runtime directory: the launcher files and the server's control socket live there
-# (another run's server on this machine is not this one's).
-export XDG_RUNTIME_DIR=$work/runtime
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-"$ctl" ui >"$work/ui.out" 2>"$work/ui.log" &
-ui_pid=$!
-background_pids+=("$ui_pid")
-check "jpkictl ui prints its URL (no secret in it) and a one-time launcher file (0600)" sh -c "
-    for i in \$(seq 100); do grep -q 'file://' '$work/ui.out' && break; sleep 0.1; done
-    cat '$work/ui.out' '$work/ui.log'
+check "jpkictl ui prints its URL" start_staff_ui
+check "its URL holds no secret and its launcher file is one-time (0600)" sh -c "
+    cat '$work/ui.out'
     grep -Eq 'runs at http://127\.0\.0\.1:[0-9]+/ ' '$work/ui.out' && ! grep -q 'token' '$work/ui.out' &&
-    f=\$(grep -o 'file://[^ ]*' '$work/ui.out' | sed 's|^file://||') && [ \"\$(stat -c %a \"\$f\")\" = 600 ]"
-url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+/' "$work/ui.out" | head -1)
-launcher=$(grep -o 'file://[^ ]*' "$work/ui.out" | sed 's|^file://||')
-port=$(echo "$url" | sed -E 's|.*:([0-9]+)/.*|\1|')
+    [ \"\$(stat -c %a '$launcher')\" = 600 ]"
 check "the ui server listens on 127.0.0.1 only" sh -c "
     ss -ltnH | awk '{print \$4}' | grep -E \":$port\$\" | grep -qvx \"127.0.0.1:$port\" && exit 1
     ss -ltnH | awk '{print \$4}' | grep -qx \"127.0.0.1:$port\""

@@ -1,6 +1,7 @@
 import CardSimulator
 import Foundation
 import FuzzSupport
+import HTTPServing
 import JPKIAPI
 import JPKIDaemonSimulation
 import Logging

@@ -11,24 +11,8 @@ extension APIHandler {
 
     /// `POST /v1/readers/{id}/card-text`.
     func cardTextRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
-        let body = try decode(
-            CardTextRequest.self, request,
-            allowed: [
-                "pin", "pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt",
-                "fields",
-            ])
-        var fields = CardText.Field.defaults
-        if let names = body.fields {
-            fields = []
-            for name in names {
-                guard let field = CardText.Field(rawValue: name) else {
-                    throw APIError.badRequest(
-                        "unknown field '\(name)'; use myNumber, name, address, birthDate or sex")
-                }
-                fields.insert(field)
-            }
-            guard !fields.isEmpty else { throw APIError.badRequest("fields is empty") }
-        }
+        let body = try decode(CardTextRequest.self, request)
+        let fields = try Self.cardTextFields(body.fields)
         let text = try await session.cardText(
             try body.credential(), fields: fields, cardId: body.cardId,
             confirmFinalAttempt: body.confirmFinalAttempt ?? false)
@@ -39,9 +23,7 @@ extension APIHandler {
     func cardFaceRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
         let part = request.query["part"]
         guard part == nil || part == "photo" else { throw APIError.badRequest("part must be photo") }
-        let body = try decode(
-            CardFaceRequest.self, request,
-            allowed: ["pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt"])
+        let body = try decode(CardFaceRequest.self, request)
         let face = try await session.cardFace(
             try body.credential(), cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false)
         if part == "photo" {
@@ -52,47 +34,39 @@ extension APIHandler {
 
     /// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21).
     func cardFaceCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
-        let body = try decode(
-            CardFaceCheckRequest.self, request,
-            allowed: [
-                "pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt", "photo",
-                "renderedMyNumber",
-            ])
+        let body = try decode(CardFaceCheckRequest.self, request)
         return .json(try await session.checkCardFace(body), headers: Self.noStore)
     }
 
     /// `POST /v1/readers/{id}/card-text/check`: the card text and its check (issue 21, reference
     /// 13.3); the body is card-text's.
     func cardTextCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
-        let body = try decode(
-            CardTextRequest.self, request,
-            allowed: [
-                "pin", "pinA", "pinB", "birthDate", "expiryYear", "securityCode", "cardId", "confirmFinalAttempt",
-                "fields",
-            ])
-        var fields = CardText.Field.defaults
-        if let names = body.fields {
-            fields = try Set(
-                names.map { name in
-                    guard let field = CardText.Field(rawValue: name) else {
-                        throw APIError.badRequest(
-                            "unknown field '\(name)'; use myNumber, name, address, birthDate or sex")
-                    }
-                    return field
-                })
-            guard !fields.isEmpty else { throw APIError.badRequest("fields is empty") }
-        }
+        let body = try decode(CardTextRequest.self, request)
+        let fields = try Self.cardTextFields(body.fields)
         let answer = try await session.checkCardText(
             try body.credential(), fields: fields, cardId: body.cardId,
             confirmFinalAttempt: body.confirmFinalAttempt ?? false)
         return .json(answer, headers: Self.noStore)
     }
 
+    /// The card-text fields a body names; absent means ``CardText/Field/defaults`` (all but the my
+    /// number, which is read only when named).
+    static func cardTextFields(_ names: [String]?) throws -> Set<CardText.Field> {
+        guard let names else { return CardText.Field.defaults }
+        let fields = try Set(
+            names.map { name in
+                guard let field = CardText.Field(rawValue: name) else {
+                    throw APIError.badRequest("unknown field '\(name)'; use myNumber, name, address, birthDate or sex")
+                }
+                return field
+            })
+        guard !fields.isEmpty else { throw APIError.badRequest("fields is empty") }
+        return fields
+    }
+
     /// `POST /v1/readers/{id}/age-check`: at least N years old on date D (issue 21).
     func ageCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
-        let body = try decode(
-            AgeCheckRequest.self, request,
-            allowed: ["birthDate", "minimumAge", "date", "returnBirthDate", "cardId", "confirmFinalAttempt"])
+        let body = try decode(AgeCheckRequest.self, request)
         return .json(try await session.checkAge(body), headers: Self.noStore)
     }
 
@@ -103,8 +77,7 @@ extension APIHandler {
         guard let kind = PINKind(rawValue: kindName), MyNumberCard.changeablePINs.contains(kind) else {
             throw APIError.notFound("no changeable PIN '\(kindName)'; use auth, sign or card-text")
         }
-        let body = try decode(
-            PINChangeRequest.self, request, allowed: ["pin", "newPin", "cardId", "confirmFinalAttempt"])
+        let body = try decode(PINChangeRequest.self, request)
         return .json(
             try await session.changePIN(
                 kind, pin: body.pin, newPIN: body.newPin, cardId: body.cardId,

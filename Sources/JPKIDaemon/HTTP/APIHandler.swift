@@ -122,6 +122,24 @@ public struct APIHandler: Sendable {
         // Authorise before anything is looked up: a refused caller cannot tell which readers exist.
         try authorize(request, route.access)
         switch route.endpoint {
+        case .service(let endpoint):
+            return try await serviceRoute(request, endpoint)
+        case .reader(let endpoint):
+            // `/v1/readers/{id}/...` names the reader; `/v1/card/...` means the one holding a card.
+            let session: ReaderSession
+            if let id = parameters["id"] {
+                session = try await registry.session(id: id)
+            } else {
+                session = try await registry.soleCardSession()
+            }
+            return try await readerRoute(request, endpoint, session, parameters)
+        }
+    }
+
+    private func serviceRoute(_ request: APIRequest, _ endpoint: APIRoute.ServiceEndpoint) async throws
+        -> APIResponse
+    {
+        switch endpoint {
         case .health:
             return .json(
                 HealthView(
@@ -143,28 +161,19 @@ public struct APIHandler: Sendable {
                 for session in await registry.allSessions() { await session.postView() }
             }
             return .body(.ok, contentType: "application/json", registry.board.listBody())
-        case .reader, .certificate, .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText,
-            .cardFace, .cardFaceCheck, .ageCheck, .cardTextCheck:
-            // `/v1/readers/{id}/...` names the reader; `/v1/card/...` means the one holding a card.
-            let session: ReaderSession
-            if let id = parameters["id"] {
-                session = try await registry.session(id: id)
-            } else {
-                session = try await registry.soleCardSession()
-            }
-            return try await readerRoute(request, route.endpoint, session, parameters)
         }
     }
 
     private func readerRoute(
-        _ request: APIRequest, _ endpoint: APIRoute.Endpoint, _ session: ReaderSession, _ parameters: [String: String]
+        _ request: APIRequest, _ endpoint: APIRoute.ReaderEndpoint, _ session: ReaderSession,
+        _ parameters: [String: String]
     ) async throws -> APIResponse {
         switch endpoint {
         case .reader:
             if try flag(request, "refresh") { return .json(try await session.refresh()) }
             return .json(await session.view())
         case .signCertificate:
-            let body = try decode(PINRequest.self, request, allowed: PINRequest.fields)
+            let body = try decode(PINRequest.self, request)
             return .json(
                 try await session.signCertificate(
                     pin: body.pin, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
@@ -186,14 +195,12 @@ public struct APIHandler: Sendable {
                 throw APIError.notFound(
                     "no such PIN; use \(Self.verifiablePINs.map(\.rawValue).joined(separator: ", "))")
             }
-            let body = try decode(PINRequest.self, request, allowed: PINRequest.fields)
+            let body = try decode(PINRequest.self, request)
             return .json(
                 try await session.verify(
                     kind, pin: body.pin, cardId: body.cardId, confirmFinalAttempt: body.confirmFinalAttempt ?? false))
         case .sign:
-            let body = try decode(
-                SignRequest.self, request,
-                allowed: ["key", "pin", "digestAlgorithm", "digest", "data", "confirmFinalAttempt", "cardId"])
+            let body = try decode(SignRequest.self, request)
             guard let key = SigningKey(rawValue: body.key) else {
                 throw APIError(.badRequest, "key must be \"auth\" or \"sign\"", status: .unprocessableEntity)
             }
@@ -203,8 +210,7 @@ public struct APIHandler: Sendable {
                     key: key, pin: body.pin, digestInfo: digestInfo, cardId: body.cardId,
                     confirmFinalAttempt: body.confirmFinalAttempt ?? false))
         case .authenticate:
-            let body = try decode(
-                AuthenticateRequest.self, request, allowed: ["pin", "cardId", "challenge", "confirmFinalAttempt"])
+            let body = try decode(AuthenticateRequest.self, request)
             return .json(try await session.authenticate(body))
         case .cardText: return try await cardTextRoute(request, session)
         case .cardFace: return try await cardFaceRoute(request, session)
@@ -212,8 +218,6 @@ public struct APIHandler: Sendable {
         case .ageCheck: return try await ageCheckRoute(request, session)
         case .cardTextCheck: return try await cardTextCheckRoute(request, session)
         case .changePIN: return try await pinChangeRoute(request, session, parameters["kind"] ?? "")
-        case .health, .events, .openAPI, .metrics, .readers:
-            throw APIError.notFound("no such path: \(Self.quote(request.path))")
         }
     }
 
@@ -284,14 +288,16 @@ public struct APIHandler: Sendable {
         return Array(data)
     }
 
-    /// Decodes a JSON body strictly: an object, only `allowed` keys, no key twice, the right types.
-    func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest, allowed: Set<String>) throws -> T {
+    /// Decodes a JSON body strictly: an object, only the keys the type codes (``RequestBody``), no
+    /// key twice, the right types.
+    func decode<T: RequestBody>(_ type: T.Type, _ request: APIRequest) throws -> T {
+        let allowed = T.fields
         // The body must be JSON whatever Content-Type says (curl -d sends a form type).
         guard !request.body.isEmpty else { throw APIError.badRequest("a JSON body is required") }
-        guard let keys = JSONObjectKeys.of(request.body) else {
+        guard let keys = JSONTopLevelKeys.of(request.body) else {
             throw APIError.badRequest("the body is not a JSON object")
         }
-        if let duplicate = JSONKeys.duplicate(in: request.body) {
+        if let duplicate = JSONDuplicateKey.first(in: request.body) {
             throw APIError.badRequest("field '\(JournalLogHandler.escape(duplicate).prefix(64))' is given twice")
         }
         if let unknown = keys.filter({ !allowed.contains($0) }).sorted().first {
@@ -319,9 +325,4 @@ public struct APIHandler: Sendable {
 extension APIHandler {
     /// The PINs `POST .../pins/{kind}/verify` serves.
     static let verifiablePINs: [PINKind] = [.auth, .sign, .cardText, .juki, .jukiAP, .cardFaceBirthDate]
-}
-
-extension PINRequest {
-    /// The keys a PIN request body may have.
-    static let fields: Set<String> = ["pin", "confirmFinalAttempt", "cardId"]
 }

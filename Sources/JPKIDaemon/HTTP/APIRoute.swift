@@ -1,18 +1,99 @@
+import JPKIAPI
 import NIOHTTP1
 
 /// One route of the v1 API: a method, a path template and the access level it needs.
 ///
-/// ``APIRoute/all`` is the whole API: the handler dispatches only what ``APIRoute/match(_:_:)``
-/// finds in it, so a route cannot exist in the handler without being in the table, and a unit
-/// test compares the table with the paths and methods of docs/openapi.yaml.
+/// ``APIRoute/all`` is the whole API, built from the two endpoint enums: every endpoint says its
+/// method, path and access in one exhaustive switch, so a new case does not compile until it has
+/// them, and the handler's switch over it does not compile until it is served. The handler
+/// dispatches only what ``APIRoute/match(_:_:)`` finds, and a unit test compares the table with
+/// the paths and methods of docs/openapi.yaml.
 public struct APIRoute: Sendable, Equatable {
-    /// What a route does; the handler switches over it.
+    /// What a route does: a service endpoint, or a reader endpoint; the handler switches over it.
     public enum Endpoint: Sendable, Hashable {
+        case service(ServiceEndpoint)
+        case reader(ReaderEndpoint)
+    }
+
+    /// The endpoints that answer for the daemon as a whole, from memory: they never reach a card.
+    public enum ServiceEndpoint: Sendable, Hashable, CaseIterable {
         case health, events, openAPI, metrics, readers
-        /// The rest exist once per reader (`/v1/readers/{id}/...`) and once for the sole card
-        /// (`/v1/card/...`).
+
+        var method: HTTPMethod { .GET }
+        var access: AccessLevel { .status }
+        var path: String {
+            switch self {
+            case .health: "/v1/health"
+            case .events: "/v1/events"
+            case .openAPI: "/v1/openapi.json"
+            case .metrics: "/v1/metrics"
+            case .readers: "/v1/readers"
+            }
+        }
+    }
+
+    /// The endpoints of one reader and its card. Each exists twice: under `/v1/readers/{id}` (the
+    /// named reader) and under `/v1/card` (the one reader holding a card).
+    public enum ReaderEndpoint: Sendable, Hashable, CaseIterable {
         case reader, certificate, signCertificate, verifyPIN, changePIN, sign, authenticate, cardText, cardFace
         case cardFaceCheck, ageCheck, cardTextCheck
+
+        /// The prefixes a reader endpoint's path follows.
+        static let prefixes = ["/v1/readers/{id}", "/v1/card"]
+
+        var method: HTTPMethod {
+            switch self {
+            case .reader, .certificate: .GET
+            case .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText, .cardFace, .cardFaceCheck,
+                .ageCheck, .cardTextCheck:
+                .POST
+            }
+        }
+
+        /// Reading what any program may see takes `status`; whatever sends a PIN or a card-face
+        /// code, or returns personal data, takes `operate`.
+        var access: AccessLevel {
+            switch self {
+            case .reader, .certificate: .status
+            case .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText, .cardFace, .cardFaceCheck,
+                .ageCheck, .cardTextCheck:
+                .operate
+            }
+        }
+
+        /// The JSON body a POST takes (its fields are the type's `CodingKeys`); nil for a GET. The
+        /// handler decodes this type, and a unit test compares its fields with docs/openapi.yaml.
+        var body: (any RequestBody.Type)? {
+            switch self {
+            case .reader, .certificate: nil
+            case .signCertificate, .verifyPIN: PINRequest.self
+            case .changePIN: PINChangeRequest.self
+            case .sign: SignRequest.self
+            case .authenticate: AuthenticateRequest.self
+            case .cardText, .cardTextCheck: CardTextRequest.self
+            case .cardFace: CardFaceRequest.self
+            case .cardFaceCheck: CardFaceCheckRequest.self
+            case .ageCheck: AgeCheckRequest.self
+            }
+        }
+
+        /// The path after the reader's prefix.
+        var path: String {
+            switch self {
+            case .reader: ""
+            case .certificate: "/certificates/{slot}"
+            case .signCertificate: "/certificates/sign"
+            case .verifyPIN: "/pins/{kind}/verify"
+            case .changePIN: "/pins/{kind}/change"
+            case .sign: "/sign"
+            case .authenticate: "/authenticate"
+            case .cardText: "/card-text"
+            case .cardFace: "/card-face"
+            case .cardFaceCheck: "/card-face/check"
+            case .ageCheck: "/age-check"
+            case .cardTextCheck: "/card-text/check"
+            }
+        }
     }
 
     public let method: HTTPMethod
@@ -41,34 +122,11 @@ public struct APIRoute: Sendable, Equatable {
     }
 
     /// Every route of the v1 API.
-    public static let all: [APIRoute] = {
-        var routes: [APIRoute] = [
-            APIRoute(.GET, "/v1/health", .status, .health),
-            APIRoute(.GET, "/v1/events", .status, .events),
-            APIRoute(.GET, "/v1/openapi.json", .status, .openAPI),
-            APIRoute(.GET, "/v1/metrics", .status, .metrics),
-            APIRoute(.GET, "/v1/readers", .status, .readers),
-        ]
-        // A reader's routes, under `/v1/readers/{id}` and under `/v1/card` (the sole card).
-        let perReader: [(HTTPMethod, String, AccessLevel, Endpoint)] = [
-            (.GET, "", .status, .reader),
-            (.GET, "/certificates/{slot}", .status, .certificate),
-            (.POST, "/certificates/sign", .operate, .signCertificate),
-            (.POST, "/pins/{kind}/verify", .operate, .verifyPIN),
-            (.POST, "/pins/{kind}/change", .operate, .changePIN),
-            (.POST, "/sign", .operate, .sign),
-            (.POST, "/authenticate", .operate, .authenticate),
-            (.POST, "/card-text", .operate, .cardText),
-            (.POST, "/card-face", .operate, .cardFace),
-            (.POST, "/card-face/check", .operate, .cardFaceCheck),
-            (.POST, "/age-check", .operate, .ageCheck),
-            (.POST, "/card-text/check", .operate, .cardTextCheck),
-        ]
-        for prefix in ["/v1/readers/{id}", "/v1/card"] {
-            routes += perReader.map { APIRoute($0.0, prefix + $0.1, $0.2, $0.3) }
+    public static let all: [APIRoute] =
+        ServiceEndpoint.allCases.map { APIRoute($0.method, $0.path, $0.access, .service($0)) }
+        + ReaderEndpoint.prefixes.flatMap { prefix in
+            ReaderEndpoint.allCases.map { APIRoute($0.method, prefix + $0.path, $0.access, .reader($0)) }
         }
-        return routes
-    }()
 
     /// What a request's path and method find in the table.
     public enum Match: Sendable, Equatable {
@@ -127,13 +185,8 @@ extension APIRoute.Match {
     /// Whether a request may reach a card: a reader's routes do; status, events, documents and
     /// metrics answer from memory, and a request that matches no route is an error.
     public var reachesCard: Bool {
-        guard case .found(let route, _) = self else { return false }
-        switch route.endpoint {
-        case .health, .events, .openAPI, .metrics, .readers: return false
-        case .reader, .certificate, .signCertificate, .verifyPIN, .changePIN, .sign, .authenticate, .cardText,
-            .cardFace, .cardFaceCheck, .ageCheck, .cardTextCheck:
-            return true
-        }
+        guard case .found(let route, _) = self, case .reader = route.endpoint else { return false }
+        return true
     }
 
     /// The route template for metrics labels (`other` for a path outside the API). A method the

@@ -1,3 +1,4 @@
+import HTTPServing
 import JPKIAPI
 import NIOCore
 import NIOHTTP1
@@ -18,14 +19,14 @@ struct EventStream {
 
     typealias Writer = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
 
-    static let keepAliveComment = ByteBuffer(string: ": keep-alive\n\n")
+    static let keepAliveComment = ServerSentEvents.comment("keep-alive")
 
     func run(to outbound: Writer, channel: any Channel) async throws {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/event-stream")
         headers.add(name: "cache-control", value: "no-store")
         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
-        try await write(": jpkid events\n\n", to: outbound, channel: channel)
+        try await write(ServerSentEvents.comment("jpkid events"), to: outbound, channel: channel)
         // A peer that left, or whose keep-alive is not taken in time, closes the channel: that
         // ends the subscription, and with it the loop below.
         let end = self.end
@@ -45,10 +46,12 @@ struct EventStream {
             case .event(let id, let event):
                 guard let data = try? encoder.encode(event) else { continue }
                 try await write(
-                    "id: \(id)\nevent: \(event.type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n",
+                    ServerSentEvents.event(id: "\(id)", type: event.type, data: String(decoding: data, as: UTF8.self)),
                     to: outbound, channel: channel)
             case .overflow:
-                try await write("event: overflow\ndata: {\"type\":\"overflow\"}\n\n", to: outbound, channel: channel)
+                try await write(
+                    ServerSentEvents.event(id: nil, type: "overflow", data: #"{"type":"overflow"}"#), to: outbound,
+                    channel: channel)
             }
         }
         // Ended by the connection's close: nothing more can be written.
@@ -56,13 +59,13 @@ struct EventStream {
         try? await outbound.write(.end(nil))
     }
 
-    /// Writes `text`, closing the connection if the client does not take it in time.
-    private func write(_ text: String, to outbound: Writer, channel: any Channel) async throws {
+    /// Writes `bytes`, closing the connection if the client does not take them in time.
+    private func write(_ bytes: ByteBuffer, to outbound: Writer, channel: any Channel) async throws {
         let watchdog = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(writeTimeout.nanoseconds))) {
             channel.close(promise: nil)
         }
         defer { watchdog.cancel() }
-        try await outbound.write(.body(.byteBuffer(ByteBuffer(string: text))))
+        try await outbound.write(.body(.byteBuffer(bytes)))
     }
 }
 

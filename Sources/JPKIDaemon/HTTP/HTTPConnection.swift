@@ -1,4 +1,5 @@
 import ErrorCodes
+import HTTPServing
 import JPKIAPI
 import Logging
 import NIOCore
@@ -24,84 +25,68 @@ extension HTTPServer {
         defer { trim.closed() }
         do {
             try await connection.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
-                var body: [UInt8] = []
-                var tooLarge = false
-                defer { Self.wipe(&body) }
-                for try await part in inbound {
-                    switch part {
-                    case .head(let requestHead):
-                        head = requestHead
-                        Self.wipe(&body)
-                        tooLarge = false
-                        if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init),
-                            length > limits.bodyBytes
-                        {
-                            tooLarge = true
-                        }
-                    case .body(let chunk):
-                        if body.count + chunk.readableBytes > limits.bodyBytes {
-                            tooLarge = true
-                            Self.wipe(&body)
-                        } else if !tooLarge {
-                            body += chunk.readableBytesView
-                        }
-                    case .end:
-                        guard let requestHead = head else { continue }
-                        head = nil
-                        let started = ContinuousClock.now
-                        if tooLarge {
+                for try await item in inbound {
+                    let started = ContinuousClock.now
+                    let requestHead: HTTPRequestHead
+                    var body: [UInt8]
+                    switch item {
+                    case .refused(let head, _):
+                        // The collector refuses only a body over the cap (no head checks here).
+                        let error = APIError(
+                            .payloadTooLarge, "the body is larger than \(limits.bodyBytes) bytes",
+                            status: .payloadTooLarge)
+                        if let head { handler.metrics.request(head, .error(error), since: started) }
+                        try await write(.error(error), to: outbound, keepAlive: false)
+                        return
+                    case .request(let head, var collected):
+                        requestHead = head
+                        body = Array(collected.readableBytesView)
+                        collected.wipe()
+                    }
+                    defer { Self.wipe(&body) }
+                    // The target is split and the route found once, for the handler and the metrics.
+                    let (path, query) = RequestTarget.split(requestHead.uri)
+                    let match = APIRoute.match(requestHead.method, path)
+                    let response = await Self.respond(
+                        to: requestHead, path: path, query: query, match: match, body: body, access: access,
+                        tracking: current, with: handler)
+                    handler.metrics.request(
+                        route: match.template(path: path), requestHead.method, response, since: started)
+                    Self.wipe(&body)
+                    if case .events(let after) = response {
+                        guard connections.admitStream(peer.uid) else {
+                            refused(peer, .eventStreams)
+                            let refusal = ConnectionTable.Refusal.eventStreams
                             let error = APIError(
-                                .payloadTooLarge, "the body is larger than \(limits.bodyBytes) bytes",
-                                status: .payloadTooLarge)
-                            handler.metrics.request(requestHead, .error(error), since: started)
+                                .tooManyConnections, refusal.message, status: .serviceUnavailable)
                             try await write(.error(error), to: outbound, keepAlive: false)
-                            return
-                        }
-                        // The target is split and the route found once, for the handler and the metrics.
-                        let (path, query) = RequestTarget.split(requestHead.uri)
-                        let match = APIRoute.match(requestHead.method, path)
-                        let response = await Self.respond(
-                            to: requestHead, path: path, query: query, match: match, body: body, access: access,
-                            tracking: current, with: handler)
-                        handler.metrics.request(
-                            route: match.template(path: path), requestHead.method, response, since: started)
-                        Self.wipe(&body)
-                        if case .events(let after) = response {
-                            guard connections.admitStream(peer.uid) else {
-                                refused(peer, .eventStreams)
-                                let refusal = ConnectionTable.Refusal.eventStreams
-                                let error = APIError(
-                                    .tooManyConnections, refusal.message, status: .serviceUnavailable)
-                                try await write(.error(error), to: outbound, keepAlive: false)
-                                try? await channel.close(mode: .output)
-                                return
-                            }
-                            defer { connections.releaseStream(peer.uid) }
-                            handler.metrics.eventStreamOpened()
-                            defer { handler.metrics.eventStreamClosed() }
-                            let logger = self.logger
-                            let (items, end) = handler.events.subscription(after: after) {
-                                // The client fell behind: the stream ends with `overflow`; a
-                                // client that does not read even that is cut off shortly.
-                                logger.notice("event stream overflowed; closing it", metadata: ["pid": "\(peer.pid)"])
-                                channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
-                            }
-                            try await EventStream(
-                                items: items, end: end, writeTimeout: limits.eventWriteTimeout,
-                                keepAlive: limits.eventKeepAlive
-                            ).run(to: outbound, channel: channel)
-                            return
-                        }
-                        try await write(response, to: outbound, keepAlive: requestHead.isKeepAlive)
-                        watch.eventLoop.execute { watch.value.responseSent() }
-                        if !requestHead.isKeepAlive {
-                            // A full close drops writes still pending (apple/swift-nio#2795): an
-                            // answer over ~32 KB was cut. The half-close waits for them (bounded:
-                            // a client that stops reading is closed at the idle timeout).
                             try? await channel.close(mode: .output)
                             return
                         }
+                        defer { connections.releaseStream(peer.uid) }
+                        handler.metrics.eventStreamOpened()
+                        defer { handler.metrics.eventStreamClosed() }
+                        let logger = self.logger
+                        let (items, end) = handler.events.subscription(after: after) {
+                            // The client fell behind: the stream ends with `overflow`; a
+                            // client that does not read even that is cut off shortly.
+                            logger.notice("event stream overflowed; closing it", metadata: ["pid": "\(peer.pid)"])
+                            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+                        }
+                        try await EventStream(
+                            items: items, end: end, writeTimeout: limits.eventWriteTimeout,
+                            keepAlive: limits.eventKeepAlive
+                        ).run(to: outbound, channel: channel)
+                        return
+                    }
+                    try await write(response, to: outbound, keepAlive: requestHead.isKeepAlive)
+                    watch.eventLoop.execute { watch.value.responseSent() }
+                    if !requestHead.isKeepAlive {
+                        // A full close drops writes still pending (apple/swift-nio#2795): an
+                        // answer over ~32 KB was cut. The half-close waits for them (bounded:
+                        // a client that stops reading is closed at the idle timeout).
+                        try? await channel.close(mode: .output)
+                        return
                     }
                 }
             }

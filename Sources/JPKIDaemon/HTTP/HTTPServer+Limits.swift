@@ -1,3 +1,5 @@
+import HTTPServing
+
 extension HTTPServer {
     /// The bounds the server keeps.
     public struct Limits: Sendable, Equatable {
@@ -22,5 +24,10 @@ extension HTTPServer {
         public var eventKeepAlive: Duration = .seconds(15)
 
         public init() {}
+
+        /// The request bounds as the shared HTTP code takes them.
+        var request: RequestLimits {
+            RequestLimits(headBytes: maxHeaderBytes, headerCount: maxHeaderCount, bodyBytes: bodyBytes)
+        }
     }
 }

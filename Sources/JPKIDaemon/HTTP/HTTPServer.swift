@@ -1,5 +1,6 @@
 import ErrorCodes
 import FoundationEssentials
+import HTTPServing
 import JPKIAPI
 import Logging
 import NIOCore
@@ -58,7 +59,7 @@ public struct HTTPServer: Sendable {
         }
     }
 
-    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    typealias Connection = NIOAsyncChannel<CollectedRequest, HTTPServerResponsePart>
 
     /// An accepted connection: ready to serve, or (over the cap) answered `503` and closing.
     enum Accepted: Sendable {
@@ -94,14 +95,13 @@ public struct HTTPServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let watch = ConnectionGuard(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout)
                     try channel.pipeline.syncOperations.addHandler(watch)
-                    var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-                    decoderLimits.maxHeaderFieldSize = limits.maxHeaderBytes
-                    decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
-                    decoderLimits.maxHeaderFieldCount = limits.maxHeaderCount
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withErrorHandling: true, withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits)
+                        withDecoderLimitConfiguration: limits.request.decoder)
                     try channel.pipeline.syncOperations.addHandler(RequestArrivalHandler(watch))
+                    // Keep-alive: a body over the cap is read to its end, then answered `413`.
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPRequestCollector(.init(bodyBytes: limits.request.bodyBytes)))
                     return .admitted(
                         peer: peer, connection: try Connection(wrappingChannelSynchronously: channel),
                         watch: NIOLoopBound(watch, eventLoop: channel.eventLoop))

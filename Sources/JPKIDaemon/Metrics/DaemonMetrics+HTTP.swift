@@ -1,3 +1,4 @@
+import HTTPServing
 import NIOHTTP1
 
 extension DaemonMetrics {

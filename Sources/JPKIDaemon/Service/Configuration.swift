@@ -109,7 +109,7 @@ public struct Configuration: Codable, Sendable, Equatable {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             // A misspelt setting would otherwise be ignored without a word.
-            if let keys = JSONObjectKeys.of(data),
+            if let keys = JSONTopLevelKeys.of(data),
                 let unknown = keys.sorted().first(where: {
                     CodingKeys(rawValue: $0) == nil && LegacyKeys(rawValue: $0) == nil
                 })

@@ -5,7 +5,7 @@ extension CertificateView {
     /// The view with its trust code; revocation is never checked.
     func with(trust: TrustCode?) -> CertificateView {
         var view = self
-        view.trust = trust?.rawValue
+        view.trust = trust.map(Trust.init)
         view.revocationChecked = trust.map { _ in false }
         return view
     }

@@ -42,7 +42,7 @@ extension ReaderSession {
         let authenticated = signature != nil && trust == .trusted
         logAuthentication(authenticated: authenticated, trust: trust)
         return AuthenticateResponse(
-            authenticated: authenticated, trust: trust.rawValue, revocationChecked: false,
+            authenticated: authenticated, trust: .init(trust), revocationChecked: false,
             challenge: Data(challenge).base64EncodedString(), signature: signature, certificate: certificate.pem,
             subject: certificate.subject, serialNumber: certificate.serialNumber, notAfter: certificate.notAfter,
             expiryDate: certificate.expiryDate.description)

@@ -12,17 +12,15 @@ import MyNumberCard
 /// the metric carry only the verdict.
 extension ReaderSession {
     public func checkCardFace(_ request: CardFaceCheckRequest) async throws -> CardFaceCheckResponse {
-        let credential = try CardFaceRequest(
-            pinA: request.pinA, pinB: request.pinB, birthDate: request.birthDate, expiryYear: request.expiryYear,
-            securityCode: request.securityCode
-        ).credential()
+        let credential = try request.cardFace.credential()
         let rendered = request.renderedMyNumber ?? false
         if rendered, credential.kind != .cardFacePINA {
             throw APIError.badRequest("the rendered my number opens only with pinA (the my number)")
         }
         let authorities = self.cvcAuthorities
         let confirm = request.confirmFinalAttempt ?? false
-        let result = try await withPIN(credential.kind, making: credential.make, cardId: request.cardId) { card, pin in
+        let result = try await withPIN(credential.kind, making: credential.make, cardId: request.cardId) {
+            card, pin in
             try await card.checkCardFace(
                 pin: pin, authorities: authorities, renderedMyNumber: rendered, confirmFinalAttempt: confirm)
         }
@@ -90,9 +88,9 @@ extension ReaderSession {
 
 extension ReaderSession {
     /// The three card-face keys' counters as the session knows them (read with the empty VERIFY).
-    func cardFaceCounters() -> [String: PINView] {
-        var pins: [String: PINView] = [:]
-        for kind in [PINKind.cardFaceBirthDate, .cardFacePINB, .cardFacePINA] { pins[kind.rawValue] = pinView(kind) }
+    func cardFaceCounters() -> [PINView.Kind: PINView] {
+        var pins: [PINView.Kind: PINView] = [:]
+        for kind in [PINKind.cardFaceBirthDate, .cardFacePINB, .cardFacePINA] { pins[.init(kind)] = pinView(kind) }
         return pins
     }
 }

@@ -331,17 +331,17 @@ public actor ReaderSession {
         guard state != .empty else { return nil }
         guard let snapshot else {
             return CardView(
-                cardId: cardId ?? "", kind: "unknown", atr: atr.hexString, tokenLabel: nil, readAt: nil,
+                cardId: cardId ?? "", kind: .unknown, atr: atr.hexString, tokenLabel: nil, readAt: nil,
                 certificates: [:], pins: [:])
         }
-        var certificates: [String: CertificateView] = [:]
+        var certificates: [CertificateView.Slot: CertificateView] = [:]
         for (slot, info) in snapshot.certificates {
-            certificates[slot.rawValue] = CertificateView(info, now: now).with(trust: snapshot.trust[slot])
+            certificates[.init(slot)] = CertificateView(info, now: now).with(trust: snapshot.trust[slot])
         }
-        var pins: [String: PINView] = [:]
-        for pin in snapshot.summary.pins { pins[pin.kind.rawValue] = PINView(pin) }
+        var pins: [PINView.Kind: PINView] = [:]
+        for pin in snapshot.summary.pins { pins[.init(pin.kind)] = PINView(pin) }
         return CardView(
-            cardId: cardId ?? "", kind: snapshot.summary.kind.code, atr: atr.hexString,
+            cardId: cardId ?? "", kind: .init(snapshot.summary.kind), atr: atr.hexString,
             tokenLabel: snapshot.summary.tokenLabel,
             readAt: snapshot.readAt, certificates: certificates, pins: pins)
     }

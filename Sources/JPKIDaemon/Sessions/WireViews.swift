@@ -12,8 +12,28 @@ extension CertificateView {
             subject: info.subject, issuer: info.issuer, serialNumber: info.serialNumber,
             sha256Fingerprint: info.sha256Fingerprint, notBefore: info.notBefore, notAfter: info.notAfter,
             expiryDate: info.expiryDate.description, renewableFrom: info.renewableFrom.description,
-            status: info.status(at: now).rawValue, daysUntilExpiry: info.daysUntilExpiry(from: now))
+            status: Status(info.status(at: now)), daysUntilExpiry: info.daysUntilExpiry(from: now))
     }
+}
+
+extension CardView.Kind {
+    init(_ kind: CardKind) { self.init(rawValue: kind.code) }
+}
+
+extension PINView.Kind {
+    init(_ kind: PINKind) { self.init(rawValue: kind.rawValue) }
+}
+
+extension CertificateView.Slot {
+    init(_ slot: CertificateSlot) { self.init(rawValue: slot.rawValue) }
+}
+
+extension CertificateView.Status {
+    init(_ status: CertificateStatus) { self.init(rawValue: status.rawValue) }
+}
+
+extension CertificateView.Trust {
+    init(_ code: TrustCode) { self.init(rawValue: code.rawValue) }
 }
 
 extension PINView {

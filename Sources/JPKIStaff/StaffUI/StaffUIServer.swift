@@ -1,4 +1,5 @@
 import FoundationEssentials
+import HTTPServing
 import JPKIClient
 import NIOCore
 import NIOHTTP1
@@ -10,7 +11,8 @@ import Synchronization
 #endif
 
 /// The staff page's server (`jpkictl ui`): HTTP/1.1 on 127.0.0.1 only, one request per
-/// connection, on SwiftNIO (the event loop jpkid's client uses). It serves the page and forwards
+/// connection, on SwiftNIO (the event loop jpkid's client uses): each admitted connection is a
+/// `NIOAsyncChannel` served in a task of the server's (``StaffUIConnection``). It serves the page and forwards
 /// the page's API calls to jpkid over its Unix socket with this user's credentials, so jpkid's
 /// group checks decide.
 ///
@@ -55,6 +57,8 @@ public final class StaffUIServer: Sendable {
     let peerOwner: @Sendable (_ peer: SocketAddress, _ local: SocketAddress) -> UInt32?
     /// Peer lookups under way (on the thread pool): at most ``maxPendingLookups``.
     let pendingLookups = Atomic<Int>(0)
+    /// Admitted connections, for the task that serves them (bounded by the per-user slots).
+    let accepted: AsyncStream<(StaffUIConnection.Channel, uid: UInt32)>.Continuation
 
     static let maxConnectionsPerUser = 32
     static let maxStreamsPerUser = 8
@@ -85,7 +89,7 @@ public final class StaffUIServer: Sendable {
     ) throws {
         let jpkid = UnixHTTPClient(socketPath: jpkidSocket)
         let box = ServerBox()
-        let limits = Self.decoderLimits
+        let (connections, accepted) = AsyncStream.makeStream(of: (StaffUIConnection.Channel, uid: UInt32).self)
         do {
             listener = try ServerBootstrap(group: UnixHTTPClient.sharedEventLoopGroup)
                 .serverChannelOption(.backlog, value: 64)
@@ -98,12 +102,9 @@ public final class StaffUIServer: Sendable {
                             return
                         }
                         channel.closeFuture.whenComplete { _ in server.release(uid) }
-                        let pipeline = channel.pipeline.syncOperations
-                        try pipeline.addHandler(HTTPResponseEncoder())
-                        try pipeline.addHandler(
-                            ByteToMessageHandler(
-                                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
-                        try pipeline.addHandler(StaffUIConnection(server: server, uid: uid))
+                        try StaffUIConnection.addHandlers(to: channel.pipeline.syncOperations)
+                        server.accepted.yield(
+                            (try StaffUIConnection.Channel(wrappingChannelSynchronously: channel), uid))
                     }
                 }
                 .bind(host: "127.0.0.1", port: port).wait()
@@ -118,27 +119,30 @@ public final class StaffUIServer: Sendable {
         self.log = log
         self.launcher = launcher
         self.peerOwner = peerOwner
+        self.accepted = accepted
         if let launcher {
             control = try? StaffUIControl.bind(launcher.controlSocket, user: user, box: box)
         } else {
             control = nil
         }
         box.server = self
+        // On the event loops, like the connections' own I/O: nothing here waits for a thread of
+        // Swift concurrency's pool.
+        Task(executorPreference: EventLoopTaskExecutor(listener.eventLoop)) { [self] in
+            await withDiscardingTaskGroup { group in
+                for await (connection, uid) in connections {
+                    group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                        await StaffUIConnection.serve(connection, server: self, uid: uid)
+                    }
+                }
+            }
+        }
     }
 
     public var port: Int { access.port }
 
     /// `http://127.0.0.1:PORT/`: no secret in it; a browser without a session gets 403.
     public var url: String { "http://127.0.0.1:\(port)/" }
-
-    /// A request head (the request line with it) may take 16 KiB.
-    static var decoderLimits: NIOHTTPDecoderLimitConfiguration {
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = StaffUIRequest.maxHeadBytes
-        limits.maxHeaderListSize = StaffUIRequest.maxHeadBytes
-        limits.maxHeaderFieldCount = 100
-        return limits
-    }
 
     // MARK: - Who is served
 

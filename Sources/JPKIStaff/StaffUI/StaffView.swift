@@ -47,10 +47,10 @@ public struct StaffView: Codable, Sendable, Equatable {
         public var expiryDate: String
         /// Absent for CA certificates: citizens never renew them.
         public var renewableFrom: String?
-        public var status: String
+        public var status: CertificateView.Status
         public var statusLabel: String
         public var daysUntilExpiry: Int
-        public var trust: String?
+        public var trust: CertificateView.Trust?
         public var trustLabel: String?
     }
 
@@ -109,22 +109,23 @@ public struct StaffView: Codable, Sendable, Equatable {
         let pins = Diagnosis.orderedPINKinds(card.pins.keys).compactMap { kind -> PIN? in
             guard let pin = card.pins[kind] else { return nil }
             return PIN(
-                kind: kind, name: d.pinLabel(kind), remaining: pin.remaining, max: pin.max, blocked: pin.blocked,
+                kind: kind.rawValue, name: d.pinLabel(kind), remaining: pin.remaining, max: pin.max,
+                blocked: pin.blocked,
                 available: pin.available, stateLabel: d.pinStateName(pin))
         }
         let certificates = Diagnosis.orderedCertificateSlots(card.certificates.keys).compactMap {
             slot -> Certificate? in
             guard let c = card.certificates[slot] else { return nil }
-            let isCA = Diagnosis.isCA(slot)
             return Certificate(
-                slot: slot, name: d.certificateLabel(slot), isCA: isCA, expiryDate: c.expiryDate,
-                renewableFrom: isCA ? nil : c.renewableFrom, status: c.status,
-                statusLabel: d.certificateStatusName(c.status), daysUntilExpiry: c.daysUntilExpiry, trust: c.trust,
+                slot: slot.rawValue, name: d.certificateLabel(slot), isCA: slot.isCA, expiryDate: c.expiryDate,
+                renewableFrom: slot.isCA ? nil : c.renewableFrom, status: c.status,
+                statusLabel: d.certificateStatusName(c.status), daysUntilExpiry: c.daysUntilExpiry,
+                trust: c.trust,
                 trustLabel: d.trustName(c.trust))
         }
-        let findings = readerFindings + (card.kind == "unknown" ? [] : d.findings(for: card, now: now))
+        let findings = readerFindings + (card.kind == .unknown ? [] : d.findings(for: card, now: now))
         return Card(
-            cardId: card.cardId, kind: card.kind, kindLabel: d.cardKindName(card.kind), pins: pins,
+            cardId: card.cardId, kind: card.kind.rawValue, kindLabel: d.cardKindName(card.kind), pins: pins,
             certificates: certificates,
             findings: findings.sorted { $0.severity > $1.severity }.map {
                 Finding(severity: $0.severity.rawValue, summary: $0.summary, actions: $0.actions)

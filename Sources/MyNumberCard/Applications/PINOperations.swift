@@ -1,3 +1,4 @@
+import ErrorCodes
 import ISO7816
 import Synchronization
 

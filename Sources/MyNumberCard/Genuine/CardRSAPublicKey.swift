@@ -1,6 +1,3 @@
-import BigInt
-import FoundationEssentials
-
 /// An RSA public key as the card and its certificates carry it (reference 13.1):
 /// `90 <len> <exponent>  91 <len> <modulus>`, both big-endian.
 ///
@@ -8,8 +5,7 @@ import FoundationEssentials
 /// PKCS#1 v1.5 type 1 block with the one expected for a DigestInfo (RFC 8017, 8.2.2 and 9.2):
 /// the card-face signature `DF28` signs a DigestInfo whose OCTET STRING holds 96 bytes (three
 /// SHA-256 digests), which no stock "SHA256withRSA" verifier accepts. swift-crypto exposes no raw
-/// public operation, so the modular exponentiation comes from BigInt; nothing here is hand-written
-/// big-integer arithmetic.
+/// public operation; `ModularExponentiation` says why it is written here.
 public struct CardRSAPublicKey: Sendable, Hashable {
     /// The modulus, big-endian, without leading zero bytes.
     public let modulus: [UInt8]
@@ -64,14 +60,9 @@ public struct CardRSAPublicKey: Sendable, Hashable {
     /// `signature^e mod n` as `size` bytes, or nil when the signature has the wrong length or is
     /// not below the modulus (RFC 8017 RSAVP1).
     public func publicOperation(_ signature: [UInt8]) -> [UInt8]? {
-        guard signature.count == size else { return nil }
-        let n = BigUInt(Data(modulus))
-        let s = BigUInt(Data(signature))
-        guard s < n else { return nil }
-        let m = s.power(BigUInt(Data(exponent)), modulus: n)
-        let bytes = Array(m.serialize())
-        guard bytes.count <= size else { return nil }
-        return [UInt8](repeating: 0, count: size - bytes.count) + bytes
+        // Same length and no leading zero in the modulus: byte order is numeric order.
+        guard signature.count == size, signature.lexicographicallyPrecedes(modulus) else { return nil }
+        return ModularExponentiation.power(signature, exponent, modulus: modulus)
     }
 
     /// Whether `signature` is this key's PKCS#1 v1.5 signature of the DER `digestInfo`: the

@@ -1,9 +1,9 @@
-/// Finds an object key that appears twice in a JSON text. JSONSerialization keeps one of them
-/// silently; jpkid refuses such a body instead of guessing which value was meant.
-enum JSONKeys {
+/// Finds an object key given twice in a JSON text, at any depth. A JSON decoder keeps one of the
+/// two silently; jpkid refuses such a body instead of guessing which value was meant.
+enum JSONDuplicateKey {
     /// The first key found twice in the same object (keys compared after unescaping), or nil.
     /// Only scans; the caller has already checked the text is valid JSON.
-    static func duplicate(in bytes: [UInt8]) -> String? {
+    static func first(in bytes: [UInt8]) -> String? {
         var objects: [Set<String>] = []
         /// Per nesting level: true for an object, false for an array.
         var containers: [Bool] = []

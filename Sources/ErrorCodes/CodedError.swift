@@ -1,5 +1,3 @@
-import ErrorCodes
-
 /// An error that carries a stable, machine-readable code.
 ///
 /// The same `code` strings (`pin_blocked`, `card_removed`, ...) appear in the API, the CLI and

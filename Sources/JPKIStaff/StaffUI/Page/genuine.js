@@ -1,15 +1,16 @@
-// The staff page's 本人確認 view (IC chip check, issue 21): the customer's birth date (a date
-// picker; jpkid builds the era digits), the card's expiry year and the security code go to jpkid
-// in the body of one POST; the fields are cleared right after. The verdict in large type, the
-// face to compare beside it, each step and the next steps. The print view leaves the photo out
-// unless asked. Self-contained: it reads the page's token and language, and the readers from
-// /api/state, and shares no code with app.js; app.js's "jpkid-state" event tells it when the
-// checked card is gone or changed, and the result (verdict, photo, images, birth date) goes with
-// it, as it does after an idle timeout: the previous customer's data never waits for the next.
+// The staff page's 本人確認 view (the IC chip check): the customer's birth date (a date picker;
+// jpkid builds the era digits), the card's expiry year and the security code go to jpkid in the
+// body of one POST; the fields are cleared right after. The verdict in large type, the face to
+// compare beside it, each step and the next steps. The print view leaves the photo out unless
+// asked. It takes app.js's helpers (window.staffPage: elements, requests with the session's
+// token) and the page's language, reads the readers from /api/state, and keeps out of app.js's
+// state; app.js's "jpkid-state" event tells it when the checked card is gone or changed, and the
+// result (verdict, photo, images, birth date) goes with it, as it does after an idle timeout: the
+// previous customer's data never waits for the next.
 "use strict";
 
 (() => {
-  const token = document.querySelector('meta[name="staff-token"]').content;
+  const { $, el, callServer } = window.staffPage;
   const TEXT = {
     ja: {
       open: "本人確認（ＩＣチップ）",
@@ -113,22 +114,6 @@
   const idleMs = () => Number(window.jpkidGenuineIdleMs) || 3 * 60 * 1000;
   let shownLang = null;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-  const $ = (id) => document.getElementById(id);
-
   function build() {
     const openButton = el("button", { type: "button", id: "genuine-open", class: "no-print" });
     openButton.addEventListener("click", open);
@@ -208,7 +193,7 @@
     clearResult();
     target = null;
     try {
-      const response = await fetch(`/api/state?lang=${lang()}`, { headers: { "X-Staff-Token": token }, cache: "no-store" });
+      const response = await callServer(`/api/state?lang=${lang()}`);
       const state = await response.json();
       const reader = (state.readers || []).find((r) => r.card && r.card.cardId);
       if (reader) target = { reader: reader.id, cardId: reader.card.cardId };
@@ -290,12 +275,7 @@
     $("genuine-code").value = "";
     let answer;
     try {
-      const response = await fetch(`/api/readers/${target.reader}/card-face/check?lang=${lang()}`, {
-        method: "POST",
-        headers: { "X-Staff-Token": token, "Content-Type": "application/json" },
-        body,
-        cache: "no-store",
-      });
+      const response = await callServer(`/api/readers/${target.reader}/card-face/check?lang=${lang()}`, body);
       answer = await response.json();
     } catch (e) {
       answer = { status: 0, code: "jpkid_unreachable" };

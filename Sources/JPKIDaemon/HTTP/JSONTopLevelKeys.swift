@@ -1,8 +1,9 @@
 import FoundationEssentials
 
-/// The keys of a JSON object, read with `JSONDecoder` (no `JSONSerialization`, which would pull
-/// full Foundation into the daemon). Nil when the text is not a JSON object.
-enum JSONObjectKeys {
+/// The top-level keys of a JSON object, to check them against the fields a request takes; read
+/// with `JSONDecoder` (no `JSONSerialization`, which would pull full Foundation into the daemon).
+/// Nil when the text is not a JSON object or nests deeper than ``maxDepth``.
+enum JSONTopLevelKeys {
     private struct AnyKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }

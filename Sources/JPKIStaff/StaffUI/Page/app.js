@@ -5,6 +5,38 @@
 "use strict";
 
 const token = document.querySelector('meta[name="staff-token"]').content;
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// A request to the ui server with the session's CSRF token, never cached; a `body` (JSON text)
+// makes it a POST.
+function callServer(path, body) {
+  const init = { headers: { "X-Staff-Token": token }, cache: "no-store" };
+  if (body !== undefined) {
+    init.method = "POST";
+    init.headers["Content-Type"] = "application/json";
+    init.body = body;
+  }
+  return fetch(path, init);
+}
+
+// What genuine.js uses of this file (it runs after it: both are deferred, in page order).
+window.staffPage = Object.freeze({ $, el, callServer });
+
 const TEXT = {
   ja: {
     title: "マイナンバーカードの状態",
@@ -101,23 +133,7 @@ const TEXT = {
 let lang = localStorage.getItem("jpki-staff-lang") === "en" ? "en" : "ja";
 let state = null;
 let dialogCard = null;
-const $ = (id) => document.getElementById(id);
 const tx = (key) => TEXT[lang][key];
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 function applyChrome() {
   document.documentElement.lang = lang;
@@ -282,7 +298,7 @@ async function refresh() {
   }
   fetching = (async () => {
     try {
-      const response = await fetch(`/api/state?lang=${lang}`, { headers: { "X-Staff-Token": token }, cache: "no-store" });
+      const response = await callServer(`/api/state?lang=${lang}`);
       if (response.ok) state = await response.json();
     } catch (e) {
       state = null;
@@ -383,12 +399,7 @@ async function sendVerify(confirmFinal) {
   result.className = "result";
   let answer;
   try {
-    const response = await fetch(`/api/readers/${dialogCard.reader}/pins/${pin.kind}/verify?lang=${lang}`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-Staff-Token": token },
-      body,
-      cache: "no-store",
-    });
+    const response = await callServer(`/api/readers/${dialogCard.reader}/pins/${pin.kind}/verify?lang=${lang}`, body);
     answer = await response.json();
   } catch (e) {
     answer = null;
