@@ -23,7 +23,7 @@ struct ClientRequest: Sendable {
         self.body = body
     }
 
-    func write(to context: ChannelHandlerContext) {
+    func write(to outbound: ClientChannel.Outbound) async throws {
         var fields = HTTPHeaders()
         fields.add(name: "host", value: "localhost")
         fields.add(name: "user-agent", value: "jpkictl")
@@ -35,11 +35,11 @@ struct ClientRequest: Sendable {
         } else if method != .GET {
             fields.add(name: "content-length", value: "0")
         }
-        let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: fields)
-        context.write(NIOAny(HTTPClientRequestPart.head(head)), promise: nil)
-        if let body, !body.isEmpty {
-            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
-        }
-        context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+        var parts = [
+            HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: fields))
+        ]
+        if let body, !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+        parts.append(.end(nil))
+        try await outbound.write(contentsOf: parts)
     }
 }

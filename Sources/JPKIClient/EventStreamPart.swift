@@ -1,5 +1,3 @@
-import Synchronization
-
 /// What an event stream connection reports, in order: `opened` and items, then one final part
 /// (`refused`, `ended` or `failed`) and nothing after it.
 public enum EventStreamPart: Sendable {
@@ -18,37 +16,4 @@ public enum EventStreamPart: Sendable {
         case .refused, .ended, .failed: true
         }
     }
-}
-
-/// Where ``EventStreamHandler`` puts what it parses.
-protocol EventStreamSink: Sendable {
-    /// Adds parts; nothing after a final one.
-    func push(_ parts: [EventStreamPart])
-    /// Whether the event loop may read more now.
-    func wantsMore() -> Bool
-}
-
-extension EventStreamSink {
-    func push(_ part: EventStreamPart) { push([part]) }
-}
-
-/// Hands each part to a callback on the event loop, which keeps up by itself (it is never
-/// paused: a relay closes a peer that cannot take more).
-final class CallbackSink: EventStreamSink {
-    private let finished = Mutex(false)
-    private let onPart: @Sendable (EventStreamPart) -> Void
-
-    init(_ onPart: @escaping @Sendable (EventStreamPart) -> Void) { self.onPart = onPart }
-
-    func push(_ parts: [EventStreamPart]) {
-        for part in parts {
-            let open = finished.withLock { finished in
-                defer { finished = finished || part.isFinal }
-                return !finished
-            }
-            if open { onPart(part) }
-        }
-    }
-
-    func wantsMore() -> Bool { true }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import NIOCore
 import NIOHTTP1
 
 extension UnixHTTPClient {
@@ -20,6 +21,27 @@ extension UnixHTTPClient {
             status = Int(head.status.code)
             headers = Dictionary(head.headers.map { ($0.name.lowercased(), $0.value) }) { $1 }
             self.body = body
+        }
+
+        /// The answer whose head came: its body up to ``ClientLimits/maxBodyBytes``, to its end.
+        static func reading(
+            _ head: HTTPResponseHead, from parts: inout ClientChannel.Inbound.AsyncIterator, limits: ClientLimits
+        ) async throws -> Response {
+            var body = ByteBuffer()
+            while let part = try await parts.next() {
+                switch part {
+                case .body(var chunk):
+                    guard body.readableBytes + chunk.readableBytes <= limits.maxBodyBytes else {
+                        throw ClientError.tooLarge("the answer", limits.maxBodyBytes)
+                    }
+                    body.writeBuffer(&chunk)
+                case .end:
+                    return Response(head, body: Data(body.readableBytesView))
+                case .head:
+                    throw ClientError.malformed("a second status line")
+                }
+            }
+            throw ClientError.malformed("the answer ended early")
         }
     }
 }

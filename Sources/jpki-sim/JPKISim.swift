@@ -31,7 +31,6 @@ struct JPKISim: ParsableCommand {
     var scenario = "default"
 
     @Option(
-        name: .customLong("cvc-hierarchy"),
         help: """
             Sign the card data with the CVC hierarchy in this directory (created with keys/*.json for \
             jpkid's cvcKeys when missing). Without it the card carries no signed card data.
@@ -47,19 +46,18 @@ struct JPKISim: ParsableCommand {
     @Option(help: "Connect to vpcd at HOST:PORT, e.g. 127.0.0.1:35963.")
     var vpcd: String?
 
-    @Option(name: .customLong("auth-pin"), help: "The card's auth PIN.")
+    @Option(help: "The card's auth PIN.")
     var authPIN: String?
-    @Option(name: .customLong("sign-pin"), help: "The card's sign PIN.")
+    @Option(help: "The card's sign PIN.")
     var signPIN: String?
-    @Option(name: .customLong("card-text-pin"), help: "The card's card-text PIN.")
+    @Option(help: "The card's card-text PIN.")
     var cardTextPIN: String?
-    @Option(name: .customLong("juki-pin"), help: "The common-card AP's PIN at 001C (jpkid's juki).")
+    @Option(help: "The common-card AP's PIN at 001C (jpkid's juki).")
     var jukiPIN: String?
     @Option(
         name: .customLong("juki-ap-pin"), help: "The JUKI AP's own PIN at 001C (jpkid's juki-ap); default --juki-pin.")
     var jukiAPPIN: String?
     @Option(
-        name: .customLong("birth-date"),
         help: "The holder's birth date (YYYY-MM-DD, Gregorian; the card-face keys take it in the era).")
     var birthDate: String?
     @Flag(
@@ -68,54 +66,49 @@ struct JPKISim: ParsableCommand {
     var blockedAnswers6984 = false
 
     @Option(
-        name: .customLong("tries"),
         help:
             "Tries left for a PIN, as PIN=N (auth, sign, card-text, juki, juki-ap, card-text-a, card-text-b, card-face-birth-date, card-face-a, card-face-b). Repeatable."
     )
     var tries: [String] = []
 
-    @Flag(name: .customLong("no-sign-certificate"), help: "A child's card: no sign certificate.")
+    @Flag(help: "A child's card: no sign certificate.")
     var noSignCertificate = false
 
-    @Option(help: "Token: my-number-card, juki-card, non-jpki, no-jpki-application.")
-    var token: String?
+    @Option(help: "The card's token.")
+    var token: Scenario.Token?
 
-    @Option(name: .customLong("auth-expiry"), help: "Last valid day of the auth certificate (YYYY-MM-DD, Japan).")
+    @Option(help: "Last valid day of the auth certificate (YYYY-MM-DD, Japan).")
     var authExpiry: String?
-    @Option(name: .customLong("sign-expiry"), help: "Last valid day of the sign certificate (YYYY-MM-DD, Japan).")
+    @Option(help: "Last valid day of the sign certificate (YYYY-MM-DD, Japan).")
     var signExpiry: String?
 
     @Option(name: .customLong("delay-ms"), help: "Fault: delay each APDU by this many milliseconds.")
     var delayMilliseconds: Int?
-    @Option(name: .customLong("remove-after"), help: "Fault: pull the card after N APDUs of an insertion (once).")
+    @Option(help: "Fault: pull the card after N APDUs of an insertion (once).")
     var removeAfter: Int?
     @Option(
-        name: .customLong("remove-on-signal"),
         help: ArgumentHelp(
             "Fault: on each SIGUSR1, pull the card after N more APDUs.",
             discussion: "The log says 'removal armed' once the signal is taken; tests wait for it."))
     var removeOnSignal: Int?
     @Option(name: .customLong("reinsert-after-ms"), help: "After a fault removal, re-insert after this long; -1 never.")
     var reinsertAfterMilliseconds = 1000
-    @Option(name: .customLong("corrupt-response"), help: "Fault: flip a bit in the response to APDU number N.")
+    @Option(help: "Fault: flip a bit in the response to APDU number N.")
     var corruptResponse: Int?
-    @Option(name: .customLong("truncate-response"), help: "Fault: truncate the response to APDU number N.")
+    @Option(help: "Fault: truncate the response to APDU number N.")
     var truncateResponse: Int?
 
     @Flag(
-        name: .customLong("fail-authorised-signatures"),
         help: "Fault: COMPUTE DIGITAL SIGNATURE answers 6F 00 whenever its PIN is verified (fails after VERIFY).")
     var failAuthorisedSignatures = false
 
     @Option(help: "Append each APDU (never PIN bytes) to this file as a JSON line.")
     var trace: String?
     @Option(
-        name: .customLong("control-log"),
         help: "Append each power control the reader sends (0 power-down, 1 power-up, 2 warm reset) as a line.")
     var controlLog: String?
 
     @Option(
-        name: .customLong("export-certificate"),
         help: "Print a certificate as PEM and exit: auth, auth-ca, sign, sign-ca.")
     var exportCertificate: String?
 
@@ -124,15 +117,15 @@ struct JPKISim: ParsableCommand {
 
     // Trust checks (issue 11).
     @Option(
-        name: .customLong("export-ca"), help: "Write auth-ca.pem and sign-ca.pem (PEM) into this directory and exit.")
+        help: "Write auth-ca.pem and sign-ca.pem (PEM) into this directory and exit.")
     var exportCA: String?
-    @Flag(name: .customLong("tamper-signature"), help: "Fault: every signature the card returns has a flipped bit.")
+    @Flag(help: "Fault: every signature the card returns has a flipped bit.")
     var tamperSignature = false
     @Flag(
-        name: .customLong("swap-certificates"), help: "Fault: the auth and sign certificate files hold each other's.")
+        help: "Fault: the auth and sign certificate files hold each other's.")
     var swapCertificates = false
     @Flag(
-        name: .customLong("endless-tries"), help: "Fault: a wrong PIN answers 63 Cx but spends no try (contract tests)."
+        help: "Fault: a wrong PIN answers 63 Cx but spends no try (contract tests)."
     )
     var endlessTries = false
 
@@ -141,11 +134,9 @@ struct JPKISim: ParsableCommand {
     @Flag(name: .customLong("power-up-6f00"), help: "The first APDU after each power-up answers 6F 00.")
     var powerUp6F00 = false
     @Flag(
-        name: .customLong("iso-reset"),
         help: "The old behaviour, for comparison: a warm reset clears verified PINs too.")
     var isoReset = false
     @Flag(
-        name: .customLong("reader-keeps-state"),
         help: "A reader that ignores power-down and reset: the card keeps its selection and verified PINs.")
     var readerKeepsState = false
 
@@ -168,12 +159,7 @@ struct JPKISim: ParsableCommand {
             scenario.triesLeft[String(parts[0])] = n
         }
         if noSignCertificate { scenario.signCertificate = false }
-        if let token {
-            guard let value = Scenario.Token(rawValue: token) else {
-                throw ValidationError("unknown --token '\(token)'")
-            }
-            scenario.token = value
-        }
+        if let token { scenario.token = token }
         if let authExpiry { scenario.authExpiry = authExpiry }
         if let signExpiry { scenario.signExpiry = signExpiry }
         if swapCertificates { scenario.swapCertificates = true }
@@ -311,3 +297,5 @@ final class TraceWriter: Sendable {
         handle.withLock { $0.write(Data((line + "\n").utf8)) }
     }
 }
+
+extension Scenario.Token: ExpressibleByArgument {}

@@ -25,22 +25,29 @@ struct VerifySignature: ParsableCommand {
     var input: String
     @Option(help: "The signer's certificate (PEM or DER).")
     var certificate: String
-    @Option(name: .customLong("digest-algorithm"), help: "sha1, sha256, sha384, sha512.")
-    var digestAlgorithm = "sha256"
-    @Option(name: .customLong("trust-anchors"), help: "Directory of PEM CA certificates.")
+    @Option(help: "The digest the signature is over.")
+    var digestAlgorithm = DigestAlgorithm.sha256
+    @Option(help: "Directory of PEM CA certificates.")
     var trustAnchors = "/etc/jpkid/trust-anchors"
     @Option(help: "A CA certificate (PEM) that may serve as an intermediate. Repeatable.")
     var ca: [String] = []
-    @Option(help: "The certificate's use: auth or sign.")
-    var key = "auth"
+    @Option(help: "The certificate's use.")
+    var key = CertificateKey.auth
+
+    /// The card's two keys, each with its certificate's use.
+    enum CertificateKey: String, CaseIterable, ExpressibleByArgument {
+        case auth, sign
+
+        var usage: CertificateUsage {
+            switch self {
+            case .auth: .authentication
+            case .sign: .signature
+            }
+        }
+    }
 
     func run() throws {
-        guard let algorithm = DigestAlgorithm(rawValue: digestAlgorithm) else {
-            throw ValidationError("--digest-algorithm must be sha1, sha256, sha384 or sha512")
-        }
-        guard let usage: CertificateUsage = ["auth": .authentication, "sign": .signature][key] else {
-            throw ValidationError("--key must be auth or sign")
-        }
+        let usage = key.usage
         let signatureBytes = try Self.read(signature)
         let data = try Self.read(input)
         let der = try Self.certificateDER(try Self.read(certificate), name: certificate)
@@ -55,7 +62,7 @@ struct VerifySignature: ParsableCommand {
             intermediates.append(try Self.certificateDER(try Self.read(path), name: path))
         }
         let valid = SignatureCheck.isValid(
-            Array(signatureBytes), for: DigestInfo(algorithm: algorithm, hashing: data), certificate: der)
+            Array(signatureBytes), for: DigestInfo(algorithm: digestAlgorithm, hashing: data), certificate: der)
         let validator = ChainValidator(anchors: anchors)
         let captured = intermediates
         let trust = Self.blocking { await validator.evaluate(der, usage: usage, intermediates: captured) }
@@ -106,3 +113,5 @@ func print(_ items: Any..., separator: String = " ", terminator: String = "\n") 
     let text = items.map { "\($0)" }.joined(separator: separator)
     Swift.print(TerminalText.escape(text, keepingNewlines: true), terminator: terminator)
 }
+
+extension DigestAlgorithm: ExpressibleByArgument {}

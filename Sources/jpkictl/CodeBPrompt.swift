@@ -56,6 +56,6 @@ enum CodeBPrompt {
 
     private static func badInput(_ message: String) -> ExitCode {
         printError(message)
-        return ExitCode(Exit.badInput.rawValue)
+        return Exit.badInput.code
     }
 }

@@ -49,10 +49,7 @@ extension String {
     }
 }
 
-extension Int {
-    /// Division rounding toward minus infinity.
-    func floorDivided(by divisor: Int) -> Int {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
+/// An error line on standard error, its text escaped for the terminal (``TerminalText``).
+func printError(_ message: String) {
+    StandardStream.standardError.write(Data("jpkictl: \(TerminalText.escape(message, keepingNewlines: true))\n".utf8))
 }

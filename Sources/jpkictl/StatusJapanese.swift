@@ -4,13 +4,12 @@ import JPKIStaff
 
 extension Status {
     /// `status` under a Japanese locale: the same facts in Japanese words (the staff page's view,
-    /// so both say the same), with no English tokens but ids and device names. True when
-    /// something needs attention (a blocked PIN, an expired or untrusted certificate).
-    static func printJapanese(_ readers: [ReaderView]) -> Bool {
+    /// so both say the same), with no English tokens but ids and device names; ★要対応★ marks
+    /// what needs attention.
+    static func printJapanese(_ readers: [ReaderView]) {
         let diagnosis = Diagnosis(language: .japanese)
         let view = StaffView(ReaderList(readers: readers), diagnosis: diagnosis)
         if let problem = view.problem { print("\(problem.message)\(problem.next)") }
-        var attention = false
         for (reader, original) in zip(view.readers, readers) {
             print("\(reader.id)（\(reader.name.terminalSafe)）: \(reader.stateLabel)")
             if let problem = reader.problem, reader.state != "empty" {
@@ -18,7 +17,7 @@ extension Status {
             }
             guard let card = reader.card else { continue }
             let read =
-                original.card?.readAt.map { "読み取り \(time($0).replacing(" JST", with: ""))（日本時間）" }
+                original.card?.readAt.map { "読み取り \(japanTime($0).replacing(" JST", with: ""))（日本時間）" }
                 ?? "未読み取り"
             print("  カード: \(card.kindLabel)  \(read)  カード識別番号 \(card.cardId)")
             for pin in card.pins {
@@ -28,7 +27,6 @@ extension Status {
                     pin.available && !pin.blocked
                     ? String(repeating: "●", count: remaining) + String(repeating: "○", count: spent) + " " : ""
                 print("  暗証番号 \(pin.name): \(pips)\(pin.stateLabel)\(pin.blocked ? " ★要対応★" : "")")
-                if pin.blocked { attention = true }
             }
             for certificate in card.certificates {
                 var line =
@@ -38,11 +36,9 @@ extension Status {
                 if let trust = certificate.trustLabel { line += "、発行元: \(trust)" }
                 if certificate.status == .expired || Diagnosis.isUntrusted(certificate.trust) {
                     line += " ★要対応★"
-                    attention = true
                 }
                 print(line)
             }
         }
-        return attention
     }
 }

@@ -7,7 +7,7 @@ import JPKIStaff
 #endif
 
 /// `jpkictl ui`: the page for counter staff, served on 127.0.0.1 to this user only.
-struct UI: ParsableCommand {
+struct UI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The page for counter staff: serve it on 127.0.0.1 to this user and open it.",
         discussion: """
@@ -34,14 +34,14 @@ struct UI: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535") }
     }
 
-    func run() throws {
+    func run() async throws {
         let user = StaffUIUser.current()
         let launcher: StaffUILauncher
         do {
             launcher = try StaffUILauncher(user: user)
         } catch {
             printError("\(error)")
-            throw ExitCode(Exit.failure.rawValue)
+            throw Exit.failure.code
         }
         // A server already running for this user: a new session on it.
         if let file = launcher.askRunningServer() {
@@ -59,11 +59,12 @@ struct UI: ParsableCommand {
             file = try server.newLaunch()
         } catch {
             printError("\(error)")
-            throw ExitCode(Exit.failure.rawValue)
+            throw Exit.failure.code
         }
         print("The staff page runs at \(server.url) for uid \(user.uid) (and root).")
         offer(file, user: user)
-        while true { pause() }
+        // Serves until Ctrl-C; the server's connections and relays run on their own threads and tasks.
+        while true { try await Task.sleep(for: .seconds(3600)) }
     }
 
     /// Opens the launcher file (`--open`) or tells the staff to; it works once, for 60 s.

@@ -22,28 +22,27 @@ struct JPKID: AsyncParsableCommand {
     @Option(help: "Socket path (default /run/jpkid/jpkid.sock).")
     var socket: String?
 
-    @Option(name: .customLong("status-group"), help: "Group allowed to read status.")
+    @Option(help: "Group allowed to read status.")
     var statusGroup: String?
 
-    @Option(name: .customLong("operator-group"), help: "Group allowed to verify PINs and sign.")
+    @Option(help: "Group allowed to verify PINs and sign.")
     var operatorGroup: String?
 
-    @Option(name: .customLong("socket-group"), help: "Group owning the socket (default: the status group).")
+    @Option(help: "Group owning the socket (default: the status group).")
     var socketGroup: String?
 
-    @Option(name: .customLong("reader-filter"), help: "Use only readers whose name contains this.")
+    @Option(help: "Use only readers whose name contains this.")
     var readerFilter: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String?
+    @Option(help: "The lowest level logged.")
+    var logLevel: Logger.Level?
 
     @Option(
-        name: .customLong("metrics-textfile"),
         help: "Write the metrics to this .prom file for node_exporter's textfile collector (\"\": none).")
     var metricsTextfile: String?
 
     @Option(
-        name: .customLong("metrics-textfile-interval"), help: "Seconds between metrics textfile writes (default 15).")
+        help: "Seconds between metrics textfile writes (default 15).")
     var metricsTextfileInterval: Double?
 
     func run() async throws {
@@ -54,7 +53,7 @@ struct JPKID: AsyncParsableCommand {
         overrides.operatorGroup = operatorGroup
         overrides.socketGroup = socketGroup
         overrides.readerFilter = readerFilter
-        overrides.logLevel = logLevel
+        overrides.logLevel = logLevel?.rawValue
         overrides.metricsTextfile = metricsTextfile
         overrides.metricsTextfileIntervalSeconds = metricsTextfileInterval
         let configurationPath = config ?? "/etc/jpkid/jpkid.json"
@@ -102,3 +101,5 @@ struct JPKID: AsyncParsableCommand {
         try await group.run()
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -78,19 +78,16 @@ struct EventStreamParserTests {
 struct EventStreamClientTests {
     static let streamHead = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
 
-    /// Collects items on a thread of its own until `stop` says so or the stream ends.
+    /// Collects items until `stop` says so or the stream ends.
     static func collect(
-        _ client: UnixHTTPClient, headers: [(String, String)] = [],
-        stop: @escaping @Sendable (Int) -> Bool = { _ in false }
+        _ client: UnixHTTPClient, headers: [(String, String)] = [], stop: (Int) -> Bool = { _ in false }
     ) async throws -> (items: [EventStreamItem], refusal: UnixHTTPClient.Response?) {
-        try await onThread {
-            var items: [EventStreamItem] = []
-            let refusal = try client.eventStream("/v1/events", headers: headers) { item in
-                items.append(item)
-                return !stop(items.count)
-            }
-            return (items, refusal)
+        var items: [EventStreamItem] = []
+        let refusal = try await client.eventStream("/v1/events", headers: headers) { item in
+            items.append(item)
+            return !stop(items.count)
         }
+        return (items, refusal)
     }
 
     @Test(arguments: [[1], [3, 1, 7], [64], [2, 1000]])
@@ -127,13 +124,10 @@ struct EventStreamClientTests {
                 .whenComplete { _ in channel.close(promise: nil) }
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
-            let order = try await onThread {
-                var order: [String] = []
-                _ = try client.events("/v1/events", onOpen: { order.append("open") }) { type, data in
-                    order.append("\(type) \(data)")
-                    return true
-                }
-                return order
+            var order: [String] = []
+            _ = try await client.events("/v1/events", onOpen: { order.append("open") }) { type, data in
+                order.append("\(type) \(data)")
+                return true
             }
             #expect(order == ["open", "message 1"])
         }
@@ -187,7 +181,7 @@ struct EventStreamClientTests {
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits(timeout: .milliseconds(300)))
             let seen = Mutex(0)
             let error = await clientError {
-                _ = try client.eventStream("/v1/events") { _ in
+                _ = try await client.eventStream("/v1/events") { _ in
                     seen.withLock { $0 += 1 }
                     return true
                 }
@@ -203,40 +197,66 @@ struct EventStreamClientTests {
             channel.sendForever(chunks(String(repeating: "x", count: 1024), sizes: [1024]))
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
-            let error = await clientError { _ = try client.eventStream("/v1/events") { _ in true } }
+            let error = await clientError { _ = try await client.eventStream("/v1/events") { _ in true } }
             #expect(error?.code == .payloadTooLarge)
         }
     }
 
     @Test func noDaemonIsUnreachable() async throws {
         let client = UnixHTTPClient(socketPath: "/nonexistent/jpkid.sock")
-        #expect(await clientError { _ = try client.events("/v1/events") { _, _ in true } }?.code == .jpkidUnreachable)
+        #expect(
+            await clientError { _ = try await client.events("/v1/events") { _, _ in true } }?.code == .jpkidUnreachable)
     }
 }
 
-@Suite("Client: the event queue")
-struct EventQueueTests {
-    /// Full, the loop stops reading; the caller taking half the queue starts it again, once.
-    @Test func readingPausesWhenFullAndResumesAtHalf() throws {
-        let queue = EventQueue(capacity: 4)
-        let soon = Date(timeIntervalSinceNow: 5)
-        for _ in 0..<3 { queue.push(.item(.keepAlive)) }
-        #expect(queue.wantsMore())
-        queue.push(.item(.keepAlive))
-        #expect(!queue.wantsMore())
-        #expect(queue.take(before: soon)?.resume == false)
-        #expect(queue.take(before: soon)?.resume == true)
-        #expect(queue.take(before: soon)?.resume == false)
-        #expect(queue.wantsMore())
-    }
-
-    @Test func nothingFollowsTheEndAndAnEmptyQueueWaitsOnlyUntilTheDeadline() {
-        let queue = EventQueue(capacity: 4)
-        queue.push([.ended, .item(.keepAlive)])
-        guard case .ended = queue.take(before: Date(timeIntervalSinceNow: 5))?.part else {
-            Issue.record("the end first")
-            return
+@Suite("Client: event stream back-pressure")
+struct EventStreamBackPressureTests {
+    /// While the caller holds an event, the client stops reading: the server's writes stall at a
+    /// bounded amount (the socket buffers and the read-ahead), then go on when the caller does.
+    @Test func aBusyCallerStopsTheReading() async throws {
+        let written = Mutex(0)
+        let piece = Array(String(repeating: "event: tick\ndata: {}\n\n", count: 40).utf8)
+        try await ScriptedServer.with({ channel, _ in
+            channel.send(EventStreamClientTests.streamHead)
+            @Sendable func more() {
+                channel.send(chunks(String(decoding: piece, as: UTF8.self), sizes: [piece.count])).whenSuccess {
+                    written.withLock { $0 += piece.count }
+                    more()
+                }
+            }
+            more()
+        }) { server in
+            let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
+            let (held, hold) = AsyncStream.makeStream(of: Void.self)
+            let (release, released) = AsyncStream.makeStream(of: Void.self)
+            let stream = Task {
+                var seen = 0
+                _ = try await client.eventStream("/v1/events") { _ in
+                    seen += 1
+                    if seen == 1 {
+                        hold.yield()
+                        for await _ in release { break }
+                    }
+                    return seen < 50_000
+                }
+                return seen
+            }
+            for await _ in held { break }
+            // Wait for the writes to stall: no progress over ten looks in a row (bounded wait).
+            var last = -1
+            var still = 0
+            let clock = ContinuousClock()
+            let start = clock.now
+            while still < 10 {
+                try #require(clock.now - start < .seconds(30), "the server's writes never stalled")
+                try await Task.sleep(for: .milliseconds(50))
+                let now = written.withLock { $0 }
+                still = now == last ? still + 1 : 0
+                last = now
+            }
+            #expect(last < 16 * 1024 * 1024, "bounded read-ahead, not the whole stream in memory")
+            released.yield()
+            #expect(try await stream.value == 50_000, "reading resumes when the caller goes on")
         }
-        #expect(queue.take(before: Date(timeIntervalSinceNow: 0.05)) == nil)
     }
 }

@@ -10,17 +10,10 @@ import Testing
     import Glibc
 #endif
 
-/// A blocking client call on a thread of its own, as jpkictl makes it.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
 /// The client's error for `body`, or nil if it succeeded.
-func clientError(_ body: @escaping @Sendable () throws -> Void) async -> ClientError? {
+func clientError(_ body: () async throws -> Void) async -> ClientError? {
     do {
-        try await onThread(body)
+        try await body()
         return nil
     } catch {
         return error as? ClientError
@@ -71,13 +64,13 @@ struct ClientRequestTests {
                 inPiecesOf: [7, 1, 13])
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath)
-            let response = try await onThread { try client.send("GET", "/v1/readers") }
+            let response = try await client.send("GET", "/v1/readers")
             #expect(response.status == 200)
             #expect(response.headers["content-type"] == "application/json")
             #expect(String(decoding: response.body, as: UTF8.self) == json)
 
             let body = Data(#"{"pin":"1234"}"#.utf8)
-            _ = try await onThread { try client.send("POST", "/v1/card/pins/auth/verify", json: body) }
+            _ = try await client.send("POST", "/v1/card/pins/auth/verify", json: body)
             let requests = server.requestsSeen
             #expect(requests[0].hasPrefix("GET /v1/readers HTTP/1.1\r\n"))
             #expect(requests[0].lowercased().contains("connection: close\r\n"))
@@ -100,7 +93,7 @@ struct ClientRequestTests {
                         .utf8) + chunked(body, sizes: [5, 11]))
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath)
-            let response = try await onThread { try client.send("GET", "/v1/card") }
+            let response = try await client.send("GET", "/v1/card")
             #expect(response.status == 401)
             #expect(try JSONDecoder().decode(ErrorBody.self, from: response.body).error.code == .wrongPIN)
         }
@@ -111,7 +104,7 @@ struct ClientRequestTests {
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits(timeout: .milliseconds(300)))
             let clock = ContinuousClock()
             let start = clock.now
-            let error = await clientError { _ = try client.send("GET", "/v1/readers") }
+            let error = await clientError { _ = try await client.send("GET", "/v1/readers") }
             #expect(error?.code == .timeout)
             #expect(clock.now - start >= .milliseconds(300))
             #expect(clock.now - start < .seconds(10), "bounded, not a hang")
@@ -123,7 +116,7 @@ struct ClientRequestTests {
             channel.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"readers\":")
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits(timeout: .milliseconds(300)))
-            let error = await clientError { _ = try client.send("GET", "/v1/readers") }
+            let error = await clientError { _ = try await client.send("GET", "/v1/readers") }
             #expect(error?.code == .timeout)
         }
     }
@@ -144,7 +137,7 @@ struct ClientRequestTests {
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: limits)
             let clock = ContinuousClock()
             let start = clock.now
-            let error = await clientError { _ = try client.send("GET", "/v1/readers") }
+            let error = await clientError { _ = try await client.send("GET", "/v1/readers") }
             #expect(error?.code == .timeout)
             #expect(clock.now - start < .seconds(10), "the deadline, long before the 20 s read timeout")
         }
@@ -156,7 +149,7 @@ struct ClientRequestTests {
             channel.sendForever(String(repeating: "[", count: 16 * 1024))
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
-            let error = await clientError { _ = try client.send("GET", "/v1/readers") }
+            let error = await clientError { _ = try await client.send("GET", "/v1/readers") }
             #expect(error?.code == .payloadTooLarge)
         }
     }
@@ -166,7 +159,7 @@ struct ClientRequestTests {
             channel.send("HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n{")
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
-            let error = await clientError { _ = try client.send("GET", "/v1/readers") }
+            let error = await clientError { _ = try await client.send("GET", "/v1/readers") }
             #expect(error?.code == .payloadTooLarge)
         }
     }
@@ -178,7 +171,7 @@ struct ClientRequestTests {
             channel.sendForever(line)
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
-            let error = await clientError { _ = try client.send("GET", "/v1/readers") }
+            let error = await clientError { _ = try await client.send("GET", "/v1/readers") }
             #expect(error?.code == .payloadTooLarge)
         }
     }
@@ -188,7 +181,7 @@ struct ClientRequestTests {
             channel.send("SSH-2.0-OpenSSH_9.6\r\n\r\n").whenComplete { _ in channel.close(promise: nil) }
         }) { server in
             let client = UnixHTTPClient(socketPath: server.socketPath, limits: shortLimits())
-            let error = await clientError { _ = try client.send("GET", "/v1/readers") }
+            let error = await clientError { _ = try await client.send("GET", "/v1/readers") }
             #expect(error?.code == .malformedResponse)
         }
     }
@@ -196,7 +189,7 @@ struct ClientRequestTests {
     @Test func noDaemonIsUnreachableAtOnce() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jpki-none-\(UUID().uuidString)")
         let missing = UnixHTTPClient(socketPath: directory.appendingPathComponent("jpkid.sock").path)
-        let error = await clientError { _ = try missing.send("GET", "/v1/readers") }
+        let error = await clientError { _ = try await missing.send("GET", "/v1/readers") }
         #expect(error?.code == .jpkidUnreachable)
         #expect(error?.description.contains("is jpkid running?") == true)
 
@@ -217,18 +210,19 @@ struct ClientRequestTests {
             }
         }
         try #require(bound == 0)
-        let refused = await clientError { _ = try UnixHTTPClient(socketPath: path).send("GET", "/v1/readers") }
+        let refused = await clientError { _ = try await UnixHTTPClient(socketPath: path).send("GET", "/v1/readers") }
         #expect(refused?.code == .jpkidUnreachable)
         #expect(refused?.message.contains("refused") == true, "\(refused?.message ?? "")")
 
         let tooLong = UnixHTTPClient(socketPath: "/tmp/" + String(repeating: "x", count: 200))
-        #expect(await clientError { _ = try tooLong.send("GET", "/v1/readers") }?.code == .jpkidUnreachable)
+        #expect(await clientError { _ = try await tooLong.send("GET", "/v1/readers") }?.code == .jpkidUnreachable)
     }
 
     @Test func aTargetThatCouldSplitTheRequestIsRefusedBeforeConnecting() async throws {
         let client = UnixHTTPClient(socketPath: "/nonexistent/jpkid.sock")
         for (method, path) in [("GET", "/v1/card HTTP/1.1\r\nX: y"), ("GET", "v1/card"), ("G T", "/"), ("", "/")] {
-            #expect(await clientError { _ = try client.send(method, path) }?.code == .badRequest, "\(method) \(path)")
+            #expect(
+                await clientError { _ = try await client.send(method, path) }?.code == .badRequest, "\(method) \(path)")
         }
     }
 

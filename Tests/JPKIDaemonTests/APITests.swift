@@ -233,14 +233,12 @@ struct APITests {
             let (opened, open) = AsyncStream.makeStream(of: Void.self)
             let collected = try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
-                    try await onThread {
-                        var events: [String] = []
-                        _ = try client.events("/v1/events", onOpen: { open.yield() }) { type, data in
-                            events.append("\(type) \(data)")
-                            return events.count < 3
-                        }
-                        return events
+                    var events: [String] = []
+                    _ = try await client.events("/v1/events", onOpen: { open.yield() }) { type, data in
+                        events.append("\(type) \(data)")
+                        return events.count < 3
                     }
+                    return events
                 }
                 for await _ in opened { break }
                 _ = try await d.request("POST", "/v1/card/pins/auth/verify", json: #"{"pin":"9999"}"#)

@@ -24,14 +24,12 @@ struct CardBindingTests {
             let (opened, open) = AsyncStream.makeStream(of: Void.self)
             let events = try await withThrowingTaskGroup(of: [EventView].self) { group in
                 group.addTask {
-                    try await onThread {
-                        var events: [EventView] = []
-                        _ = try client.events("/v1/events", onOpen: { open.yield() }) { _, data in
-                            events.append(try! APIJSON.decoder().decode(EventView.self, from: Data(data.utf8)))
-                            return events.count < 4
-                        }
-                        return events
+                    var events: [EventView] = []
+                    _ = try await client.events("/v1/events", onOpen: { open.yield() }) { _, data in
+                        events.append(try! APIJSON.decoder().decode(EventView.self, from: Data(data.utf8)))
+                        return events.count < 4
                     }
+                    return events
                 }
                 for await _ in opened { break }
                 d.source.removeCard()

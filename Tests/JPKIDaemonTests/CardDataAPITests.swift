@@ -143,15 +143,13 @@ struct CardDataAPITests {
             let (opened, open) = AsyncStream.makeStream(of: Void.self)
             let collected = try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
-                    try await onThread {
-                        var events: [String] = []
-                        _ = try client.events("/v1/events", onOpen: { open.yield() }) { type, data in
-                            events.append("\(type) \(data)")
-                            // The wrong auth PIN sent last ends the collection whatever came before.
-                            return type != "pin-failed"
-                        }
-                        return events
+                    var events: [String] = []
+                    _ = try await client.events("/v1/events", onOpen: { open.yield() }) { type, data in
+                        events.append("\(type) \(data)")
+                        // The wrong auth PIN sent last ends the collection whatever came before.
+                        return type != "pin-failed"
                     }
+                    return events
                 }
                 for await _ in opened { break }
                 let text = try await d.request(

@@ -104,7 +104,7 @@ final class DaemonFixture: Sendable {
 
     var client: UnixHTTPClient { UnixHTTPClient(socketPath: socketPath) }
 
-    /// A request on a thread of its own (the client blocks). A body with a PIN or card-face code
+    /// A request. A body with a PIN or card-face code
     /// (raw or 照合番号B's parts) and no `cardId` gets the current card's (jpkid requires one); `bindCard: false` sends it
     /// as written.
     func request(
@@ -118,7 +118,7 @@ final class DaemonFixture: Sendable {
         {
             json = #"{"cardId":"\#(try await currentCardID())","# + body.dropFirst()
         }
-        return try await onThread { [json] in try client.send(method, path, json: json.map { Data($0.utf8) }) }
+        return try await client.send(method, path, json: json.map { Data($0.utf8) })
     }
 
     /// The card id of the first reader's card ("" when there is none).

@@ -157,7 +157,7 @@ struct StaffUIConnection {
         }
         channel.closeFuture.whenComplete { _ in
             sink.finish()
-            stream.whenSuccess { $0.close(promise: nil) }
+            stream.cancel()
         }
         for await part in parts {
             let (bytes, last): (ByteBuffer?, Bool) =
