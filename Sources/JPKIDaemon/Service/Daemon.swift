@@ -2,6 +2,7 @@ import FoundationEssentials
 import JPKIAPI
 import Logging
 import MyNumberCard
+import OneShot
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -177,18 +178,6 @@ public final class Daemon: Service, Sendable {
                 logger.error("configuration reload failed; keeping the old one", metadata: ["error": "\(error)"])
             }
             notify.ready(status: "configuration reloaded")
-        }
-    }
-}
-
-/// Resumes a continuation with the first answer given; later ones are dropped.
-final class FirstAnswer<Value: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
-    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = Mutex(continuation) }
-    func give(_ value: Value) {
-        continuation.withLock { c in
-            c?.resume(returning: value)
-            c = nil
         }
     }
 }

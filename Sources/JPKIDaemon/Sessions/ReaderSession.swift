@@ -5,6 +5,7 @@ import ISO7816
 import JPKIAPI
 import Logging
 import MyNumberCard
+import OneShot
 import Synchronization
 
 /// One reader and the card in it.
@@ -236,7 +237,7 @@ public actor ReaderSession {
         let timeout = cardTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                let answer = FirstResult(continuation)
+                let answer = FirstAnswer(continuation)
                 let timer = Task {
                     try? await Task.sleep(for: timeout)
                     guard !Task.isCancelled else { return }
@@ -557,17 +558,5 @@ extension ReaderSession {
     /// The outcome of a kiosk login: the result and trust code only, never the certificate.
     func logAuthentication(authenticated: Bool, trust: TrustCode) {
         logger.notice("authentication", metadata: ["authenticated": "\(authenticated)", "trust": "\(trust.rawValue)"])
-    }
-}
-
-/// Resumes a continuation with the first result given; later ones are dropped.
-final class FirstResult<Value: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Value, any Error>?>
-    init(_ continuation: CheckedContinuation<Value, any Error>) { self.continuation = Mutex(continuation) }
-    func give(_ result: Result<Value, any Error>) {
-        continuation.withLock { c in
-            c?.resume(with: result)
-            c = nil
-        }
     }
 }
