@@ -16,7 +16,11 @@ public final class FirstAnswer<Value: Sendable, Failure: Error>: Sendable {
     @discardableResult
     public func give(_ result: Result<Value, Failure>) -> Bool {
         // Taken under the lock and resumed outside it: the resumed task may run at once.
-        guard let continuation = continuation.withLock({ c in defer { c = nil }; return c }) else { return false }
+        guard
+            let continuation = continuation.withLock({ c in
+                defer { c = nil }; return c
+            })
+        else { return false }
         continuation.resume(with: result)
         return true
     }

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Synchronization
 
 /// Bytes that must not outlive their use: a PIN, or a command that carries one.
 ///
