@@ -128,11 +128,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The staff's language and the escaping of text for a terminal: a leaf, so that jpki-verify
+        // prints its one staff sentence without linking the staff page.
+        .target(name: "ConsoleText"),
         // The staff rules (the diagnosis in words) and the staff page's server (`jpkictl ui`).
         .target(
             name: "JPKIStaff",
             dependencies: [
-                "ErrorCodes", "JPKIAPI", "JPKIClient",
+                "ConsoleText", "ErrorCodes", "JPKIAPI", "JPKIClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -150,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "jpki-verify",
             dependencies: [
-                "JPKIStaff", "MyNumberCard",
+                "ConsoleText", "MyNumberCard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,4 @@
-/// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21). Give exactly one of
+/// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (reference 13). Give exactly one of
 /// `pinA` (the my number), `pinB` (照合番号B, 14 digits) and 照合番号B as the three parts printed on
 /// the card: `birthDate` (`YYYY-MM-DD`, Gregorian; jpkid writes the era year), `expiryYear`,
 /// `securityCode`.

@@ -93,7 +93,7 @@ public struct JapanDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 }
 
-/// The certificate renewal rule of the municipal offices (seed 003).
+/// The certificate renewal rule of the municipal offices: renewal opens three months before expiry.
 public enum RenewalRule {
     /// The first day a certificate expiring on `expiry` can be renewed: the day after the day
     /// three months earlier, or, where that day does not exist, the 1st of the following month.

@@ -3,7 +3,7 @@ import FoundationEssentials
 import JPKIAPI
 import JPKIStaff
 
-/// `jpkictl check-card`: the counter's IC-chip check (issue 21).
+/// `jpkictl check-card`: the counter's IC-chip check (reference 13).
 struct CheckCardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-card",
@@ -76,7 +76,7 @@ struct CheckCardCommand: ParsableCommand {
     }
 }
 
-/// `jpkictl age-check`: is the card's holder at least N years old (issue 21)?
+/// `jpkictl age-check`: is the card's holder at least N years old (reference 13)?
 struct AgeCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "age-check",

@@ -202,7 +202,8 @@ struct DaemonLoop: Service {
 extension ServiceGroupConfiguration.ServiceConfiguration {
     static func loop(_ name: String, _ body: @escaping @Sendable () async throws -> Void) -> Self {
         .init(
-            service: DaemonLoop(body: body), successTerminationBehavior: .ignore, failureTerminationBehavior: .cancelGroup,
+            service: DaemonLoop(body: body), successTerminationBehavior: .ignore,
+            failureTerminationBehavior: .cancelGroup,
             serviceName: name)
     }
 }

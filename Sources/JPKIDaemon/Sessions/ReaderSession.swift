@@ -552,7 +552,7 @@ public actor ReaderSession {
     }
 }
 
-// MARK: - Trust (issue 11)
+// MARK: - Trust
 
 extension ReaderSession {
     /// The outcome of a kiosk login: the result and trust code only, never the certificate.
