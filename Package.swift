@@ -37,14 +37,20 @@ let package = Package(
         // Japan-time calendar dates, the certificate renewal rule and the one Japanese-era table:
         // a leaf, so that jpkictl (which links no card or X.509 code) shares it with the card layer.
         .target(name: "JapaneseCalendar"),
+        // Secret bytes (a PIN) and the one way they are overwritten: a leaf with no NIO, so that
+        // ISO7816 and PCSC use it too.
+        .target(name: "Secrets"),
+        // "First answer wins" for a continuation raced by work, a timer and a cancellation: a
+        // leaf, for the PC/SC queue, the daemon and the client alike.
+        .target(name: "OneShot"),
         // Layer 1: ISO 7816-4 APDUs and the abstract card transport.
-        .target(name: "ISO7816", dependencies: ["ErrorCodes"]),
+        .target(name: "ISO7816", dependencies: ["ErrorCodes", "Secrets"]),
 
         // Layer 2: the card applications (JPKI, card text, JUKI) and certificates.
         .target(
             name: "MyNumberCard",
             dependencies: [
-                "ErrorCodes", "ISO7816", "JapaneseCalendar",
+                "ErrorCodes", "ISO7816", "JapaneseCalendar", "Secrets",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -75,7 +81,7 @@ let package = Package(
             pkgConfig: "libpcsclite",
             providers: [.apt(["libpcsclite-dev"])]
         ),
-        .target(name: "PCSC", dependencies: ["ErrorCodes", "ISO7816", "CPCSCLite"]),
+        .target(name: "PCSC", dependencies: ["ErrorCodes", "ISO7816", "OneShot", "Secrets", "CPCSCLite"]),
         // prctl/setrlimit for the daemon's secrets at rest (prctl is variadic: C wraps it).
         .target(name: "CProcessHardening"),
 
@@ -94,7 +100,7 @@ let package = Package(
             name: "JPKIDaemon",
             dependencies: [
                 "ErrorCodes", "JPKIAPI", "MyNumberCard", "PCSC", "ISO7816", "CProcessHardening", "JapaneseCalendar",
-                "HTTPServing",
+                "HTTPServing", "OneShot",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -129,11 +135,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The staff's language and the escaping of text for a terminal: a leaf, so that jpki-verify
+        // prints its one staff sentence without linking the staff page.
+        .target(name: "ConsoleText"),
         // The staff rules (the diagnosis in words) and the staff page's server (`jpkictl ui`).
         .target(
             name: "JPKIStaff",
             dependencies: [
-                "ErrorCodes", "JPKIAPI", "JPKIClient", "HTTPServing",
+                "ConsoleText", "ErrorCodes", "JPKIAPI", "JPKIClient", "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -158,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "jpki-verify",
             dependencies: [
-                "JPKIStaff", "MyNumberCard",
+                "ConsoleText", "MyNumberCard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -184,6 +193,8 @@ let package = Package(
 
         .testTarget(name: "ISO7816Tests", dependencies: ["ErrorCodes", "ISO7816"]),
         .testTarget(name: "JapaneseCalendarTests", dependencies: ["JapaneseCalendar"]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets"]),
+        .testTarget(name: "OneShotTests", dependencies: ["OneShot"]),
         .testTarget(
             name: "HTTPServingTests",
             dependencies: [

@@ -14,7 +14,7 @@ func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     .executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzSupport"] + dependencies)
 }
 
-var targets: [Target] = [
+let targets: [Target] = [
     .target(name: "CFuzzDriver"),
     .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"]),
     fuzzTarget("apdu", [.product(name: "ISO7816", package: jpkid)]),
@@ -42,12 +42,8 @@ var targets: [Target] = [
     fuzzTarget(
         "vpcd",
         [.product(name: "CardSimulator", package: jpkid), .product(name: "ISO7816", package: jpkid)]),
+    fuzzTarget("tlv", [.product(name: "ISO7816", package: jpkid)]),
 ]
-
-// The BER-TLV parser of issue 10: its target joins by itself once the parser is in the tree.
-if FileManager.default.fileExists(atPath: root.appendingPathComponent("Sources/ISO7816/BERTLV.swift").path) {
-    targets.append(fuzzTarget("tlv", [.product(name: "ISO7816", package: jpkid)]))
-}
 
 let package = Package(
     name: "jpkid-fuzz",

@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh TARGET|all SECONDS [libFuzzer option ...]
 #
-# Targets: apdu card certificate pin http vpcd genuine, and tlv once issue 10's BERTLV.swift is in the tree.
+# Targets: apdu card certificate pin http vpcd genuine tlv.
 # Each starts from its committed seed corpus in Fuzz/corpus/TARGET; new corpus entries and crash
 # inputs go to $JPKID_FUZZ_DIR (default /tmp/jpkid-fuzz), never into git. Prints the execution
 # count of each run; exits non-zero when a target crashed (the input is named in the output; copy
@@ -22,8 +22,7 @@ seconds=$2
 shift 2
 [[ $seconds =~ ^[0-9]+$ ]] && [ "$seconds" -gt 0 ] || usage
 
-all=(apdu card certificate pin http vpcd genuine)
-[ -f Sources/ISO7816/BERTLV.swift ] && all+=(tlv)
+all=(apdu card certificate pin http vpcd genuine tlv)
 if [ "$target" = all ]; then
     targets=("${all[@]}")
 elif [[ " ${all[*]} " == *" $target "* ]]; then

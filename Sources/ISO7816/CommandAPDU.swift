@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Secrets
 
 /// An ISO 7816-4 command APDU (cases 1–4, short or extended length).
 ///
@@ -38,12 +36,7 @@ public struct CommandAPDU: Sendable, Hashable {
 
     /// Overwrites the data (a PIN) in place and empties it. Call it once the command has been
     /// sent, when no other copy shares the storage.
-    public mutating func wipe() {
-        data.withUnsafeMutableBytes { raw in
-            if let base = raw.baseAddress { explicit_bzero(base, raw.count) }
-        }
-        data = []
-    }
+    public mutating func wipe() { data.wipe() }
 
     /// Whether the data is reference data (a PIN) that must not outlive the command.
     public var carriesSecret: Bool { Self.secretInstructions.contains(ins) && !data.isEmpty }
@@ -170,41 +163,5 @@ extension CommandAPDU: CustomStringConvertible {
         guard Self.secretInstructions.contains(ins), !data.isEmpty else { return description }
         let header = [cla, ins, p1, p2].hexString
         return "\(header) [\(data.count) byte(s) redacted]"
-    }
-}
-
-extension Sequence<UInt8> {
-    /// Upper-case hex with a space between bytes, e.g. `"00 A4 04 0C"`.
-    public var hexString: String { hexDigits.joined(separator: " ") }
-
-    /// Upper-case hex without separators, e.g. `"00A4040C"` (serials, fingerprints).
-    public var compactHex: String { hexDigits.joined() }
-
-    private var hexDigits: [String] {
-        map { byte in
-            let hex = String(byte, radix: 16, uppercase: true)
-            return byte < 0x10 ? "0" + hex : hex
-        }
-    }
-}
-
-extension [UInt8] {
-    /// Parses hex, ignoring spaces and colons (`"3B 88 80"`, `"3b:88:80"`); nil for anything else.
-    public init?(hex: String) {
-        let digits = hex.unicodeScalars.filter { $0 != " " && $0 != ":" && $0 != "\t" }
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var high: UInt8?
-        for scalar in digits {
-            guard let nibble = UInt8(String(scalar), radix: 16) else { return nil }
-            if let first = high {
-                bytes.append(first << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        self = bytes
     }
 }

@@ -1,4 +1,4 @@
-/// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21). Its body is
+/// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (reference 13). Its body is
 /// `POST .../card-face`'s (``CardFaceRequest``: exactly one of `pinA`, `pinB` and 照合番号B's
 /// three parts, `cardId`, `confirmFinalAttempt`) with two more fields, `photo` and
 /// `renderedMyNumber`, side by side in one JSON object.

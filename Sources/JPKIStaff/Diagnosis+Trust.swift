@@ -6,11 +6,7 @@ extension Diagnosis {
     public static func isUntrusted(_ code: CertificateView.Trust?) -> Bool { code?.isUntrusted ?? false }
 
     /// Said once per card when jpkid has no trust anchors configured.
-    public var trustNotChecked: String {
-        t(
-            "発行元は未確認です（トラストアンカーが設定されていないため、発行元の認証局は確認していません）",
-            "trust not checked (no trust anchors are configured)")
-    }
+    public var trustNotChecked: String { language.trustNotChecked }
 
     /// What an untrusted code means, for status and diagnose; nil for every other code.
     public func trustProblem(_ code: CertificateView.Trust?) -> String? {

@@ -1,19 +1,6 @@
 import FoundationEssentials
 import JPKIAPI
 
-/// The language of staff-facing messages.
-public enum Language: Sendable {
-    case japanese, english
-
-    /// Japanese when `LC_ALL`, `LC_MESSAGES` or `LANG` (the first one set) starts with `ja`.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> Language
-    {
-        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
-        return locale?.lowercased().hasPrefix("ja") == true ? .japanese : .english
-    }
-}
-
 /// One finding about a card, and what the citizen must do about it.
 public struct Finding: Sendable, Equatable {
     public enum Severity: String, Sendable, Comparable {
@@ -66,7 +53,8 @@ public struct Diagnosis: Sendable {
         }
     }
 
-    /// What to bring to reset a PIN at the municipal office (seed 002, reference 9).
+    /// How a PIN is reset at the municipal office (reference 9): the card always; the JUKI PIN, or
+    /// else an ID document; in person the same day, otherwise by an inquiry letter and two visits.
     private var resetAtOffice: [String] {
         [
             t(

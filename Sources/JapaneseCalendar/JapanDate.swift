@@ -93,7 +93,16 @@ public struct JapanDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 }
 
-/// The certificate renewal rule of the municipal offices (seed 003).
+extension JapanDate {
+    /// The number of the day in Japan at instant `date`, counted from 1970-01-01 (Japan time):
+    /// for telling cheaply whether two instants fall on the same day there (UTC+9, no daylight
+    /// saving).
+    public static func dayNumber(_ date: Date) -> Int {
+        Int(((date.timeIntervalSince1970 + 9 * 3600) / 86400).rounded(.down))
+    }
+}
+
+/// The certificate renewal rule of the municipal offices: renewal opens three months before expiry.
 public enum RenewalRule {
     /// The first day a certificate expiring on `expiry` can be renewed: the day after the day
     /// three months earlier, or, where that day does not exist, the 1st of the following month.

@@ -1,6 +1,7 @@
 import CPCSCLite
 import FoundationEssentials
 import ISO7816
+import Secrets
 import Synchronization
 
 #if canImport(Glibc)
@@ -99,8 +100,7 @@ public final class PCSCCard: CardTransport, Sendable {
         // The encoded command lives in a buffer of its own that is overwritten when the last
         // reference goes (a VERIFY holds the PIN), whenever the queued call finishes with it.
         var encoded = command.encoded()
-        let bytes = WipedBuffer(encoded)
-        encoded.withUnsafeMutableBytes { explicit_bzero($0.baseAddress!, $0.count) }
+        let bytes = SecretBytes(wiping: &encoded)
         let proto = self.protocol
         if command.carriesSecret { closedByPowerCycle.store(false, ordering: .sequentiallyConsistent) }
         let response: [UInt8]
@@ -121,7 +121,7 @@ public final class PCSCCard: CardTransport, Sendable {
         return try ResponseAPDU(bytes: response)
     }
 
-    private func transmitRaw(_ bytes: WipedBuffer, protocol proto: PCSCProtocol, handle: SCARDHANDLE) async throws
+    private func transmitRaw(_ bytes: SecretBytes, protocol proto: PCSCProtocol, handle: SCARDHANDLE) async throws
         -> [UInt8]
     {
         try await call("SCardTransmit") { () throws -> [UInt8] in
@@ -344,27 +344,4 @@ public final class PCSCCard: CardTransport, Sendable {
 /// The calls a card has queued or running (a class, so queued closures can share it).
 final class PendingCalls: Sendable {
     let count = Atomic<Int>(0)
-}
-
-/// Command bytes in storage of their own, overwritten when the last reference goes: the queued
-/// pcsc-lite call and its caller may finish with them in either order.
-final class WipedBuffer: Sendable {
-    private nonisolated(unsafe) let storage: UnsafeMutableBufferPointer<UInt8>
-
-    init(_ bytes: [UInt8]) {
-        storage = .allocate(capacity: max(1, bytes.count))
-        _ = storage.initialize(from: bytes)
-        count = bytes.count
-    }
-
-    let count: Int
-
-    func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
-        try body(UnsafeBufferPointer(rebasing: storage[0..<count]))
-    }
-
-    deinit {
-        explicit_bzero(storage.baseAddress!, storage.count)
-        storage.deallocate()
-    }
 }

@@ -1,7 +1,7 @@
 import Dispatch
 import ErrorCodes
 import ISO7816
-import Synchronization
+import OneShot
 
 /// A serial executor for blocking pcsc-lite calls: they run on a GCD thread, never on the Swift
 /// cooperative pool, and one context is never used from two threads at once.
@@ -33,32 +33,15 @@ final class PCSCQueue: Sendable {
         _ body: @escaping @Sendable () throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let once = ResumeOnce(continuation)
+            let answer = FirstAnswer(continuation)
             queue.async {
                 let result = Result { try body() }
-                if !once.resume(with: result) { late(result) }
+                if !answer.give(result) { late(result) }
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout.timeInterval) {
-                _ = once.resume(with: .failure(expired()))
+                answer.give(.failure(expired()))
             }
         }
-    }
-}
-
-/// Resumes a continuation once; later attempts report false.
-private final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
-
-    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
-
-    func resume(with result: Result<T, any Error>) -> Bool {
-        guard
-            let continuation = self.continuation.withLock({ c in
-                defer { c = nil }; return c
-            })
-        else { return false }
-        continuation.resume(with: result)
-        return true
     }
 }
 

@@ -33,7 +33,7 @@ struct CardFigures: AsyncParsableCommand {
             let overPCSC = MyNumberCard(transport: connection)
             try await measure("pcscd readSummary", apdus: nil) { _ = try await overPCSC.readSummary() }
             try await measure("pcscd pinStatuses", apdus: nil) { _ = try await overPCSC.pinStatuses() }
-            // Issue 18: every PIN session ends with a checked power cycle; its cost beside the anchor
+            // Every PIN session ends with a checked power cycle; its cost beside the anchor
             // above (an empty transaction with only the power cycle, then whole operations).
             try await measure("pcscd power cycle (transaction)", apdus: nil) {
                 try await connection.withTransaction(ending: .leaveCard) { try await connection.powerCycle() }
@@ -74,7 +74,7 @@ struct CardFigures: AsyncParsableCommand {
         print(line)
     }
 
-    /// The IC-chip check and the age check (issue 21) on a card signed with a hierarchy of the
+    /// The IC-chip check and the age check on a card signed with a hierarchy of the
     /// simulator's, beside the sign above: three raw RSA public operations (ModularExponentiation) and a challenge.
     func genuineChecks() async throws {
         let hierarchy = try CVCHierarchy.generate()

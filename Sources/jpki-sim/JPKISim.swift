@@ -115,7 +115,7 @@ struct JPKISim: ParsableCommand {
     @Flag(help: "Print the card's PIN counters and certificate files as JSON and exit.")
     var dump = false
 
-    // Trust checks (issue 11).
+    // Trust checks: the simulated CA, for trust anchors that the simulated certificates chain to.
     @Option(
         help: "Write auth-ca.pem and sign-ca.pem (PEM) into this directory and exit.")
     var exportCA: String?
@@ -129,7 +129,7 @@ struct JPKISim: ParsableCommand {
     )
     var endlessTries = false
 
-    // Power semantics (issue 18). By default a warm reset keeps verified PINs; only a power-down
+    // Power semantics. By default a warm reset keeps verified PINs; only a power-down
     // clears them, as on physical cards.
     @Flag(name: .customLong("power-up-6f00"), help: "The first APDU after each power-up answers 6F 00.")
     var powerUp6F00 = false

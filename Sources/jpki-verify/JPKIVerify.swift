@@ -1,7 +1,7 @@
 import ArgumentParser
+import ConsoleText
 import Dispatch
 import Foundation
-import JPKIStaff
 import MyNumberCard
 import Synchronization
 
@@ -68,7 +68,7 @@ struct VerifySignature: ParsableCommand {
         let trust = Self.blocking { await validator.evaluate(der, usage: usage, intermediates: captured) }
         print("signature: \(valid ? "valid" : "INVALID")")
         print("trust: \(trust.rawValue) (revocation not checked)")
-        if trust == .notChecked { print(Diagnosis(language: .fromEnvironment()).trustNotChecked) }
+        if trust == .notChecked { print(Language.fromEnvironment().trustNotChecked) }
         if !valid || ![.trusted, .notChecked].contains(trust) { throw ExitCode(9) }
     }
 

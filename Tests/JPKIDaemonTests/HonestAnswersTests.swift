@@ -6,7 +6,7 @@ import Testing
 
 @testable import JPKIDaemon
 
-/// Issue 19, point 3: once a PIN is on its way to the card, the client gets the card's answer,
+/// Once a PIN is on its way to the card, the client gets the card's answer,
 /// never `card_busy` or `cancelled`.
 @Suite("Honest answers: no card_busy after a PIN went out", .serialized)
 struct HonestAnswersTests {

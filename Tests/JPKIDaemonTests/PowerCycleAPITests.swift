@@ -9,7 +9,7 @@ import Testing
 
 @testable import JPKIDaemon
 
-/// Issue 18 through the API: a reader that does not power the card down is found by the check
+/// Through the API: a reader that does not power the card down is found by the check
 /// after a PIN session's power cycle, marked, and refused from then on.
 @Suite("Unsafe readers and the power-cycle check through the API", .serialized)
 struct PowerCycleAPITests {

@@ -1,5 +1,6 @@
 import Foundation
 import JPKIAPI
+import JapaneseCalendar
 import Testing
 
 @testable import JPKIDaemon
@@ -55,8 +56,8 @@ struct StatusPathTests {
         #expect(board.isCurrent(at: noon), "an empty board is current")
         // 2027-01-15 14:59:59 UTC is 23:59:59 in Japan; a second later it is the next day there.
         let beforeMidnight = Date(timeIntervalSince1970: 1_800_025_199)
-        let japanDay = ReaderViewBoard.japanDay(beforeMidnight)
-        #expect(ReaderViewBoard.japanDay(beforeMidnight.addingTimeInterval(1)) == japanDay + 1)
+        let japanDay = JapanDate.dayNumber(beforeMidnight)
+        #expect(JapanDate.dayNumber(beforeMidnight.addingTimeInterval(1)) == japanDay + 1)
         board.add(view("r1", .ready), from: sessionA, madeAt: beforeMidnight)
         board.add(view("r2", .empty), from: sessionB, madeAt: beforeMidnight)
         #expect(board.isCurrent(at: beforeMidnight))

@@ -4,10 +4,11 @@ import Testing
 
 @testable import MyNumberCard
 
-/// Every APDU is a contactless round trip: the budgets of issue 8, counted on the simulator's
-/// trace with real-size certificates (auth ≥ 1.4 KB, sign ≥ 1.6 KB). The summary's budgets are
-/// issue 8's (11 / 22) plus the 5 APDUs issue 10 allows for the four PIN A/B counters, plus 3 for
-/// the JUKI AP's own PIN (SELECT + empty VERIFY) and the card-face birth-date key (empty VERIFY).
+/// Every APDU is a contactless round trip: each operation has an APDU budget, counted on the
+/// simulator's trace with real-size certificates (auth ≥ 1.4 KB, sign ≥ 1.6 KB). The summary's
+/// budgets are 11 (extended length) / 22 (short APDUs only) for the JPKI data, plus 5 APDUs for
+/// the four card-data PIN A/B counters, plus 3 for the JUKI AP's own PIN (SELECT + empty VERIFY)
+/// and the card-face birth-date key (empty VERIFY).
 @Suite("APDU budgets")
 struct APDUBudgetTests {
     static func card(_ transport: ExtendedLengthSupport, scenario: (inout Scenario) -> Void = { _ in }) throws
@@ -58,7 +59,7 @@ struct APDUBudgetTests {
         #expect(simX.apduCount <= 19)
     }
 
-    /// Issue 18's budgets, counted with the checks after the power cycle, without a certificate
+    /// The PIN sessions' budgets, counted with the checks after the power cycle, without a certificate
     /// read and without a 6F 00 retry: verify ≤ 5 for a PIN that opens no readable file, ≤ 7
     /// with the security check; sign ≤ 7 with the auth key, ≤ 9 with the sign key.
     @Test(arguments: [ExtendedLengthSupport.supported, .unsupported])

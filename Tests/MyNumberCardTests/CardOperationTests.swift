@@ -45,7 +45,7 @@ struct ReadingTests {
         #expect(summary.pins.map(\.remaining) == [3, 5, 3, 5, 5, 3, 3, 5, 5, 5])
         // SELECT JPKI, token by SFI, each certificate in 256-byte chunks (first by SFI),
         // auth and sign PIN by SFI, then SELECT + SFI VERIFY for the card-text and JUKI APs.
-        // Issue 10 adds at most 5: SFI VERIFY of PIN A and B in the card-text AP, and SELECT +
+        // The card data adds at most 5: SFI VERIFY of PIN A and B in the card-text AP, and SELECT +
         // PIN A and B in the card-face AP; then 3 more: SELECT + SFI VERIFY of the JUKI AP's own
         // PIN, and the SFI VERIFY of the card-face birth-date key.
         let chunks = CertificateSlot.free.map { (sim.image.file($0.fileID)!.count + 255) / 256 }
@@ -261,7 +261,7 @@ struct FaultTests {
         _ = try await (a, b, c)
         // Every operation starts with SELECT JPKI; the JPKI SELECTs split the trace into runs
         // that must each be one whole operation: PIN statuses take 7 + 5 APDUs (the card-data
-        // PINs A and B: issue 10) + 3 (the JUKI AP's PIN, the birth-date key), a summary more.
+        // PINs A and B) + 3 (the JUKI AP's PIN, the birth-date key), a summary more.
         let trace = sim.trace
         let starts = trace.indices.filter { trace[$0].command.hasPrefix("00 A4 04 0C 0A D3 92 F0") }
         #expect(starts.count == 3)

@@ -6,7 +6,7 @@ import Testing
 
 @testable import MyNumberCard
 
-/// A transport that ends PIN sessions the way jpkid did before issue 18: its "power cycle" and
+/// A transport that ends PIN sessions the way jpkid did before it power-cycled the card: its "power cycle" and
 /// its ending are a warm reset (`SCARD_RESET_CARD`), which a physical card survives verified.
 struct WarmResettingTransport: CardTransport {
     let inner: SimulatedCardTransport

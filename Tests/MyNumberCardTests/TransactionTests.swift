@@ -184,7 +184,7 @@ struct TransactionTests {
 }
 
 /// A transport that ends every transaction with `SCARD_LEAVE_CARD`, whatever it is asked:
-/// what jpkid did before issue 8.
+/// what jpkid did before a PIN session and its guard ran in one transaction ended by a reset.
 /// The old jpkid's ending: the transaction ends with SCARD_LEAVE_CARD, and nothing after the
 /// work reaches the card: no power cycle, and none of the closing checks or SELECTs (they are
 /// answered `90 00` here without reaching the card). The card keeps whatever was verified.

@@ -49,7 +49,7 @@ extension PCSCIntegrationTests {
             // The control: handed back as it is, the card signs for anyone.
             try await Self.verifyAuth(jpkid, ending: .leaveCard)
             #expect(try await Self.signWithoutPIN(other) == .success)
-            // A warm reset (what jpkid did before issue 18) returns to the default DF but, as on a
+            // A warm reset (jpkid's old ending, before PIN sessions ended in a power cycle) returns to the default DF but, as on a
             // physical card, keeps the PIN verified: an attacker who selects the AP signs.
             try await Self.verifyAuth(jpkid, ending: .resetCard)
             #expect(try await Self.signWithoutPINSelectingTheAP(other) == .success)

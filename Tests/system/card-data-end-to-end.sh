@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Card data end to end (issue 10): pcscd + jpki-sim behind vpcd + jpkid (PC/SC mode) + jpkictl.
+# Card data end to end: pcscd + jpki-sim behind vpcd + jpkid (PC/SC mode) + jpkictl.
 # Run inside `scripts/pcsc-harness.sh run` (default scenario; the card is inserted):
 #   scripts/pcsc-harness.sh run -- Tests/system/card-data-end-to-end.sh
 set -uo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 19 point 4: a connection table no member can fill. A status-group member forks 9
+# A connection table no member can fill. A status-group member forks 9
 # processes that open 32 event streams each (288 connections: the whole 256-slot table before
 # caps were per user) while an operator verifies the auth PIN every second: every verify must
 # succeed; the flood is refused per uid, logged (rate-limited, with the uid) and counted by reason.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The counter's IC-chip check end to end (issue 21): pcscd + jpki-sim (signed with its own CVC
+# The counter's IC-chip check end to end (reference 13): pcscd + jpki-sim (signed with its own CVC
 # hierarchy, test-style ids) behind vpcd + jpkid (PC/SC mode, configured with that hierarchy's
 # CA keys) + jpkictl, one card per verdict. Prints the APDUs and milliseconds per check.
 #   scripts/pcsc-harness.sh run -- Tests/system/genuine-check.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 8 through the real pcscd: another local PC/SC client never finds the card verified, the
+# Through the real pcscd: another local PC/SC client never finds the card verified, the
 # final-try guard cannot be raced, a PIN reaches only the card it was meant for and only while
 # its client waits, a reset by another client is normal, and the APDU budgets hold. Run inside
 # `scripts/pcsc-harness.sh run` (default scenario; the card is inserted).

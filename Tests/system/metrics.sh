@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prometheus metrics end to end (issue 13): pcscd + jpki-sim behind vpcd + jpkid (PC/SC mode).
+# Prometheus metrics end to end: pcscd + jpki-sim behind vpcd + jpkid (PC/SC mode).
 # A scripted session (insert, wrong PIN, right PIN, sign, remove, a pcscd outage) through jpkictl,
 # then every counter at its exact value in GET /v1/metrics, `promtool check metrics` on the
 # exposition, no card or reader identity in any label, and the textfile mode: the file appears,

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Issue 18 through the real pcscd: every PIN session ends in a power cycle (vpcd control bytes 0
+# Through the real pcscd: every PIN session ends in a power cycle (vpcd control bytes 0
 # then 1, never 2) that jpkid checks; a second PC/SC client finds nothing verified after any kind
 # of PIN operation; a reader that keeps the card's state is found and refused; a card that
 # answers 6F 00 after a power-up is read and verified. Run inside `scripts/pcsc-harness.sh run`.
 #
 # JPKID_BIN may name another jpkid (for example one built from an older commit): the script then
-# prints the same figures for it ("before"); the checks that need issue 18 fail there.
+# prints the same figures for it ("before"); the checks that need the power cycle fail there.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 export -f trace_query api
@@ -76,7 +76,7 @@ measure() { # name path body: APDUs (from the trace) and milliseconds (curl), me
         ms=$(curl -sS -o /dev/null -w '%{time_total}' --unix-socket "$JPKID_SOCKET" -X POST \
             -H 'Content-Type: application/json' -d "$3" "http://jpkid$2" | awk '{ printf "%d", $1 * 1000 }')
         total+=("$ms")
-        # Certificate reads are not counted (issue 18's budgets): a READ BINARY that brought data.
+        # Certificate reads are not counted (the PIN sessions' budgets leave them out): a READ BINARY that brought data.
         apdus=$(/usr/bin/python3 - "$trace" "$mark" <<'PY'
 import json, sys
 entries = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()[int(sys.argv[2]):] if l.strip()]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 9 through the real pcscd: jpkid stays bounded and responsive while other programs hold
+# Through the real pcscd: jpkid stays bounded and responsive while other programs hold
 # the card, clients stall, flood and send garbage, the card is pulled at every APDU and pcscd
 # dies. Prints a figure for each line. Run inside `scripts/pcsc-harness.sh run`.
 set -uo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 19 point 5: text from a card or from jpkid cannot act on the staff's terminal. A simulated
+# Text from a card or from jpkid cannot act on the staff's terminal. A simulated
 # card whose name and address hold escape sequences (clear screen, window title, a carriage return
 # and a line break before a fake "PIN OK", a C1 CSI, bidi overrides): jpkictl prints them escaped
 # (\uXXXX) in its tables and messages, and `--json` stays valid JSON with the same text. jpki-verify

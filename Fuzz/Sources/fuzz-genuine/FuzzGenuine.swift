@@ -1,7 +1,7 @@
 import FuzzSupport
 import MyNumberCard
 
-/// The signed card data of the genuine-card check (issue 21, reference 13): the CVC, the card-face
+/// The signed card data of the genuine-card check (reference 13): the CVC, the card-face
 /// signature's segments, the signed records and the card's RSA key encoding. Never a trap; what
 /// parses agrees with itself (a CVC re-encodes to bytes that parse to the same certificate; a key
 /// re-encodes to itself; a raw public operation gives a block of the key's size or nothing).

@@ -1,7 +1,7 @@
 import FuzzSupport
 import ISO7816
 
-/// The BER-TLV parser of the card-data files (`BERTLV`, issue 10): never a trap, and what parses
+/// The BER-TLV parser of the card-data files (`BERTLV`): never a trap, and what parses
 /// agrees with itself (re-encoding parses to the same objects, the header-only length agrees with
 /// the parse, children stay inside their parent).
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -4,7 +4,7 @@ import JPKIAPI
 import MyNumberCard
 import NIOHTTP1
 
-/// Routes of the card data (issue 10). The operator group only; answers with personal data carry
+/// Routes of the card data. The operator group only; answers with personal data carry
 /// `Cache-Control: no-store`.
 extension APIHandler {
     static let noStore: HTTPHeaders = ["cache-control": "no-store"]
@@ -32,14 +32,13 @@ extension APIHandler {
         return .json(CardFaceResponse(face), headers: Self.noStore)
     }
 
-    /// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (issue 21).
+    /// `POST /v1/readers/{id}/card-face/check`: the IC-chip check (reference 13).
     func cardFaceCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
         let body = try decode(CardFaceCheckRequest.self, request)
         return .json(try await session.checkCardFace(body), headers: Self.noStore)
     }
 
-    /// `POST /v1/readers/{id}/card-text/check`: the card text and its check (issue 21, reference
-    /// 13.3); the body is card-text's.
+    /// `POST /v1/readers/{id}/card-text/check`: the card text and its check (reference 13.3); the body is card-text's.
     func cardTextCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
         let body = try decode(CardTextRequest.self, request)
         let fields = try Self.cardTextFields(body.fields)
@@ -64,7 +63,7 @@ extension APIHandler {
         return fields
     }
 
-    /// `POST /v1/readers/{id}/age-check`: at least N years old on date D (issue 21).
+    /// `POST /v1/readers/{id}/age-check`: at least N years old on date D (reference 13).
     func ageCheckRoute(_ request: APIRequest, _ session: ReaderSession) async throws -> APIResponse {
         let body = try decode(AgeCheckRequest.self, request)
         return .json(try await session.checkAge(body), headers: Self.noStore)

@@ -1,7 +1,7 @@
 import CoreMetrics
 import MyNumberCard
 
-/// Genuine-card checks by check and verdict (issue 21). No personal label: the verdict and the
+/// Genuine-card checks by check and verdict. No personal label: the verdict and the
 /// kind of check only.
 extension DaemonMetrics {
     /// Which check ran.

@@ -2,6 +2,7 @@ import FoundationEssentials
 import JPKIAPI
 import Logging
 import MyNumberCard
+import OneShot
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -64,39 +65,49 @@ public final class Daemon: Service, Sendable {
         let events = self.events
         let notify = self.notify
         let logger = self.logger
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { await cancelWhenGracefulShutdown { await registry.run() } }
-                let binding = self.binding
-                group.addTask {
-                    try await server.run(binding) {
-                        logger.notice("listening", metadata: ["socket": "\(Self.describe(binding))"])
-                        notify.ready(status: "listening")
-                        ServiceRuntime.releaseStartupPages()
-                    }
-                }
-                group.addTask { await cancelWhenGracefulShutdown { await self.reportStatus() } }
-                if let interval = SDNotify.watchdogInterval() {
-                    group.addTask {
-                        try? await cancelWhenGracefulShutdown {
-                            while !Task.isCancelled {
-                                // Only while the reader loop and the API make progress: a hang
-                                // there is what the watchdog is for.
-                                if await self.makesProgress(within: interval / 4, api: handler) {
-                                    notify.watchdog()
-                                } else {
-                                    logger.error("no progress: the watchdog is not pinged")
-                                }
-                                try await Task.sleep(for: interval / 2)
+        // Graceful shutdown stops the services in the reverse of this order, each after the one
+        // before has finished: the status line, metrics file and reload handler at once, then
+        // the API drains its running requests (``ServerLimits/shutdownGrace``) while the reader
+        // monitor and the watchdog still run, and those two last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .loop("readers") { await cancelWhenGracefulShutdown { await registry.run() } }
+        ]
+        if let interval = SDNotify.watchdogInterval() {
+            services.append(
+                .loop("watchdog") {
+                    try? await cancelWhenGracefulShutdown {
+                        while !Task.isCancelled {
+                            // Only while the reader loop and the API make progress: a hang there
+                            // is what the watchdog is for.
+                            if await self.makesProgress(within: interval / 4, api: handler) {
+                                notify.watchdog()
+                            } else {
+                                logger.error("no progress: the watchdog is not pinged")
                             }
+                            try await Task.sleep(for: interval / 2)
                         }
                     }
+                })
+        }
+        let binding = self.binding
+        services.append(
+            .loop("api") {
+                try await server.run(binding) {
+                    logger.notice("listening", metadata: ["socket": "\(Self.describe(binding))"])
+                    notify.ready(status: "listening")
+                    ServiceRuntime.releaseStartupPages()
                 }
-                group.addTask { await cancelWhenGracefulShutdown { await self.reloadOnHangup() } }
-                if let textfile = MetricsTextfile(initial, metrics: metrics, logger: logger) {
-                    group.addTask { await cancelWhenGracefulShutdown { await textfile.run() } }
-                }
-            }
+            })
+        services.append(.loop("reload") { await cancelWhenGracefulShutdown { await self.reloadOnHangup() } })
+        services.append(.loop("status") { await cancelWhenGracefulShutdown { await self.reportStatus() } })
+        if let textfile = MetricsTextfile(initial, metrics: metrics, logger: logger) {
+            services.append(.loop("metrics-textfile") { await cancelWhenGracefulShutdown { await textfile.run() } })
+        }
+        // No signals of its own: the group that runs this daemon passes its graceful shutdown on.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [], logger: logger))
+        try await withGracefulShutdownHandler {
+            try await group.run()
         } onGracefulShutdown: {
             notify.stopping()
             logger.notice("stopping")
@@ -181,15 +192,19 @@ public final class Daemon: Service, Sendable {
     }
 }
 
-/// Resumes a continuation with the first answer given; later ones are dropped.
-final class FirstAnswer<Value: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
-    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = Mutex(continuation) }
-    func give(_ value: Value) {
-        continuation.withLock { c in
-            c?.resume(returning: value)
-            c = nil
-        }
+/// One of the daemon's loops as a service of its group. A loop that ends leaves the others
+/// running; one that throws stops the daemon with its error.
+struct DaemonLoop: Service {
+    let body: @Sendable () async throws -> Void
+    func run() async throws { try await body() }
+}
+
+extension ServiceGroupConfiguration.ServiceConfiguration {
+    static func loop(_ name: String, _ body: @escaping @Sendable () async throws -> Void) -> Self {
+        .init(
+            service: DaemonLoop(body: body), successTerminationBehavior: .ignore,
+            failureTerminationBehavior: .cancelGroup,
+            serviceName: name)
     }
 }
 

@@ -2,7 +2,7 @@ import ErrorCodes
 import JPKIAPI
 import MyNumberCard
 
-/// Card data (issue 10): the card-text AP, the card-face AP and PIN change, each through
+/// Card data: the card-text AP, the card-face AP and PIN change, each through
 /// ``withPIN`` (format and `cardId` checks, then one card transaction: guard, one VERIFY, the
 /// work, a reset).
 ///

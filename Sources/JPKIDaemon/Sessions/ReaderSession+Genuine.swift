@@ -4,7 +4,7 @@ import JPKIAPI
 import JapaneseCalendar
 import MyNumberCard
 
-/// The IC-chip check and the age check (issue 21), each through ``withPIN`` like every PIN
+/// The IC-chip check and the age check, each through ``withPIN`` like every PIN
 /// operation: format and `cardId` checks first, then one guarded transaction with one VERIFY,
 /// ended by the card's power cycle.
 ///

@@ -5,6 +5,7 @@ import ISO7816
 import JPKIAPI
 import Logging
 import MyNumberCard
+import OneShot
 import Synchronization
 
 /// One reader and the card in it.
@@ -37,31 +38,18 @@ public actor ReaderSession {
 
     /// Where the view goes after every change of the state below.
     let board: ReaderViewBoard
-    /// True while several fields change together: their view is posted once, when all changed,
-    /// so no reader of the board sees a new `cardId` beside the last card's data.
-    private var batching = false
-    private var state: ReaderState = .empty {
+    /// The card on the reader: one value, so each change posts one view of one card.
+    private var state: CardState = .empty {
         didSet { postView() }
     }
-    private var connection: (any CardConnection)?
     /// The read of a counter after `outcome_unknown` (``followCounter(_:card:insertion:)``).
     var counterFollower: Task<Void, Never>?
-    private(set) var card: MyNumberCard?
-    private var atr: [UInt8] = [] {
-        didSet { postView() }
-    }
-    /// The current insertion's opaque id: random, never derived from card data.
-    private var cardId: String? {
-        didSet { postView() }
-    }
+    /// The current card, once its connection is open.
+    var card: MyNumberCard? { state.card }
+    /// What the last read found, while it is shown.
+    private var snapshot: Snapshot? { state.snapshot }
     /// Whether this reader carries extended-length APDUs, as the last card found out.
     private var extendedLength: ExtendedLengthSupport?
-    private var snapshot: Snapshot? {
-        didSet { postView() }
-    }
-    private var lastError: ErrorDetail? {
-        didSet { postView() }
-    }
     /// Bumped on every insertion and removal, so a read of a card that left is discarded.
     private(set) var generation = 0
     /// The read started by the current insertion.
@@ -114,7 +102,7 @@ public actor ReaderSession {
         "r" + SHA256.hash(data: Data(name.utf8)).prefix(3).compactHex.lowercased()
     }
 
-    public var hasCard: Bool { state != .empty }
+    public var hasCard: Bool { state.readerState != .empty }
 
     // MARK: - Card presence
 
@@ -123,15 +111,10 @@ public actor ReaderSession {
         generation += 1
         let current = generation
         readTask?.cancel()
-        closeConnection()
+        let old = state.insertion?.link
         let cardId = Self.newCardID()
-        changeTogether {
-            self.atr = atr
-            self.cardId = cardId
-            state = .reading
-            snapshot = nil
-            lastError = nil
-        }
+        state = .reading(Insertion(cardId: cardId, atr: atr), lastError: nil)
+        close(old)
         metrics.cardInserted()
         events.publish(EventView(type: "card-inserted", reader: id, readerName: name, cardId: cardId))
         logger.info("card inserted", metadata: ["atr": "\(atr.hexString)"])
@@ -170,10 +153,10 @@ public actor ReaderSession {
             Task.detached { await connection.close() }
             throw CancellationError()
         }
-        self.connection = connection
-        self.card = MyNumberCard(
+        let card = MyNumberCard(
             transport: CountingTransport(connection.transport, metrics: metrics),
             options: .init(extendedLength: extendedLength))
+        state.updateInsertion { $0.link = Link(connection: connection, card: card) }
     }
 
     /// 24 hex digits from the system's cryptographic random source.
@@ -189,17 +172,12 @@ public actor ReaderSession {
         readTask = nil
         counterFollower?.cancel()
         counterFollower = nil
-        let hadCard = state != .empty
-        let removedID = cardId
-        changeTogether {
-            state = .empty
-            cardId = nil
-            snapshot = nil
-            lastError = nil
-        }
-        closeConnection()
+        let hadCard = state.readerState != .empty
+        let removed = state.insertion
+        state = .empty
+        close(removed?.link)
         if hadCard {
-            events.publish(EventView(type: "card-removed", reader: id, readerName: name, cardId: removedID))
+            events.publish(EventView(type: "card-removed", reader: id, readerName: name, cardId: removed?.cardId))
             logger.info("card removed")
         }
     }
@@ -208,12 +186,9 @@ public actor ReaderSession {
         cardRemoved()
     }
 
-    /// Drops the connection now and closes it in the background.
-    private func closeConnection() {
-        let old = connection
-        connection = nil
-        card = nil
-        if let old { Task.detached { await old.close() } }
+    /// Closes a connection that the state no longer holds, in the background.
+    private func close(_ link: Link?) {
+        if let connection = link?.connection { Task.detached { await connection.close() } }
     }
 
     /// Runs `body` for at most `cardTimeout`: then the caller gets `card_busy` at once, and
@@ -236,7 +211,7 @@ public actor ReaderSession {
         let timeout = cardTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                let answer = FirstResult(continuation)
+                let answer = FirstAnswer(continuation)
                 let timer = Task {
                     try? await Task.sleep(for: timeout)
                     guard !Task.isCancelled else { return }
@@ -266,7 +241,7 @@ public actor ReaderSession {
         guard let card else { throw APIError.noCard }
         // A re-read of a card already read keeps serving it meanwhile (and PIN operations wait
         // for the read under the same lock, so neither overwrites the other's counters).
-        if snapshot == nil { state = .reading }
+        if case .failed(let insertion, let error, nil) = state { state = .reading(insertion, lastError: error) }
         let summary = try await card.readSummary()
         let trust = await validator.evaluate(card: summary.certificates)
         guard current == generation else { return }
@@ -275,14 +250,12 @@ public actor ReaderSession {
         for (slot, der) in summary.certificates {
             certificates[slot] = try CertificateInfo(der: der)
         }
-        changeTogether {
-            snapshot = Snapshot(summary: summary, certificates: certificates, readAt: Date())
-            snapshot?.trust = trust
-            lastError = nil
-            state = summary.kind.isSupported ? .ready : .unsupportedCard
-        }
+        guard let insertion = state.insertion else { return }
+        state = .read(
+            insertion, Snapshot(summary: summary, certificates: certificates, readAt: Date(), trust: trust))
         events.publish(
-            EventView(type: "card-ready", reader: id, readerName: name, kind: summary.kind.code, cardId: cardId))
+            EventView(
+                type: "card-ready", reader: id, readerName: name, kind: summary.kind.code, cardId: insertion.cardId))
         logger.info(
             "card read",
             metadata: [
@@ -294,12 +267,12 @@ public actor ReaderSession {
     private func fail(_ error: any Error) {
         let api = APIError.from(error)
         if api.code == .cardRemoved || api.code == .noCard {
+            // The card is gone before the monitor said so: its removal then tells nothing more.
+            let gone = state.insertion?.link
             state = .empty
-        } else {
-            changeTogether {
-                state = .error
-                lastError = api.detail
-            }
+            close(gone)
+        } else if let insertion = state.insertion {
+            state = .failed(insertion, api.detail, state.snapshot)
         }
         logger.warning("card read failed", metadata: ["code": "\(api.code)"])
     }
@@ -307,31 +280,24 @@ public actor ReaderSession {
     // MARK: - Views
 
     public func view(now: Date = Date()) -> ReaderView {
-        ReaderView(id: id, name: name, state: state, card: cardView(now: now), error: lastError, unsafe: unsafe)
-    }
-
-    /// Runs `body`, which changes several fields, and posts the view once, after all of them.
-    private func changeTogether(_ body: () -> Void) {
-        batching = true
-        body()
-        batching = false
-        postView()
+        ReaderView(
+            id: id, name: name, state: state.readerState, card: cardView(now: now), error: state.lastError,
+            unsafe: unsafe)
     }
 
     /// Puts this reader's current view on the board that `GET /v1/readers` serves from.
     func postView() {
-        guard !batching else { return }
         let now = Date()
         board.update(view(now: now), from: ObjectIdentifier(self), madeAt: now)
     }
 
-    public var readerState: ReaderState { state }
+    public var readerState: ReaderState { state.readerState }
 
     private func cardView(now: Date) -> CardView? {
-        guard state != .empty else { return nil }
+        guard let insertion = state.insertion else { return nil }
         guard let snapshot else {
             return CardView(
-                cardId: cardId ?? "", kind: .unknown, atr: atr.hexString, tokenLabel: nil, readAt: nil,
+                cardId: insertion.cardId, kind: .unknown, atr: insertion.atr.hexString, tokenLabel: nil, readAt: nil,
                 certificates: [:], pins: [:])
         }
         var certificates: [CertificateView.Slot: CertificateView] = [:]
@@ -341,14 +307,14 @@ public actor ReaderSession {
         var pins: [PINView.Kind: PINView] = [:]
         for pin in snapshot.summary.pins { pins[.init(pin.kind)] = PINView(pin) }
         return CardView(
-            cardId: cardId ?? "", kind: .init(snapshot.summary.kind), atr: atr.hexString,
+            cardId: insertion.cardId, kind: .init(snapshot.summary.kind), atr: insertion.atr.hexString,
             tokenLabel: snapshot.summary.tokenLabel,
             readAt: snapshot.readAt, certificates: certificates, pins: pins)
     }
 
     /// Reads the whole card again.
     public func refresh() async throws -> ReaderView {
-        guard state != .empty else { throw APIError.noCard }
+        guard state.readerState != .empty else { throw APIError.noCard }
         let current = generation
         let started = ContinuousClock.now
         do {
@@ -375,7 +341,7 @@ public actor ReaderSession {
 
     /// DER of a PIN-free certificate from the cache.
     public func certificate(_ slot: CertificateSlot) throws -> CertificateInfo {
-        guard state != .empty else { throw APIError.noCard }
+        guard state.readerState != .empty else { throw APIError.noCard }
         guard let snapshot else { throw APIError(.cardNotReady, "the card is still being read", status: .conflict) }
         guard let info = snapshot.certificates[slot] else {
             throw APIError(.certificateNotFound, "the card has no \(slot.rawValue) certificate", status: .notFound)
@@ -428,10 +394,10 @@ public actor ReaderSession {
     ) async throws -> T {
         try await pinOperations.lock()
         defer { pinOperations.unlock() }
-        guard let card, state == .ready, let current = cardId else {
-            throw state == .empty || card == nil
+        guard let card, state.readerState == .ready, let current = state.insertion?.cardId else {
+            throw state.readerState == .empty || card == nil
                 ? APIError.noCard
-                : APIError(.cardNotReady, "the card is \(state.rawValue)", status: .conflict)
+                : APIError(.cardNotReady, "the card is \(state.readerState.rawValue)", status: .conflict)
         }
         if let expected, expected != current { throw APIError.cardChanged }
         if let expectedInsertion, expectedInsertion != generation { throw APIError.cardChanged }
@@ -496,7 +462,7 @@ public actor ReaderSession {
     /// Puts a counter the card just told into the cached summary, unless the card changed since.
     func record(_ status: PINStatus, insertion: Int) {
         guard insertion == generation else { return }
-        snapshot?.update([status])
+        state.updateSnapshot { $0.update([status]) }
     }
 
     func pinView(_ kind: PINKind) -> PINView {
@@ -551,23 +517,11 @@ public actor ReaderSession {
     }
 }
 
-// MARK: - Trust (issue 11)
+// MARK: - Trust
 
 extension ReaderSession {
     /// The outcome of a kiosk login: the result and trust code only, never the certificate.
     func logAuthentication(authenticated: Bool, trust: TrustCode) {
         logger.notice("authentication", metadata: ["authenticated": "\(authenticated)", "trust": "\(trust.rawValue)"])
-    }
-}
-
-/// Resumes a continuation with the first result given; later ones are dropped.
-final class FirstResult<Value: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Value, any Error>?>
-    init(_ continuation: CheckedContinuation<Value, any Error>) { self.continuation = Mutex(continuation) }
-    func give(_ result: Result<Value, any Error>) {
-        continuation.withLock { c in
-            c?.resume(with: result)
-            c = nil
-        }
     }
 }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import JPKIAPI
+import JapaneseCalendar
 import Synchronization
 
 /// The readers' views as `GET /v1/readers` serves them, kept up to date by the sessions.
@@ -33,7 +34,7 @@ public final class ReaderViewBoard: Sendable {
     func add(_ view: ReaderView, from owner: ObjectIdentifier, madeAt date: Date) {
         state.withLock { s in
             if s.entries[view.id] == nil { s.order.append(view.id) }
-            s.entries[view.id] = Entry(view: view, owner: owner, day: Self.japanDay(date))
+            s.entries[view.id] = Entry(view: view, owner: owner, day: JapanDate.dayNumber(date))
             s.encoded = nil
         }
     }
@@ -42,7 +43,7 @@ public final class ReaderViewBoard: Sendable {
     func update(_ view: ReaderView, from owner: ObjectIdentifier, madeAt date: Date) {
         state.withLock { s in
             guard let entry = s.entries[view.id], entry.owner == owner else { return }
-            let day = Self.japanDay(date)
+            let day = JapanDate.dayNumber(date)
             guard entry.view != view || entry.day != day else { return }
             s.entries[view.id] = Entry(view: view, owner: owner, day: day)
             s.encoded = nil
@@ -64,7 +65,7 @@ public final class ReaderViewBoard: Sendable {
 
     /// Whether every posted view was made on the Japan day of `date` (true when there are none).
     func isCurrent(at date: Date) -> Bool {
-        let today = Self.japanDay(date)
+        let today = JapanDate.dayNumber(date)
         return state.withLock { s in s.entries.values.allSatisfy { $0.day == today } }
     }
 
@@ -77,10 +78,5 @@ public final class ReaderViewBoard: Sendable {
             s.encoded = bytes
             return bytes
         }
-    }
-
-    /// Days since 1970 in Japan time (UTC+9, no daylight saving).
-    static func japanDay(_ date: Date) -> Int {
-        Int(((date.timeIntervalSince1970 + 9 * 3600) / 86400).rounded(.down))
     }
 }

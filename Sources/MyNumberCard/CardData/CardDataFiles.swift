@@ -43,8 +43,7 @@ extension PIN {
 extension PIN {
     /// Whether two PINs carry the same value (after the sign PIN's upper-casing), without showing it.
     public func hasSameValue(as other: PIN) -> Bool {
-        // Compared in place: no copy of either PIN is made.
-        kind == other.kind && secret.withBytes { a in other.secret.withBytes { b in a.elementsEqual(b) } }
+        kind == other.kind && secret.hasSameBytes(as: other.secret)
     }
 }
 

@@ -57,14 +57,16 @@ extension MyNumberCard {
         guard new.kind == current.kind else {
             throw CardError.pinFormat(new.kind, "the new PIN must be a \(current.kind.displayName)")
         }
-        guard new.bytes != current.bytes else {
+        guard !new.hasSameValue(as: current) else {
             throw CardError.pinFormat(current.kind, "the new PIN must differ from the current one")
         }
         try await withVerifiedPIN(current, confirmFinalAttempt: confirmFinalAttempt) {
             let response: ResponseAPDU
             do {
                 // Sent exactly once: `exchange` never resends, and nothing here loops.
-                response = try await self.transport.exchange(CardCommands.changeReferenceData(new))
+                var command = CardCommands.changeReferenceData(new)
+                defer { command.wipe() }
+                response = try await self.transport.exchange(command)
             } catch {
                 throw CardError.pinChangeFailed(current.kind, nil, oldPINStands: nil)
             }

@@ -29,7 +29,7 @@ public struct CertificateInfo: Sendable, Equatable {
     public let notAfter: Date
     /// The last day of validity, as a date in Japan (what the citizen reads on papers).
     public let expiryDate: JapanDate
-    /// The first day of the renewal window (seed 003 rule).
+    /// The first day of the renewal window (``RenewalRule``: three months before expiry).
     public let renewableFrom: JapanDate
 
     /// Parses a DER certificate.

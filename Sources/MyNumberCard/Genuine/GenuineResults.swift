@@ -1,4 +1,4 @@
-/// What a card-face check found (issue 21): the verdict, each step, and what staff compare with
+/// What a card-face check found: the verdict, each step, and what staff compare with
 /// the card in their hand. Personal data: never logged or cached; `description` shows none.
 public struct CardFaceCheckResult: Sendable, CustomStringConvertible {
     public let verdict: GenuineVerdict

@@ -1,4 +1,4 @@
-/// The answer of a genuine-card check (issue 21, part 2).
+/// The answer of a genuine-card check (reference 13).
 public enum GenuineVerdict: String, Sendable, Codable, CaseIterable {
     /// Every signature verified with a known key, and the chip answered the challenge.
     case genuine

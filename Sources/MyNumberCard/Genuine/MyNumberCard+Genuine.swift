@@ -12,7 +12,7 @@ public enum CardFaceSignedFile {
     public static let certificate: UInt16 = 0x0004
 }
 
-/// The counter's IC-chip check (issue 21, reference 13): is this card genuine, and is its holder
+/// The counter's IC-chip check (reference 13): is this card genuine, and is its holder
 /// old enough?
 ///
 /// Each runs in ``withVerifiedPIN(_:confirmFinalAttempt:_:)`` like every PIN operation: one

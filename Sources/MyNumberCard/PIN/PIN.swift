@@ -1,4 +1,5 @@
 import JapaneseCalendar
+import Secrets
 
 /// A PIN whose format has been checked for its kind.
 ///
