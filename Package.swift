@@ -92,6 +92,7 @@ let package = Package(
         .target(
             name: "HTTPServing",
             dependencies: [
+                "Secrets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -100,7 +101,7 @@ let package = Package(
             name: "JPKIDaemon",
             dependencies: [
                 "ErrorCodes", "JPKIAPI", "MyNumberCard", "PCSC", "ISO7816", "CProcessHardening", "JapaneseCalendar",
-                "HTTPServing", "OneShot",
+                "HTTPServing", "OneShot", "Secrets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -142,7 +143,7 @@ let package = Package(
         .target(
             name: "JPKIStaff",
             dependencies: [
-                "ConsoleText", "ErrorCodes", "JPKIAPI", "JPKIClient", "HTTPServing",
+                "ConsoleText", "ErrorCodes", "JPKIAPI", "JPKIClient", "HTTPServing", "Secrets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,7 +1,8 @@
 import NIOCore
+import Secrets
 
 extension ByteBuffer {
-    /// Overwrites every byte written so far (a PIN may be among them) and empties the buffer.
+    /// Overwrites the whole storage (`Secrets`' wipe) (a PIN may be among them) and empties the buffer.
     ///
     /// The bytes are overwritten in this buffer's storage only when no other `ByteBuffer` shares
     /// it; a copy that shares the storage (a slice, a buffer read out of it) makes the write go to
@@ -9,7 +10,7 @@ extension ByteBuffer {
     /// it, and wipe the last holder. Bytes NIO read from the socket into its own receive buffer
     /// before decoding are not reached from here.
     public mutating func wipe() {
-        setRepeatingByte(0, count: writerIndex, at: 0)
+        withVeryUnsafeMutableBytes { $0.wipe() }
         clear()
     }
 }

@@ -4,10 +4,7 @@ import JPKIAPI
 import Logging
 import NIOCore
 import NIOHTTP1
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Secrets
 
 /// One connection: requests framed from NIO's HTTP parts (the body capped and wiped after use),
 /// each handled in a task its client's disconnection cancels, answers written back, and event
@@ -43,7 +40,7 @@ extension HTTPServer {
                         body = Array(collected.readableBytesView)
                         collected.wipe()
                     }
-                    defer { Self.wipe(&body) }
+                    defer { body.wipe() }
                     // The target is split and the route found once, for the handler and the metrics.
                     let (path, query) = RequestTarget.split(requestHead.uri)
                     let match = APIRoute.match(requestHead.method, path)
@@ -52,7 +49,7 @@ extension HTTPServer {
                         tracking: current, with: handler)
                     handler.metrics.request(
                         route: match.template(path: path), requestHead.method, response, since: started)
-                    Self.wipe(&body)
+                    body.wipe()
                     if case .events(let after) = response {
                         guard connections.admitStream(peer.uid) else {
                             refused(peer, .eventStreams)
@@ -116,15 +113,6 @@ extension HTTPServer {
         } onCancel: {
             task.cancel()
         }
-    }
-
-    /// Overwrites a buffer that may have carried a PIN before it is released.
-    static func wipe(_ bytes: inout [UInt8]) {
-        bytes.withUnsafeMutableBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            explicit_bzero(base, raw.count)
-        }
-        bytes.removeAll()
     }
 
     private func write(
