@@ -2,15 +2,16 @@ import NIOCore
 import Secrets
 
 extension ByteBuffer {
-    /// Overwrites the whole storage (`Secrets`' wipe) (a PIN may be among them) and empties the buffer.
+    /// Overwrites this buffer's whole storage (`Secrets`' wipe: a PIN may be in it) and empties
+    /// the buffer.
     ///
-    /// The bytes are overwritten in this buffer's storage only when no other `ByteBuffer` shares
-    /// it; a copy that shares the storage (a slice, a buffer read out of it) makes the write go to
-    /// a fresh copy instead, leaving the old bytes to the allocator. So: hand a body on by moving
-    /// it, and wipe the last holder. Bytes NIO read from the socket into its own receive buffer
-    /// before decoding are not reached from here.
+    /// The storage is overwritten in place even when other `ByteBuffer`s share it (the enum a
+    /// body came in, a slice): a copy-on-write copy would leave the original bytes to the
+    /// allocator. Those other buffers read zeros afterwards, so wipe only when every holder is
+    /// done with the bytes. Bytes NIO read from the socket into its own receive buffer before
+    /// decoding, and storage a growing buffer left behind, are not reached from here.
     public mutating func wipe() {
-        withVeryUnsafeMutableBytes { $0.wipe() }
+        withVeryUnsafeBytes { UnsafeMutableRawBufferPointer(mutating: $0).wipe() }
         clear()
     }
 }

@@ -18,6 +18,23 @@ struct WipeAndEncodingTests {
         }
     }
 
+    /// The servers take the body out of the collector's enum, which still holds the storage:
+    /// the wipe must reach that storage, not a copy of it.
+    @Test func wipingReachesStorageAnotherBufferShares() {
+        var buffer = ByteBuffer()
+        buffer.writeString("pinA=123412341234&pinB=")
+        let sharer = CollectedRequest.request(.init(version: .http1_1, method: .POST, uri: "/"), body: buffer)
+        let written = buffer.writerIndex
+        buffer.wipe()
+        guard case .request(_, let kept) = sharer else {
+            Issue.record("not a request")
+            return
+        }
+        kept.withVeryUnsafeBytes { storage in
+            #expect(storage.prefix(written).allSatisfy { $0 == 0 }, "the shared storage still holds the PIN")
+        }
+    }
+
     @Test(arguments: [
         ("/v1/readers", "/v1/readers"),
         ("/v1/readers/r%31", "/v1/readers/r1"),

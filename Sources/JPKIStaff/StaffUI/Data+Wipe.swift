@@ -2,9 +2,12 @@ import FoundationEssentials
 import Secrets
 
 extension Data {
-    /// Overwrites the bytes (a PIN may be among them) and empties it. Reaches this `Data`'s own
-    /// storage only while nothing else shares it: a copy still held elsewhere is not wiped.
+    /// Overwrites the bytes (a PIN may be among them) and empties it. A `Data` on the heap is
+    /// overwritten in place even while another `Data` shares the storage (a copy-on-write copy
+    /// would leave the original behind), so wipe only when every holder is done with it; a small
+    /// `Data` kept inline is overwritten in this value.
     mutating func wipe() {
+        withUnsafeBytes { UnsafeMutableRawBufferPointer(mutating: $0).wipe() }
         withUnsafeMutableBytes { $0.wipe() }
         removeAll()
     }
