@@ -23,7 +23,8 @@ struct ClientRequest: Sendable {
         self.body = body
     }
 
-    func write(to outbound: ClientChannel.Outbound) async throws {
+    /// The request's parts: head, the JSON body if any, end.
+    var parts: [HTTPClientRequestPart] {
         var fields = HTTPHeaders()
         fields.add(name: "host", value: "localhost")
         fields.add(name: "user-agent", value: "jpkictl")
@@ -40,6 +41,6 @@ struct ClientRequest: Sendable {
         ]
         if let body, !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
         parts.append(.end(nil))
-        try await outbound.write(contentsOf: parts)
+        return parts
     }
 }

@@ -32,14 +32,13 @@ public struct UnixHTTPClient: Sendable {
     ) async throws(ClientError) -> Response {
         let request = try ClientRequest(method, path, headers: headers, body: body)
         let limits = self.limits
-        return try await withConnection(silence: "answer", readTimeout: limits.readTimeout) {
-            channel, inbound, outbound in
+        return try await withConnection(request, silence: "answer", readTimeout: limits.readTimeout) {
+            channel, inbound, _ in
             // The whole answer, from connecting to its last byte: a trickle is cut here.
             let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(limits.requestDeadline)) {
                 channel.pipeline.fireErrorCaught(ClientError.timedOut("answer", limits.requestDeadline))
             }
             defer { deadline.cancel() }
-            try await request.write(to: outbound)
             var parts = inbound.makeAsyncIterator()
             guard let first = try await parts.next() else { throw ClientError.malformed("no response") }
             guard case .head(let head) = first else { throw ClientError.malformed("no status line") }
@@ -62,10 +61,9 @@ public struct UnixHTTPClient: Sendable {
         let request = try ClientRequest("GET", path, headers: headers, body: nil)
         let limits = self.limits
         return try await withConnection(
-            silence: "send anything on the event stream", readTimeout: limits.eventReadTimeout,
+            request, silence: "send anything on the event stream", readTimeout: limits.eventReadTimeout,
             readAhead: limits.maxQueuedEvents
-        ) { _, inbound, outbound in
-            try await request.write(to: outbound)
+        ) { _, inbound, _ in
             var parts = inbound.makeAsyncIterator()
             guard let first = try await parts.next() else { throw ClientError.malformed("no response") }
             guard case .head(let head) = first else { throw ClientError.malformed("an event stream out of order") }
@@ -96,37 +94,31 @@ public struct UnixHTTPClient: Sendable {
         }
     }
 
-    /// Connects, runs `body` on the connection and closes it. `silence` names what did not come
-    /// within `readTimeout`; `readAhead` bounds the parts read before the caller takes them.
+    /// Connects, sends `request` as the connection comes up (``RequestOnConnect``), runs `body` on
+    /// the connection and closes it. `silence` names what did not come within `readTimeout`;
+    /// `readAhead` bounds the parts read before the caller takes them.
     private func withConnection<Result: Sendable>(
-        silence: String, readTimeout: Duration, readAhead: Int? = nil,
+        _ request: ClientRequest, silence: String, readTimeout: Duration, readAhead: Int? = nil,
         _ body: (any Channel, ClientChannel.Inbound, ClientChannel.Outbound) async throws -> Result
     ) async throws(ClientError) -> Result {
         let limits = self.limits
         let connection: ClientChannel
+        let abandonment = Abandonment()
         do {
-            connection = try await ClientBootstrap(group: group)
-                .connectTimeout(TimeAmount(limits.connectTimeout))
-                .connect(unixDomainSocketPath: socketPath) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let pipeline = channel.pipeline.syncOperations
-                        try pipeline.addHTTPClientHandlers(decoderLimitConfiguration: limits.decoderLimits)
-                        try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(readTimeout)))
-                        try pipeline.addHandler(ReadTimeoutHandler(.timedOut(silence, readTimeout)))
-                        var configuration = ClientChannel.Configuration()
-                        if let readAhead {
-                            configuration.backPressureStrategy = .init(
-                                lowWatermark: max(1, readAhead / 2), highWatermark: max(2, readAhead))
-                        }
-                        return try ClientChannel(wrappingChannelSynchronously: channel, configuration: configuration)
-                    }
-                }
+            if Task.isCancelled { throw CancellationError() }
+            connection = try await withTaskCancellationHandler {
+                try await connect(
+                    request, abandonment: abandonment, readTimeout: readTimeout, readAhead: readAhead, silence: silence)
+            } onCancel: {
+                abandonment.abandon()
+            }
         } catch {
+            if Task.isCancelled { throw ClientError(.cancelled, "the request was abandoned") }
             throw ClientError.from(error, socketPath: socketPath, limits: limits)
         }
         do {
             return try await connection.executeThenClose { inbound, outbound in
-                // Abandoned while connecting: nothing goes out.
+                // Abandoned while connecting: the request was not sent (RequestOnConnect).
                 try Task.checkCancellation()
                 return try await body(connection.channel, inbound, outbound)
             }
@@ -134,6 +126,29 @@ public struct UnixHTTPClient: Sendable {
             if Task.isCancelled { throw ClientError(.cancelled, "the request was abandoned") }
             throw ClientError.from(error, connected: true, limits: limits)
         }
+    }
+
+    private func connect(
+        _ request: ClientRequest, abandonment: Abandonment, readTimeout: Duration, readAhead: Int?, silence: String
+    ) async throws -> ClientChannel {
+        let limits = self.limits
+        return try await ClientBootstrap(group: group)
+            .connectTimeout(TimeAmount(limits.connectTimeout))
+            .connect(unixDomainSocketPath: socketPath) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHTTPClientHandlers(decoderLimitConfiguration: limits.decoderLimits)
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(readTimeout)))
+                    try pipeline.addHandler(ReadTimeoutHandler(.timedOut(silence, readTimeout)))
+                    try pipeline.addHandler(RequestOnConnect(request, abandonment: abandonment))
+                    var configuration = ClientChannel.Configuration()
+                    if let readAhead {
+                        configuration.backPressureStrategy = .init(
+                            lowWatermark: max(1, readAhead / 2), highWatermark: max(2, readAhead))
+                    }
+                    return try ClientChannel(wrappingChannelSynchronously: channel, configuration: configuration)
+                }
+            }
     }
 }
 
