@@ -42,13 +42,7 @@ struct CardFaceCommand: AsyncParsableCommand {
                 printError("unexpected answer from jpkid")
                 throw Exit.failure.code
             }
-            guard
-                FileManager.default.createFile(
-                    atPath: photoOutput, contents: photo, attributes: [.posixPermissions: 0o600])
-            else {
-                printError("cannot write \(photoOutput)")
-                throw Exit.failure.code
-            }
+            try PrivateFile.write(photo, to: photoOutput)
             print("photo: \(photo.count) bytes written to \(photoOutput)")
         }
         if options.json { return StandardStream.standardOutput.writeJSON(data) }

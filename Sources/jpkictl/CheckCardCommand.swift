@@ -47,13 +47,7 @@ struct CheckCardCommand: AsyncParsableCommand {
         let data = try await options.call("POST", "\(target.path)/card-face/check", body: request)
         let check = try options.decode(CardFaceCheckResponse.self, data)
         if let photoOutput, let photo = check.face?.photo.flatMap({ Data(base64Encoded: $0) }) {
-            guard
-                FileManager.default.createFile(
-                    atPath: photoOutput, contents: photo, attributes: [.posixPermissions: 0o600])
-            else {
-                printError("cannot write \(photoOutput)")
-                throw Exit.failure.code
-            }
+            try PrivateFile.write(photo, to: photoOutput)
         }
         if options.json {
             StandardStream.standardOutput.write(data)
