@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HTTPServing", targets: ["HTTPServing"]),
         .library(name: "JPKIDaemonSimulation", targets: ["JPKIDaemonSimulation"]),
         .library(name: "ErrorCodes", targets: ["ErrorCodes"]),
+        .library(name: "JapaneseCalendar", targets: ["JapaneseCalendar"]),
         .executable(name: "jpkid", targets: ["jpkid"]),
         .executable(name: "jpkictl", targets: ["jpkictl"]),
         .executable(name: "jpki-verify", targets: ["jpki-verify"]),

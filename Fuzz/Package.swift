@@ -24,7 +24,9 @@ let targets: [Target] = [
             .product(name: "MyNumberCard", package: jpkid), .product(name: "ISO7816", package: jpkid),
             .product(name: "ErrorCodes", package: jpkid),
         ]),
-    fuzzTarget("certificate", [.product(name: "MyNumberCard", package: jpkid)]),
+    fuzzTarget(
+        "certificate",
+        [.product(name: "MyNumberCard", package: jpkid), .product(name: "JapaneseCalendar", package: jpkid)]),
     fuzzTarget("pin", [.product(name: "MyNumberCard", package: jpkid)]),
     fuzzTarget("genuine", [.product(name: "MyNumberCard", package: jpkid)]),
     fuzzTarget(

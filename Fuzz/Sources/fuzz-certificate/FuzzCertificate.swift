@@ -1,5 +1,6 @@
 import Foundation
 import FuzzSupport
+import JapaneseCalendar
 import MyNumberCard
 
 /// The description and dump of the first personal data decoded.
