@@ -29,7 +29,8 @@ final class RequestOnConnect: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         send(context)
-        context.fireChannelActive()
+        // An abandoned request (or a failed write) has closed the channel: no late "active".
+        if context.channel.isActive { context.fireChannelActive() }
     }
 
     private func send(_ context: ChannelHandlerContext) {

@@ -101,24 +101,43 @@ public struct UnixHTTPClient: Sendable {
         _ request: ClientRequest, silence: String, readTimeout: Duration, readAhead: Int? = nil,
         _ body: (any Channel, ClientChannel.Inbound, ClientChannel.Outbound) async throws -> Result
     ) async throws(ClientError) -> Result {
+        if Task.isCancelled { throw ClientError(.cancelled, "the request was abandoned") }
+        // One cancellation handler over connecting and the whole exchange: a cancel that lands
+        // before the connection comes up stops the request in RequestOnConnect; one after it
+        // closes the connection (and jpkid cancels the request).
+        let abandonment = Abandonment()
+        let outcome: Swift.Result<Result, ClientError> = await withTaskCancellationHandler {
+            do throws(ClientError) {
+                return .success(
+                    try await exchange(
+                        request, abandonment: abandonment, silence: silence, readTimeout: readTimeout,
+                        readAhead: readAhead, body))
+            } catch {
+                return .failure(error)
+            }
+        } onCancel: {
+            abandonment.abandon()
+        }
+        return try outcome.get()
+    }
+
+    private func exchange<Result: Sendable>(
+        _ request: ClientRequest, abandonment: Abandonment, silence: String, readTimeout: Duration, readAhead: Int?,
+        _ body: (any Channel, ClientChannel.Inbound, ClientChannel.Outbound) async throws -> Result
+    ) async throws(ClientError) -> Result {
         let limits = self.limits
         let connection: ClientChannel
-        let abandonment = Abandonment()
         do {
-            if Task.isCancelled { throw CancellationError() }
-            connection = try await withTaskCancellationHandler {
-                try await connect(
-                    request, abandonment: abandonment, readTimeout: readTimeout, readAhead: readAhead, silence: silence)
-            } onCancel: {
-                abandonment.abandon()
-            }
+            connection = try await connect(
+                request, abandonment: abandonment, readTimeout: readTimeout, readAhead: readAhead, silence: silence)
         } catch {
             if Task.isCancelled { throw ClientError(.cancelled, "the request was abandoned") }
             throw ClientError.from(error, socketPath: socketPath, limits: limits)
         }
         do {
             return try await connection.executeThenClose { inbound, outbound in
-                // Abandoned while connecting: the request was not sent (RequestOnConnect).
+                // Cancelled while connecting: the request was not sent (RequestOnConnect). Cancelled
+                // after it went out: the connection closes here, and jpkid cancels the request.
                 try Task.checkCancellation()
                 return try await body(connection.channel, inbound, outbound)
             }

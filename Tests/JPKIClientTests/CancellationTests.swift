@@ -1,6 +1,8 @@
 import ErrorCodes
 import Foundation
 import NIOCore
+import NIOEmbedded
+import NIOHTTP1
 import Synchronization
 import Testing
 
@@ -44,24 +46,51 @@ struct CancellationTests {
                 if channel == nil { try await Task.sleep(for: .milliseconds(10)) }
             }
             let held = try #require(channel, "the request never reached the server")
+            // From the cancel, within 5 s (the read timeout is 20 s): the server sees the
+            // connection close and the caller gets `cancelled`.
             task.cancel()
-            let error = await clientError { _ = try await task.value }
-            #expect(error?.code == .cancelled, "\(String(describing: error))")
-            // The server sees the connection close, within a bound.
             let closed = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
                     try await held.closeFuture.get()
                     return true
                 }
                 group.addTask {
-                    try await Task.sleep(for: .seconds(10))
+                    try await Task.sleep(for: .seconds(5))
                     return false
                 }
                 let first = try await group.next() ?? false
                 group.cancelAll()
                 return first
             }
+            let error = await clientError { _ = try await task.value }
+            #expect(error?.code == .cancelled, "\(String(describing: error))")
             #expect(closed, "the abandoned connection stayed open")
+        }
+    }
+
+    /// The handler itself: an abandoned request writes nothing and closes; otherwise head,
+    /// body and end go out the moment the channel becomes active.
+    @Test(arguments: [true, false])
+    func requestOnConnectSendsOnlyWhenNotAbandoned(_ abandoned: Bool) throws {
+        let request = try ClientRequest("POST", "/v1/readers/r1/pins/auth/verify", body: Self.pin)
+        let abandonment = Abandonment()
+        if abandoned { abandonment.abandon() }
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(RequestOnConnect(request, abandonment: abandonment))
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/jpkid.sock")).wait()
+        var parts: [HTTPClientRequestPart] = []
+        while let part = try channel.readOutbound(as: HTTPClientRequestPart.self) { parts.append(part) }
+        if abandoned {
+            #expect(parts.isEmpty, "\(parts)")
+            #expect(!channel.isActive)
+        } else {
+            #expect(parts.count == 3, "\(parts)")
+            guard case .head(let head)? = parts.first else {
+                Issue.record("no head first")
+                return
+            }
+            #expect(head.uri == "/v1/readers/r1/pins/auth/verify")
+            _ = try? channel.finish()
         }
     }
 }

@@ -66,7 +66,7 @@ struct EarlyAnswerTests {
         try await withServer(huge) { path in
             let client = UnixHTTPClient(socketPath: path, limits: shortLimits())
             let error = await clientError { _ = try await client.send("GET", "/v1/readers") }
-            #expect(error != nil)
+            #expect(error?.code == .payloadTooLarge, "\(String(describing: error))")
         }
     }
 }

@@ -14,10 +14,4 @@ struct DataWipeTests {
         #expect(body.isEmpty)
         #expect(sharer.allSatisfy { $0 == 0 }, "the shared storage still holds the PIN")
     }
-
-    @Test func aSmallInlineDataIsWipedToo() {
-        var body = Data("pin=1234".utf8)
-        body.wipe()
-        #expect(body.isEmpty)
-    }
 }

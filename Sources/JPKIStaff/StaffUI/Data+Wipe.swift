@@ -7,7 +7,9 @@ extension Data {
     /// would leave the original behind), so wipe only when every holder is done with it; a small
     /// `Data` kept inline is overwritten in this value.
     mutating func wipe() {
-        withUnsafeBytes { UnsafeMutableRawBufferPointer(mutating: $0).wipe() }
+        // More than 14 bytes live on the heap (on 64-bit), where another Data may share them;
+        // up to 14 live inline in this value, and `withUnsafeBytes` would lend a copy.
+        if count > 14 { withUnsafeBytes { UnsafeMutableRawBufferPointer(mutating: $0).wipe() } }
         withUnsafeMutableBytes { $0.wipe() }
         removeAll()
     }

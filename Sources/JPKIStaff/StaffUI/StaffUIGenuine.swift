@@ -30,8 +30,13 @@ struct StaffUIGenuine: Sendable {
         var check: CardFaceCheckResponse?
     }
 
-    func check(reader: String, body: Data, _ diagnosis: Diagnosis) -> EventLoopFuture<StaffUIResponse> {
-        jpkid.response("POST", "/v1/readers/\(reader)/card-face/check", json: body).map { response in
+    /// Relays the check; when `abandoned` completes (the browser left), the request to jpkid is
+    /// closed, so jpkid cancels it before the card sees 照合番号B or PIN A.
+    func check(
+        reader: String, body: Data, _ diagnosis: Diagnosis, abandoned: EventLoopFuture<Void>? = nil
+    ) -> EventLoopFuture<StaffUIResponse> {
+        jpkid.response("POST", "/v1/readers/\(reader)/card-face/check", json: body, abandoned: abandoned).map {
+            response in
             if response.status == 200,
                 let check = try? APIJSON.decoder().decode(CardFaceCheckResponse.self, from: response.body)
             {

@@ -35,7 +35,7 @@ struct StaffUIRoutes: Sendable {
             return state(diagnosis).map { json(200, $0) }.hop(to: loop)
         case ("POST", let path) where StaffUIGenuine.checkTarget(path) != nil:
             return StaffUIGenuine(jpkid: jpkid).check(
-                reader: StaffUIGenuine.checkTarget(path)!, body: request.body, diagnosis
+                reader: StaffUIGenuine.checkTarget(path)!, body: request.body, diagnosis, abandoned: abandoned
             ).hop(to: loop)
         case ("POST", let path):
             guard let (reader, kind) = Self.verifyTarget(path) else {
