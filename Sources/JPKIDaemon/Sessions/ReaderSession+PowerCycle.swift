@@ -58,6 +58,8 @@ extension ReaderSession {
             while !Task.isCancelled, insertion == self.generation, ContinuousClock.now < deadline {
                 // Cancelled by the watchdog below or by a removal: then it stops waiting.
                 guard (try? await self.pinOperations.lock()) != nil else { return }
+                // The wait for the lock may outlast the insertion: no read of another card's counter.
+                guard insertion == self.generation else { return self.pinOperations.unlock() }
                 let status = try? await self.bounded { try await card.pinStatus(kind) }
                 self.pinOperations.unlock()
                 if let status {
@@ -67,6 +69,8 @@ extension ReaderSession {
                 try? await Task.sleep(for: self.cardTimeout / 4)
             }
         }
+        // A newer outcome_unknown replaces the follower: one at a time takes the PIN lock.
+        counterFollower?.cancel()
         counterFollower = follower
         Task {
             try? await Task.sleep(for: bound)
