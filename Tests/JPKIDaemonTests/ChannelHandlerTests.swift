@@ -17,7 +17,7 @@ struct ChannelHandlerTests {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(watch)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-        try channel.pipeline.syncOperations.addHandler(RequestArrivalHandler(watch))
+        try channel.pipeline.syncOperations.addHandler(ArrivalHandler(watch))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return (channel, watch)
     }
@@ -47,8 +47,8 @@ struct ChannelHandlerTests {
             return
         }
         #expect(head.uri == "/v1/readers")
-        // The arrival handler stopped the header timer as NIO decoded the request's end, before
-        // any task took the request. A slow card: the handler takes minutes. Neither timer may cut it.
+        // The header timer stopped as NIO decoded the request's end, before any task took the
+        // request. A slow card: the handler takes minutes. Neither timer may cut it.
         channel.embeddedEventLoop.advanceTime(by: .seconds(120))
         #expect(channel.isActive)
         watch.responseSent()
@@ -139,5 +139,20 @@ struct ChannelHandlerTests {
         #expect(log.shouldLog(uid: 8, reason: .userCap, now: start + .milliseconds(20)) == 0)
         #expect(log.shouldLog(uid: 7, reason: .eventStreams, now: start + .milliseconds(20)) == 0)
         #expect(log.shouldLog(uid: 7, reason: .userCap, now: start + .seconds(1)) == 2)
+    }
+}
+
+/// What jpkid's `APIConnectionHandler` does first with a whole request: tells the guard it is in.
+private final class ArrivalHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    private let watch: ConnectionGuard
+
+    init(_ watch: ConnectionGuard) { self.watch = watch }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) { watch.requestReceived() }
+        context.fireChannelRead(data)
     }
 }

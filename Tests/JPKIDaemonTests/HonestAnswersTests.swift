@@ -45,10 +45,11 @@ struct HonestAnswersTests {
             var tally: [String: Int] = [:]
             var dishonest = 0
             var spentAtAll = 0
-            // From well inside the deadline (the VERIFY goes out in time) to well past it (the
-            // request gives up before its VERIFY), around the 500 ms deadline.
+            // From well inside the deadline (the VERIFY goes out in time, with room for a loaded
+            // machine: in parallel with the other suites the way to the VERIFY took over 90 ms) to
+            // well past it (the request gives up before its VERIFY), around the 500 ms deadline.
             for step in 0..<32 {
-                let hold = Duration.milliseconds(350 + 8 * step)
+                let hold = Duration.milliseconds(200 + 12 * step)
                 let (code, spent) = try await Self.attempt(d, hold: hold)
                 let label = "\(code?.rawValue ?? "ok")\(spent ? "+spent" : "")"
                 tally[label, default: 0] += 1

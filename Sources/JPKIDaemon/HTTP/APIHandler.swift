@@ -81,6 +81,7 @@ public struct APIHandler: Sendable {
 
     /// The same, with what the request's method and path found in the route table.
     func handle(_ request: APIRequest, _ match: APIRoute.Match) async -> APIResponse {
+        if let answer = answerNow(request, match) { return answer }
         var response: APIResponse
         let report = OperationReport()
         do {
@@ -99,18 +100,40 @@ public struct APIHandler: Sendable {
             if report.readerUnsafe { api.readerUnsafe = true }
             response = .error(api)
         }
-        // An access line costs nothing at the default level. The log handler escapes the path.
-        if logger.logLevel <= .debug {
-            var metadata: Logger.Metadata = [
-                "method": "\(request.method.rawValue)", "path": "\(request.path)", "uid": "\(request.peer.uid)",
-            ]
-            if case .body(let status, _, _, _) = response { metadata["status"] = "\(status.code)" }
-            logger.debug("request", metadata: metadata)
-        }
+        logAccess(request, response)
         return response
     }
 
-    private func route(_ request: APIRequest, _ match: APIRoute.Match) async throws -> APIResponse {
+    /// The answer when memory holds it (the cached reader list, the documents, the start of an
+    /// event stream, and every refusal of the route table or access control), given on the
+    /// caller's thread without a wait; nil when the request must run (``handle(_:_:)``).
+    func answerNow(_ request: APIRequest, _ match: APIRoute.Match) -> APIResponse? {
+        let response: APIResponse
+        do {
+            let (route, _) = try resolve(request, match)
+            guard case .service(let endpoint) = route.endpoint, let answer = try serviceNow(request, endpoint) else {
+                return nil
+            }
+            response = answer
+        } catch {
+            response = .error(APIError.from(error))
+        }
+        logAccess(request, response)
+        return response
+    }
+
+    /// An access line costs nothing at the default level. The log handler escapes the path.
+    private func logAccess(_ request: APIRequest, _ response: APIResponse) {
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)", "path": "\(request.path)", "uid": "\(request.peer.uid)",
+        ]
+        if case .body(let status, _, _, _) = response { metadata["status"] = "\(status.code)" }
+        logger.debug("request", metadata: metadata)
+    }
+
+    /// The route and its path parameters, once the caller may use it.
+    private func resolve(_ request: APIRequest, _ match: APIRoute.Match) throws -> (APIRoute, [String: String]) {
         // Only what the route table has is dispatched (docs/openapi.yaml lists the same routes).
         let route: APIRoute
         let parameters: [String: String]
@@ -121,6 +144,11 @@ public struct APIHandler: Sendable {
         }
         // Authorise before anything is looked up: a refused caller cannot tell which readers exist.
         try authorize(request, route.access)
+        return (route, parameters)
+    }
+
+    private func route(_ request: APIRequest, _ match: APIRoute.Match) async throws -> APIResponse {
+        let (route, parameters) = try resolve(request, match)
         switch route.endpoint {
         case .service(let endpoint):
             return try await serviceRoute(request, endpoint)
@@ -139,13 +167,31 @@ public struct APIHandler: Sendable {
     private func serviceRoute(_ request: APIRequest, _ endpoint: APIRoute.ServiceEndpoint) async throws
         -> APIResponse
     {
-        switch endpoint {
-        case .health:
+        if let answer = try serviceNow(request, endpoint) { return answer }
+        // What memory does not hold: the registry's health, and the reader list on the first
+        // request after the day in Japan turned (certificate views change with it: the sessions
+        // post anew).
+        if endpoint == .health {
             return .json(
                 HealthView(
                     version: Self.version, uptimeSeconds: Int(Date().timeIntervalSince(startedAt)),
                     pcsc: await registry.pcscAvailable ? "connected" : "unavailable",
                     readers: await registry.readerCount))
+        }
+        for session in await registry.allSessions() { await session.postView() }
+        return readerList()
+    }
+
+    private func readerList() -> APIResponse {
+        .body(.ok, contentType: "application/json", registry.board.listBody())
+    }
+
+    /// The service answers memory holds; nil for health, and for the reader list on the first
+    /// request after the day in Japan turned.
+    private func serviceNow(_ request: APIRequest, _ endpoint: APIRoute.ServiceEndpoint) throws -> APIResponse? {
+        switch endpoint {
+        case .health:
+            return nil
         case .events:
             guard let last = request.headers.first(name: "last-event-id") else { return .events(after: nil) }
             guard let id = UInt64(last) else { throw APIError.badRequest("Last-Event-ID must be an event id") }
@@ -155,12 +201,8 @@ public struct APIHandler: Sendable {
         case .metrics:
             return .body(.ok, contentType: DaemonMetrics.contentType, metrics.exposition())
         case .readers:
-            // Served from the board the sessions keep current: no actor hop, no encoding. Once
-            // the day in Japan turns, certificate views change with it: the sessions post anew.
-            if !registry.board.isCurrent(at: Date()) {
-                for session in await registry.allSessions() { await session.postView() }
-            }
-            return .body(.ok, contentType: "application/json", registry.board.listBody())
+            // Served from the board the sessions keep current: no actor hop, no encoding.
+            return registry.board.isCurrent(at: Date()) ? readerList() : nil
         }
     }
 

@@ -4,13 +4,14 @@ import NIOCore
 ///
 /// A request that has started to arrive must be complete within `headerTimeout` (slow-header
 /// clients); between requests a keep-alive connection may stay idle for `idleTimeout`. While a
-/// request is handled no timer runs here: card operations have their own bounds. On graceful
-/// shutdown an idle connection closes at once and a busy one gets `grace` to finish.
+/// request is handled, or an event stream is open, no timer runs here: card operations have their
+/// own bounds, and a stream its write timeout. On graceful shutdown an idle connection or a
+/// stream closes at once and a busy one gets `grace` to finish.
 final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    enum Phase { case idle, receiving, handling, closing }
+    enum Phase { case idle, receiving, handling, streaming, closing }
 
     private let headerTimeout: TimeAmount
     private let idleTimeout: TimeAmount
@@ -70,10 +71,17 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         arm(idleTimeout)
     }
 
+    /// The answer is an event stream: it stays open, with no timer, until it ends.
+    func streamStarted() {
+        guard phase != .closing else { return }
+        phase = .streaming
+        timer?.cancel()
+    }
+
     /// Graceful shutdown: close now unless a request is being handled; that one gets `grace`.
     func shutDown(grace: Duration) {
         switch phase {
-        case .idle, .receiving:
+        case .idle, .receiving, .streaming:
             context?.close(promise: nil)
         case .handling:
             phase = .closing

@@ -2,70 +2,142 @@ import HTTPServing
 import JPKIAPI
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// `GET /v1/events` as server-sent events: `id:`, `event:` and `data:` (JSON) per event, a
 /// comment every 15 s, and a final `event: overflow` when the client fell behind (its stream then
 /// ends; it should read the state again and reconnect with `Last-Event-ID`). A write that does
 /// not complete within `writeTimeout` (a client that stopped reading) closes the connection.
 ///
-/// One task per stream (the connection's): the keep-alive comments are written from the event
-/// loop, and the connection's close ends the subscription, so a stream costs no task of its own.
-struct EventStream {
-    let items: AsyncStream<EventBus.Item>
-    /// Ends `items` (the connection closed).
-    let end: @Sendable () -> Void
-    let writeTimeout: Duration
-    let keepAlive: Duration
-
-    typealias Writer = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+/// A stream is written from its connection's event loop and has no task: the bus hands each
+/// item to the loop (``Sink``), keep-alives are a timer of the loop, and the connection's close
+/// ends the subscription. A kiosk's hundreds of idle streams cost their channels and little more.
+final class EventStream {
+    private let context: ChannelHandlerContext
+    private let writeTimeout: TimeAmount
+    private var keepAlives: RepeatedTask?
+    private var endSubscription: (@Sendable () -> Void)?
+    private var ended = false
+    /// What the bus holds: it queues items onto the event loop.
+    private var sink: Sink?
 
     static let keepAliveComment = ServerSentEvents.comment("keep-alive")
 
-    func run(to outbound: Writer, channel: any Channel) async throws {
+    /// Writes the head and the opening comment and subscribes to `bus` (after `lastEventID`).
+    /// `onOverflow` runs when the bus cuts the stream. Call ``stop()`` when the connection closes.
+    init(
+        context: ChannelHandlerContext, bus: EventBus, after lastEventID: UInt64?, writeTimeout: Duration,
+        keepAlive: Duration, onOverflow: @escaping @Sendable () -> Void
+    ) {
+        self.context = context
+        self.writeTimeout = .nanoseconds(writeTimeout.nanoseconds)
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/event-stream")
         headers.add(name: "cache-control", value: "no-store")
-        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
-        try await write(ServerSentEvents.comment("jpkid events"), to: outbound, channel: channel)
-        // A peer that left, or whose keep-alive is not taken in time, closes the channel: that
-        // ends the subscription, and with it the loop below.
-        let end = self.end
-        channel.closeFuture.whenComplete { _ in end() }
+        context.write(
+            NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+            promise: nil)
+        write(ServerSentEvents.comment("jpkid events"))
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let interval = TimeAmount.nanoseconds(keepAlive.nanoseconds)
-        let timeout = TimeAmount.nanoseconds(writeTimeout.nanoseconds)
-        let keepAlives = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            let watchdog = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-            let written = channel.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenComplete { _ in watchdog.cancel() }
-            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(Self.keepAliveComment)), promise: written)
+        let timeout = self.writeTimeout
+        keepAlives = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            Self.write(Self.keepAliveComment, to: loopBound.value, within: timeout)
         }
-        defer { keepAlives.cancel() }
-        let encoder = APIJSON.encoder()
-        for await item in items {
-            switch item {
-            case .event(let id, let event):
-                guard let data = try? encoder.encode(event) else { continue }
-                try await write(
-                    ServerSentEvents.event(id: "\(id)", type: event.type, data: String(decoding: data, as: UTF8.self)),
-                    to: outbound, channel: channel)
-            case .overflow:
-                try await write(
-                    ServerSentEvents.event(id: nil, type: "overflow", data: #"{"type":"overflow"}"#), to: outbound,
-                    channel: channel)
-            }
+        let sink = Sink(eventLoop: context.eventLoop, capacity: bus.queueSize + 1)
+        self.sink = sink
+        sink.stream.value = self
+        endSubscription = bus.subscribe(sink, after: lastEventID, onOverflow: onOverflow)
+    }
+
+    /// The connection closed: no more items, no more keep-alives (and no reference cycle).
+    func stop() {
+        ended = true
+        keepAlives?.cancel()
+        keepAlives = nil
+        endSubscription?()
+        endSubscription = nil
+        sink?.stream.value = nil
+        sink = nil
+    }
+
+    /// One item from the bus, on the event loop.
+    fileprivate func deliver(_ item: EventBus.Item, done: @escaping @Sendable () -> Void) {
+        guard !ended else { return done() }
+        let bytes: ByteBuffer
+        switch item {
+        case .event(let id, let event):
+            guard let data = try? APIJSON.encoder().encode(event) else { return done() }
+            bytes = ServerSentEvents.event(id: "\(id)", type: event.type, data: String(decoding: data, as: UTF8.self))
+        case .overflow:
+            bytes = ServerSentEvents.event(id: nil, type: "overflow", data: #"{"type":"overflow"}"#)
         }
-        // Ended by the connection's close: nothing more can be written.
-        guard channel.isActive else { return }
-        try? await outbound.write(.end(nil))
+        write(bytes, done: done)
+    }
+
+    /// The bus ended the stream (overflow, shutdown): the response ends and the connection closes
+    /// once that is written (or the write timeout passes).
+    fileprivate func finish() {
+        guard !ended else { return }
+        let context = self.context
+        stop()
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let watchdog = context.eventLoop.scheduleTask(in: writeTimeout) { loopBound.value.close(promise: nil) }
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
+            watchdog.cancel()
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    private func write(_ bytes: ByteBuffer, done: (@Sendable () -> Void)? = nil) {
+        Self.write(bytes, to: context, within: writeTimeout, done: done)
     }
 
     /// Writes `bytes`, closing the connection if the client does not take them in time.
-    private func write(_ bytes: ByteBuffer, to outbound: Writer, channel: any Channel) async throws {
-        let watchdog = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(writeTimeout.nanoseconds))) {
-            channel.close(promise: nil)
+    private static func write(
+        _ bytes: ByteBuffer, to context: ChannelHandlerContext, within timeout: TimeAmount,
+        done: (@Sendable () -> Void)? = nil
+    ) {
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let watchdog = context.eventLoop.scheduleTask(in: timeout) { loopBound.value.close(promise: nil) }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in
+            watchdog.cancel()
+            done?()
         }
-        defer { watchdog.cancel() }
-        try await outbound.write(.body(.byteBuffer(bytes)))
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(bytes))), promise: written)
+    }
+
+    /// The bus's side of a stream: items go to the event loop; the queue is the items handed
+    /// over and not yet written to the socket, at most `capacity` (the last slot is the
+    /// overflow marker's).
+    private final class Sink: EventBus.Sink {
+        let eventLoop: any EventLoop
+        let capacity: Int
+        private let queued = Atomic<Int>(0)
+        /// The stream while it is open; on the event loop only.
+        let stream: NIOLoopBoundBox<EventStream?>
+
+        init(eventLoop: any EventLoop, capacity: Int) {
+            self.eventLoop = eventLoop
+            self.capacity = capacity
+            self.stream = NIOLoopBoundBox(nil, eventLoop: eventLoop)
+        }
+
+        func offer(_ item: EventBus.Item) -> Bool {
+            let count = queued.add(1, ordering: .relaxed).newValue
+            eventLoop.execute { [self] in
+                guard let stream = stream.value else { return written() }
+                stream.deliver(item) { [self] in written() }
+            }
+            return count < capacity - 1
+        }
+
+        func finish() {
+            eventLoop.execute { [self] in stream.value?.finish() }
+        }
+
+        private func written() { queued.subtract(1, ordering: .relaxed) }
     }
 }
 

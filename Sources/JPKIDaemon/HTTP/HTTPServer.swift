@@ -7,7 +7,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -36,6 +35,7 @@ public struct HTTPServer: Sendable {
     let connections: ConnectionTable
     let refusals = RefusalLog()
     let trim = IdleTrim()
+    let open = OpenConnections()
 
     public init(handler: APIHandler, limits: Limits = Limits(), logger: Logger) {
         self.handler = handler
@@ -59,15 +59,8 @@ public struct HTTPServer: Sendable {
         }
     }
 
-    typealias Connection = NIOAsyncChannel<CollectedRequest, HTTPServerResponsePart>
-
-    /// An accepted connection: ready to serve, or (over the cap) answered `503` and closing.
-    enum Accepted: Sendable {
-        case admitted(peer: PeerCredentials, connection: Connection, watch: NIOLoopBound<ConnectionGuard>)
-        case refused
-    }
-
     /// Serves until cancelled (graceful shutdown cancels it); `onReady` runs once the socket listens.
+    /// On the way out it waits (at most the shutdown grace and 2 s) for open connections to close.
     public func run(_ binding: Binding, onReady: @Sendable () -> Void = {}) async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
@@ -78,38 +71,15 @@ public struct HTTPServer: Sendable {
             // a few KB; event streams apply backpressure and then overflow).
             .childChannelOption(.socketOption(.so_sndbuf), value: 16 * 1024)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 16 * 1024))
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<Accepted> = { [self, limits, connections] channel in
-            PeerCredentials.read(from: channel).flatMap { peer in
-                // Operators may take the reserved slots. The peer's own groups are known
-                // (SO_PEERGROUPS), so this asks NSS only for a peer with more than 256 groups.
-                let isOperator = handler.policy.current.allows(peer, .operate)
-                if let refusal = connections.admit(peer.uid, isOperator: isOperator) {
-                    refused(peer, refusal)
-                    // No HTTP pipeline: the answer goes out as bytes, whatever the client sends.
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RefusingHandler(refusal))
-                        return .refused
-                    }
-                }
-                channel.closeFuture.whenComplete { _ in connections.release(peer.uid) }
-                return channel.eventLoop.makeCompletedFuture {
-                    let watch = ConnectionGuard(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout)
-                    try channel.pipeline.syncOperations.addHandler(watch)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withErrorHandling: true, withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: limits.request.decoder)
-                    try channel.pipeline.syncOperations.addHandler(RequestArrivalHandler(watch))
-                    // Keep-alive: a body over the cap is read to its end, then answered `413`.
-                    try channel.pipeline.syncOperations.addHandler(
-                        HTTPRequestCollector(.init(bodyBytes: limits.request.bodyBytes)))
-                    return .admitted(
-                        peer: peer, connection: try Connection(wrappingChannelSynchronously: channel),
-                        watch: NIOLoopBound(watch, eventLoop: channel.eventLoop))
-                }
-            }
-        }
+            // Each channel keeps its receive buffer for the next read: 512 bytes hold a kiosk's
+            // request (NIO's 2 KiB default was a fifth of an idle event stream's cost); a larger
+            // request grows the next buffers, up to 64 KiB.
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
+            )
+            .childChannelInitializer { [self] channel in accept(channel) }
 
-        let server: NIOAsyncChannel<Accepted, Never>
+        let server: any Channel
         var socketFile: String?
         switch binding {
         case .path(let path, let group):
@@ -121,27 +91,65 @@ public struct HTTPServer: Sendable {
             // Bind under a private umask so the socket is never briefly world-accessible.
             let oldMask = umask(0o117)
             defer { umask(oldMask) }
-            server = try await bootstrap.bind(
-                unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+            server = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
             chmod(path, 0o660)
             if let group, let gid = AccessPolicy.gid(of: group) { chown(path, uid_t.max, gid) }
             socketFile = path
         case .inherited(let fd):
-            server = try await bootstrap.bind(fd, childChannelInitializer: initializer)
+            server = try await bootstrap.withBoundSocket(fd).get()
         }
         defer { if let socketFile { unlink(socketFile) } }
         onReady()
-        try await withThrowingDiscardingTaskGroup { group in
-            try await server.executeThenClose { inbound in
-                for try await accepted in inbound.cancelOnGracefulShutdown() {
-                    guard case .admitted(let peer, let connection, let watch) = accepted else { continue }
-                    group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
-                        await withGracefulShutdownHandler {
-                            await serve(connection, peer: peer, watch: watch)
-                        } onGracefulShutdown: { [grace = limits.shutdownGrace] in
-                            watch.eventLoop.execute { watch.value.shutDown(grace: grace) }
-                        }
-                    }
+        let grace = limits.shutdownGrace
+        let stop: @Sendable () -> Void = { [open] in
+            server.close(promise: nil)
+            open.shutDown(grace: grace)
+        }
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                try? await server.closeFuture.get()
+            } onCancel: {
+                stop()
+            }
+        } onGracefulShutdown: {
+            stop()
+        }
+        // The listening socket closed (shutdown, or an error): running requests get their grace.
+        stop()
+        await open.closed(within: grace + .seconds(2))
+    }
+
+    /// A new connection: its peer is read, then it is admitted (the HTTP pipeline and
+    /// ``APIConnectionHandler``) or, over a cap, answered `503` and closed.
+    private func accept(_ channel: any Channel) -> EventLoopFuture<Void> {
+        PeerCredentials.read(from: channel).flatMap { [self] peer in
+            // Operators may take the reserved slots. The peer's own groups are known
+            // (SO_PEERGROUPS), so this asks NSS only for a peer with more than 256 groups.
+            let isOperator = handler.policy.current.allows(peer, .operate)
+            if let refusal = connections.admit(peer.uid, isOperator: isOperator) {
+                refused(peer, refusal)
+                // No HTTP pipeline: the answer goes out as bytes, whatever the client sends.
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RefusingHandler(refusal))
+                }
+            }
+            return channel.eventLoop.makeCompletedFuture {
+                do {
+                    let watch = ConnectionGuard(headerTimeout: limits.headerTimeout, idleTimeout: limits.idleTimeout)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(watch)
+                    try pipeline.configureHTTPServerPipeline(
+                        withErrorHandling: true, withOutboundHeaderValidation: true, withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: limits.request.decoder)
+                    // Keep-alive: a body over the cap is read to its end, then answered `413`.
+                    try pipeline.addHandler(HTTPRequestCollector(.init(bodyBytes: limits.request.bodyBytes)))
+                    // It gives the connection's slots back when the connection closes.
+                    try pipeline.addHandler(
+                        APIConnectionHandler(
+                            server: self, peer: peer, watch: watch, registration: open.add(watch, of: channel)))
+                } catch {
+                    connections.release(peer.uid)
+                    throw error
                 }
             }
         }

@@ -8,8 +8,8 @@ public enum ServiceRuntime {
     /// Call once at start, before anything uses SwiftNIO.
     ///
     /// - At most two event-loop threads (NIO's default is one per core): a kiosk's clients are a
-    ///   handful of local processes. Connections' tasks run on their loop (``EventLoopTaskExecutor``);
-    ///   with one loop the cached status ran at two thirds of the rate two give on two cores.
+    ///   handful of local processes. The cached status is answered on the loops themselves; with
+    ///   one loop it ran at two thirds of the rate two give on two cores.
     /// - One malloc arena. Each thread that allocated got an arena of its own (the unit's
     ///   MALLOC_ARENA_MAX=2 capped them at two), and memory freed into one stayed apart from the
     ///   other: after 500 event streams closed, 8 MiB stayed in the second arena. The daemon's

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import JPKIAPI
 import Synchronization
 
@@ -19,19 +18,30 @@ public final class EventBus: Sendable {
         case overflow
     }
 
+    /// Where one subscription's items go: an `AsyncStream` (``subscribe(after:onOverflow:)``) or
+    /// an event stream written from its connection's event loop.
+    protocol Sink: Sendable {
+        /// Queues `item`; false when the queue is full but for the slot kept for
+        /// ``Item/overflow`` (the bus then queues that and ends the subscription).
+        func offer(_ item: Item) -> Bool
+        /// No more items come.
+        func finish()
+    }
+
     public let queueSize: Int
     public let ringSize: Int
 
     private struct State {
         var nextID: UInt64 = 1
+        var nextSubscriber = 0
         var ring: [(id: UInt64, event: EventView)] = []
-        var subscribers: [UUID: Subscriber] = [:]
+        var subscribers: [Int: Subscriber] = [:]
         var finished = false
     }
     private let state = Mutex(State())
 
     private struct Subscriber {
-        let continuation: AsyncStream<Item>.Continuation
+        let sink: any Sink
         let onOverflow: @Sendable () -> Void
     }
 
@@ -40,47 +50,51 @@ public final class EventBus: Sendable {
         self.ringSize = max(1, ringSize)
     }
 
-    /// A new subscription. With `lastEventID`, the events after it come first (from the ring),
-    /// or ``Item/overflow`` when the ring no longer holds them all.
+    /// A new subscription as an `AsyncStream`. With `lastEventID`, the events after it come
+    /// first (from the ring), or ``Item/overflow`` when the ring no longer holds them all.
     /// `onOverflow` runs (once, on the publishing thread) when this subscription is cut.
     public func subscribe(
         after lastEventID: UInt64? = nil, onOverflow: @escaping @Sendable () -> Void = {}
     ) -> AsyncStream<Item> {
-        subscription(after: lastEventID, onOverflow: onOverflow).items
-    }
-
-    /// A new subscription, as ``subscribe(after:onOverflow:)``, with a way to end it from outside
-    /// the task that reads it (an event stream whose connection closed while no event came).
-    func subscription(
-        after lastEventID: UInt64? = nil, onOverflow: @escaping @Sendable () -> Void = {}
-    ) -> (items: AsyncStream<Item>, end: @Sendable () -> Void) {
-        let id = UUID()
         // One slot more than the queue: room for the overflow marker.
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingOldest(queueSize + 1))
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
-        }
-        // `finish()` runs `onTermination`, which takes the lock: only ever call it outside.
-        let open = state.withLock { s -> Bool in
-            if s.finished { return false }
+        let end = subscribe(StreamSink(continuation: continuation), after: lastEventID, onOverflow: onOverflow)
+        continuation.onTermination = { _ in end() }
+        return stream
+    }
+
+    /// Subscribes `sink` (as ``subscribe(after:onOverflow:)``); returns what ends the
+    /// subscription from outside (the sink is then not finished: its owner is going).
+    /// A sink the bus refuses (shut down, or `lastEventID` lost) is finished at once.
+    func subscribe(
+        _ sink: some Sink, after lastEventID: UInt64?, onOverflow: @escaping @Sendable () -> Void
+    ) -> @Sendable () -> Void {
+        // `finish()` may run code that takes the lock: only ever call it outside.
+        let key = state.withLock { s -> Int? in
+            if s.finished { return nil }
             // An id the bus never gave (from the future, or far beyond) is treated as "lost".
             if let lastEventID, lastEventID < s.nextID - 1 {
                 let missed = s.ring.filter { $0.id > lastEventID }
                 let complete = missed.first.map { $0.id == lastEventID + 1 } ?? false
                 guard complete, missed.count < queueSize else {
-                    continuation.yield(.overflow)
-                    return false
+                    _ = sink.offer(.overflow)
+                    return nil
                 }
-                for entry in missed { continuation.yield(.event(id: entry.id, entry.event)) }
+                for entry in missed { _ = sink.offer(.event(id: entry.id, entry.event)) }
             } else if let lastEventID, lastEventID >= s.nextID {
-                continuation.yield(.overflow)
-                return false
+                _ = sink.offer(.overflow)
+                return nil
             }
-            s.subscribers[id] = Subscriber(continuation: continuation, onOverflow: onOverflow)
-            return true
+            let key = s.nextSubscriber
+            s.nextSubscriber += 1
+            s.subscribers[key] = Subscriber(sink: sink, onOverflow: onOverflow)
+            return key
         }
-        if !open { continuation.finish() }
-        return (stream, { continuation.finish() })
+        guard let key else {
+            sink.finish()
+            return {}
+        }
+        return { [weak self] in _ = self?.state.withLock { $0.subscribers.removeValue(forKey: key) } }
     }
 
     /// Numbers `event`, keeps it in the ring and queues it for every subscriber.
@@ -91,19 +105,16 @@ public final class EventBus: Sendable {
             s.ring.append((id, event))
             if s.ring.count > ringSize { s.ring.removeFirst(s.ring.count - ringSize) }
             var cut: [Subscriber] = []
-            for (key, subscriber) in s.subscribers {
-                if case .enqueued(let remaining) = subscriber.continuation.yield(.event(id: id, event)), remaining > 1 {
-                    continue
-                }
+            for (key, subscriber) in s.subscribers where !subscriber.sink.offer(.event(id: id, event)) {
                 // Full up to the reserved slot: mark the loss and end this subscription.
-                subscriber.continuation.yield(.overflow)
+                _ = subscriber.sink.offer(.overflow)
                 s.subscribers.removeValue(forKey: key)
                 cut.append(subscriber)
             }
             return cut
         }
         for subscriber in overflowed {
-            subscriber.continuation.finish()
+            subscriber.sink.finish()
             subscriber.onOverflow()
         }
     }
@@ -113,11 +124,25 @@ public final class EventBus: Sendable {
 
     /// Ends every stream and refuses new ones (graceful shutdown).
     public func finishAll() {
-        let all = state.withLock { s -> [AsyncStream<Item>.Continuation] in
+        let all = state.withLock { s -> [Subscriber] in
             s.finished = true
             defer { s.subscribers.removeAll() }
-            return s.subscribers.values.map(\.continuation)
+            return Array(s.subscribers.values)
         }
-        all.forEach { $0.finish() }
+        all.forEach { $0.sink.finish() }
+    }
+}
+
+extension EventBus {
+    /// A subscription read as an `AsyncStream`.
+    private struct StreamSink: Sink {
+        let continuation: AsyncStream<Item>.Continuation
+
+        func offer(_ item: Item) -> Bool {
+            guard case .enqueued(let remaining) = continuation.yield(item) else { return false }
+            return remaining > 1
+        }
+
+        func finish() { continuation.finish() }
     }
 }
