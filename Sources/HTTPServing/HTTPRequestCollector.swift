@@ -20,7 +20,7 @@ public enum RequestRefusal: Sendable, Equatable {
     case timedOut
 }
 
-/// Turns NIO's request parts into whole requests, for a server on `NIOAsyncChannel`: the body is
+/// Turns NIO's request parts into whole requests, for the handler or `NIOAsyncChannel` after it: the body is
 /// collected up to ``RequestLimits/bodyBytes`` and everything collected that is not handed on is
 /// wiped. Sits after NIO's request decoder.
 ///

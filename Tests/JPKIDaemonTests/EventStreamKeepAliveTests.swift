@@ -51,11 +51,21 @@ struct EventStreamKeepAliveTests {
     }
 }
 
-/// Event streams are written from the event loop with no task: a client that stops reading is
-/// still cut (the bus's bounded queue), and shutdown still closes every connection and waits for them.
-@Suite("Event streams and shutdown without a task per connection", .serialized)
+/// Connections are served by a handler on their event loop, with no task: a client that stops
+/// reading or leaves at once still gives its stream slot back, pipelined requests are answered in
+/// order however many wait, and shutdown answers a running request and waits for it.
+@Suite("Connections without a task of their own", .serialized)
 struct ConnectionLifecycleTests {
-    @Test func aClientThatStopsReadingIsCutAndItsSubscriptionEnds() async throws {
+    /// Opens `count` event streams at once; how many were answered 200. They are closed after.
+    static func openStreams(_ path: String, _ count: Int) async throws -> Int {
+        let fds = try (0..<count).map { _ in try openRequest(path, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n") }
+        defer { fds.forEach { close($0) } }
+        var ok = 0
+        for fd in fds where try await onThread({ readSome(fd) }).hasPrefix("HTTP/1.1 200") { ok += 1 }
+        return ok
+    }
+
+    @Test func aClientThatStopsReadingIsCutAndGivesItsSlotBack() async throws {
         try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
             let before = d.daemon.events.subscriberCount
             let fd = try openRequest(d.socketPath, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -70,14 +80,81 @@ struct ConnectionLifecycleTests {
             let text = try await onThread { readUntilClosed(fd, seconds: 20) }
             #expect(text.closed, "the stream's connection is closed")
             #expect(text.text.hasPrefix("HTTP/1.1 200"))
-            #expect(text.text.components(separatedBy: "event: \(type)").count - 1 < 2000, "not everything was queued")
+            // Its slot is free again: the user's whole share of 8 streams opens.
+            #expect(try await Self.openStreams(d.socketPath, 8) == 8)
         }
     }
 
-    @Test func shutdownClosesIdleConnectionsAndStreamsAndWaitsForThem() async throws {
+    @Test func clientsThatLeaveRightAfterAskingForAStreamGiveTheirSlotsBack() async throws {
         try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
+            let before = d.daemon.events.subscriberCount
+            // Twice the user's share of 8, each gone before its stream's first bytes: closed at
+            // once, or no longer reading (its first write fails).
+            for index in 0..<16 {
+                let fd = try openRequest(d.socketPath, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+                if index.isMultiple(of: 2) { shutdown(fd, Int32(SHUT_RD)) }
+                close(fd)
+            }
+            try await d.eventually("no stream is left subscribed") { d.daemon.events.subscriberCount == before }
+            try await d.eventually("the user's whole share of 8 streams opens") {
+                (try? await Self.openStreams(d.socketPath, 8)) == 8
+            }
+        }
+    }
+
+    @Test func pipelinedRequestsBehindARunningOneAreAnsweredInOrder() async throws {
+        try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
+            // Health runs in a task; 3,000 requests wait behind it in the same read. Each is
+            // answered after the one before, not from inside its write.
+            let count = 3000
+            let request = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+                + String(repeating: "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", count: count)
+            let fd = try openRequest(d.socketPath, request)
+            defer { close(fd) }
+            let text = try await onThread { () -> String in
+                var timeout = timeval(tv_sec: 20, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var collected: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                var answers = 0
+                while answers < count + 1 {
+                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 65536, 0) }
+                    guard n > 0 else { break }
+                    collected += buffer.prefix(n)
+                    answers = String(decoding: collected, as: UTF8.self).components(separatedBy: "HTTP/1.1 ").count - 1
+                }
+                return String(decoding: collected, as: UTF8.self)
+            }
+            #expect(text.hasPrefix("HTTP/1.1 200"), "the running request is answered first")
+            #expect(text.components(separatedBy: "HTTP/1.1 404").count - 1 == count)
+            let health = try await d.request("GET", "/v1/health")
+            #expect(health.status == 200, "the daemon still serves")
+        }
+    }
+
+    @Test func aClientThatPipelinesAndHalfClosesGetsEveryAnswer() async throws {
+        try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
+            let fd = try openRequest(
+                d.socketPath,
+                "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/readers HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+            defer { close(fd) }
+            shutdown(fd, Int32(SHUT_WR))
+            let answer = try await onThread { readUntilClosed(fd, seconds: 10) }
+            #expect(answer.closed)
+            #expect(answer.text.components(separatedBy: "HTTP/1.1 200").count - 1 == 3, "\(answer.text.prefix(200))")
+            // The last answer (the document, over 32 KB) arrives whole.
+            let document = try await d.request("GET", "/v1/openapi.json")
+            let whole = answer.text.hasSuffix(String(decoding: document.body, as: UTF8.self))
+            #expect(whole, "the document arrives whole")
+        }
+    }
+
+    @Test func shutdownAnswersTheRunningRequestEndsStreamsAndWaitsForThem() async throws {
+        try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
+            let bus = EventBus()
             let handler = APIHandler(
-                registry: d.daemon.registry, events: EventBus(),
+                registry: d.daemon.registry, events: bus,
                 policy: PolicyStore(AccessPolicy(statusGroup: nil, operatorGroup: nil)),
                 logger: Logger(label: "shutdown-test"))
             let path = d.directory.appendingPathComponent("shutdown.sock").path
@@ -85,24 +162,35 @@ struct ConnectionLifecycleTests {
             let serving = Task { try await server.run(.path(path, socketGroup: nil)) }
             try await d.eventually("the second server listens") { FileManager.default.fileExists(atPath: path) }
 
-            // A keep-alive connection after its answer, and an event stream.
+            // A keep-alive connection after its answer, an event stream, and a card read that
+            // takes about 2 s (100 ms an APDU), all open when shutdown begins.
             let idle = try openRequest(path, "GET /v1/readers HTTP/1.1\r\nHost: x\r\n\r\n")
             defer { close(idle) }
+            #expect(try await onThread { readSome(idle) }.hasPrefix("HTTP/1.1 200"))
             let stream = try openRequest(path, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
             defer { close(stream) }
-            try await d.eventually("the stream is subscribed") { handler.events.subscriberCount == 1 }
-            let first = try await onThread { readSome(idle) }
-            #expect(first.hasPrefix("HTTP/1.1 200"))
+            try await d.eventually("the stream is subscribed") { bus.subscriberCount == 1 }
+            let reader = try await d.readerID()
+            d.source.card.faults.delayPerAPDU = .milliseconds(100)
+            let reading = try openRequest(path, "GET /v1/readers/\(reader)?refresh=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            defer { close(reading) }
+            try await d.eventually("the card read is running") { !d.source.card.trace.isEmpty }
+            let traced = d.source.card.trace.count
+            try await d.eventually("the card read is running") { d.source.card.trace.count > traced }
 
+            // What the daemon does on SIGTERM: its streams end, and the server shuts down.
+            bus.finishAll()
             serving.cancel()
-            let started = ContinuousClock.now
-            try await serving.value
-            // Neither waits for the 5 s grace: the idle connection and the stream close at once.
-            #expect(ContinuousClock.now - started < .seconds(4))
             let idleEnd = try await onThread { readUntilClosed(idle, seconds: 5) }
+            #expect(idleEnd.closed, "an idle connection closes at once")
             let streamEnd = try await onThread { readUntilClosed(stream, seconds: 5) }
-            #expect(idleEnd.closed && streamEnd.closed)
+            #expect(streamEnd.closed && streamEnd.text.hasSuffix("0\r\n\r\n"), "the stream ends cleanly")
+            let read = try await onThread { readUntilClosed(reading, seconds: 10) }
+            #expect(read.text.hasPrefix("HTTP/1.1 200"), "the running request is answered within its grace")
+            #expect(read.closed)
+            try await serving.value
             #expect(!FileManager.default.fileExists(atPath: path), "the socket file is removed")
+            d.source.card.faults.delayPerAPDU = .zero
         }
     }
 }

@@ -28,9 +28,9 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     /// Group membership is decided once per connection (and again after a reload).
     private let access: ConnectionAccess
     private let watch: ConnectionGuard
-    /// The connection's key in the server's ``OpenConnections``.
-    private let registration: Int
     private var context: ChannelHandlerContext?
+    /// The connection's key in the server's ``OpenConnections``.
+    private var registration: Int?
 
     private enum State {
         case idle
@@ -41,21 +41,30 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         case closing
     }
     private var state = State.idle
-    /// The client shut its sending side: close once the current answer is out.
+    /// Requests in, not yet served. NIO's pipelining handler hands over the next request only
+    /// once an answer's end is written, and it does so from inside that write: such a request
+    /// waits here and is served by the loop in ``serveWaiting(_:)``, not from inside the write
+    /// (pipelined requests answered each inside the last one's write nested without bound).
+    private var waiting = CircularBuffer<CollectedRequest>(initialCapacity: 1)
+    private var serving = false
+    /// The client shut its sending side: close once the answers are out.
     private var inputClosed = false
+    /// The last answer's write, so a close waits for it (a full close drops pending writes).
+    private var lastWrite: EventLoopFuture<Void>?
+    private var released = false
 
     /// For an admitted connection: from its close on, its slots in the server's
     /// ``ConnectionTable`` and its ``OpenConnections`` entry are given back.
-    init(server: HTTPServer, peer: PeerCredentials, watch: ConnectionGuard, registration: Int) {
+    init(server: HTTPServer, peer: PeerCredentials, watch: ConnectionGuard) {
         self.server = server
         self.peer = peer
         self.access = ConnectionAccess(peer: peer)
         self.watch = watch
-        self.registration = registration
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        registration = server.open.add(watch, of: context.channel)
         server.trim.opened()
     }
 
@@ -72,8 +81,8 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             inputClosed = true
-            // A half-closed client still gets the answer it waits for (and a stream goes on).
-            if case .idle = state { close(context) }
+            // A half-closed client still gets the answers it waits for (and a stream goes on).
+            if case .idle = state, waiting.isEmpty, !serving { closeAfterWrites(context) }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -84,18 +93,32 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let started = ContinuousClock.now
-        // The whole request is in: the header timeout stops now, however long it then runs.
-        watch.requestReceived()
+        let item = unwrapInboundIn(data)
         guard case .idle = state else {
-            // NIO's pipelining handler holds a next request until this answer's end is written;
-            // one that still comes (after a stream started) is dropped, its body wiped.
-            if case .request(_, var body) = unwrapInboundIn(data) { body.wipe() }
+            // After a stream started, or once closing: dropped, its body wiped.
+            if case .request(_, var body) = item { body.wipe() }
             return
         }
+        // The whole request is in: the header timeout stops now, however long it then runs.
+        watch.requestReceived()
+        waiting.append(item)
+        serveWaiting(context)
+    }
+
+    /// Serves the requests that wait, one after another, while the connection is idle.
+    private func serveWaiting(_ context: ChannelHandlerContext) {
+        guard !serving else { return }
+        serving = true
+        while case .idle = state, let next = waiting.popFirst() { serve(next, context) }
+        serving = false
+        if case .idle = state, inputClosed { closeAfterWrites(context) }
+    }
+
+    private func serve(_ item: CollectedRequest, _ context: ChannelHandlerContext) {
+        let started = ContinuousClock.now
         let head: HTTPRequestHead
         var body: [UInt8]
-        switch unwrapInboundIn(data) {
+        switch item {
         case .refused(let refusedHead, _):
             // The collector refuses only a body over the cap (no head checks here).
             let error = APIError(
@@ -158,6 +181,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         }
         state = .idle
         answered(response, head: request.head, route: request.route, since: request.started, context)
+        serveWaiting(context)
     }
 
     private func answered(
@@ -173,6 +197,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     private func startStream(after: UInt64?, _ context: ChannelHandlerContext) {
+        guard !released else { return }
         let connections = server.connections
         guard connections.admitStream(peer.uid) else {
             server.refused(peer, .eventStreams)
@@ -182,63 +207,67 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
                 context)
             return
         }
-        let (pid, logger) = (peer.pid, server.logger)
         server.handler.metrics.eventStreamOpened()
-        let channel = context.channel
         watch.streamStarted()
-        state = .streaming(
-            EventStream(
-                context: context, bus: server.handler.events, after: after,
-                writeTimeout: server.limits.eventWriteTimeout,
-                keepAlive: server.limits.eventKeepAlive
-            ) {
-                // The client fell behind: the stream ends with `overflow`; a client that does
-                // not read even that is cut off shortly.
-                logger.notice("event stream overflowed; closing it", metadata: ["pid": "\(pid)"])
-                channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
-            })
+        let (pid, logger, channel) = (peer.pid, server.logger, context.channel)
+        let stream = EventStream(
+            context: context, writeTimeout: server.limits.eventWriteTimeout, keepAlive: server.limits.eventKeepAlive)
+        // The state first: a client already gone closes the channel inside the first write,
+        // and its close must find the stream to stop it and give its slot back.
+        state = .streaming(stream)
+        stream.start(bus: server.handler.events, after: after) {
+            // The client fell behind: the stream ends with `overflow`; a client that does
+            // not read even that is cut off shortly.
+            logger.notice("event stream overflowed; closing it", metadata: ["pid": "\(pid)"])
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        }
     }
 
-    /// Writes a whole answer in one flush. NIO's pipelining handler may hand over the next
-    /// request from inside the write of the end: the state is settled before it.
+    /// Writes a whole answer in one flush.
     private func send(_ response: APIResponse, keepAlive: Bool, _ context: ChannelHandlerContext) {
         guard case .body(let status, let contentType, let bytes, var headers) = response else { return }
         headers.add(name: "content-type", value: contentType)
         headers.add(name: "content-length", value: String(bytes.count))
         if !headers.contains(name: "cache-control") { headers.add(name: "cache-control", value: "no-store") }
-        let stays = keepAlive && !inputClosed
         if !keepAlive { headers.add(name: "connection", value: "close") }
+        let stays = keepAlive && !inputClosed
+        // Settled before the end is written: NIO's pipelining handler hands over the next
+        // request from inside that write.
+        state = stays ? .idle : .closing
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes)))), promise: nil)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        lastWrite = written.futureResult
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
         watch.responseSent()
-        if stays {
-            state = .idle
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            return
-        }
-        state = .closing
+        guard !stays else { return }
         if keepAlive {
-            // The client half-closed: the answer goes out, then the connection closes.
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in loopBound.value.close(promise: nil) }
+            // The client half-closed: the connection closes once the answer is out.
+            closeAfterWrites(context)
         } else {
             // A full close drops writes still pending (apple/swift-nio#2795): an answer over
             // ~32 KB was cut. The half-close waits for them (bounded: a client that stops reading
             // is closed at the idle timeout).
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             context.close(mode: .output, promise: nil)
         }
     }
 
+    /// Closes once the last answer is written (a full close drops pending writes).
+    private func closeAfterWrites(_ context: ChannelHandlerContext) {
+        end()
+        guard let lastWrite else { return context.close(promise: nil) }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        lastWrite.whenComplete { _ in loopBound.value.close(promise: nil) }
+    }
+
     private func close(_ context: ChannelHandlerContext) {
-        if case .closing = state {} else { end() }
-        state = .closing
+        end()
         context.close(promise: nil)
     }
 
     /// The connection is going: the running request is cancelled, the stream unsubscribed and
-    /// its slot given back.
+    /// its slot given back, the requests waiting dropped.
     private func end() {
         switch state {
         case .running(let task):
@@ -251,6 +280,9 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             break
         }
         state = .closing
+        while let item = waiting.popFirst() {
+            if case .request(_, var body) = item { body.wipe() }
+        }
     }
 
     /// Gives the connection's slots back, once.
@@ -259,10 +291,9 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         released = true
         end()
         server.connections.release(peer.uid)
-        server.open.remove(registration)
+        if let registration { server.open.remove(registration) }
         server.trim.closed()
     }
-    private var released = false
 }
 
 /// A request body on its way to a task, wiped once the handler is done with it.

@@ -5,8 +5,8 @@ import NIOCore
 /// A request that has started to arrive must be complete within `headerTimeout` (slow-header
 /// clients); between requests a keep-alive connection may stay idle for `idleTimeout`. While a
 /// request is handled, or an event stream is open, no timer runs here: card operations have their
-/// own bounds, and a stream its write timeout. On graceful shutdown an idle connection or a
-/// stream closes at once and a busy one gets `grace` to finish.
+/// own bounds, and a stream its write timeout. On graceful shutdown an idle connection closes at
+/// once; a busy one, or a stream, gets `grace` to finish (the daemon ends its streams then).
 final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -64,7 +64,9 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         inFlight = max(0, inFlight - 1)
         guard inFlight == 0 else { return }
         if phase == .closing {
-            context?.close(promise: nil)
+            // The answer is written: the output closes once it is out (a full close would drop
+            // it); the grace timer closes the rest.
+            context?.close(mode: .output, promise: nil)
             return
         }
         phase = .idle
@@ -81,9 +83,9 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     /// Graceful shutdown: close now unless a request is being handled; that one gets `grace`.
     func shutDown(grace: Duration) {
         switch phase {
-        case .idle, .receiving, .streaming:
+        case .idle, .receiving:
             context?.close(promise: nil)
-        case .handling:
+        case .handling, .streaming:
             phase = .closing
             arm(.nanoseconds(grace.nanoseconds))
         case .closing:

@@ -15,22 +15,29 @@ import Synchronization
 final class EventStream {
     private let context: ChannelHandlerContext
     private let writeTimeout: TimeAmount
+    private let keepAlive: TimeAmount
     private var keepAlives: RepeatedTask?
     private var endSubscription: (@Sendable () -> Void)?
     private var ended = false
     /// What the bus holds: it queues items onto the event loop.
     private var sink: Sink?
+    /// Writes handed to the channel and not yet taken by the client, and the timer that closes
+    /// the connection when none of them completes within the write timeout.
+    private var pendingWrites = 0
+    private var watchdog: Scheduled<Void>?
 
     static let keepAliveComment = ServerSentEvents.comment("keep-alive")
 
-    /// Writes the head and the opening comment and subscribes to `bus` (after `lastEventID`).
-    /// `onOverflow` runs when the bus cuts the stream. Call ``stop()`` when the connection closes.
-    init(
-        context: ChannelHandlerContext, bus: EventBus, after lastEventID: UInt64?, writeTimeout: Duration,
-        keepAlive: Duration, onOverflow: @escaping @Sendable () -> Void
-    ) {
+    init(context: ChannelHandlerContext, writeTimeout: Duration, keepAlive: Duration) {
         self.context = context
         self.writeTimeout = .nanoseconds(writeTimeout.nanoseconds)
+        self.keepAlive = .nanoseconds(keepAlive.nanoseconds)
+    }
+
+    /// Writes the head and the opening comment, then (unless the connection closed meanwhile)
+    /// subscribes to `bus` after `lastEventID` and starts the keep-alives. `onOverflow` runs when
+    /// the bus cuts the stream. Call ``stop()`` when the connection closes.
+    func start(bus: EventBus, after lastEventID: UInt64?, onOverflow: @escaping @Sendable () -> Void) {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/event-stream")
         headers.add(name: "cache-control", value: "no-store")
@@ -38,11 +45,11 @@ final class EventStream {
             NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
             promise: nil)
         write(ServerSentEvents.comment("jpkid events"))
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let interval = TimeAmount.nanoseconds(keepAlive.nanoseconds)
-        let timeout = self.writeTimeout
-        keepAlives = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            Self.write(Self.keepAliveComment, to: loopBound.value, within: timeout)
+        // A client already gone: the write closed the connection, and stop() ran.
+        guard !ended else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        keepAlives = context.eventLoop.scheduleRepeatedTask(initialDelay: keepAlive, delay: keepAlive) { _ in
+            loopBound.value.write(Self.keepAliveComment)
         }
         let sink = Sink(eventLoop: context.eventLoop, capacity: bus.queueSize + 1)
         self.sink = sink
@@ -55,6 +62,8 @@ final class EventStream {
         ended = true
         keepAlives?.cancel()
         keepAlives = nil
+        watchdog?.cancel()
+        watchdog = nil
         endSubscription?()
         endSubscription = nil
         sink?.stream.value = nil
@@ -89,23 +98,31 @@ final class EventStream {
         }
     }
 
+    /// Writes `bytes`. The client must take some write within the write timeout, counted from
+    /// the oldest write it has not taken, or the connection closes: a client that stopped
+    /// reading is cut, one that reads slowly is not.
     private func write(_ bytes: ByteBuffer, done: (@Sendable () -> Void)? = nil) {
-        Self.write(bytes, to: context, within: writeTimeout, done: done)
-    }
-
-    /// Writes `bytes`, closing the connection if the client does not take them in time.
-    private static func write(
-        _ bytes: ByteBuffer, to context: ChannelHandlerContext, within timeout: TimeAmount,
-        done: (@Sendable () -> Void)? = nil
-    ) {
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let watchdog = context.eventLoop.scheduleTask(in: timeout) { loopBound.value.close(promise: nil) }
+        pendingWrites += 1
+        if watchdog == nil { armWatchdog() }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenComplete { _ in
-            watchdog.cancel()
+            loopBound.value.written()
             done?()
         }
         context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(bytes))), promise: written)
+    }
+
+    private func written() {
+        pendingWrites -= 1
+        watchdog?.cancel()
+        watchdog = nil
+        if pendingWrites > 0, !ended { armWatchdog() }
+    }
+
+    private func armWatchdog() {
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        watchdog = context.eventLoop.scheduleTask(in: writeTimeout) { loopBound.value.close(promise: nil) }
     }
 
     /// The bus's side of a stream: items go to the event loop; the queue is the items handed

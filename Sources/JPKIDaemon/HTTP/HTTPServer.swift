@@ -115,8 +115,9 @@ public struct HTTPServer: Sendable {
             stop()
         }
         // The listening socket closed (shutdown, or an error): running requests get their grace.
+        // The wait is a task of its own: this one may be cancelled, and it still waits.
         stop()
-        await open.closed(within: grace + .seconds(2))
+        await Task { [open] in await open.closed(within: grace + .seconds(2)) }.value
     }
 
     /// A new connection: its peer is read, then it is admitted (the HTTP pipeline and
@@ -144,9 +145,7 @@ public struct HTTPServer: Sendable {
                     // Keep-alive: a body over the cap is read to its end, then answered `413`.
                     try pipeline.addHandler(HTTPRequestCollector(.init(bodyBytes: limits.request.bodyBytes)))
                     // It gives the connection's slots back when the connection closes.
-                    try pipeline.addHandler(
-                        APIConnectionHandler(
-                            server: self, peer: peer, watch: watch, registration: open.add(watch, of: channel)))
+                    try pipeline.addHandler(APIConnectionHandler(server: self, peer: peer, watch: watch))
                 } catch {
                     connections.release(peer.uid)
                     throw error
