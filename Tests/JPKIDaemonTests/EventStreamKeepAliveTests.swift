@@ -107,7 +107,8 @@ struct ConnectionLifecycleTests {
             // Health runs in a task; 3,000 requests wait behind it in the same read. Each is
             // answered after the one before, not from inside its write.
             let count = 3000
-            let request = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+            let request =
+                "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
                 + String(repeating: "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", count: count)
             let fd = try openRequest(d.socketPath, request)
             defer { close(fd) }
