@@ -45,7 +45,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     /// once an answer's end is written, and it does so from inside that write: such a request
     /// waits here and is served by the loop in ``serveWaiting(_:)``, not from inside the write
     /// (pipelined requests answered each inside the last one's write nested without bound).
-    private var waiting = CircularBuffer<CollectedRequest>(initialCapacity: 1)
+    private var waiting: [CollectedRequest] = []
     private var serving = false
     /// The client shut its sending side: close once the answers are out.
     private var inputClosed = false
@@ -109,7 +109,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     private func serveWaiting(_ context: ChannelHandlerContext) {
         guard !serving else { return }
         serving = true
-        while case .idle = state, let next = waiting.popFirst() { serve(next, context) }
+        while case .idle = state, !waiting.isEmpty { serve(waiting.removeFirst(), context) }
         serving = false
         if case .idle = state, inputClosed { closeAfterWrites(context) }
     }
@@ -211,7 +211,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         watch.streamStarted()
         let (pid, logger, channel) = (peer.pid, server.logger, context.channel)
         let stream = EventStream(
-            context: context, writeTimeout: server.limits.eventWriteTimeout, keepAlive: server.limits.eventKeepAlive)
+            context: context, writeTimeout: server.limits.eventWriteTimeout, keepAlives: server.keepAlives)
         // The state first: a client already gone closes the channel inside the first write,
         // and its close must find the stream to stop it and give its slot back.
         state = .streaming(stream)
@@ -280,9 +280,8 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             break
         }
         state = .closing
-        while let item = waiting.popFirst() {
-            if case .request(_, var body) = item { body.wipe() }
-        }
+        for case .request(_, var body) in waiting { body.wipe() }
+        waiting.removeAll()
     }
 
     /// Gives the connection's slots back, once.

@@ -10,13 +10,13 @@ import Synchronization
 /// not complete within `writeTimeout` (a client that stopped reading) closes the connection.
 ///
 /// A stream is written from its connection's event loop and has no task: the bus hands each
-/// item to the loop (``Sink``), keep-alives are a timer of the loop, and the connection's close
-/// ends the subscription. A kiosk's hundreds of idle streams cost their channels and little more.
+/// item to the loop (``Sink``), keep-alives come from one timer of the loop for all its streams
+/// (``KeepAliveTimer``), and the connection's close ends the subscription. A kiosk's hundreds of idle streams cost their channels and little more.
 final class EventStream {
     private let context: ChannelHandlerContext
     private let writeTimeout: TimeAmount
-    private let keepAlive: TimeAmount
-    private var keepAlives: RepeatedTask?
+    private let keepAlives: KeepAliveTimer
+    private var keepingAlive = false
     private var endSubscription: (@Sendable () -> Void)?
     private var ended = false
     /// What the bus holds: it queues items onto the event loop.
@@ -28,10 +28,10 @@ final class EventStream {
 
     static let keepAliveComment = ServerSentEvents.comment("keep-alive")
 
-    init(context: ChannelHandlerContext, writeTimeout: Duration, keepAlive: Duration) {
+    init(context: ChannelHandlerContext, writeTimeout: Duration, keepAlives: KeepAliveTimer) {
         self.context = context
         self.writeTimeout = .nanoseconds(writeTimeout.nanoseconds)
-        self.keepAlive = .nanoseconds(keepAlive.nanoseconds)
+        self.keepAlives = keepAlives
     }
 
     /// Writes the head and the opening comment, then (unless the connection closed meanwhile)
@@ -47,10 +47,8 @@ final class EventStream {
         write(ServerSentEvents.comment("jpkid events"))
         // A client already gone: the write closed the connection, and stop() ran.
         guard !ended else { return }
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        keepAlives = context.eventLoop.scheduleRepeatedTask(initialDelay: keepAlive, delay: keepAlive) { _ in
-            loopBound.value.write(Self.keepAliveComment)
-        }
+        keepAlives.add(self, on: context.eventLoop)
+        keepingAlive = true
         let sink = Sink(eventLoop: context.eventLoop, capacity: bus.queueSize + 1)
         self.sink = sink
         sink.stream.value = self
@@ -60,8 +58,10 @@ final class EventStream {
     /// The connection closed: no more items, no more keep-alives (and no reference cycle).
     func stop() {
         ended = true
-        keepAlives?.cancel()
-        keepAlives = nil
+        if keepingAlive {
+            keepingAlive = false
+            keepAlives.remove(self, on: context.eventLoop)
+        }
         watchdog?.cancel()
         watchdog = nil
         endSubscription?()
@@ -69,6 +69,9 @@ final class EventStream {
         sink?.stream.value = nil
         sink = nil
     }
+
+    /// A keep-alive comment (``KeepAliveTimer``).
+    func keepAlive() { write(Self.keepAliveComment) }
 
     /// One item from the bus, on the event loop.
     fileprivate func deliver(_ item: EventBus.Item, done: @escaping @Sendable () -> Void) {

@@ -36,11 +36,13 @@ public struct HTTPServer: Sendable {
     let refusals = RefusalLog()
     let trim = IdleTrim()
     let open = OpenConnections()
+    let keepAlives: KeepAliveTimer
 
     public init(handler: APIHandler, limits: Limits = Limits(), logger: Logger) {
         self.handler = handler
         self.limits = limits
         self.logger = logger
+        self.keepAlives = KeepAliveTimer(every: limits.eventKeepAlive)
         self.connections = ConnectionTable(
             limit: limits.maxConnections, perUser: limits.maxConnectionsPerUser,
             operatorReserved: limits.operatorReservedConnections, streamsPerUser: limits.maxEventStreamsPerUser)
