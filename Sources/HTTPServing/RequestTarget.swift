@@ -28,7 +28,9 @@ public enum RequestTarget {
     /// `%XX` escapes decoded (and `+` as a space when `plusIsSpace`); nil for a broken escape or
     /// bytes that are not UTF-8.
     public static func percentDecoded(_ text: Substring, plusIsSpace: Bool = false) -> String? {
-        guard text.contains("%") || (plusIsSpace && text.contains("+")) else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "%")) || (plusIsSpace && text.utf8.contains(UInt8(ascii: "+"))) else {
+            return String(text)
+        }
         var bytes: [UInt8] = []
         var utf8 = text.utf8.makeIterator()
         while let byte = utf8.next() {
@@ -49,8 +51,8 @@ public enum RequestTarget {
 
     /// The path and, after the first `?`, the query.
     private static func pieces(_ uri: String) -> (Substring, Substring?) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri[...], nil) }
-        return (uri[..<mark], uri[uri.index(after: mark)...])
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (uri[...], nil) }
+        return (uri[..<mark], uri[uri.utf8.index(after: mark)...])
     }
 
     /// `a=1&b&c=%33` as items, each part decoded by `decode` (nil leaves the item out).

@@ -347,7 +347,14 @@ public struct APIHandler: Sendable {
         }
         let value: T
         do {
-            value = try APIJSON.decoder().decode(T.self, from: Data(request.body))
+            // Decoded from the body's own bytes: a `Data` copy (a PIN among its bytes) would
+            // stay behind unwiped.
+            value = try request.body.withUnsafeBytes { raw in
+                let bytes = Data(
+                    bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress!), count: raw.count,
+                    deallocator: .none)
+                return try APIJSON.decoder().decode(T.self, from: bytes)
+            }
         } catch DecodingError.keyNotFound(let key, _) {
             throw APIError.badRequest("missing field '\(key.stringValue)'")
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {

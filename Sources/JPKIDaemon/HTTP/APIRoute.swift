@@ -141,6 +141,12 @@ public struct APIRoute: Sendable, Equatable {
     /// wins over a parameter (`/certificates/sign` before `/certificates/{slot}`), so every path
     /// has one template however its methods differ.
     public static func match(_ method: HTTPMethod, _ path: String) -> Match {
+        // A path that is a template without parameters (`/v1/readers`, the kiosk's poll) is found
+        // at once: no other route can have more literals.
+        if let routes = literal[path] {
+            if let route = routes.first(where: { $0.method == method }) { return .found(route, parameters: [:]) }
+            return .methodNotAllowed(routes.map(\.method))
+        }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         var best: (literals: Int, routes: [(APIRoute, [String: String])])?
         for route in all where route.segments.count == parts.count {
@@ -169,6 +175,12 @@ public struct APIRoute: Sendable, Equatable {
         }
         return .methodNotAllowed(best.routes.map(\.0.method))
     }
+
+    /// The routes whose templates have no parameter, by template.
+    private static let literal: [String: [APIRoute]] = Dictionary(
+        grouping: all.filter { route in
+            route.segments.allSatisfy { if case .literal = $0 { true } else { false } }
+        }, by: \.template)
 
     /// The template a request's path matches, whatever its method (for metrics labels); nil for
     /// a path outside the API, which must never become a label as it came.

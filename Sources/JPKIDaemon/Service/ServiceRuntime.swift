@@ -7,15 +7,17 @@ import NIOPosix
 public enum ServiceRuntime {
     /// Call once at start, before anything uses SwiftNIO.
     ///
-    /// - At most two event-loop threads (NIO's default is one per core): a kiosk's clients are a
-    ///   handful of local processes. The cached status is answered on the loops themselves; with
-    ///   one loop it ran at two thirds of the rate two give on two cores.
+    /// - One event-loop thread (NIO's default is one per core): a kiosk's clients are a handful
+    ///   of local processes, the cached status is answered on the loop itself, and card work runs
+    ///   elsewhere (Swift concurrency's pool, the PC/SC queue). On 2 cores with a client beside
+    ///   it, two loops were descheduled in turn: 32 connections got 40k req/s with a p99 of
+    ///   4.3 ms from two loops, 51–56k req/s with a p99 of 1.1–1.3 ms from one.
     /// - One malloc arena. Each thread that allocated got an arena of its own (the unit's
     ///   MALLOC_ARENA_MAX=2 capped them at two), and memory freed into one stayed apart from the
     ///   other: after 500 event streams closed, 8 MiB stayed in the second arena. The daemon's
     ///   few threads share one with little contention.
     public static func configure() {
-        NIOSingletons.groupLoopCountSuggestion = min(System.coreCount, 2)
+        NIOSingletons.groupLoopCountSuggestion = 1
         NIOSingletons.blockingPoolThreadCountSuggestion = 1
         _ = jpkid_malloc_arena_max(1)
     }
