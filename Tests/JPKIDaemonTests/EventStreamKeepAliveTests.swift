@@ -102,6 +102,41 @@ struct ConnectionLifecycleTests {
         }
     }
 
+    @Test func whatAClientSendsOnItsStreamIsDroppedAndTheStreamGoesOn() async throws {
+        try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
+            let before = d.daemon.events.subscriberCount
+            let fd = try openRequest(d.socketPath, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            defer { close(fd) }
+            try await d.eventually("the stream is subscribed") { d.daemon.events.subscriberCount == before + 1 }
+            #expect(try await onThread { readSome(fd) }.hasPrefix("HTTP/1.1 200"))
+            // A request, a body with a PIN in it and bytes that are not HTTP, on the stream's
+            // connection once its request handling has left the pipeline.
+            for text in [
+                "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
+                "POST /v1/card/pins/auth/verify HTTP/1.1\r\ncontent-length: 16\r\n\r\n{\"pin\":\"1234\"}",
+                "\u{0}\u{1}garbage\r\n\r\n",
+            ] {
+                _ = text.utf8CString.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count - 1, 0) }
+            }
+            d.daemon.events.publish(EventView(type: "after-the-noise"))
+            let text = try await onThread { () -> String in
+                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var text = ""
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while !text.contains("after-the-noise") {
+                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
+                    guard n > 0 else { break }
+                    text += String(decoding: buffer.prefix(n), as: UTF8.self)
+                }
+                return text
+            }
+            #expect(text.contains("event: after-the-noise"), "the stream goes on")
+            #expect(!text.contains("HTTP/1.1"), "nothing else is answered on it")
+            #expect(try await d.request("GET", "/v1/health").status == 200)
+        }
+    }
+
     @Test func pipelinedRequestsBehindARunningOneAreAnsweredInOrder() async throws {
         try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
             // Health runs in a task; 3,000 requests wait behind it in the same read. Each is
@@ -159,12 +194,16 @@ struct ConnectionLifecycleTests {
                 policy: PolicyStore(AccessPolicy(statusGroup: nil, operatorGroup: nil)),
                 logger: Logger(label: "shutdown-test"))
             let path = d.directory.appendingPathComponent("shutdown.sock").path
-            let server = HTTPServer(handler: handler, logger: Logger(label: "shutdown-test"))
+            // A grace far beyond the card read's second or so: a loaded machine must not make
+            // the read outlast it.
+            var limits = HTTPServer.Limits()
+            limits.shutdownGrace = .seconds(20)
+            let server = HTTPServer(handler: handler, limits: limits, logger: Logger(label: "shutdown-test"))
             let serving = Task { try await server.run(.path(path, socketGroup: nil)) }
             try await d.eventually("the second server listens") { FileManager.default.fileExists(atPath: path) }
 
             // A keep-alive connection after its answer, an event stream, and a card read that
-            // takes about 2 s (100 ms an APDU), all open when shutdown begins.
+            // takes a second or more (40 ms an APDU), all open when shutdown begins.
             let idle = try openRequest(path, "GET /v1/readers HTTP/1.1\r\nHost: x\r\n\r\n")
             defer { close(idle) }
             #expect(try await onThread { readSome(idle) }.hasPrefix("HTTP/1.1 200"))
@@ -172,9 +211,8 @@ struct ConnectionLifecycleTests {
             defer { close(stream) }
             try await d.eventually("the stream is subscribed") { bus.subscriberCount == 1 }
             let reader = try await d.readerID()
-            d.source.card.faults.delayPerAPDU = .milliseconds(100)
+            d.source.card.faults.delayPerAPDU = .milliseconds(40)
             let reading = try openRequest(path, "GET /v1/readers/\(reader)?refresh=1 HTTP/1.1\r\nHost: x\r\n\r\n")
-            defer { close(reading) }
             try await d.eventually("the card read is running") { !d.source.card.trace.isEmpty }
             let traced = d.source.card.trace.count
             try await d.eventually("the card read is running") { d.source.card.trace.count > traced }
@@ -188,8 +226,12 @@ struct ConnectionLifecycleTests {
             #expect(streamEnd.closed && streamEnd.text.hasSuffix("0\r\n\r\n"), "the stream ends cleanly")
             let read = try await onThread { readUntilClosed(reading, seconds: 10) }
             #expect(read.text.hasPrefix("HTTP/1.1 200"), "the running request is answered within its grace")
-            #expect(read.closed)
+            #expect(read.closed, "and its connection's output closed after the answer")
+            // The server waits for that connection, open until its client closes it.
+            let started = ContinuousClock.now
+            close(reading)
             try await serving.value
+            #expect(ContinuousClock.now - started < .seconds(10), "not the whole grace")
             #expect(!FileManager.default.fileExists(atPath: path), "the socket file is removed")
             d.source.card.faults.delayPerAPDU = .zero
         }

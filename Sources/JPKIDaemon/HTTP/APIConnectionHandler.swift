@@ -221,6 +221,27 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             logger.notice("event stream overflowed; closing it", metadata: ["pid": "\(pid)"])
             channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         }
+        if case .streaming = state { Self.dropRequestHandling(context.pipeline, after: watch) }
+    }
+
+    /// A stream reads no more requests: the handlers that decode and check them leave its
+    /// pipeline (about 1.5 KiB of each idle stream's cost), and what the client still sends is
+    /// dropped (``DroppedInput``). The response encoder stays. The decoder leaves on the next
+    /// tick, after its leftovers; the others then, in the order the leftovers pass them.
+    private static func dropRequestHandling(_ pipeline: ChannelPipeline, after watch: ConnectionGuard) {
+        let handlers = pipeline.syncOperations
+        guard let decoder = try? handlers.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) else { return }
+        handlers.removeHandler(decoder).assumeIsolated().whenSuccess {
+            do {
+                try handlers.addHandler(DroppedInput(), position: .after(watch))
+                try handlers.removeHandler(handlers.handler(type: HTTPServerPipelineHandler.self), promise: nil)
+                try handlers.removeHandler(handlers.handler(type: HTTPServerProtocolErrorHandler.self), promise: nil)
+                try handlers.removeHandler(handlers.handler(type: NIOHTTPResponseHeadersValidator.self), promise: nil)
+                try handlers.removeHandler(handlers.handler(type: HTTPRequestCollector.self), promise: nil)
+            } catch {
+                // The channel closed meanwhile: nothing is left to trim.
+            }
+        }
     }
 
     /// Writes a whole answer in one flush.
@@ -292,6 +313,16 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         server.connections.release(peer.uid)
         if let registration { server.open.remove(registration) }
         server.trim.closed()
+    }
+}
+
+/// What a client sends on an event stream's connection once its request is in: dropped, wiped.
+private final class DroppedInput: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        bytes.wipe()
     }
 }
 
