@@ -77,6 +77,7 @@ rss_kib() { # pids: the sum of their VmRSS in KiB
     local pid
     for pid in "$@"; do cat "/proc/$pid/status"; done 2>/dev/null | awk '/^VmRSS/ { s += $2 } END { print s + 0 }'
 }
+anon_kib() { awk '/^RssAnon/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 unit() { if [ "$1" = failed ]; then echo failed; else echo "$1 $2"; fi; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
@@ -224,6 +225,7 @@ if reader_id=$(ready_reader); then
     api "/v1/readers/$reader_id?refresh=1" >/dev/null && refresh_apdus=$(($(trace_lines) - mark))
     sleep 2 # idle: let the start's allocations settle
     idle_kib=$(rss_kib "$jpkid_pid")
+    idle_anon=$(anon_kib "$jpkid_pid")
     rss_idle=$(mib "$idle_kib")
     load_idle=$(loadavg)
 
@@ -232,10 +234,12 @@ if reader_id=$(ready_reader); then
     held_jpkid=$held
     sleep 1
     streams_kib=$(rss_kib "$jpkid_pid")
+    streams_anon=$(anon_kib "$jpkid_pid")
     rss_streams=$(mib "$streams_kib")
     load_streams=$(loadavg)
     [ "${held:-0}" -gt 0 ] && per_stream=$(awk -v a="$idle_kib" -v b="$streams_kib" -v n="$held" \
-        'BEGIN { printf "%.1f KiB", (b - a) / n }')
+        -v c="${idle_anon:-0}" -v d="${streams_anon:-0}" \
+        'BEGIN { printf "%.1f KiB (anonymous memory %.1f KiB; the rest, pages of the binary the streams ran)", (b - a) / n, (d - c) / n }')
     unhold
 
     log "jpkid: insertion to card-ready (3 times)"
