@@ -58,6 +58,29 @@ struct ChannelHandlerTests {
         #expect(!channel.isActive)
     }
 
+    @Test func theIdleTimeoutCountsFromTheLastAnswerNotFromTheFirstIdleMoment() throws {
+        // The guard's one timer was set for 60 s after the connection opened; an answer at 30 s
+        // moves the end of idleness to 90 s, which the timer finds when it fires at 60 s.
+        let (channel, watch) = try channel()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        try channel.writeInbound(ByteBuffer(string: "GET /v1/readers HTTP/1.1\r\nHost: x\r\n\r\n"))
+        watch.responseSent()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(59))
+        #expect(channel.isActive, "89 s: idle for 59 s only")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive, "91 s: idle for 61 s")
+    }
+
+    @Test func aRequestStartedLateInAnIdlePeriodGetsItsWholeHeaderTimeout() throws {
+        let (channel, _) = try channel()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(55))
+        try channel.writeInbound(ByteBuffer(string: "GET /v1/readers HTTP/1.1\r\n"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(channel.isActive, "64 s: the header began 9 s ago (and the idle timer's 60 s passed)")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive, "66 s: the header took over 10 s")
+    }
+
     @Test func aSecondRequestArrivingBeforeTheFirstAnswerIsAccountedIsNotTimedOutOrCutAtShutdown() throws {
         let (channel, watch) = try channel()
         try channel.writeInbound(ByteBuffer(string: "GET /v1/readers HTTP/1.1\r\nHost: x\r\n\r\n"))

@@ -137,6 +137,38 @@ struct ConnectionLifecycleTests {
         }
     }
 
+    @Test func whatAClientSendsWithItsStreamRequestIsDroppedAndTheStreamGoesOn() async throws {
+        try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
+            let before = d.daemon.events.subscriberCount
+            // In the same write: the stream's request, a PIN request behind it and bytes that are
+            // not HTTP. They are decoded as the request handling leaves the pipeline.
+            let fd = try openRequest(
+                d.socketPath,
+                "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /v1/card/pins/auth/verify HTTP/1.1\r\ncontent-length: 16\r\n\r\n{\"pin\":\"1234\"}"
+                    + "\u{1}garbage\r\n\r\n")
+            defer { close(fd) }
+            try await d.eventually("the stream is subscribed") { d.daemon.events.subscriberCount == before + 1 }
+            d.daemon.events.publish(EventView(type: "after-the-noise"))
+            let text = try await onThread { () -> String in
+                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var text = ""
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while !text.contains("after-the-noise") {
+                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
+                    guard n > 0 else { break }
+                    text += String(decoding: buffer.prefix(n), as: UTF8.self)
+                }
+                return text
+            }
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.contains("event: after-the-noise"), "the stream goes on")
+            #expect(text.components(separatedBy: "HTTP/1.1").count == 2, "nothing else is answered on it")
+            #expect(d.daemon.events.subscriberCount == before + 1)
+        }
+    }
+
     @Test func pipelinedRequestsBehindARunningOneAreAnsweredInOrder() async throws {
         try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
             // Health runs in a task; 3,000 requests wait behind it in the same read. Each is
@@ -213,6 +245,8 @@ struct ConnectionLifecycleTests {
             let reader = try await d.readerID()
             d.source.card.faults.delayPerAPDU = .milliseconds(40)
             let reading = try openRequest(path, "GET /v1/readers/\(reader)?refresh=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            var readingOpen = true
+            defer { if readingOpen { close(reading) } }
             try await d.eventually("the card read is running") { !d.source.card.trace.isEmpty }
             let traced = d.source.card.trace.count
             try await d.eventually("the card read is running") { d.source.card.trace.count > traced }
@@ -230,6 +264,7 @@ struct ConnectionLifecycleTests {
             // The server waits for that connection, open until its client closes it.
             let started = ContinuousClock.now
             close(reading)
+            readingOpen = false
             try await serving.value
             #expect(ContinuousClock.now - started < .seconds(10), "not the whole grace")
             #expect(!FileManager.default.fileExists(atPath: path), "the socket file is removed")

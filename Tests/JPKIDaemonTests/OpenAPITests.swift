@@ -123,6 +123,23 @@ struct OpenAPITests {
         #expect(APIRoute.match(.GET, "//v1//health/") != .notFound)
     }
 
+    @Test func theShortcutForParameterlessPathsMatchesWhatWalkingTheRoutesFinds() {
+        // Every template (parameters filled in), as it is and with extra slashes, by every method.
+        var paths: [String] = []
+        for route in APIRoute.all {
+            let path = route.template.replacing(/\{[a-z]+\}/, with: "x1")
+            paths += [path, path + "/", "/" + path, path.replacing("/v1/", with: "/v1//")]
+        }
+        var compared = 0
+        for path in paths {
+            for method in [HTTPMethod.GET, .POST, .PUT, .DELETE, .HEAD] {
+                #expect(APIRoute.match(method, path) == APIRoute.walk(method, path), "\(method) \(path)")
+                compared += 1
+            }
+        }
+        #expect(compared > 100)
+    }
+
     /// What the metrics label requests with: the template, never the path as it came.
     @Test func aPathMapsToItsTemplateWhateverTheMethod() {
         #expect(APIRoute.template(for: "/v1/readers/rabcdef/pins/auth/verify") == "/v1/readers/{id}/pins/{kind}/verify")

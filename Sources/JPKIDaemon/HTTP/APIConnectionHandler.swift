@@ -88,6 +88,9 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Bytes the client sent behind its event-stream request that are not HTTP: replayed as
+        // a parse error when the stream's request handling leaves; like later bytes, dropped.
+        if case .streaming = state, error is HTTPParserError { return }
         server.logger.debug("connection ended", metadata: ["error": "\(type(of: error))"])
         close(context)
     }
@@ -321,8 +324,9 @@ private final class DroppedInput: ChannelInboundHandler, RemovableChannelHandler
     typealias InboundIn = ByteBuffer
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        bytes.wipe()
+        // Only what was read is overwritten, in place (the receive buffer is NIO's, kept for
+        // the next read: a copy-on-write copy would leave the bytes in it).
+        unwrapInboundIn(data).withUnsafeReadableBytes { UnsafeMutableRawBufferPointer(mutating: $0).wipe() }
     }
 }
 

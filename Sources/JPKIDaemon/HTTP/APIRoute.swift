@@ -147,6 +147,12 @@ public struct APIRoute: Sendable, Equatable {
             if let route = routes.first(where: { $0.method == method }) { return .found(route, parameters: [:]) }
             return .methodNotAllowed(routes.map(\.method))
         }
+        return walk(method, path)
+    }
+
+    /// The match by walking every route, segment by segment (``match(_:_:)`` without its
+    /// shortcut).
+    static func walk(_ method: HTTPMethod, _ path: String) -> Match {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         var best: (literals: Int, routes: [(APIRoute, [String: String])])?
         for route in all where route.segments.count == parts.count {

@@ -71,7 +71,10 @@ final class EventStream {
     }
 
     /// A keep-alive comment (``KeepAliveTimer``).
-    func keepAlive() { write(Self.keepAliveComment) }
+    func keepAlive() {
+        guard !ended else { return }
+        write(Self.keepAliveComment)
+    }
 
     /// One item from the bus, on the event loop.
     fileprivate func deliver(_ item: EventBus.Item, done: @escaping @Sendable () -> Void) {

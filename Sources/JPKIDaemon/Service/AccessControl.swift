@@ -11,7 +11,11 @@ public final class PolicyStore: Sendable {
     public var current: AccessPolicy { value.withLock { $0.policy } }
     /// The policy and a number that changes with every replacement, for decisions kept per connection.
     var versioned: (policy: AccessPolicy, generation: UInt64) { value.withLock { $0 } }
-    public func replace(with policy: AccessPolicy) { value.withLock { $0 = (policy, $0.generation + 1) } }
+    /// A reload (SIGHUP) also looks the groups up afresh.
+    public func replace(with policy: AccessPolicy) {
+        AccessPolicy.forgetGroupIDs()
+        value.withLock { $0 = (policy, $0.generation + 1) }
+    }
 }
 
 /// What a request needs.
@@ -43,15 +47,30 @@ public struct AccessPolicy: Sendable {
 
     static func gid(of name: String) -> gid_t? {
         if let numeric = gid_t(name) { return numeric }
+        // Asked for every new connection, on the event loop: NSS (sssd, LDAP) is asked once a
+        // minute per group, not at every accept.
+        let now = ContinuousClock.now
+        if let known = groupIDs.withLock({ $0[name] }), now - known.since < .seconds(60) { return known.gid }
         // The reentrant form: requests are checked on many threads at once, and getgrnam's
         // static result would be shared between them.
-        return withLookupBuffer { buffer in
+        let gid: gid_t? = withLookupBuffer { buffer in
             var entry = group()
             var result: UnsafeMutablePointer<group>?
             let status = getgrnam_r(name, &entry, buffer.baseAddress!, buffer.count, &result)
             return (status, result == nil ? nil : entry.gr_gid)
         }
+        groupIDs.withLock { cache in
+            // A handful of names (the configured groups); a bound all the same.
+            if cache.count >= 16 { cache.removeAll() }
+            cache[name] = (gid, now)
+        }
+        return gid
     }
+
+    static func forgetGroupIDs() { groupIDs.withLock { $0.removeAll() } }
+
+    /// Group names looked up lately: the id (nil: no such group) and when.
+    private static let groupIDs = Mutex<[String: (gid: gid_t?, since: ContinuousClock.Instant)]>([:])
 
     static func isMember(_ peer: PeerCredentials, of group: String) -> Bool {
         guard let gid = gid(of: group) else { return false }
