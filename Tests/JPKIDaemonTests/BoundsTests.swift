@@ -133,16 +133,7 @@ struct BoundsTests {
         let header = lastEventID.map { "Last-Event-ID: \($0)\r\n" } ?? ""
         let fd = try openRequest(d.socketPath, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\(header)\r\n")
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var text = ""
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !text.contains(until) {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
-            guard n > 0 else { break }
-            text += String(decoding: buffer.prefix(n), as: UTF8.self)
-        }
-        return text
+        return readUntil(fd, until)
     }
 
     @Test func eventStreamsReplayWhatAReconnectingClientMissed() async throws {

@@ -165,3 +165,17 @@ func openRequest(_ path: String, _ request: String) throws -> Int32 {
     _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, bytes.count, 0) }
     return fd
 }
+
+/// What comes until `marker` has come, the peer closes or 10 s pass without a byte.
+func readUntil(_ fd: Int32, _ marker: String) -> String {
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var text = ""
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while !text.contains(marker) {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
+        guard n > 0 else { break }
+        text += String(decoding: buffer.prefix(n), as: UTF8.self)
+    }
+    return text
+}

@@ -119,18 +119,7 @@ struct ConnectionLifecycleTests {
                 _ = text.utf8CString.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count - 1, 0) }
             }
             d.daemon.events.publish(EventView(type: "after-the-noise"))
-            let text = try await onThread { () -> String in
-                var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                var text = ""
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                while !text.contains("after-the-noise") {
-                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
-                    guard n > 0 else { break }
-                    text += String(decoding: buffer.prefix(n), as: UTF8.self)
-                }
-                return text
-            }
+            let text = try await onThread { readUntil(fd, "after-the-noise") }
             #expect(text.contains("event: after-the-noise"), "the stream goes on")
             #expect(!text.contains("HTTP/1.1"), "nothing else is answered on it")
             #expect(try await d.request("GET", "/v1/health").status == 200)
@@ -150,18 +139,7 @@ struct ConnectionLifecycleTests {
             defer { close(fd) }
             try await d.eventually("the stream is subscribed") { d.daemon.events.subscriberCount == before + 1 }
             d.daemon.events.publish(EventView(type: "after-the-noise"))
-            let text = try await onThread { () -> String in
-                var timeout = timeval(tv_sec: 10, tv_usec: 0)
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                var text = ""
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                while !text.contains("after-the-noise") {
-                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
-                    guard n > 0 else { break }
-                    text += String(decoding: buffer.prefix(n), as: UTF8.self)
-                }
-                return text
-            }
+            let text = try await onThread { readUntil(fd, "after-the-noise") }
             #expect(text.hasPrefix("HTTP/1.1 200"))
             #expect(text.contains("event: after-the-noise"), "the stream goes on")
             #expect(text.components(separatedBy: "HTTP/1.1").count == 2, "nothing else is answered on it")
