@@ -32,11 +32,14 @@ attack_during() { # label, then the jpkictl arguments jpkid runs in a loop
         >"$work/attack-$label.json" 2>&1 &
     local attacker=$!
     background_pids+=("$attacker")
-    local ops=0
+    local ops=0 tries waited
+    # Until the attacker has tried 200 times and found jpkid's transaction in its way at least 10
+    # times (how often depends on how fast each side runs on a loaded machine), at most 1000 times.
     while [ "$ops" -lt 1000 ]; do
         echo "${PIN:-1234}" | "$ctl" "$@" >/dev/null 2>&1
         ops=$((ops + 1))
-        [ "$(cat "$work/progress" 2>/dev/null || echo 0)" -ge 200 ] && [ "$ops" -ge 20 ] && break
+        read -r tries waited <"$work/progress" 2>/dev/null || { tries=0 waited=0; }
+        [ "${tries:-0}" -ge 200 ] && [ "${waited:-0}" -ge 10 ] && [ "$ops" -ge 20 ] && break
     done
     touch "$work/stop"
     wait "$attacker"

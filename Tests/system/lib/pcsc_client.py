@@ -116,7 +116,7 @@ def attack(args):
         time.sleep(args.pause_ms / 1000)
         if args.progress:
             with open(args.progress + ".tmp", "w") as f:
-                f.write(str(tries))
+                f.write(f"{tries} {waited}")
             os.replace(args.progress + ".tmp", args.progress)
     return {"tries": tries, "waited": waited, "answers": answers,
             "signatures": answers.get("9000", 0), "verified_failures": answers.get("6F00", 0)}
