@@ -38,7 +38,9 @@ attack_during() { # label, then the jpkictl arguments jpkid runs in a loop
     while [ "$ops" -lt 1000 ]; do
         echo "${PIN:-1234}" | "$ctl" "$@" >/dev/null 2>&1
         ops=$((ops + 1))
-        read -r tries waited 2>/dev/null <"$work/progress" || { tries=0 waited=0; }
+        # The line has no newline: read sets the fields and still answers 1.
+        tries=0 waited=0
+        read -r tries waited 2>/dev/null <"$work/progress" || :
         [ "${tries:-0}" -ge 200 ] && [ "${waited:-0}" -ge 10 ] && [ "$ops" -ge 20 ] && break
     done
     touch "$work/stop"
