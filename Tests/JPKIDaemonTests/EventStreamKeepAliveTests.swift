@@ -105,6 +105,7 @@ struct ConnectionLifecycleTests {
     @Test func whatAClientSendsOnItsStreamIsDroppedAndTheStreamGoesOn() async throws {
         try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
             let before = d.daemon.events.subscriberCount
+            let verifies = d.source.card.trace.filter { $0.ins == 0x20 && $0.dataLength > 0 }.count
             let fd = try openRequest(d.socketPath, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
             defer { close(fd) }
             try await d.eventually("the stream is subscribed") { d.daemon.events.subscriberCount == before + 1 }
@@ -113,7 +114,7 @@ struct ConnectionLifecycleTests {
             // connection once its request handling has left the pipeline.
             for text in [
                 "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
-                "POST /v1/card/pins/auth/verify HTTP/1.1\r\ncontent-length: 16\r\n\r\n{\"pin\":\"1234\"}",
+                "POST /v1/card/pins/auth/verify HTTP/1.1\r\ncontent-length: 14\r\n\r\n{\"pin\":\"1234\"}",
                 "\u{0}\u{1}garbage\r\n\r\n",
             ] {
                 _ = text.utf8CString.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count - 1, 0) }
@@ -123,18 +124,20 @@ struct ConnectionLifecycleTests {
             #expect(text.contains("event: after-the-noise"), "the stream goes on")
             #expect(!text.contains("HTTP/1.1"), "nothing else is answered on it")
             #expect(try await d.request("GET", "/v1/health").status == 200)
+            #expect(d.source.card.trace.filter { $0.ins == 0x20 && $0.dataLength > 0 }.count == verifies, "no PIN sent")
         }
     }
 
     @Test func whatAClientSendsWithItsStreamRequestIsDroppedAndTheStreamGoesOn() async throws {
         try await DaemonFixture.with(try DaemonFixture(statusGroup: nil)) { d in
             let before = d.daemon.events.subscriberCount
+            let verifies = d.source.card.trace.filter { $0.ins == 0x20 && $0.dataLength > 0 }.count
             // In the same write: the stream's request, a PIN request behind it and bytes that are
             // not HTTP. They are decoded as the request handling leaves the pipeline.
             let fd = try openRequest(
                 d.socketPath,
                 "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n"
-                    + "POST /v1/card/pins/auth/verify HTTP/1.1\r\ncontent-length: 16\r\n\r\n{\"pin\":\"1234\"}"
+                    + "POST /v1/card/pins/auth/verify HTTP/1.1\r\ncontent-length: 14\r\n\r\n{\"pin\":\"1234\"}"
                     + "\u{1}garbage\r\n\r\n")
             defer { close(fd) }
             try await d.eventually("the stream is subscribed") { d.daemon.events.subscriberCount == before + 1 }
@@ -144,6 +147,7 @@ struct ConnectionLifecycleTests {
             #expect(text.contains("event: after-the-noise"), "the stream goes on")
             #expect(text.components(separatedBy: "HTTP/1.1").count == 2, "nothing else is answered on it")
             #expect(d.daemon.events.subscriberCount == before + 1)
+            #expect(d.source.card.trace.filter { $0.ins == 0x20 && $0.dataLength > 0 }.count == verifies, "no PIN sent")
         }
     }
 

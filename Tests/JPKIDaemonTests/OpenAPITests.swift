@@ -130,14 +130,14 @@ struct OpenAPITests {
             let path = route.template.replacing(/\{[a-z]+\}/, with: "x1")
             paths += [path, path + "/", "/" + path, path.replacing("/v1/", with: "/v1//")]
         }
-        var compared = 0
         for path in paths {
             for method in [HTTPMethod.GET, .POST, .PUT, .DELETE, .HEAD] {
                 #expect(APIRoute.match(method, path) == APIRoute.walk(method, path), "\(method) \(path)")
-                compared += 1
             }
         }
-        #expect(compared > 100)
+        // The shortcut was taken: the parameterless templates themselves are among the paths.
+        let parameterless = APIRoute.all.filter { !$0.template.contains("{") }.map(\.template)
+        #expect(parameterless.count >= 5 && parameterless.allSatisfy(paths.contains))
     }
 
     /// What the metrics label requests with: the template, never the path as it came.

@@ -42,6 +42,7 @@ attack_during() { # label, then the jpkictl arguments jpkid runs in a loop
         tries=0 waited=0
         read -r tries waited 2>/dev/null <"$work/progress" || :
         [ "${tries:-0}" -ge 200 ] && [ "${waited:-0}" -ge 10 ] && [ "$ops" -ge 20 ] && break
+        kill -0 "$attacker" 2>/dev/null || break  # it gave up (its own deadline)
     done
     touch "$work/stop"
     wait "$attacker"

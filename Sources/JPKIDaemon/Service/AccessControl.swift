@@ -13,8 +13,8 @@ public final class PolicyStore: Sendable {
     var versioned: (policy: AccessPolicy, generation: UInt64) { value.withLock { $0 } }
     /// A reload (SIGHUP) also looks the groups up afresh.
     public func replace(with policy: AccessPolicy) {
-        AccessPolicy.forgetGroupIDs()
         value.withLock { $0 = (policy, $0.generation + 1) }
+        AccessPolicy.forgetGroupIDs()
     }
 }
 
@@ -48,9 +48,11 @@ public struct AccessPolicy: Sendable {
     static func gid(of name: String) -> gid_t? {
         if let numeric = gid_t(name) { return numeric }
         // Asked for every new connection, on the event loop: NSS (sssd, LDAP) is asked once a
-        // minute per group, not at every accept.
+        // minute per group found, not at every accept. A group not found (or a failed lookup)
+        // is not kept: it is asked again next time.
         let now = ContinuousClock.now
-        if let known = groupIDs.withLock({ $0[name] }), now - known.since < .seconds(60) { return known.gid }
+        let (known, generation) = groupIDs.withLock { ($0.found[name], $0.generation) }
+        if let known, now - known.since < .seconds(60) { return known.gid }
         // The reentrant form: requests are checked on many threads at once, and getgrnam's
         // static result would be shared between them.
         let gid: gid_t? = withLookupBuffer { buffer in
@@ -59,18 +61,30 @@ public struct AccessPolicy: Sendable {
             let status = getgrnam_r(name, &entry, buffer.baseAddress!, buffer.count, &result)
             return (status, result == nil ? nil : entry.gr_gid)
         }
-        groupIDs.withLock { cache in
-            // A handful of names (the configured groups); a bound all the same.
-            if cache.count >= 16 { cache.removeAll() }
-            cache[name] = (gid, now)
+        if let gid {
+            groupIDs.withLock { cache in
+                // Not after a reload that began while this lookup ran: it may be stale.
+                guard cache.generation == generation else { return }
+                // A handful of names (the configured groups); a bound all the same.
+                if cache.found.count >= 16 { cache.found.removeAll() }
+                cache.found[name] = (gid, now)
+            }
         }
         return gid
     }
 
-    static func forgetGroupIDs() { groupIDs.withLock { $0.removeAll() } }
+    /// A reload looks every group up afresh.
+    static func forgetGroupIDs() {
+        groupIDs.withLock { cache in
+            cache.found.removeAll()
+            cache.generation &+= 1
+        }
+    }
 
-    /// Group names looked up lately: the id (nil: no such group) and when.
-    private static let groupIDs = Mutex<[String: (gid: gid_t?, since: ContinuousClock.Instant)]>([:])
+    /// Groups found lately: the id and when; the generation changes with every reload.
+    private static let groupIDs = Mutex<
+        (found: [String: (gid: gid_t, since: ContinuousClock.Instant)], generation: UInt64)
+    >(([:], 0))
 
     static func isMember(_ peer: PeerCredentials, of group: String) -> Bool {
         guard let gid = gid(of: group) else { return false }
