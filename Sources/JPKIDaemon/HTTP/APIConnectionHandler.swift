@@ -150,7 +150,7 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         // The body goes to the task in a box it is wiped in once the handler is done with it.
         let box = WipedBody(body)
         body = []
-        let request = RequestParts(head: head, path: path, query: query, route: route, started: started)
+        let request = RequestParts(head: head, route: route, started: started)
         let handler = server.handler
         let (peer, access) = (self.peer, self.access)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -170,8 +170,6 @@ final class APIConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     /// What the request a task ran needs once its answer is back.
     private struct RequestParts: Sendable {
         let head: HTTPRequestHead
-        let path: String
-        let query: [String: String]
         let route: String
         let started: ContinuousClock.Instant
     }

@@ -37,8 +37,6 @@ final class OpenConnections: Sendable {
         for watch in all { watch.eventLoop.execute { watch.value.shutDown(grace: grace) } }
     }
 
-    var count: Int { state.withLock { $0.guards.count } }
-
     /// Returns once every connection has closed, or after `timeout`.
     func closed(within timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
