@@ -16,7 +16,6 @@ final class EventStream {
     private let context: ChannelHandlerContext
     private let writeTimeout: TimeAmount
     private let keepAlives: KeepAliveTimer
-    private var keepingAlive = false
     private var endSubscription: (@Sendable () -> Void)?
     private var ended = false
     /// What the bus holds: it queues items onto the event loop.
@@ -48,7 +47,6 @@ final class EventStream {
         // A client already gone: the write closed the connection, and stop() ran.
         guard !ended else { return }
         keepAlives.add(self, on: context.eventLoop)
-        keepingAlive = true
         let sink = Sink(eventLoop: context.eventLoop, capacity: bus.queueSize + 1)
         self.sink = sink
         sink.stream.value = self
@@ -58,10 +56,8 @@ final class EventStream {
     /// The connection closed: no more items, no more keep-alives (and no reference cycle).
     func stop() {
         ended = true
-        if keepingAlive {
-            keepingAlive = false
-            keepAlives.remove(self, on: context.eventLoop)
-        }
+        // Subscribed (and kept alive) once `start` got that far.
+        if sink != nil { keepAlives.remove(self, on: context.eventLoop) }
         watchdog?.cancel()
         watchdog = nil
         endSubscription?()
